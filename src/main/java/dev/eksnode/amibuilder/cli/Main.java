@@ -1,10 +1,114 @@
 package dev.eksnode.amibuilder.cli;
 
-/** Entry point placeholder, replaced by the picocli command tree. */
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import dev.eksnode.amibuilder.config.ConfigException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/** Entry point. {@link #run} returns the exit code; only {@link #main} exits the JVM. */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.out.println("ami-builder");
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    CliContext ctx = new CliContext(out, err, System.getenv(), Clock.systemDefaultZone(),
+        Path.of("").toAbsolutePath(), Home.locate(System.getenv()));
+    int code = run(ctx, args);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /** Runs one command line in-process, as tests do. */
+  public static int run(CliContext ctx, String... args) {
+    int verbosity = verbosity(args);
+    configureLogging(verbosity);
+    CommandLine cli = commandLine(ctx, verbosity);
+    return cli.execute(args);
+  }
+
+  static CommandLine commandLine(CliContext ctx, int verbosity) {
+    CommandLine cli = new CommandLine(new AmiBuilderCommand(ctx));
+    cli.setOut(ctx.out());
+    cli.setErr(ctx.err());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setParameterExceptionHandler((ex, args) -> {
+      String hint = ex.getCommandLine().getCommandSpec().qualifiedName();
+      ctx.err().println("error: " + oneLine(ex.getMessage()) + "; see '" + hint + " --help'");
+      ctx.err().flush();
+      return ExitCodes.USAGE;
+    });
+    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ctx, ex, verbosity));
+    return cli;
+  }
+
+  /** The one place that maps an exception to an exit code and a one-line message. */
+  static int report(CliContext ctx, Exception ex, int verbosity) {
+    int code;
+    String message;
+    if (ex instanceof ConfigException) {
+      code = ExitCodes.USAGE;
+      message = ex.getMessage();
+    } else if (ex instanceof CommandFailedException failed) {
+      code = failed.exitCode();
+      message = failed.getMessage();
+    } else {
+      code = ExitCodes.INTERNAL;
+      message = "internal error: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+          + " (please report it; -vv shows the stack trace)";
+    }
+    ctx.err().println("error: " + oneLine(message));
+    if (verbosity >= 2) {
+      ex.printStackTrace(ctx.err());
+    }
+    ctx.err().flush();
+    return code;
+  }
+
+  static String oneLine(String message) {
+    if (message == null) {
+      return "(no message)";
+    }
+    List<String> lines = message.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    return String.join(" ", lines);
+  }
+
+  static int verbosity(String... args) {
+    int v = 0;
+    for (String a : args) {
+      if (a.equals("--verbose")) {
+        v++;
+      } else if (a.matches("-v+")) {
+        v += a.length() - 1;
+      } else if (a.equals("--")) {
+        break;
+      }
+    }
+    return v;
+  }
+
+  private static void configureLogging(int verbosity) {
+    if (!(LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc)) {
+      return;
+    }
+    Logger root = lc.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger ours = lc.getLogger("dev.eksnode.amibuilder");
+    root.setLevel(verbosity >= 2 ? Level.DEBUG : Level.WARN);
+    ours.setLevel(verbosity >= 1 ? Level.DEBUG : Level.WARN);
+    for (String noisy : List.of("org.apache.http", "io.netty", "org.apache.sshd.common.io")) {
+      lc.getLogger(noisy).setLevel(verbosity >= 3 ? Level.DEBUG : Level.INFO);
+    }
+  }
+
+  static Map<String, String> environment() {
+    return System.getenv();
   }
 }

@@ -1,0 +1,44 @@
+package dev.eksnode.amibuilder.cli;
+
+import picocli.AutoComplete.GenerateCompletion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The top-level command: only dispatches to its subcommands. */
+@Command(name = "ami-builder", mixinStandardHelpOptions = true, versionProvider = AmiBuilderCommand.Version.class,
+    description = "Builds Amazon EKS worker node AMIs (Amazon Linux 2) end to end.",
+    subcommands = {K8sCommand.class, ValidateCommand.class, VarsCommand.class, GenerateCompletion.class},
+    footerHeading = "%nExit codes:%n",
+    footer = {"  0    success", "  1    build failed, everything it created was removed",
+        "  2    invalid usage or configuration, nothing created",
+        "  3    failed and cleanup incomplete: left-over ids and the cleanup command are printed",
+        "  4    internal error", "  130  interrupted (Ctrl-C/SIGTERM), after cleanup"})
+final class AmiBuilderCommand implements Runnable {
+  @Spec CommandSpec spec;
+  private final CliContext context;
+
+  AmiBuilderCommand(CliContext context) {
+    this.context = context;
+  }
+
+  CliContext context() {
+    return context;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(context.out());
+  }
+
+  /** The version from the jar manifest, or "development" when run from classes. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = AmiBuilderCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"ami-builder " + (v == null ? "development" : v),
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.eksnode.amibuilder.cli;
+
+import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.config.Shortcut;
+import dev.eksnode.amibuilder.template.BuildSpec;
+import dev.eksnode.amibuilder.template.Template;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
+
+/** Builds one AMI, a per-minor shortcut, or all of them. */
+@Command(name = "k8s", aliases = "build", mixinStandardHelpOptions = true,
+    description = {"Build an EKS worker node AMI.",
+        "  ami-builder k8s --kubernetes-version 1.23.16 --kubernetes-build-date 2023-01-30",
+        "  ami-builder k8s 1.23          (pinned 1.23.16 / 2023-01-30, like 'make 1.23')",
+        "  ami-builder k8s all --parallel 2",
+        "Everything is validated before AWS is contacted; every resource the build creates is tagged with its build id",
+        "and removed on failure or Ctrl-C."})
+final class K8sCommand implements Callable<Integer> {
+  @ParentCommand AmiBuilderCommand parent;
+  @Mixin BuildOptions build;
+  @Mixin AwsOptions aws;
+  @Mixin OutputOptions output;
+
+  @Option(names = "--on-error", paramLabel = "cleanup|abort", defaultValue = "cleanup",
+      description = "On failure remove what the build created (cleanup, default) or keep it for debugging (abort).")
+  String onError;
+
+  @Option(names = "--output-dir", paramLabel = "DIR",
+      description = "Where manifest.json, <ami_name>-manifest.json and the version info go (default: current directory).")
+  String outputDir;
+
+  @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
+      description = "With 'all': how many builds run at once (default ${DEFAULT-VALUE}).")
+  int parallel;
+
+  @Option(names = "--debug-keep-key", description = "Write the temporary SSH private key to the output dir (mode 0600).")
+  boolean debugKeepKey;
+
+  @Parameters(paramLabel = "WORDS", arity = "0..*",
+      description = "Optional shortcut (1.21 .. 1.25 or all) first, then NAME=VALUE assignments.")
+  List<String> words = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    CliContext ctx = parent.context();
+    Console console = new Console(ctx, output.json, output.quiet);
+    if (!onError.equals("cleanup") && !onError.equals("abort")) {
+      throw new ConfigException("--on-error '" + onError + "' is not known; use cleanup or abort");
+    }
+    if (parallel < 1 || parallel > 16) {
+      throw new ConfigException("--parallel " + parallel + " is out of range; use 1 to 16");
+    }
+    Positionals pos = Positionals.parse(words, true);
+    if (!pos.all() && parallel != 1) {
+      throw new ConfigException("--parallel only applies to 'k8s all'; drop it or build all versions");
+    }
+    Path out = outputDir == null ? ctx.workingDir() : ctx.resolve(outputDir);
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new ConfigException("--output-dir " + out + " is a file; name a directory");
+    }
+    aws.endpoint();
+
+    SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
+    Template template = loader.template();
+    List<BuildSpec> specs = new ArrayList<>();
+    List<Shortcut> targets = pos.shortcuts().isEmpty() ? java.util.Collections.singletonList(null) : pos.shortcuts();
+    for (Shortcut s : targets) {
+      BuildSpec spec = loader.spec(template, loader.variables(template, s));
+      spec.variables().warnings().forEach(console::warn);
+      specs.add(spec);
+    }
+    for (BuildSpec spec : specs) {
+      console.info("Building AMI " + spec.settings().amiName() + " for Kubernetes " + spec.kubernetesVersion() + " on "
+          + spec.variables().value("arch") + " in " + spec.settings().region());
+    }
+    checkCredentials();
+    throw new CommandFailedException(ExitCodes.INTERNAL,
+        "the EC2 build pipeline is not part of this release yet; 'ami-builder validate' checks a configuration");
+  }
+
+  /** Fails in one line, before anything is created, when no AWS credentials can be found. */
+  private void checkCredentials() {
+    AwsCredentialsProvider provider = aws.profile != null
+        ? ProfileCredentialsProvider.create(aws.profile)
+        : DefaultCredentialsProvider.builder().build();
+    try {
+      provider.resolveCredentials();
+    } catch (SdkClientException | IllegalArgumentException e) {
+      throw new CommandFailedException(ExitCodes.USAGE, "no AWS credentials found"
+          + (aws.profile != null ? " for profile '" + aws.profile + "'" : "")
+          + "; set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an instance with a role");
+    }
+  }
+}

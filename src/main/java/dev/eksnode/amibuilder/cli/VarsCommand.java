@@ -1,0 +1,99 @@
+package dev.eksnode.amibuilder.cli;
+
+import dev.eksnode.amibuilder.config.Shortcut;
+import dev.eksnode.amibuilder.config.Variable;
+import dev.eksnode.amibuilder.config.VariableLayers;
+import dev.eksnode.amibuilder.config.VariableSource;
+import dev.eksnode.amibuilder.config.VariableValidator;
+import dev.eksnode.amibuilder.config.Variables;
+import dev.eksnode.amibuilder.template.Template;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** Prints the merged variables with their sources. */
+@Command(name = "vars", mixinStandardHelpOptions = true,
+    description = {"Print every variable's final value and where it came from (template default, default file, your",
+        "variable file, environment, command line, derived or pinned). Secrets are redacted."})
+final class VarsCommand implements Callable<Integer> {
+  static final Pattern SECRET = Pattern.compile("(?i).*(secret|token|password|passwd|private_key|access_key|credential).*");
+
+  @ParentCommand AmiBuilderCommand parent;
+  @Mixin BuildOptions build;
+  @Mixin OutputOptions output;
+
+  @Parameters(paramLabel = "WORDS", arity = "0..*",
+      description = "Optional shortcut (1.21 .. 1.25) first, then NAME=VALUE assignments.")
+  List<String> words = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    CliContext ctx = parent.context();
+    Console console = new Console(ctx, output.json, output.quiet);
+    Positionals pos = Positionals.parse(words, false);
+    SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
+    Template template = loader.template();
+    Shortcut shortcut = pos.shortcuts().isEmpty() ? null : pos.shortcuts().get(0);
+    Variables vars = loader.renderer().resolveVariables(template, loader.variables(template, shortcut));
+    new VariableValidator().validate(vars, VariableValidator.Purpose.LIST);
+    vars.warnings().forEach(console::warn);
+
+    TreeSet<String> names = new TreeSet<>(template.variables().keySet());
+    names.addAll(VariableLayers.TOOL_VARIABLES);
+    names.addAll(vars.asMap().keySet());
+    List<String[]> rows = new ArrayList<>();
+    List<Map<String, String>> json = new ArrayList<>();
+    for (String name : names) {
+      Variable v = vars.get(name);
+      String value = v == null ? "" : redact(name, v.value(), template);
+      String source = v == null ? "not set" : v.source().describe();
+      String kind = v == null ? "unset" : kindName(v.source().kind());
+      rows.add(new String[] {name, value, source});
+      Map<String, String> item = new LinkedHashMap<>();
+      item.put("name", name);
+      item.put("value", value);
+      item.put("source", source);
+      item.put("layer", kind);
+      json.add(item);
+    }
+    if (console.json()) {
+      console.event("variables", Map.of("variables", json));
+    } else {
+      printTable(ctx, rows);
+    }
+    return ExitCodes.OK;
+  }
+
+  static String redact(String name, String value, Template template) {
+    boolean secret = SECRET.matcher(name).matches() || template.sensitiveVariables().contains(name);
+    return secret && !value.isEmpty() ? "<redacted>" : value;
+  }
+
+  private static String kindName(VariableSource.Kind kind) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  private static void printTable(CliContext ctx, List<String[]> rows) {
+    int w0 = "NAME".length();
+    int w1 = "VALUE".length();
+    for (String[] r : rows) {
+      w0 = Math.max(w0, r[0].length());
+      w1 = Math.min(60, Math.max(w1, r[1].length()));
+    }
+    String fmt = "%-" + w0 + "s  %-" + w1 + "s  %s%n";
+    ctx.out().printf(fmt, "NAME", "VALUE", "SOURCE");
+    for (String[] r : rows) {
+      String value = r[1].length() > 60 ? r[1].substring(0, 57) + "..." : r[1];
+      ctx.out().printf(fmt, r[0], value, r[2]);
+    }
+    ctx.out().flush();
+  }
+}

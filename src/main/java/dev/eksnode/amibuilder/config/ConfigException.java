@@ -1,0 +1,29 @@
+package dev.eksnode.amibuilder.config;
+
+/**
+ * Invalid usage or configuration, found before anything is created in AWS. Its message is one line that names the
+ * field, the bad value, where it came from and how to fix it. Maps to exit code 2.
+ */
+public class ConfigException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public ConfigException(String message) {
+    super(message);
+  }
+
+  public ConfigException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** The usual shape: {@code aws_region = 'mars-1' (from --var): not an AWS region; use e.g. us-west-2}. */
+  public static ConfigException forVariable(Variable variable, String problem, String fix) {
+    return new ConfigException(
+        variable.name() + " = '" + oneLine(variable.value()) + "' (from " + variable.source().describe() + "): "
+            + problem + "; " + fix);
+  }
+
+  static String oneLine(String value) {
+    String flat = value.replace("\r", "\\r").replace("\n", "\\n");
+    return flat.length() > 120 ? flat.substring(0, 117) + "..." : flat;
+  }
+}

@@ -1,0 +1,63 @@
+package dev.eksnode.amibuilder.config;
+
+import java.nio.file.Path;
+
+/** Where a variable's value came from, for error messages and the {@code vars} listing. */
+public record VariableSource(Kind kind, String detail) {
+
+  /** The layers, lowest precedence first. */
+  public enum Kind {
+    TEMPLATE,
+    DEFAULT_FILE,
+    DERIVED,
+    VAR_FILE,
+    ENVIRONMENT,
+    COMMAND_LINE,
+    PINNED
+  }
+
+  public static VariableSource template(Path template) {
+    return new VariableSource(Kind.TEMPLATE, template.getFileName().toString());
+  }
+
+  public static VariableSource defaultFile(Path file) {
+    return new VariableSource(Kind.DEFAULT_FILE, file.toString());
+  }
+
+  public static VariableSource varFile(Path file) {
+    return new VariableSource(Kind.VAR_FILE, file.toString());
+  }
+
+  public static VariableSource environment(String name) {
+    return new VariableSource(Kind.ENVIRONMENT, name);
+  }
+
+  public static VariableSource commandLine(String flag) {
+    return new VariableSource(Kind.COMMAND_LINE, flag);
+  }
+
+  public static VariableSource derived(String rule) {
+    return new VariableSource(Kind.DERIVED, rule);
+  }
+
+  public static VariableSource pinned(String shortcut) {
+    return new VariableSource(Kind.PINNED, shortcut);
+  }
+
+  /** A short human description, e.g. {@code my-vars.json:aws_region} or {@code env aws_region}. */
+  public String describe() {
+    return switch (kind) {
+      case TEMPLATE -> "template " + detail;
+      case DEFAULT_FILE, VAR_FILE -> detail;
+      case DERIVED -> "derived: " + detail;
+      case ENVIRONMENT -> "environment variable " + detail;
+      case COMMAND_LINE -> detail;
+      case PINNED -> "pinned by " + detail;
+    };
+  }
+
+  /** True for layers the user wrote (files they passed, environment, command line). */
+  public boolean isUserLayer() {
+    return kind == Kind.VAR_FILE || kind == Kind.ENVIRONMENT || kind == Kind.COMMAND_LINE || kind == Kind.PINNED;
+  }
+}
