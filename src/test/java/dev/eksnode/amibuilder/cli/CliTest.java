@@ -1,0 +1,121 @@
+package dev.eksnode.amibuilder.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+  @TempDir Path root;
+  TestHome home;
+
+  @BeforeEach
+  void setUp() {
+    home = new TestHome(root);
+  }
+
+  @Test
+  void help_listsCommandsAndExitCodes() {
+    TestHome.Result r = home.run("--help");
+    assertEquals(0, r.code());
+    for (String s : new String[] {"k8s", "validate", "vars", "generate-completion", "130"}) {
+      assertTrue(r.out().contains(s), s + " missing from help:\n" + r.out());
+    }
+  }
+
+  @Test
+  void everyCommand_hasHelp() {
+    for (String cmd : new String[] {"k8s", "build", "validate", "vars"}) {
+      TestHome.Result r = home.run(cmd, "--help");
+      assertEquals(0, r.code(), cmd);
+      assertTrue(r.out().contains("--var-file"), cmd + " help lacks the common options");
+    }
+  }
+
+  @Test
+  void version_printsTheToolName() {
+    TestHome.Result r = home.run("--version");
+    assertEquals(0, r.code());
+    assertTrue(r.out().startsWith("ami-builder "), r.out());
+  }
+
+  @Test
+  void completion_printsABashScript() {
+    TestHome.Result r = home.run("generate-completion");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("complete -F"), "not a bash completion script");
+  }
+
+  @Test
+  void validate_withVersionOnly_succeedsWithoutNetworkOrCredentials() {
+    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.23.9");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("amazon-eks-node-1.23-v20261125101530"), r.out());
+    assertTrue(r.out().contains("newest build date"), r.out());
+    assertEquals("", r.err());
+  }
+
+  @Test
+  void validate_json_emitsOneEvent() throws Exception {
+    TestHome.Result r = home.run("validate", "1.25", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode event = new ObjectMapper().readTree(r.out().strip());
+    assertEquals("validated", event.get("event").asText());
+    assertEquals("1.25.6", event.get("kubernetes_version").asText());
+  }
+
+  @Test
+  void vars_showsValuesAndSources_andRedactsSecrets() {
+    home.env.put("AWS_SECRET_ACCESS_KEY", "verysecretvalue");
+    home.env.put("cache_container_images", "true");
+    home.write("mine.json", "{\"aws_region\": \"eu-west-1\"}");
+    TestHome.Result r = home.run("vars", "--var-file", "mine.json", "--var", "forward_aws_credentials=true",
+        "kubernetes_version=1.24.10");
+    assertEquals(0, r.code(), r.err());
+    assertFalse(r.out().contains("verysecretvalue"), "secret printed:\n" + r.out());
+    assertTrue(r.out().matches("(?s).*aws_secret_access_key\\s+<redacted>.*"), r.out());
+    assertTrue(r.out().matches("(?s).*aws_region\\s+eu-west-1\\s+\\S*mine.json:aws_region.*"), r.out());
+    assertTrue(r.out().matches("(?s).*cache_container_images\\s+true\\s+environment variable cache_container_images.*"),
+        r.out());
+    assertTrue(r.out().matches("(?s).*kernel_version\\s+5.10\\s+derived: kernel for Kubernetes 1.24.*"), r.out());
+    assertTrue(r.out().matches("(?s).*kubernetes_version\\s+1.24.10\\s+argument.*"), r.out());
+  }
+
+  @Test
+  void vars_json_isMachineReadable() throws Exception {
+    TestHome.Result r = home.run("vars", "--json", "1.23");
+    assertEquals(0, r.code(), r.err());
+    JsonNode vars = new ObjectMapper().readTree(r.out().strip()).get("variables");
+    boolean found = false;
+    for (JsonNode v : vars) {
+      if (v.get("name").asText().equals("kubernetes_version")) {
+        assertEquals("1.23.16", v.get("value").asText());
+        assertEquals("pinned", v.get("layer").asText());
+        found = true;
+      }
+    }
+    assertTrue(found);
+  }
+
+  @Test
+  void unknownVariable_withoutStrict_isAWarningWithSuggestion() {
+    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.23.16", "--var", "instance_typ=m5.large");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("did you mean 'instance_type'?"), r.err());
+  }
+
+  @Test
+  void userVarFile_overridesDerivedValues() {
+    home.write("mine.json", "{\"ami_name\": \"team-eks-{{timestamp}}\", \"instance_type\": \"c5.xlarge\"}");
+    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.25.6", "--var-file", "mine.json");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("team-eks-" + TestHome.NOW.getEpochSecond()), r.out());
+    assertTrue(r.out().contains("c5.xlarge"), r.out());
+  }
+}
