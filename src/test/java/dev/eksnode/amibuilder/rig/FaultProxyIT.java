@@ -17,6 +17,8 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eks.model.ResourceNotFoundException;
 
 class FaultProxyIT {
 
@@ -95,6 +97,18 @@ class FaultProxyIT {
       assertEquals(List.of(), ecr.describeRepositories().repositories());
     }
     assertEquals(2, proxy.count("DescribeRepositories"));
+  }
+
+  @Test
+  void restJsonFailure_carriesTheCodeInTheErrorTypeHeader() {
+    proxy.on("GET /clusters").call(1).fail(404, "ResourceNotFoundException", "no clusters here");
+
+    try (EksClient eks = MotoExtension.configure(EksClient.builder(), proxy.endpoint(), Region.US_EAST_1)) {
+      ResourceNotFoundException error = assertThrows(ResourceNotFoundException.class, eks::listClusters);
+      assertEquals("ResourceNotFoundException", error.awsErrorDetails().errorCode());
+      assertEquals(List.of(), eks.listClusters().clusters());
+    }
+    assertEquals(2, proxy.count("GET /clusters"));
   }
 
   @Test

@@ -146,7 +146,8 @@ public final class MotoExtension implements BeforeAllCallback, BeforeEachCallbac
 
   private static MotoServer startServer() {
     Path project = projectDir();
-    Path executable = locateMoto(project);
+    Path executable =
+        locateMoto(System.getProperty(MOTO_PROPERTY), System.getenv(MOTO_ENV), project);
     return MotoServer.start(executable, project.resolve("target/moto-server.log"));
   }
 
@@ -155,11 +156,11 @@ public final class MotoExtension implements BeforeAllCallback, BeforeEachCallbac
     return Path.of(configured != null ? configured : System.getProperty("user.dir")).toAbsolutePath();
   }
 
-  private static Path locateMoto(Path project) {
-    String configured = System.getProperty(MOTO_PROPERTY);
+  static Path locateMoto(String property, String environment, Path project) {
+    String configured = property;
     String source = "system property " + MOTO_PROPERTY;
     if (configured == null || configured.isBlank()) {
-      configured = System.getenv(MOTO_ENV);
+      configured = environment;
       source = "environment variable " + MOTO_ENV;
     }
     if (configured != null && !configured.isBlank()) {
