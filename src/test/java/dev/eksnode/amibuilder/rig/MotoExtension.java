@@ -144,7 +144,8 @@ public final class MotoExtension implements BeforeAllCallback, BeforeEachCallbac
         .getOrComputeIfAbsent(SERVER_KEY, key -> startServer(), MotoServer.class);
   }
 
-  private static MotoServer startServer() {
+  /** Starts a moto server outside JUnit (for test-scope tools); the caller closes it. */
+  public static MotoServer startServer() {
     Path project = projectDir();
     Path executable =
         locateMoto(System.getProperty(MOTO_PROPERTY), System.getenv(MOTO_ENV), project);
