@@ -1,0 +1,366 @@
+package dev.eksnode.amibuilder.rig;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.IntPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP proxy between the SDK and moto that names each call by its AWS action, counts the calls,
+ * and answers chosen calls with a failure, a delay or a canned body.
+ *
+ * <pre>
+ * try (FaultProxy proxy = FaultProxy.start(MOTO.endpoint())) {
+ *   proxy.on("RunInstances").call(2).fail(500, "InternalError", "injected");
+ *   proxy.on("DescribeImages").throttle();
+ *   Ec2Client ec2 = MotoExtension.configure(Ec2Client.builder(), proxy.endpoint(), region);
+ * </pre>
+ *
+ * An action is the query protocol's {@code Action} parameter (EC2, STS), the part of the JSON
+ * protocol's {@code X-Amz-Target} after the dot (ECR), or {@code "METHOD /path"} for REST services.
+ * Call numbers count per action from 1, over every attempt the SDK makes, including retries.
+ */
+public final class FaultProxy implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FaultProxy.class);
+  private static final Set<String> HOP_HEADERS =
+      Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding",
+          "keep-alive", "te", "trailer", "proxy-connection");
+  private static final Pattern CREDENTIAL_SCOPE =
+      Pattern.compile("Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request");
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final HttpClient upstream;
+  private final URI target;
+  private final List<Rule> rules = new CopyOnWriteArrayList<>();
+  private final List<String> calls = new ArrayList<>();
+  private final Map<String, Integer> counts = new HashMap<>();
+
+  private FaultProxy(HttpServer server, ExecutorService executor, URI target) {
+    this.server = server;
+    this.executor = executor;
+    this.target = target;
+    this.upstream =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+  }
+
+  /** Starts a proxy on a free loopback port that forwards to {@code target}. */
+  public static FaultProxy start(URI target) {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      ExecutorService executor = Executors.newCachedThreadPool();
+      FaultProxy proxy = new FaultProxy(server, executor, target);
+      server.createContext("/", proxy::handle);
+      server.setExecutor(executor);
+      server.start();
+      return proxy;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start fault proxy", e);
+    }
+  }
+
+  /** The URI to give an SDK client as {@code endpointOverride}. */
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Starts programming a rule for the named action. Rules are checked in the order added. */
+  public RuleBuilder on(String action) {
+    return new RuleBuilder(action);
+  }
+
+  /** Every call seen so far, in arrival order, by action name. */
+  public synchronized List<String> calls() {
+    return List.copyOf(calls);
+  }
+
+  /** How many calls (attempts) of the action arrived. */
+  public synchronized int count(String action) {
+    return counts.getOrDefault(action, 0);
+  }
+
+  /** Calls by action, sorted by action name. */
+  public synchronized Map<String, Integer> countsByAction() {
+    return new TreeMap<>(counts);
+  }
+
+  /** Forgets the recorded calls and removes every rule. */
+  public synchronized void clear() {
+    calls.clear();
+    counts.clear();
+    rules.clear();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      String action = actionOf(exchange, body);
+      int number = record(action);
+      Effect effect = effectFor(action, number);
+      LOG.debug("call {} #{} -> {}", action, number, effect == null ? "forward" : effect);
+      if (effect instanceof Delay delay) {
+        Thread.sleep(delay.duration().toMillis());
+        forward(exchange, body);
+      } else if (effect instanceof Fail fail) {
+        sendError(exchange, serviceOf(exchange), fail);
+      } else if (effect instanceof Respond respond) {
+        send(exchange, respond.status(), respond.contentType(), respond.body().getBytes(StandardCharsets.UTF_8));
+      } else {
+        forward(exchange, body);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("fault proxy failed to answer: {}", e.toString());
+      throw e;
+    }
+  }
+
+  private synchronized int record(String action) {
+    calls.add(action);
+    return counts.merge(action, 1, Integer::sum);
+  }
+
+  private Effect effectFor(String action, int number) {
+    for (Rule rule : rules) {
+      if (rule.action().equals(action) && rule.calls().test(number)) {
+        return rule.effect();
+      }
+    }
+    return null;
+  }
+
+  private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+    URI uri = target.resolve(exchange.getRequestURI().toString());
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(60))
+            .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+    for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+      if (HOP_HEADERS.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+        continue;
+      }
+      for (String value : header.getValue()) {
+        request.header(header.getKey(), value);
+      }
+    }
+    HttpResponse<byte[]> response = upstream.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    Headers out = exchange.getResponseHeaders();
+    response.headers().map().forEach((name, values) -> {
+      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+        out.put(name, values);
+      }
+    });
+    sendBody(exchange, response.statusCode(), response.body());
+  }
+
+  private static void sendError(HttpExchange exchange, String service, Fail fail) throws IOException {
+    String requestId = UUID.randomUUID().toString();
+    Headers request = exchange.getRequestHeaders();
+    Headers out = exchange.getResponseHeaders();
+    out.set("x-amzn-RequestId", requestId);
+    if (request.containsKey("X-Amz-Target")) {
+      // JSON protocol: the error code travels in __type.
+      send(exchange, fail.status(), "application/x-amz-json-1.1",
+          json("{\"__type\":\"%s\",\"message\":\"%s\"}", fail.code(), fail.message()));
+    } else if (isQueryProtocol(exchange)) {
+      String xml = "ec2".equals(service)
+          ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + xmlEscape(fail.code())
+              + "</Code><Message>" + xmlEscape(fail.message()) + "</Message></Error></Errors><RequestID>"
+              + requestId + "</RequestID></Response>"
+          : "<ErrorResponse><Error><Type>Sender</Type><Code>" + xmlEscape(fail.code()) + "</Code><Message>"
+              + xmlEscape(fail.message()) + "</Message></Error><RequestId>" + requestId
+              + "</RequestId></ErrorResponse>";
+      send(exchange, fail.status(), "text/xml", xml.getBytes(StandardCharsets.UTF_8));
+    } else if ("s3".equals(service)) {
+      String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + xmlEscape(fail.code())
+          + "</Code><Message>" + xmlEscape(fail.message()) + "</Message><RequestId>" + requestId
+          + "</RequestId></Error>";
+      send(exchange, fail.status(), "application/xml", xml.getBytes(StandardCharsets.UTF_8));
+    } else {
+      // REST-JSON services (EKS) name the error in a header.
+      out.set("x-amzn-ErrorType", fail.code());
+      send(exchange, fail.status(), "application/json", json("{\"message\":\"%s\"}", fail.message()));
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    sendBody(exchange, status, body);
+  }
+
+  private static void sendBody(HttpExchange exchange, int status, byte[] body) throws IOException {
+    boolean noBody = body.length == 0 || "HEAD".equals(exchange.getRequestMethod()) || status == 204 || status == 304;
+    exchange.sendResponseHeaders(status, noBody ? -1 : body.length);
+    if (!noBody) {
+      try (OutputStream stream = exchange.getResponseBody()) {
+        stream.write(body);
+      }
+    }
+  }
+
+  static String actionOf(HttpExchange exchange, byte[] body) {
+    String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+    if (target != null) {
+      return target.substring(target.lastIndexOf('.') + 1);
+    }
+    String query = exchange.getRequestURI().getRawQuery();
+    String fromQuery = query == null ? null : formParameter(query, "Action");
+    if (fromQuery != null) {
+      return fromQuery;
+    }
+    if (isQueryProtocol(exchange)) {
+      String fromBody = formParameter(new String(body, StandardCharsets.UTF_8), "Action");
+      if (fromBody != null) {
+        return fromBody;
+      }
+    }
+    return exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
+  }
+
+  private static boolean isQueryProtocol(HttpExchange exchange) {
+    String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+  }
+
+  private static String formParameter(String form, String name) {
+    for (String pair : form.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8).equals(name)) {
+        return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private static String serviceOf(HttpExchange exchange) {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (authorization == null) {
+      return "";
+    }
+    Matcher matcher = CREDENTIAL_SCOPE.matcher(authorization);
+    return matcher.find() ? matcher.group(1) : "";
+  }
+
+  private static byte[] json(String format, String code, String message) {
+    return String.format(format, jsonEscape(code), jsonEscape(message)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] json(String format, String message) {
+    return String.format(format, jsonEscape(message)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String jsonEscape(String text) {
+    return text.replace("\\", "\\\\").replace("\"", "\\\"");
+  }
+
+  private static String xmlEscape(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  private record Rule(String action, IntPredicate calls, Effect effect) {}
+
+  private sealed interface Effect permits Fail, Delay, Respond {}
+
+  private record Fail(int status, String code, String message) implements Effect {}
+
+  private record Delay(Duration duration) implements Effect {}
+
+  private record Respond(int status, String contentType, String body) implements Effect {}
+
+  /** Chooses which calls of one action a rule applies to. */
+  public final class RuleBuilder {
+    private final String action;
+
+    private RuleBuilder(String action) {
+      this.action = action;
+    }
+
+    /** Only the n-th call (1-based). */
+    public Target call(int n) {
+      return new Target(action, number -> number == n);
+    }
+
+    /** The first k calls. */
+    public Target firstCalls(int k) {
+      return new Target(action, number -> number <= k);
+    }
+
+    /** Every call. */
+    public Target always() {
+      return new Target(action, number -> true);
+    }
+
+    /**
+     * Answers every other call (the 1st, 3rd, …) with EC2's {@code RequestLimitExceeded}, so each
+     * request succeeds on its first retry.
+     */
+    public void throttle() {
+      new Target(action, number -> number % 2 == 1)
+          .fail(503, "RequestLimitExceeded", "Request limit exceeded.");
+    }
+  }
+
+  /** What the chosen calls get. */
+  public final class Target {
+    private final String action;
+    private final IntPredicate calls;
+
+    private Target(String action, IntPredicate calls) {
+      this.action = action;
+      this.calls = calls;
+    }
+
+    /** Answers with an AWS error in the shape of the caller's protocol. */
+    public void fail(int status, String code, String message) {
+      rules.add(new Rule(action, calls, new Fail(status, code, message)));
+    }
+
+    /** Waits, then forwards to moto. */
+    public void delay(Duration duration) {
+      rules.add(new Rule(action, calls, new Delay(duration)));
+    }
+
+    /** Answers with this body instead of asking moto. */
+    public void respond(int status, String contentType, String body) {
+      rules.add(new Rule(action, calls, new Respond(status, contentType, body)));
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.eksnode.amibuilder.rig;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eks.model.ResourceNotFoundException;
+
+class FaultProxyIT {
+
+  @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
+
+  private FaultProxy proxy;
+  private Ec2Client ec2;
+
+  @BeforeEach
+  void startProxy() {
+    proxy = FaultProxy.start(MOTO.endpoint());
+    ec2 = MotoExtension.configure(Ec2Client.builder(), proxy.endpoint(), Region.US_EAST_1);
+  }
+
+  @AfterEach
+  void stopProxy() {
+    ec2.close();
+    proxy.close();
+  }
+
+  @Test
+  void failedCall_surfacesAsServiceExceptionWithTheInjectedEc2Code() {
+    proxy.on("CreateSecurityGroup").call(1).fail(400, "InvalidVpcID.NotFound", "The vpc ID 'vpc-x' does not exist");
+
+    AwsServiceException error = assertThrows(AwsServiceException.class,
+        () -> ec2.createSecurityGroup(request -> request.groupName("g").description("d")));
+
+    assertEquals("InvalidVpcID.NotFound", error.awsErrorDetails().errorCode());
+    assertEquals("The vpc ID 'vpc-x' does not exist", error.awsErrorDetails().errorMessage());
+    assertEquals(400, error.statusCode());
+    assertEquals(1, proxy.count("CreateSecurityGroup"), "a 400 is not retried");
+    // The failed call never reached moto: the second call creates the group.
+    String groupId = ec2.createSecurityGroup(request -> request.groupName("g").description("d")).groupId();
+    assertTrue(groupId.startsWith("sg-"), groupId);
+  }
+
+  @Test
+  void failedFirstCalls_withServerError_areRetriedByTheSdk() {
+    proxy.on("DescribeKeyPairs").firstCalls(2).fail(500, "InternalError", "injected");
+
+    assertEquals(List.of(), ec2.describeKeyPairs().keyPairs());
+
+    assertEquals(3, proxy.count("DescribeKeyPairs"), "two failures, then success on the third attempt");
+  }
+
+  @Test
+  void alwaysFailing_exhaustsRetriesAndReportsTheCode() {
+    proxy.on("DescribeImages").always().fail(503, "Unavailable", "down");
+
+    AwsServiceException error = assertThrows(AwsServiceException.class, () -> ec2.describeImages());
+
+    assertEquals("Unavailable", error.awsErrorDetails().errorCode());
+    assertEquals(3, proxy.count("DescribeImages"), "the standard retry strategy makes three attempts");
+  }
+
+  @Test
+  void throttling_isRetriedThroughByTheStandardRetryStrategy() {
+    proxy.on("DescribeKeyPairs").throttle();
+
+    for (int i = 0; i < 3; i++) {
+      assertEquals(List.of(), ec2.describeKeyPairs().keyPairs());
+    }
+
+    assertEquals(6, proxy.count("DescribeKeyPairs"), "each call is throttled once, then succeeds");
+  }
+
+  @Test
+  void jsonProtocolFailure_mapsToTheModeledException() {
+    proxy.on("DescribeRepositories").call(1).fail(400, "RepositoryNotFoundException", "no such repo");
+
+    try (EcrClient ecr = MotoExtension.configure(EcrClient.builder(), proxy.endpoint(), Region.US_EAST_1)) {
+      RepositoryNotFoundException error = assertThrows(RepositoryNotFoundException.class,
+          () -> ecr.describeRepositories(request -> request.repositoryNames("missing")));
+      assertEquals("no such repo", error.awsErrorDetails().errorMessage());
+      // Forwarded to moto, the second call succeeds: the repository list is empty.
+      assertEquals(List.of(), ecr.describeRepositories().repositories());
+    }
+    assertEquals(2, proxy.count("DescribeRepositories"));
+  }
+
+  @Test
+  void restJsonFailure_carriesTheCodeInTheErrorTypeHeader() {
+    proxy.on("GET /clusters").call(1).fail(404, "ResourceNotFoundException", "no clusters here");
+
+    try (EksClient eks = MotoExtension.configure(EksClient.builder(), proxy.endpoint(), Region.US_EAST_1)) {
+      ResourceNotFoundException error = assertThrows(ResourceNotFoundException.class, eks::listClusters);
+      assertEquals("ResourceNotFoundException", error.awsErrorDetails().errorCode());
+      assertEquals(List.of(), eks.listClusters().clusters());
+    }
+    assertEquals(2, proxy.count("GET /clusters"));
+  }
+
+  @Test
+  void delay_holdsTheCallBeforeForwarding() {
+    proxy.on("DescribeKeyPairs").always().delay(Duration.ofMillis(400));
+
+    long start = System.nanoTime();
+    ec2.describeKeyPairs();
+    long elapsedMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+
+    assertTrue(elapsedMillis >= 400, "took " + elapsedMillis + " ms");
+  }
+
+  @Test
+  void cannedResponse_isParsedByTheSdk() {
+    proxy.on("DescribeKeyPairs").always().respond(200, "text/xml",
+        "<DescribeKeyPairsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+            + "<requestId>r-1</requestId><keySet><item><keyPairId>key-canned</keyPairId>"
+            + "<keyName>canned</keyName></item></keySet></DescribeKeyPairsResponse>");
+
+    List<KeyPairInfo> keys = ec2.describeKeyPairs().keyPairs();
+
+    assertEquals(1, keys.size());
+    assertEquals("canned", keys.get(0).keyName());
+  }
+
+  @Test
+  void calls_areRecordedInOrderAndCountedByAction() {
+    ec2.describeKeyPairs();
+    ec2.describeSecurityGroups();
+    ec2.describeKeyPairs();
+
+    assertEquals(List.of("DescribeKeyPairs", "DescribeSecurityGroups", "DescribeKeyPairs"), proxy.calls());
+    assertEquals(Map.of("DescribeKeyPairs", 2, "DescribeSecurityGroups", 1), proxy.countsByAction());
+
+    proxy.clear();
+    assertEquals(List.of(), proxy.calls());
+  }
+}
