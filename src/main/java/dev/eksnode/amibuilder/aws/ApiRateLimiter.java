@@ -46,6 +46,7 @@ public final class ApiRateLimiter {
   private final TimeSource time;
   private final Map<String, State> buckets = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
+  private final ExecutionInterceptor interceptor = new PermitInterceptor();
 
   public ApiRateLimiter(Bucket mutating, Bucket readOnly, TimeSource time) {
     this.mutating = Objects.requireNonNull(mutating, "mutating");
@@ -88,20 +89,22 @@ public final class ApiRateLimiter {
 
   /** An interceptor taking a permit before every attempt (retries included) of the client's calls. */
   public ExecutionInterceptor interceptor() {
-    return new ExecutionInterceptor() {
-      @Override
-      public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-        Region region = attributes.getAttribute(AwsExecutionAttribute.AWS_REGION);
-        String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-        try {
-          acquire(region == null ? "global" : region.id(), operation == null ? "unknown" : operation);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw AbortedException.builder().message("interrupted while waiting for the API rate limiter")
-              .cause(e).build();
-        }
+    return interceptor;
+  }
+
+  private final class PermitInterceptor implements ExecutionInterceptor {
+    @Override
+    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+      Region region = attributes.getAttribute(AwsExecutionAttribute.AWS_REGION);
+      String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+      try {
+        acquire(region == null ? "global" : region.id(), operation == null ? "unknown" : operation);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw AbortedException.builder().message("interrupted while waiting for the API rate limiter")
+            .cause(e).build();
       }
-    };
+    }
   }
 
   static boolean isReadOnly(String operation) {
