@@ -70,10 +70,13 @@ class CancellationTest {
     Cancellation token = Cancellation.create();
     boolean[] interrupted = new boolean[1];
     Thread sleeper = new Thread(() -> {
-      try (Cancellation.Registration r = token.interruptOnCancel(Thread.currentThread())) {
+      Cancellation.Registration registration = token.interruptOnCancel(Thread.currentThread());
+      try {
         Thread.sleep(60_000);
       } catch (InterruptedException e) {
         interrupted[0] = true;
+      } finally {
+        registration.close();
       }
     });
     sleeper.start();

@@ -30,6 +30,7 @@ class PipelineRunnerTest {
     return new PipelineRunner<>(new PipelineRunner.Options(onError, Duration.ofMinutes(5)), ledger);
   }
 
+  @SafeVarargs
   private Outcome run(OnError onError, Step<List<String>>... steps) {
     return runner(onError).run(List.of(steps), log, Cancellation.create());
   }
