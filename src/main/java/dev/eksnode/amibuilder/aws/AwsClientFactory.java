@@ -1,0 +1,150 @@
+package dev.eksnode.amibuilder.aws;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkClient;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
+
+/**
+ * The only place AWS clients are made: one client per service and region per run, created on first use
+ * (so {@code --help} and {@code validate} never pay for SDK start-up), all closed with the factory. Thread
+ * safe; concurrent builds share one factory and therefore one {@link ApiRateLimiter}.
+ */
+public final class AwsClientFactory implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AwsClientFactory.class);
+
+  private record Key(String service, String region) {}
+
+  private final AwsSettings settings;
+  private final ApiRateLimiter limiter;
+  private final AwsCredentialsProvider credentials;
+  private final Map<Key, SdkClient> clients = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  public AwsClientFactory(AwsSettings settings, ApiRateLimiter limiter) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.limiter = Objects.requireNonNull(limiter, "limiter");
+    this.credentials = settings.profile() != null
+        ? ProfileCredentialsProvider.builder().profileName(settings.profile()).build()
+        : DefaultCredentialsProvider.builder().build();
+  }
+
+  public AwsSettings settings() {
+    return settings;
+  }
+
+  public ApiRateLimiter rateLimiter() {
+    return limiter;
+  }
+
+  /** EC2 in {@code region}; its calls pass through the shared rate limiter. */
+  public Ec2Client ec2(String region) {
+    return client("ec2", region, Ec2Client.class, () -> configure(Ec2Client.builder(), region, true).build());
+  }
+
+  public Ec2Client ec2() {
+    return ec2(settings.region());
+  }
+
+  /**
+   * S3 in {@code region}. Not rate limited: S3 scales per prefix and the preflight checks many binaries
+   * at once. Path-style addressing with an endpoint override, since emulators serve one host name.
+   */
+  public S3Client s3(String region) {
+    return client("s3", region, S3Client.class, () -> configure(S3Client.builder(), region, false)
+        .forcePathStyle(settings.endpointOverride() != null).build());
+  }
+
+  public EksClient eks(String region) {
+    return client("eks", region, EksClient.class, () -> configure(EksClient.builder(), region, false).build());
+  }
+
+  public StsClient sts(String region) {
+    return client("sts", region, StsClient.class, () -> configure(StsClient.builder(), region, false).build());
+  }
+
+  private <T extends SdkClient> T client(String service, String region, Class<T> type,
+      Supplier<T> create) {
+    if (region == null || region.isBlank()) {
+      throw new IllegalArgumentException("region must be set for " + service);
+    }
+    ensureOpen();
+    SdkClient client = clients.computeIfAbsent(new Key(service, region), key -> {
+      log.debug("Creating {} client [region={}]", service, region);
+      return create.get();
+    });
+    // close() may have run between the check and the creation; do not hand out a client nobody will close.
+    if (closed) {
+      client.close();
+      ensureOpen();
+    }
+    return type.cast(client);
+  }
+
+  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, String region, boolean rateLimited) {
+    ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder()
+        .apiCallTimeout(settings.apiCallTimeout())
+        .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
+        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+            .maxAttempts(settings.maxAttempts()).build());
+    if (rateLimited) {
+      override.addExecutionInterceptor(limiter.interceptor());
+    }
+    builder.region(Region.of(region))
+        .credentialsProvider(credentials)
+        .overrideConfiguration(override.build());
+    if (settings.endpointOverride() != null) {
+      builder.endpointOverride(settings.endpointOverride());
+    }
+    // The URL-connection client starts fast and has no thread pools to shut down; set it explicitly because
+    // the Apache client also comes onto the class path with the service modules.
+    builder.httpClientBuilder(UrlConnectionHttpClient.builder());
+    return builder;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("AWS client factory is closed");
+    }
+  }
+
+  /** Closes every client made and the credentials provider. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<SdkClient> all = new ArrayList<>(clients.values());
+    clients.clear();
+    for (SdkClient client : all) {
+      try {
+        client.close();
+      } catch (RuntimeException e) {
+        log.debug("Closing {} failed: {}", client.serviceName(), e.toString());
+      }
+    }
+    if (credentials instanceof SdkAutoCloseable closeable) {
+      closeable.close();
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package dev.eksnode.amibuilder.aws;
+
+import dev.eksnode.amibuilder.pipeline.Retry;
+import java.util.Optional;
+import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+
+/**
+ * Classifies AWS errors by code, so retries and undo decisions name the race they cover instead of
+ * retrying everything. Causes are searched, so a wrapped SDK exception is classified too.
+ */
+public final class AwsErrors {
+
+  private static final Set<String> THROTTLING = Set.of(
+      // EC2's account-wide API token bucket is empty: a build matrix polling together hits this first.
+      "RequestLimitExceeded",
+      // Generic throttling codes of the JSON/query protocols (STS, EKS) and of EC2 under load.
+      "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
+      "TooManyRequestsException",
+      // S3 asks for a slower request rate on one prefix.
+      "SlowDown",
+      // EC2 snapshot copies and image copies have their own concurrency quota per region.
+      "ResourceLimitExceeded");
+
+  private static final Set<String> EVENTUAL_CONSISTENCY = Set.of(
+      // Describe right after RunInstances may not see the new instance for a few seconds.
+      "InvalidInstanceID.NotFound",
+      // Same for CreateImage/CopyImage: the new AMI id is not yet visible to DescribeImages.
+      "InvalidAMIID.NotFound",
+      // Snapshots of a new image appear in DescribeSnapshots after the image call returns.
+      "InvalidSnapshot.NotFound",
+      // AuthorizeSecurityGroupIngress or RunInstances right after CreateSecurityGroup.
+      "InvalidGroup.NotFound",
+      // RunInstances right after ImportKeyPair.
+      "InvalidKeyPair.NotFound",
+      // Volumes created by RunInstances show up a little after the instance.
+      "InvalidVolume.NotFound");
+
+  private static final Set<String> STILL_IN_USE = Set.of(
+      // DeleteSecurityGroup while the instance using it is still shutting down (a minute or two).
+      "DependencyViolation",
+      // TerminateInstances/StopInstances while the instance is still pending or mid-transition.
+      "IncorrectInstanceState",
+      // DeleteSnapshot right after DeregisterImage: the snapshot is released a moment later.
+      "InvalidSnapshot.InUse",
+      // DeregisterImage/ModifyImageAttribute while a copy or creation is still settling.
+      "IncorrectState",
+      // DeleteVolume while the volume is still detaching from a terminating instance.
+      "VolumeInUse");
+
+  private static final Set<String> NOT_FOUND_EXTRA = Set.of(
+      // S3 and EKS spell "not found" differently from EC2.
+      "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException");
+
+  private AwsErrors() {}
+
+  /** The AWS error code of {@code error} or one of its causes, e.g. {@code InvalidInstanceID.NotFound}. */
+  public static Optional<String> errorCode(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AwsServiceException service && service.awsErrorDetails() != null) {
+        return Optional.ofNullable(service.awsErrorDetails().errorCode());
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** HTTP status of the AWS error, or 0 when there is none. */
+  public static int statusCode(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AwsServiceException service) {
+        return service.statusCode();
+      }
+    }
+    return 0;
+  }
+
+  /** The request was throttled; retrying later will work. */
+  public static boolean isThrottling(Throwable error) {
+    return errorCode(error).map(THROTTLING::contains).orElse(false) || statusCode(error) == 429;
+  }
+
+  /** The resource does not exist (any {@code *.NotFound} code, or the S3/EKS spellings). */
+  public static boolean isNotFound(Throwable error) {
+    return errorCode(error).map(c -> c.endsWith(".NotFound") || NOT_FOUND_EXTRA.contains(c)).orElse(false);
+  }
+
+  /** A just-created resource is not yet visible; a wait loop should keep polling. */
+  public static boolean isEventualConsistency(Throwable error) {
+    return errorCode(error).map(EVENTUAL_CONSISTENCY::contains).orElse(false);
+  }
+
+  /** The resource is still in use or in transition; deleting it again shortly will work. */
+  public static boolean isStillInUse(Throwable error) {
+    return errorCode(error).map(STILL_IN_USE::contains).orElse(false);
+  }
+
+  /** The SDK was interrupted (our cancellation); never retry this. */
+  public static boolean isAborted(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AbortedException || t instanceof InterruptedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether an undo call should be retried: throttling, a resource still in use, a 5xx, or a network
+   * error. "Not found" is not retried: an undo treats it as "already gone".
+   */
+  public static boolean isRetryableForUndo(Throwable error) {
+    if (isAborted(error)) {
+      return false;
+    }
+    if (isThrottling(error) || isStillInUse(error)) {
+      return true;
+    }
+    int status = statusCode(error);
+    if (status >= 500) {
+      return true;
+    }
+    return status == 0 && hasCause(error, SdkClientException.class);
+  }
+
+  /** The retry every undo should use: about five minutes of backoff on {@link #isRetryableForUndo}. */
+  public static Retry undoRetry() {
+    return new Retry(Retry.Policy.forUndo(), AwsErrors::isRetryableForUndo);
+  }
+
+  /**
+   * Wraps an undo action so "not found" counts as success: undo is idempotent, and a resource removed by
+   * an earlier attempt (or by hand) is exactly what we want. A delete issued within seconds of the create
+   * can also see "not found" through eventual consistency; the journal and the build-id tag let
+   * {@code cleanup} catch that rare case.
+   */
+  public static Retry.Action ignoringNotFound(Retry.Action action) {
+    return () -> {
+      try {
+        action.run();
+      } catch (RuntimeException e) {
+        if (!isNotFound(e)) {
+          throw e;
+        }
+      }
+    };
+  }
+
+  private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,12 @@
+package dev.eksnode.amibuilder.pipeline;
+
+/** What the runner does when a step fails or the build times out ({@code --on-error}). */
+public enum OnError {
+  /** Undo every step in reverse order (the default). */
+  CLEANUP,
+  /**
+   * Keep everything for debugging and report what exists. A cancellation (Ctrl-C, SIGTERM) still cleans
+   * up: the user asked to stop, not to keep a running instance.
+   */
+  ABORT
+}

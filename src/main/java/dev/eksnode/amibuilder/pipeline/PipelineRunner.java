@@ -1,0 +1,193 @@
+package dev.eksnode.amibuilder.pipeline;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs steps in order with an undo stack. Each step is pushed before it runs; on failure, cancellation or
+ * timeout the stack unwinds in reverse, each undo isolated from the others. On success only the steps that
+ * do not {@link Step#keepOnSuccess() keep} their result are undone. Undo errors never escape: they end up in
+ * the {@link CleanupReport} of the returned {@link Outcome}.
+ *
+ * <p>A runner holds no per-run state, so one instance can run several builds concurrently.
+ *
+ * @param <C> the build context
+ */
+public final class PipelineRunner<C> {
+  private static final Logger log = LoggerFactory.getLogger(PipelineRunner.class);
+  private static final String JOURNAL_STEP = "(journal)";
+
+  /**
+   * @param onError what to do when a step fails or the build times out
+   * @param timeout limit for running all steps (the unwind is bounded by the undo retries instead)
+   */
+  public record Options(OnError onError, Duration timeout) {
+    public Options {
+      Objects.requireNonNull(onError, "onError");
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+      }
+    }
+
+    /** Clean up on error, six hours for the whole build (copies to many regions are slow). */
+    public static Options defaults() {
+      return new Options(OnError.CLEANUP, Duration.ofHours(6));
+    }
+  }
+
+  private final Options options;
+  private final ResourceLedger ledger;
+  private final PipelineListener listener;
+  private final TimeSource time;
+
+  public PipelineRunner(Options options, ResourceLedger ledger) {
+    this(options, ledger, PipelineListener.none(), TimeSource.system());
+  }
+
+  public PipelineRunner(Options options, ResourceLedger ledger, PipelineListener listener, TimeSource time) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.ledger = Objects.requireNonNull(ledger, "ledger");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.time = Objects.requireNonNull(time, "time");
+  }
+
+  /**
+   * Runs {@code steps} on the calling thread. Cancelling {@code cancellation} interrupts the running step
+   * and unwinds; the call still returns normally, with a {@link Outcome.Cancelled}.
+   */
+  public Outcome run(List<? extends Step<C>> steps, C ctx, Cancellation cancellation) {
+    Objects.requireNonNull(steps, "steps");
+    Objects.requireNonNull(cancellation, "cancellation");
+    Cancellation token = cancellation.child();
+    AtomicBoolean timedOut = new AtomicBoolean();
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "pipeline-watchdog");
+      thread.setDaemon(true);
+      return thread;
+    });
+    watchdog.schedule(() -> {
+      timedOut.set(true);
+      token.cancel("build timed out after " + options.timeout());
+    }, options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+
+    Deque<Step<C>> stack = new ArrayDeque<>();
+    String current = "(none)";
+    Throwable failure = null;
+    boolean cancelled = false;
+    try {
+      for (Step<C> step : steps) {
+        current = step.name();
+        if (token.isCancelled()) {
+          cancelled = true;
+          break;
+        }
+        stack.push(step);
+        Throwable error = runOne(step, ctx, token);
+        if (error == null) {
+          continue;
+        }
+        if (token.isCancelled() || error instanceof InterruptedException || error instanceof CancelledException) {
+          // A step that fails because we interrupted it was cancelled, whatever exception it chose.
+          token.cancel("interrupted");
+          cancelled = true;
+          log.debug("Step '{}' stopped by cancellation", current, error);
+        } else {
+          failure = error;
+          log.debug("Step '{}' failed", current, error);
+        }
+        break;
+      }
+    } finally {
+      watchdog.shutdownNow();
+    }
+
+    if (cancelled && timedOut.get()) {
+      failure = new BuildTimeoutException(options.timeout(), current);
+      cancelled = false;
+    }
+    if (failure == null && !cancelled) {
+      List<Step<C>> temporaries = stack.stream().filter(s -> !s.keepOnSuccess()).toList();
+      return new Outcome.Succeeded(unwind(temporaries, ctx, false));
+    }
+    if (failure != null && options.onError() == OnError.ABORT) {
+      List<Resource> kept = ledger.live();
+      log.info("Keeping {} resource(s) for debugging (--on-error abort)", kept.size());
+      return new Outcome.Failed(current, failure, new CleanupReport(List.of(), List.of(), kept));
+    }
+    CleanupReport report = unwind(List.copyOf(stack), ctx, true);
+    if (failure != null) {
+      return new Outcome.Failed(current, failure, report);
+    }
+    return new Outcome.Cancelled(current, token.reason().orElse("cancelled"), report);
+  }
+
+  private Throwable runOne(Step<C> step, C ctx, Cancellation token) {
+    listener.stepStarted(step.name());
+    log.info("Step {}", step.name());
+    long start = time.nanoTime();
+    Throwable error = null;
+    try (Cancellation.Registration ignored = token.interruptOnCancel(Thread.currentThread())) {
+      step.run(ctx);
+    } catch (Throwable t) {
+      error = t;
+    }
+    // After the registration is closed no interrupt can arrive from the token; clear one that did land so
+    // the unwind (or the next step) does not trip over it.
+    if (Thread.interrupted() && error == null && !token.isCancelled()) {
+      log.debug("Step '{}' left the thread interrupted; treating it as a cancellation", step.name());
+      error = new InterruptedException("interrupted during step " + step.name());
+    }
+    listener.stepFinished(step.name(), time.since(start), error);
+    return error;
+  }
+
+  /** Undoes {@code stack} (top first); with {@code audit}, anything still live in the ledger is a leftover. */
+  private CleanupReport unwind(List<Step<C>> stack, C ctx, boolean audit) {
+    UndoReport report = new UndoReport(ledger);
+    for (Step<C> step : stack) {
+      report.beginStep(step.name());
+      listener.undoStarted(step.name());
+      long start = time.nanoTime();
+      try {
+        step.undo(ctx, report);
+      } catch (Throwable t) {
+        report.undoFailed(step.name(), t);
+      }
+      // An undo must not leave an interrupt behind for the next one.
+      Thread.interrupted();
+      listener.undoFinished(step.name(), time.since(start));
+    }
+    List<CleanupReport.Leftover> leftovers = new ArrayList<>(report.leftovers());
+    if (audit) {
+      Set<Resource> accounted = new HashSet<>(report.removedResources());
+      leftovers.forEach(l -> accounted.add(l.resource()));
+      List<Resource> live;
+      try {
+        live = ledger.live();
+      } catch (RuntimeException e) {
+        log.warn("Could not read the journal to check the unwind: {}", e.getMessage());
+        live = List.of();
+      }
+      for (Resource resource : live) {
+        if (!accounted.contains(resource)) {
+          leftovers.add(new CleanupReport.Leftover(resource, JOURNAL_STEP,
+              "recorded as created but no undo removed it"));
+        }
+      }
+    }
+    return new CleanupReport(report.removedResources(), leftovers, List.of());
+  }
+}
