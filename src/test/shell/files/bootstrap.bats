@@ -119,7 +119,7 @@ sleeps() {
   [ "${status}" -eq 0 ]
   grep -q '^apiVersion: kubelet.config.k8s.io/v1alpha1$' "${config}"
   grep -q 'apiVersion: credentialprovider.kubelet.k8s.io/v1alpha1$' "${config}"
-  ! grep -q v1beta1 "${config}"
+  [ "$(grep -c v1beta1 "${config}")" -eq 0 ]
   node_reset
   config="$(root_path /etc/eks/ecr-credential-provider/ecr-credential-provider-config)"
   STUB_KUBELET_VERSION=v1.24.10 bootstrap test
@@ -212,7 +212,7 @@ sleeps() {
   grep -q "server: ${ENDPOINT}$" "${kubeconfig}"
   grep -q '"us-east-1"' "${kubeconfig}"
   grep -q '"my-cluster"' "${kubeconfig}"
-  ! grep -qE 'MASTER_ENDPOINT|CLUSTER_NAME|AWS_REGION' "${kubeconfig}"
+  [ "$(grep -cE 'MASTER_ENDPOINT|CLUSTER_NAME|AWS_REGION' "${kubeconfig}")" -eq 0 ]
   [ "$(stub_call_count aws)" -eq 0 ]
 }
 
@@ -371,7 +371,7 @@ Slice=runtime.slice" ]
   sed "s|SANDBOX_IMAGE|${PAUSE_DEFAULT}|" "${FILES_DIR}/containerd-config.toml" > "${rendered}"
   STUB_KUBELET_VERSION=v1.24.10 bootstrap test
   [ "${status}" -eq 0 ]
-  ! stub_calls systemctl | grep -q 'restart sandbox-image containerd'
+  [ "$(stub_calls systemctl | grep -c 'restart sandbox-image containerd')" -eq 0 ]
   stub_calls systemctl | grep -qx 'systemctl start kubelet'
 }
 
@@ -626,5 +626,5 @@ $(stub_calls aws | sed -n 2p)" ]
   bootstrap test
   [ "${status}" -eq 0 ]
   [[ "${output}" == *"unsupported gpu"* ]]
-  ! stub_calls nvidia-smi | grep -q -- ' -ac '
+  [ "$(stub_calls nvidia-smi | grep -c -- ' -ac ')" -eq 0 ]
 }
