@@ -1,0 +1,172 @@
+package dev.eksnode.amibuilder.cli;
+
+import dev.eksnode.amibuilder.aws.ApiRateLimiter;
+import dev.eksnode.amibuilder.aws.AwsClientFactory;
+import dev.eksnode.amibuilder.aws.AwsSettings;
+import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.eks.EniMaxPodsGenerator;
+import dev.eksnode.amibuilder.eks.InstanceTypeInfo;
+import dev.eksnode.amibuilder.eks.MaxPodsCalculator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+
+/** The max-pods calculator of bootstrap.sh, and the generator of eni-max-pods.txt. */
+@Command(name = "max-pods", mixinStandardHelpOptions = true,
+    description = {"Print the maximum number of pods for an instance type, as max-pods-calculator.sh computes it from",
+        "EC2 DescribeInstanceTypes: ENIs x (IPv4 per ENI - 1) + 2, or with /28 prefixes when prefix delegation is on,",
+        "capped at 110 (or 250 above 30 vCPUs) unless --show-max-allowed.",
+        "  ami-builder max-pods --instance-type m5.large --cni-version 1.10.0"},
+    subcommands = MaxPodsCommand.Generate.class)
+final class MaxPodsCommand implements Callable<Integer> {
+  @ParentCommand AmiBuilderCommand parent;
+  @Mixin AwsOptions aws;
+  @Mixin OutputOptions output;
+
+  @Option(names = "--instance-type", paramLabel = "TYPE", description = "EC2 instance type, e.g. m5.large.")
+  String instanceType;
+
+  @Option(names = "--cni-version", paramLabel = "VERSION", description = "VPC CNI version, e.g. 1.10.0 (required).")
+  String cniVersion;
+
+  @Option(names = "--cni-custom-networking-enabled", description = "Custom networking: the primary ENI hosts no pods.")
+  boolean customNetworking;
+
+  @Option(names = "--cni-prefix-delegation-enabled", description = "Prefix delegation (CNI 1.9+ on Nitro instances).")
+  boolean prefixDelegation;
+
+  @Option(names = "--cni-max-eni", paramLabel = "N", description = "Use at most N ENIs.")
+  Integer maxEni;
+
+  @Option(names = "--show-max-allowed", description = "Print the uncapped value.")
+  boolean showMaxAllowed;
+
+  @Option(names = "--region", paramLabel = "REGION",
+      description = "Region to ask (default: AWS_REGION, AWS_DEFAULT_REGION, else us-west-2).")
+  String region;
+
+  @Override
+  public Integer call() {
+    CliContext ctx = parent.context();
+    if (instanceType == null || instanceType.isBlank()) {
+      throw new ConfigException("--instance-type is required; e.g. --instance-type m5.large");
+    }
+    if (cniVersion == null || !cniVersion.matches("v?\\d+\\.\\d+(\\.\\d+)?([-+].*)?")) {
+      throw new ConfigException("--cni-version " + (cniVersion == null ? "is required" : "'" + cniVersion
+          + "' is not a version") + "; pass the VPC CNI version, e.g. --cni-version 1.10.0");
+    }
+    if (maxEni != null && maxEni < 1) {
+      throw new ConfigException("--cni-max-eni " + maxEni + " must be at least 1");
+    }
+    MaxPodsCalculator.Settings settings = MaxPodsCalculator.Settings.of(cniVersion);
+    if (prefixDelegation) {
+      settings = settings.withPrefixDelegation();
+    }
+    if (customNetworking) {
+      settings = settings.withCustomNetworking();
+    }
+    if (maxEni != null) {
+      settings = settings.withMaxEni(maxEni);
+    }
+    if (showMaxAllowed) {
+      settings = settings.withShowMaxAllowed();
+    }
+    String r = regionOrDefault(ctx, region);
+    try (AwsClientFactory clients = factory(aws, r)) {
+      InstanceTypeInfo info;
+      try {
+        info = InstanceTypeInfo.describe(clients.ec2(r), instanceType);
+      } catch (InstanceTypeInfo.UnknownInstanceTypeException e) {
+        throw new ConfigException("--instance-type " + instanceType + " is not offered in " + r
+            + "; check the name or try another --region");
+      }
+      int pods = MaxPodsCalculator.maxPods(info, settings);
+      Console console = new Console(ctx, output.json, output.quiet);
+      console.result(Integer.toString(pods));
+      Map<String, Object> event = new LinkedHashMap<>();
+      event.put("instance_type", instanceType);
+      event.put("max_pods", pods);
+      console.event("max-pods", event);
+      return ExitCodes.OK;
+    } catch (SdkClientException e) {
+      throw new CommandFailedException(ExitCodes.BUILD_FAILED, "cannot reach EC2 in " + r + ": "
+          + Main.oneLine(e.getMessage()) + "; check credentials, --region and --endpoint-url");
+    }
+  }
+
+  static String regionOrDefault(CliContext ctx, String region) {
+    if (region != null && !region.isBlank()) {
+      return region;
+    }
+    String env = ctx.env().getOrDefault("AWS_REGION", ctx.env().get("AWS_DEFAULT_REGION"));
+    return env == null || env.isBlank() ? "us-west-2" : env;
+  }
+
+  static AwsClientFactory factory(AwsOptions aws, String region) {
+    AwsSettings settings = AwsSettings.of(region).withProfile(aws.profile).withEndpointOverride(aws.endpoint());
+    return new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults());
+  }
+
+  /** Rewrites eni-max-pods.txt from DescribeInstanceTypes. */
+  @Command(name = "generate", mixinStandardHelpOptions = true,
+      description = {"Rewrite eni-max-pods.txt from EC2 DescribeInstanceTypes in one or more regions, using the",
+          "default network card's ENIs x (IPv4 per ENI - 1) + 2. Types listed in the existing file that the API no",
+          "longer returns are kept. The header records when and from what the file was generated."})
+  static final class Generate implements Callable<Integer> {
+    @ParentCommand MaxPodsCommand maxPods;
+    @Mixin AwsOptions aws;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "Region to query; repeatable (default: us-east-1, us-west-2).")
+    List<String> regions = new ArrayList<>();
+
+    @Option(names = "--output", paramLabel = "FILE",
+        description = "File to write (default: eni-max-pods.txt of the installation); '-' prints to stdout.")
+    String outputFile;
+
+    @Override
+    public Integer call() throws IOException {
+      CliContext ctx = maxPods.parent.context();
+      // Options written before the subcommand word belong to the parent command; honour them here too.
+      AwsOptions aws = this.aws.endpointUrl == null && this.aws.profile == null ? maxPods.aws : this.aws;
+      List<String> rs = !regions.isEmpty() ? regions
+          : maxPods.region != null ? List.of(maxPods.region) : List.of("us-east-1", "us-west-2");
+      for (String r : rs) {
+        if (!r.matches("[a-z]{2}(-[a-z]+)+-\\d{1,2}")) {
+          throw new ConfigException("--region '" + r + "' is not an AWS region name; use e.g. us-east-1");
+        }
+      }
+      Path target = outputFile == null ? ctx.home().resolve("eni-max-pods.txt")
+          : outputFile.equals("-") ? null : ctx.resolve(outputFile);
+      Path existing = outputFile == null || !outputFile.equals("-") ? target : ctx.home().resolve("eni-max-pods.txt");
+      try (AwsClientFactory clients = factory(aws, rs.get(0))) {
+        List<Ec2Client> ec2 = rs.stream().map(clients::ec2).toList();
+        String source = "EC2 DescribeInstanceTypes" + (aws.endpoint() == null ? "" : " at " + aws.endpoint());
+        String text = EniMaxPodsGenerator.generate(ec2, existing != null && Files.exists(existing) ? existing : null,
+            ctx.clock(), source);
+        if (target == null) {
+          ctx.out().print(text);
+          ctx.out().flush();
+        } else {
+          Files.writeString(target, text);
+          ctx.err().println("wrote " + target + " (" + EniMaxPodsGenerator.parse(text).size() + " instance types)");
+          ctx.err().flush();
+        }
+        return ExitCodes.OK;
+      } catch (SdkClientException e) {
+        throw new CommandFailedException(ExitCodes.BUILD_FAILED, "cannot reach EC2: " + Main.oneLine(e.getMessage())
+            + "; check credentials, --region and --endpoint-url");
+      }
+    }
+  }
+}
