@@ -537,11 +537,10 @@ main() {
   check_template_files
   ARCH=$(resolve_arch)
 
-  local work_dir
-  work_dir=$(mktemp -d)
+  WORK_DIR=$(mktemp -d)
   # Downloads land in a private directory; the trap clears whatever a failure leaves behind.
-  trap 'rm -rf "$work_dir"' EXIT
-  cd "$work_dir"
+  trap 'rm -rf "$WORK_DIR"' EXIT
+  cd "$WORK_DIR"
 
   install_packages
   configure_time
