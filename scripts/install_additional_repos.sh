@@ -92,6 +92,7 @@ main() {
   fi
   # Parse everything first so a bad record leaves no repository half-written.
   parsed=$(parse_repos "$spec")
+  sudo mkdir -p "$REPO_DIR"
   while IFS=$'\x1f' read -r repo name baseurl priority; do
     write_repo "$repo" "$name" "$baseurl" "$priority"
   done <<< "$parsed"
