@@ -2,6 +2,7 @@
 # first on PATH, and root_run, which runs a command with /etc, /usr, /opt, /var, /home and /root
 # behind overlays in a private mount namespace (see in_root.sh), so nothing reaches the real system.
 
+# shellcheck disable=SC2034 # used by the .bats files that load this helper
 SCRIPTS_DIR="$(cd "$BATS_TEST_DIRNAME/../../../../scripts" && pwd)"
 HELPER_DIR="$BATS_TEST_DIRNAME"
 
@@ -87,6 +88,7 @@ call_line() {
 }
 
 assert_output_contains() {
+  # shellcheck disable=SC2154 # bats' run sets output
   if [[ "$output" != *"$1"* ]]; then
     echo "expected output to contain: $1" >&2
     echo "--- output:" >&2
