@@ -138,6 +138,16 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   assert_called "yum install -y docker-20.10.17-1.amzn2.0.1*"
 }
 
+@test "1.22: a one-line ExecStart keeps a valid command line after the flags are inserted" {
+  echo 'ExecStart=/usr/bin/kubelet --cloud-provider aws --config /etc/kubernetes/kubelet/kubelet-config.json' \
+    > "$TEMPLATE_DIR/kubelet-containerd.service"
+  KUBERNETES_VERSION=1.22.17 run_worker
+  [ "$status" -eq 0 ]
+  local joined
+  joined=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$(upper /etc/eks/containerd/kubelet-containerd.service)" | tr -s ' ')
+  [ "$joined" = "ExecStart=/usr/bin/kubelet --cloud-provider aws --image-credential-provider-config /etc/eks/ecr-credential-provider/ecr-credential-provider-config --image-credential-provider-bin-dir /etc/eks/ecr-credential-provider --config /etc/kubernetes/kubelet/kubelet-config.json" ]
+}
+
 @test "1.25: docker is not installed" {
   KUBERNETES_VERSION=1.25.6 DOCKER_VERSION=none run_worker
   [ "$status" -eq 0 ]
