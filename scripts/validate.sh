@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+#
+# validate.sh — last check of a build instance before the image is taken: nothing host-specific
+# may be left behind, and the running kernel must be the one the build asked for.
+#
+# Environment:
+#   KERNEL_VERSION      the kernel line requested (4.14, 5.4, 5.10, or a longer version); empty
+#                       resolves exactly as upgrade_kernel.sh does: 5.10 for Kubernetes 1.24 and
+#                       later, 5.4 below
+#   KUBERNETES_VERSION  required when KERNEL_VERSION is empty, so the default kernel is checked too
+# Exit status: 0 when clean, 1 with one stderr line per problem.
+
+set -o errexit -o nounset -o pipefail
+
+readonly SCRIPT_NAME="validate.sh"
+readonly MUST_BE_GONE=(
+  /etc/hostname
+  /etc/resolv.conf
+  '/etc/ssh/ssh_host*'
+  /home/ec2-user/.ssh/authorized_keys
+  /root/.ssh/authorized_keys
+  /var/lib/cloud/data
+  /var/lib/cloud/instance
+  /var/lib/cloud/instances
+  /var/lib/cloud/sem
+  '/var/lib/dhclient/*'
+  '/var/lib/dhcp/dhclient.*'
+  /var/lib/yum/history
+  /var/log/cloud-init-output.log
+  /var/log/cloud-init.log
+  /var/log/secure
+  /var/log/wtmp
+)
+
+usage() {
+  cat << EOF
+usage: $SCRIPT_NAME
+
+Environment: KERNEL_VERSION (may be empty), KUBERNETES_VERSION (needed when KERNEL_VERSION is
+empty). Fails when host-specific files are left or the running kernel is not the requested one.
+EOF
+}
+
+die() {
+  echo "$SCRIPT_NAME: $*" >&2
+  exit 1
+}
+
+# Same rule as upgrade_kernel.sh.
+resolve_kernel_version() {
+  local kernel="${KERNEL_VERSION:-}" kubernetes="${KUBERNETES_VERSION:-}"
+  if [[ -n "$kernel" ]]; then
+    echo "$kernel"
+    return
+  fi
+  [[ -n "$kubernetes" ]] || die "KUBERNETES_VERSION is required when KERNEL_VERSION is empty"
+  if vercmp "$kubernetes" gteq 1.24.0 > /dev/null; then
+    echo "5.10"
+  else
+    echo "5.4"
+  fi
+}
+
+# Globs are expanded by root: the ssh user may not be allowed to list every directory.
+list_leftovers() {
+  # shellcheck disable=SC2016 # expanded by the root shell, not here
+  sudo bash -c 'shopt -s nullglob; for pattern in "$@"; do for path in $pattern; do
+    if [[ -e "$path" || -L "$path" ]]; then echo "$path"; fi; done; done' list-leftovers "${MUST_BE_GONE[@]}"
+}
+
+kernel_matches() {
+  local wanted="$1" running="$2"
+  case "$running" in
+    "$wanted" | "$wanted".* | "$wanted"-*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+main() {
+  if (($# > 0)); then
+    case "$1" in
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *)
+        usage >&2
+        exit 1
+        ;;
+    esac
+  fi
+  local failed=0 leftovers path kernel running
+  kernel=$(resolve_kernel_version)
+  leftovers=$(list_leftovers)
+  while IFS= read -r path; do
+    [[ -n "$path" ]] || continue
+    echo "$SCRIPT_NAME: $path shouldn't exist" >&2
+    failed=1
+  done <<< "$leftovers"
+  running=$(uname -r)
+  if ! kernel_matches "$kernel" "$running"; then
+    echo "$SCRIPT_NAME: running kernel $running is not the requested $kernel" >&2
+    failed=1
+  fi
+  if ((failed)); then
+    exit 1
+  fi
+  echo "$SCRIPT_NAME: image is clean and kernel $running matches $kernel"
+}
+
+main "$@"

@@ -1,0 +1,71 @@
+#!/usr/bin/env bats
+# upgrade_kernel.sh: kernel choice per Kubernetes version, install command per kernel, psi, reboot.
+
+load test_helper
+
+setup() {
+  common_setup
+  stub yum
+  stub amazon-linux-extras
+  stub grubby
+  stub reboot
+  unset KERNEL_VERSION KUBERNETES_VERSION
+}
+
+teardown() {
+  common_teardown
+}
+
+@test "empty kernel on 1.24 installs 5.10" {
+  KERNEL_VERSION="" KUBERNETES_VERSION=1.24.10 run "$SCRIPTS_DIR/upgrade_kernel.sh"
+  [ "$status" -eq 0 ]
+  assert_called "amazon-linux-extras install -y kernel-5.10"
+  assert_output_contains "using 5.10 for Kubernetes 1.24.10"
+}
+
+@test "empty kernel on 1.25 installs 5.10" {
+  KUBERNETES_VERSION=1.25.6 run "$SCRIPTS_DIR/upgrade_kernel.sh"
+  [ "$status" -eq 0 ]
+  assert_called "amazon-linux-extras install -y kernel-5.10"
+}
+
+@test "empty kernel below 1.24 installs 5.4" {
+  local version
+  for version in 1.21.14 1.22.17 1.23.16; do
+    : > "$CALLS"
+    KERNEL_VERSION="" KUBERNETES_VERSION=$version run "$SCRIPTS_DIR/upgrade_kernel.sh"
+    [ "$status" -eq 0 ]
+    assert_called "amazon-linux-extras install -y kernel-5.4"
+    refute_called_matching 'kernel-5.10'
+  done
+}
+
+@test "4.14 updates the stock kernel with yum" {
+  KERNEL_VERSION=4.14 KUBERNETES_VERSION=1.23.16 run "$SCRIPTS_DIR/upgrade_kernel.sh"
+  [ "$status" -eq 0 ]
+  assert_called "yum update -y kernel"
+  refute_called_matching '^amazon-linux-extras'
+}
+
+@test "an explicit kernel wins over the Kubernetes default" {
+  KERNEL_VERSION=5.4 KUBERNETES_VERSION=1.25.6 run "$SCRIPTS_DIR/upgrade_kernel.sh"
+  [ "$status" -eq 0 ]
+  assert_called "amazon-linux-extras install -y kernel-5.4"
+  KERNEL_VERSION=5.10 KUBERNETES_VERSION=1.21.14 run "$SCRIPTS_DIR/upgrade_kernel.sh"
+  assert_called "amazon-linux-extras install -y kernel-5.10"
+}
+
+@test "enables psi and reboots last" {
+  KERNEL_VERSION=5.10 run "$SCRIPTS_DIR/upgrade_kernel.sh"
+  [ "$status" -eq 0 ]
+  assert_called "grubby --update-kernel=ALL --args=psi=1"
+  [ "$(tail -n 1 "$CALLS")" = "reboot " ]
+  [ "$(call_line "amazon-linux-extras install -y kernel-5.10")" -lt "$(call_line "grubby --update-kernel=ALL --args=psi=1")" ]
+}
+
+@test "no kernel and no Kubernetes version is an error, nothing installed" {
+  run "$SCRIPTS_DIR/upgrade_kernel.sh"
+  [ "$status" -eq 1 ]
+  assert_output_contains "upgrade_kernel.sh: KUBERNETES_VERSION is required when KERNEL_VERSION is empty"
+  [ ! -s "$CALLS" ]
+}
