@@ -37,6 +37,7 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   private int port;
   private Process process;
   private Thread rebootWatcher;
+  private volatile RebootPlan rebootPlan;
   private final List<Thread> helpers = new ArrayList<>();
 
   @Override
@@ -195,24 +196,51 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     }
   }
 
+  /**
+   * What happens when a remote command asks for a reboot through {@link #rebootTrigger()}.
+   *
+   * @param downtime how long sshd stays down
+   * @param newBootId whether the host comes back with a new boot id (false: only sshd restarted)
+   * @param newHostKey whether it comes back with a different host key (a replaced instance)
+   */
+  public record RebootPlan(Duration downtime, boolean newBootId, boolean newHostKey) {
+    public static RebootPlan reboot(Duration downtime) {
+      return new RebootPlan(downtime, true, false);
+    }
+  }
+
   /** Simulates a reboot: all sessions die, the boot id changes, sshd answers again after the downtime. */
   public void reboot(Duration downtime) {
+    reboot(RebootPlan.reboot(downtime));
+  }
+
+  public void reboot(RebootPlan plan) {
     stop();
-    writeBootId(UUID.randomUUID().toString());
-    sleep(downtime.toMillis());
+    if (plan.newBootId()) {
+      writeBootId(UUID.randomUUID().toString());
+    }
+    if (plan.newHostKey()) {
+      replaceHostKey();
+    }
+    sleep(plan.downtime().toMillis());
     start();
   }
 
   /**
-   * File whose creation by a remote command triggers {@link #reboot(Duration)} from the fixture, so a
-   * provisioner script can "reboot the host" (e.g. {@code touch <file>; sleep 60}).
+   * File whose creation by a remote command makes the fixture carry out the armed {@link RebootPlan}, so
+   * a provisioner script can "reboot the host" (e.g. {@code touch <file>; sleep 60}).
    */
   public Path rebootTrigger() {
     return dir.resolve("reboot-request");
   }
 
-  /** Watches {@link #rebootTrigger()} until the class ends; each time it appears the host reboots. */
+  /** Reboots on every trigger until the class ends or the plan is replaced by another call. */
   public synchronized void armReboot(Duration downtime) {
+    armReboot(RebootPlan.reboot(downtime));
+  }
+
+  public synchronized void armReboot(RebootPlan plan) {
+    rebootPlan = plan;
     if (rebootWatcher != null) {
       return;
     }
@@ -220,7 +248,7 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
       while (!Thread.currentThread().isInterrupted()) {
         try {
           if (Files.deleteIfExists(rebootTrigger())) {
-            reboot(downtime);
+            reboot(rebootPlan);
           } else {
             Thread.sleep(20);
           }
@@ -238,6 +266,11 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   /** Generates a new host key and restarts sshd with it (an instance replaced behind the same address). */
   public void changeHostKey() {
     stop();
+    replaceHostKey();
+    start();
+  }
+
+  private void replaceHostKey() {
     try {
       Files.deleteIfExists(dir.resolve("ssh_host_ed25519_key"));
       Files.deleteIfExists(dir.resolve("ssh_host_ed25519_key.pub"));
@@ -245,7 +278,6 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
       throw new UncheckedIOException(e);
     }
     generateHostKey();
-    start();
   }
 
   /** The server's public host key as an OpenSSH line. */
