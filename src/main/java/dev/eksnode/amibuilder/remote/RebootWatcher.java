@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * <p>The rule, measured from the moment the script ended (it exited, or the connection dropped):
  * <ol>
  *   <li>Probe {@code /proc/sys/kernel/random/boot_id}: over the live connection while it lasts, then by
- *       reconnecting (one attempt per probe), backing off from 100 ms to 2 s between probes.
+ *       reconnecting (one attempt per probe), backing off from 100 ms to 1 s between probes (refused connects cost nothing).
  *   <li>The first answer with a boot id different from the one read before the script means the host
  *       rebooted: the session now holds the new connection and provisioning continues at once.
  *   <li>Answers with the old boot id mean the host has not gone down yet (a shutdown takes a moment). Once
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 final class RebootWatcher {
   private static final Logger LOG = LoggerFactory.getLogger(RebootWatcher.class);
   private static final Duration FIRST_PROBE_DELAY = Duration.ofMillis(100);
-  private static final Duration MAX_PROBE_DELAY = Duration.ofSeconds(2);
+  private static final Duration MAX_PROBE_DELAY = Duration.ofSeconds(1);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
   private RebootWatcher() {}
