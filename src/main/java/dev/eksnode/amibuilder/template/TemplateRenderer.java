@@ -277,8 +277,14 @@ public final class TemplateRenderer {
       }
     }
     String remoteFolder = f.text("remote_folder", "");
+    List<String> env = f.stringArray("environment_vars");
+    for (String e : env) {
+      if (!e.matches("(?s)[A-Za-z_][A-Za-z0-9_]*=.*")) {
+        throw new TemplateException(where + ".environment_vars: '" + e + "' is not NAME=value with a shell-safe NAME");
+      }
+    }
     return new ShellProvisionerSpec(index, scripts, inline, f.text("inline_shebang", "/bin/sh -e"),
-        f.stringArray("environment_vars"),
+        env,
         f.text("execute_command", ShellProvisionerSpec.DEFAULT_EXECUTE_COMMAND),
         remoteFolder.isEmpty() ? "/tmp" : remoteFolder,
         f.bool("expect_disconnect", false),
