@@ -176,6 +176,7 @@ public final class SshSession implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ExecResult result;
     try {
+      // The stream read is bounded by the timeout (see run), so a half-dead connection cannot hang it.
       result = run(BOOT_ID_COMMAND, false, LineSink.discard(), null, stdout -> stdout.transferTo(out), timeout);
     } catch (ConnectionLostException e) {
       return null;
@@ -321,6 +322,9 @@ public final class SshSession implements AutoCloseable {
       }
       if (reader != null) {
         try (InputStream stdout = channel.getInvertedOut()) {
+          if (timeout != null && stdout instanceof org.apache.sshd.common.channel.ChannelPipedInputStream piped) {
+            piped.setTimeout(timeout.toMillis());
+          }
           reader.read(stdout);
           // Unread output would fill the window and the remote command would never finish.
           stdout.transferTo(OutputStream.nullOutputStream());
