@@ -103,6 +103,9 @@ public final class CopyImagesStep implements Step<BuildContext> {
     created.image(region, id);
     ctx.created(ResourceKind.IMAGE, id, region);
     log.info("Copying {} to {} as {}", source.imageId(), region, id);
+    // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag before the long
+    // wait so a tag sweep finds the copy even if this process dies.
+    ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(PreflightStep.nonBlank(ctx.amiTags()))));
     Image image = Images.awaitAvailable(ctx.imagePoller(), ec2, id, ctx.imageTimeout(), ctx.events()::waiting);
     List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, id, image);
     ctx.image(new BuildContext.RegionImage(region, id, snapshots));

@@ -4,7 +4,8 @@ import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.util.List;
 import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.model.CreateVolumePermission;
+import software.amazon.awssdk.services.ec2.model.OperationType;
+import software.amazon.awssdk.services.ec2.model.SnapshotAttributeName;
 import software.amazon.awssdk.services.ec2.model.LaunchPermission;
 
 /**
@@ -35,11 +36,11 @@ public final class ShareStep implements Step<BuildContext> {
         ec2.modifyImageAttribute(r -> r.imageId(image.imageId()).launchPermission(p -> p.add(add)));
       }
       if (!snapshotUsers.isEmpty()) {
-        List<CreateVolumePermission> add = snapshotUsers.stream()
-            .map(u -> CreateVolumePermission.builder().userId(u).build()).toList();
         for (String snapshot : image.snapshotIds()) {
-          ec2.modifySnapshotAttribute(r -> r.snapshotId(snapshot).attribute("createVolumePermission")
-              .createVolumePermission(p -> p.add(add)));
+          // The flat OperationType/UserId form: EC2 takes both, moto only this one.
+          ec2.modifySnapshotAttribute(r -> r.snapshotId(snapshot)
+              .attribute(SnapshotAttributeName.CREATE_VOLUME_PERMISSION)
+              .operationType(OperationType.ADD).userIds(snapshotUsers));
         }
       }
     }
