@@ -172,7 +172,9 @@ final class BuildLauncher {
     } else if (!cleanup.nothingLeft()) {
       code = ExitCodes.CLEANUP_INCOMPLETE;
     } else {
-      code = ((Outcome.Failed) outcome).cause() instanceof PreflightException ? ExitCodes.USAGE
+      // Preflight creates nothing: whatever stopped it (a check, or AWS refusing a describe) is for the user to fix.
+      Outcome.Failed failed = (Outcome.Failed) outcome;
+      code = failed.cause() instanceof PreflightException || failed.step().equals("preflight") ? ExitCodes.USAGE
           : ExitCodes.BUILD_FAILED;
     }
     String cleanupCommand = "ami-builder cleanup --build-id " + result.buildId();
