@@ -23,6 +23,8 @@ final class BuildRig implements AutoCloseable {
   final Path stateDir;
   final Path outputDir;
   final List<Ec2Client> clients = new ArrayList<>();
+  /** Whether builds get temporary_security_group_source_cidrs=127.0.0.1/32 (no check-IP lookup). */
+  boolean loopbackCidr = true;
 
   BuildRig(MotoExtension moto, Path root, String... regions) {
     home = new TestHome(root);
@@ -57,8 +59,10 @@ final class BuildRig implements AutoCloseable {
   /** Runs {@code k8s} against the proxy with the given extra words. */
   TestHome.Result build(String... extra) {
     List<String> args = new ArrayList<>(List.of("k8s", "--kubernetes-version", "1.23.9", "--region", REGION,
-        "--endpoint-url", proxy.endpoint().toString(), "--output-dir", outputDir.toString(),
-        "temporary_security_group_source_cidrs=127.0.0.1/32"));
+        "--endpoint-url", proxy.endpoint().toString(), "--output-dir", outputDir.toString()));
+    if (loopbackCidr) {
+      args.add("temporary_security_group_source_cidrs=127.0.0.1/32");
+    }
     args.addAll(List.of(extra));
     return home.run(args.toArray(String[]::new));
   }
