@@ -122,4 +122,42 @@ class Ec2BuildIT {
     assertEquals(Set.of(MotoState.Kind.IMAGE, MotoState.Kind.SNAPSHOT), byKind.keySet(), "left: " + added);
     assertEquals(images, byKind.get(MotoState.Kind.IMAGE), "left: " + added);
   }
+
+  @Test
+  void build_json_emitsStepResourceAndResultEvents() throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      TestHome.Result r = rig.build("--json");
+      assertEquals(0, r.code(), r.err());
+      List<JsonNode> events = new java.util.ArrayList<>();
+      for (String line : r.out().lines().filter(l -> !l.isBlank()).toList()) {
+        events.add(JSON.readTree(line));
+      }
+      Set<String> types = events.stream().map(e -> e.get("event").asText()).collect(Collectors.toSet());
+      assertTrue(types.containsAll(Set.of("build_started", "step_started", "step_finished", "resource_created",
+          "result")), types.toString());
+      JsonNode result = events.get(events.size() - 1);
+      assertEquals("result", result.get("event").asText());
+      assertEquals(0, result.get("exit_code").asInt());
+      assertTrue(result.get("amis").get("us-west-2").asText().startsWith("ami-"), result.toString());
+    }
+  }
+
+  @Test
+  void build_onErrorAbort_keepsEverythingAndPrintsTheCleanupCommand() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("StopInstances").call(1).fail(400, "InvalidParameterValue", "injected");
+      TestHome.Result r = rig.build("--on-error", "abort");
+      assertEquals(3, r.code(), r.err());
+      assertTrue(r.err().contains("Kept for debugging"), r.err());
+      java.util.regex.Matcher m = FaultMatrixIT.BUILD_ID.matcher(r.err());
+      assertTrue(m.find(), r.err());
+      assertTrue(rig.state().diff(before).stream().anyMatch(x -> x.kind() == MotoState.Kind.INSTANCE));
+      rig.proxy.clear();
+      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
+          rig.proxy.endpoint().toString());
+      assertEquals(0, cleanup.code(), cleanup.err());
+      assertEquals(Set.of(), rig.state().diff(before));
+    }
+  }
 }
