@@ -41,11 +41,19 @@ public final class AwsClientFactory implements AutoCloseable {
   private volatile boolean closed;
 
   public AwsClientFactory(AwsSettings settings, ApiRateLimiter limiter) {
+    this(settings, limiter, settings.profile() != null
+        ? ProfileCredentialsProvider.builder().profileName(settings.profile()).build()
+        : DefaultCredentialsProvider.builder().build());
+  }
+
+  /**
+   * With explicit credentials: the CLI resolves them from its own environment map (not the process
+   * environment), so an in-process run sees exactly the variables it was given.
+   */
+  public AwsClientFactory(AwsSettings settings, ApiRateLimiter limiter, AwsCredentialsProvider credentials) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.limiter = Objects.requireNonNull(limiter, "limiter");
-    this.credentials = settings.profile() != null
-        ? ProfileCredentialsProvider.builder().profileName(settings.profile()).build()
-        : DefaultCredentialsProvider.builder().build();
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
   }
 
   public AwsSettings settings() {

@@ -9,8 +9,8 @@ import picocli.CommandLine.Spec;
 /** The top-level command: only dispatches to its subcommands. */
 @Command(name = "ami-builder", mixinStandardHelpOptions = true, versionProvider = AmiBuilderCommand.Version.class,
     description = "Builds Amazon EKS worker node AMIs (Amazon Linux 2) end to end.",
-    subcommands = {K8sCommand.class, ValidateCommand.class, VarsCommand.class, MaxPodsCommand.class,
-        GenerateCompletion.class},
+    subcommands = {K8sCommand.class, CleanupCommand.class, ValidateCommand.class, VarsCommand.class,
+        MaxPodsCommand.class, GenerateCompletion.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0    success", "  1    build failed, everything it created was removed",
         "  2    invalid usage or configuration, nothing created",

@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.cli;
 
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.Shortcut;
+import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.Template;
 import java.nio.file.Files;
@@ -14,10 +15,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
-import software.amazon.awssdk.core.exception.SdkClientException;
 
 /** Builds one AMI, a per-minor shortcut, or all of them. */
 @Command(name = "k8s", aliases = "build", mixinStandardHelpOptions = true,
@@ -47,6 +44,10 @@ final class K8sCommand implements Callable<Integer> {
 
   @Option(names = "--debug-keep-key", description = "Write the temporary SSH private key to the output dir (mode 0600).")
   boolean debugKeepKey;
+
+  @Option(names = "--checkip-url", hidden = true, paramLabel = "URL",
+      description = "Where to learn this machine's public address (default: AMI_BUILDER_CHECKIP_URL or checkip.amazonaws.com).")
+  String checkIpUrl;
 
   @Parameters(paramLabel = "WORDS", arity = "0..*",
       description = "Optional shortcut (1.21 .. 1.25 or all) first, then NAME=VALUE assignments.")
@@ -85,22 +86,7 @@ final class K8sCommand implements Callable<Integer> {
       console.info("Building AMI " + spec.settings().amiName() + " for Kubernetes " + spec.kubernetesVersion() + " on "
           + spec.variables().value("arch") + " in " + spec.settings().region());
     }
-    checkCredentials();
-    throw new CommandFailedException(ExitCodes.INTERNAL,
-        "the EC2 build pipeline is not part of this release yet; 'ami-builder validate' checks a configuration");
-  }
-
-  /** Fails in one line, before anything is created, when no AWS credentials can be found. */
-  private void checkCredentials() {
-    AwsCredentialsProvider provider = aws.profile != null
-        ? ProfileCredentialsProvider.create(aws.profile)
-        : DefaultCredentialsProvider.builder().build();
-    try {
-      provider.resolveCredentials();
-    } catch (SdkClientException | IllegalArgumentException e) {
-      throw new CommandFailedException(ExitCodes.USAGE, "no AWS credentials found"
-          + (aws.profile != null ? " for profile '" + aws.profile + "'" : "")
-          + "; set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an instance with a role");
-    }
+    return new BuildLauncher(ctx, console, aws, out, onError.equals("abort") ? OnError.ABORT : OnError.CLEANUP,
+        parallel, checkIpUrl).run(specs);
   }
 }

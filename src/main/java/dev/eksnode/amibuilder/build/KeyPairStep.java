@@ -1,0 +1,64 @@
+package dev.eksnode.amibuilder.build;
+
+import dev.eksnode.amibuilder.aws.AwsErrors;
+import dev.eksnode.amibuilder.pipeline.Resource;
+import dev.eksnode.amibuilder.pipeline.ResourceKind;
+import dev.eksnode.amibuilder.pipeline.Step;
+import dev.eksnode.amibuilder.pipeline.UndoReport;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+
+/** Imports a freshly generated ed25519 public key as {@code ami-builder-<build id>}; the private key stays here. */
+public final class KeyPairStep implements Step<BuildContext> {
+  private volatile String created;
+
+  @Override
+  public String name() {
+    return "key-pair";
+  }
+
+  static String keyName(BuildContext ctx) {
+    return "ami-builder-" + ctx.buildId().value();
+  }
+
+  @Override
+  public void run(BuildContext ctx) {
+    KeyPair pair = OpenSshKeys.generateEd25519();
+    String name = keyName(ctx);
+    String line = OpenSshKeys.publicLine(pair.getPublic(), name);
+    String id;
+    try {
+      id = ctx.ec2().importKeyPair(r -> r.keyName(name)
+          .publicKeyMaterial(SdkBytes.fromString(line, StandardCharsets.US_ASCII))
+          .tagSpecifications(ctx.tags().specification(ResourceType.KEY_PAIR))).keyPairId();
+    } catch (Ec2Exception e) {
+      // An SDK retry of a call that did succeed: the name carries our build id, so the key is ours, but its
+      // material is from this attempt only if the first one failed. Replace it to be sure.
+      if (!"InvalidKeyPair.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
+        throw e;
+      }
+      created = name;
+      ctx.created(ResourceKind.KEY_PAIR, name, ctx.region());
+      ctx.ec2().deleteKeyPair(r -> r.keyName(name));
+      id = ctx.ec2().importKeyPair(r -> r.keyName(name)
+          .publicKeyMaterial(SdkBytes.fromString(line, StandardCharsets.US_ASCII))
+          .tagSpecifications(ctx.tags().specification(ResourceType.KEY_PAIR))).keyPairId();
+    }
+    created = name;
+    ctx.created(ResourceKind.KEY_PAIR, name, ctx.region());
+    ctx.key(new BuildContext.TemporaryKey(name, id, pair));
+  }
+
+  @Override
+  public void undo(BuildContext ctx, UndoReport report) {
+    String name = created;
+    if (name == null) {
+      return;
+    }
+    report.remove(new Resource(ResourceKind.KEY_PAIR, name, ctx.region()), ctx.undoRetry(),
+        AwsErrors.ignoringNotFound(() -> ctx.ec2().deleteKeyPair(r -> r.keyName(name))));
+  }
+}

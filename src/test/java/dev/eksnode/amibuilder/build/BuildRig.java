@@ -1,0 +1,79 @@
+package dev.eksnode.amibuilder.build;
+
+import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.rig.FaultProxy;
+import dev.eksnode.amibuilder.rig.MotoExtension;
+import dev.eksnode.amibuilder.rig.MotoState;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+
+/**
+ * One build on the rig: a CLI home with fast waits, a journal directory of its own, a fault proxy in front of moto,
+ * and clients for the regions the build touches.
+ */
+final class BuildRig implements AutoCloseable {
+  static final String REGION = "us-west-2";
+
+  final TestHome home;
+  final FaultProxy proxy;
+  final Path stateDir;
+  final Path outputDir;
+  final List<Ec2Client> clients = new ArrayList<>();
+  /** Whether builds get temporary_security_group_source_cidrs=127.0.0.1/32 (no check-IP lookup). */
+  boolean loopbackCidr = true;
+
+  BuildRig(MotoExtension moto, Path root, String... regions) {
+    home = new TestHome(root);
+    proxy = FaultProxy.start(moto.endpoint());
+    stateDir = root.resolve("state");
+    outputDir = root.resolve("out");
+    home.env.putAll(Map.of(
+        "AWS_ACCESS_KEY_ID", "testing",
+        "AWS_SECRET_ACCESS_KEY", "testing",
+        "AMI_BUILDER_STATE_DIR", stateDir.toString(),
+        BuildTuning.POLL_DELAY_ENV, "20",
+        BuildTuning.UNDO_RETRY_ENV, "4,20"));
+    List<String> all = new ArrayList<>(List.of(REGION));
+    for (String r : regions) {
+      if (!all.contains(r)) {
+        all.add(r);
+      }
+    }
+    for (String r : all) {
+      clients.add(moto.ec2(Region.of(r)));
+    }
+  }
+
+  Ec2Client ec2() {
+    return clients.get(0);
+  }
+
+  MotoState state() {
+    return MotoState.capture(clients);
+  }
+
+  /** Runs {@code k8s} against the proxy with the given extra words. */
+  TestHome.Result build(String... extra) {
+    List<String> args = new ArrayList<>(List.of("k8s", "--kubernetes-version", "1.23.9", "--region", REGION,
+        "--endpoint-url", proxy.endpoint().toString(), "--output-dir", outputDir.toString()));
+    if (loopbackCidr) {
+      args.add("temporary_security_group_source_cidrs=127.0.0.1/32");
+    }
+    args.addAll(List.of(extra));
+    return home.run(args.toArray(String[]::new));
+  }
+
+  TestHome.Result cli(String... args) {
+    return home.run(args);
+  }
+
+  @Override
+  public void close() {
+    proxy.close();
+    clients.forEach(Ec2Client::close);
+  }
+}

@@ -1,0 +1,163 @@
+package dev.eksnode.amibuilder.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.rig.MotoExtension;
+import dev.eksnode.amibuilder.rig.MotoState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.ImageAttributeName;
+import software.amazon.awssdk.services.ec2.model.LaunchPermission;
+import software.amazon.awssdk.services.ec2.model.Snapshot;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/** Whole builds through the CLI against moto: what exists afterwards, and nothing else. */
+class Ec2BuildIT {
+  @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String AMI_NAME = "amazon-eks-node-1.23-v20261125101530";
+  @TempDir Path tmp;
+
+  @Test
+  void build_oneRegion_leavesOnlyTheTaggedAmiAndWritesManifests() throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      TestHome.Result r = rig.build();
+      assertEquals(0, r.code(), r.err());
+      Image image = onlyImage(rig.ec2());
+      assertReferenceTags(image.tags(), image.imageId());
+      assertOnlyImagesAndSnapshotsLeft(rig, before, 1);
+      List<String> snapshots = Images.snapshotsOf(image);
+      assertEquals(1, snapshots.size());
+      for (Snapshot s : rig.ec2().describeSnapshots(q -> q.snapshotIds(snapshots)).snapshots()) {
+        assertEquals("true", tags(s.tags()).get("ami-builder:complete"), "snapshot " + s.snapshotId());
+        assertEquals(AMI_NAME, tags(s.tags()).get("Name"));
+      }
+      JsonNode manifest = JSON.readTree(rig.outputDir.resolve("manifest.json").toFile());
+      JsonNode record = manifest.get("builds").get(0);
+      assertEquals("us-west-2:" + image.imageId(), record.get("artifact_id").asText());
+      assertEquals(tags(image.tags()).get("source_ami_id"), record.get("custom_data").get("source_ami_id").asText());
+      assertTrue(Files.isRegularFile(rig.outputDir.resolve(AMI_NAME + "-manifest.json")));
+      assertTrue(r.out().contains("us-west-2  " + image.imageId()), r.out());
+      int calls = rig.proxy.countsByAction().values().stream().mapToInt(Integer::intValue).sum();
+      System.out.println("API calls of a one-region build: " + calls + " " + rig.proxy.countsByAction());
+      assertTrue(calls <= 25, "too many API calls: " + rig.proxy.countsByAction());
+    }
+  }
+
+  @Test
+  void build_threeRegionsEncryptedAndShared_amiInEachRegionWithPermissions() throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1", "eu-west-1")) {
+      MotoState before = rig.state();
+      TestHome.Result r = rig.build("ami_regions=us-east-1,eu-west-1", "ami_users=111122223333", "encrypted=true");
+      assertEquals(0, r.code(), r.err());
+      Map<String, String> amis = new TreeMap<>();
+      for (Ec2Client ec2 : rig.clients) {
+        String region = ec2.serviceClientConfiguration().region().id();
+        Image image = onlyImage(ec2);
+        amis.put(region, image.imageId());
+        assertReferenceTags(image.tags(), image.imageId());
+        List<LaunchPermission> permissions = ec2.describeImageAttribute(q -> q.imageId(image.imageId())
+            .attribute(ImageAttributeName.LAUNCH_PERMISSION)).launchPermissions();
+        assertTrue(permissions.stream().anyMatch(p -> "111122223333".equals(p.userId())),
+            region + " launch permissions " + permissions);
+        for (String snapshot : Images.snapshotsOf(image)) {
+          var volumePermissions = ec2.describeSnapshotAttribute(q -> q.snapshotId(snapshot)
+              .attribute("createVolumePermission")).createVolumePermissions();
+          assertTrue(volumePermissions.stream().anyMatch(p -> "111122223333".equals(p.userId())),
+              region + " snapshot " + snapshot + " permissions " + volumePermissions);
+        }
+      }
+      assertOnlyImagesAndSnapshotsLeft(rig, before, 3);
+      String expected = amis.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
+          .collect(Collectors.joining(","));
+      JsonNode record = JSON.readTree(rig.outputDir.resolve(AMI_NAME + "-manifest.json").toFile()).get("builds").get(0);
+      assertEquals(expected, record.get("artifact_id").asText());
+    }
+  }
+
+  static Image onlyImage(Ec2Client ec2) {
+    List<Image> images = ec2.describeImages(q -> q.owners("self")).images();
+    assertEquals(1, images.size(), "images: " + images);
+    assertEquals(AMI_NAME, images.get(0).name());
+    return images.get(0);
+  }
+
+  static Map<String, String> tags(List<Tag> tags) {
+    return tags.stream().collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> b, TreeMap::new));
+  }
+
+  static void assertReferenceTags(List<Tag> list, String what) {
+    Map<String, String> tags = tags(list);
+    for (String key : List.of("Name", "created", "build_region", "source_ami_id", "source_ami_name",
+        "docker_version", "containerd_version", "kubernetes", "cni_plugin_version", "ami-builder:build-id",
+        "ami-builder:created-by")) {
+      assertTrue(tags.containsKey(key), what + " lacks tag " + key + ": " + tags);
+    }
+    assertEquals("true", tags.get("ami-builder:complete"), what + ": " + tags);
+    assertEquals("us-west-2", tags.get("build_region"));
+    assertTrue(tags.get("source_ami_id").startsWith("ami-"), tags.toString());
+    assertTrue(tags.get("source_ami_name").startsWith("amzn2-ami-minimal-hvm-"), tags.toString());
+    assertEquals("1.23.9/" + tags.get("kubernetes").split("/")[1] + "/bin/linux/x86_64", tags.get("kubernetes"));
+  }
+
+  static void assertOnlyImagesAndSnapshotsLeft(BuildRig rig, MotoState before, int images) {
+    Set<MotoState.Resource> added = rig.state().diff(before);
+    Map<MotoState.Kind, Long> byKind = added.stream()
+        .collect(Collectors.groupingBy(MotoState.Resource::kind, TreeMap::new, Collectors.counting()));
+    assertEquals(Set.of(MotoState.Kind.IMAGE, MotoState.Kind.SNAPSHOT), byKind.keySet(), "left: " + added);
+    assertEquals(images, byKind.get(MotoState.Kind.IMAGE), "left: " + added);
+  }
+
+  @Test
+  void build_json_emitsStepResourceAndResultEvents() throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      TestHome.Result r = rig.build("--json");
+      assertEquals(0, r.code(), r.err());
+      List<JsonNode> events = new java.util.ArrayList<>();
+      for (String line : r.out().lines().filter(l -> !l.isBlank()).toList()) {
+        events.add(JSON.readTree(line));
+      }
+      Set<String> types = events.stream().map(e -> e.get("event").asText()).collect(Collectors.toSet());
+      assertTrue(types.containsAll(Set.of("build_started", "step_started", "step_finished", "resource_created",
+          "result")), types.toString());
+      JsonNode result = events.get(events.size() - 1);
+      assertEquals("result", result.get("event").asText());
+      assertEquals(0, result.get("exit_code").asInt());
+      assertTrue(result.get("amis").get("us-west-2").asText().startsWith("ami-"), result.toString());
+    }
+  }
+
+  @Test
+  void build_onErrorAbort_keepsEverythingAndPrintsTheCleanupCommand() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("StopInstances").call(1).fail(400, "InvalidParameterValue", "injected");
+      TestHome.Result r = rig.build("--on-error", "abort");
+      assertEquals(3, r.code(), r.err());
+      assertTrue(r.err().contains("Kept for debugging"), r.err());
+      java.util.regex.Matcher m = FaultMatrixIT.BUILD_ID.matcher(r.err());
+      assertTrue(m.find(), r.err());
+      assertTrue(rig.state().diff(before).stream().anyMatch(x -> x.kind() == MotoState.Kind.INSTANCE));
+      rig.proxy.clear();
+      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
+          rig.proxy.endpoint().toString());
+      assertEquals(0, cleanup.code(), cleanup.err());
+      assertEquals(Set.of(), rig.state().diff(before));
+    }
+  }
+}
