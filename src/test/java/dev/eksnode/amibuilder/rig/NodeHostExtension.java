@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -56,6 +57,7 @@ public final class NodeHostExtension implements BeforeAllCallback, BeforeEachCal
     }
   });
   private Instant seededAt;
+  private final List<Thread> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
@@ -70,6 +72,10 @@ public final class NodeHostExtension implements BeforeAllCallback, BeforeEachCal
 
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
+    for (Thread follower : followers) {
+      follower.interrupt();
+      follower.join(5_000);
+    }
     sshd.afterAll(context);
   }
 
@@ -87,6 +93,35 @@ public final class NodeHostExtension implements BeforeAllCallback, BeforeEachCal
 
   public void authorize(String... publicKeyLines) {
     sshd.authorize(publicKeyLines);
+  }
+
+  /**
+   * Keeps the authorized keys in step with a source, like cloud-init installing the key pair an instance was
+   * launched with: every 100 ms until the class ends, a non-empty answer replaces the authorized keys. For an
+   * end-to-end build, the source reads the public key the build imported into EC2 (moto's DescribeKeyPairs with
+   * IncludePublicKey); the build's SSH connect retries rejected authentication until the key is there.
+   */
+  public void followAuthorizedKeys(Supplier<List<String>> publicKeyLines) {
+    Thread follower = new Thread(() -> {
+      List<String> last = List.of();
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          List<String> keys = publicKeyLines.get();
+          if (keys != null && !keys.isEmpty() && !keys.equals(last)) {
+            authorize(keys.toArray(String[]::new));
+            last = List.copyOf(keys);
+          }
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException sourceNotReady) {
+          // e.g. moto not answering yet: try again on the next tick
+        }
+      }
+    }, "node-host-key-follower");
+    follower.setDaemon(true);
+    followers.add(follower);
+    follower.start();
   }
 
   public String bootId() {

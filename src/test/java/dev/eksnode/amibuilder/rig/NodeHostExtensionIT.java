@@ -93,6 +93,21 @@ class NodeHostExtensionIT {
   }
 
   @Test
+  void followedKeys_letALaterKeyIn_asSoonAsTheSourceHasIt() throws Exception {
+    Ed25519Keys.GeneratedKey later = Ed25519Keys.generate("imported-later");
+    long readyAt = System.nanoTime() + 300_000_000L;
+    NODE.followAuthorizedKeys(() -> System.nanoTime() < readyAt ? List.of() : List.of(later.publicKeyLine()));
+    SshTarget target = SshTarget.of(NODE.host(), NODE.port(), NODE.user(), later.keyPair()).withPty(false)
+        .withConnectTimeout(Duration.ofSeconds(10));
+
+    try (SshSession second = SshSession.connect(target, HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
+      List<String> lines = new ArrayList<>();
+      assertTrue(second.exec("echo in", (kind, line) -> lines.add(line)).succeeded());
+      assertEquals(List.of("in"), lines);
+    }
+  }
+
+  @Test
   void aCommand_costsLittleMoreThanTheRoundTrip() throws Exception {
     run("true");
     long start = System.nanoTime();
