@@ -43,8 +43,10 @@ readonly TEMPLATE_FILES=(
   sandbox-image.service pull-sandbox-image.sh pull-image.sh docker-daemon.json
   logrotate-kube-proxy logrotate.conf kubelet-kubeconfig kubelet-config.json kubelet.service
   get-ecr-uri.sh eni-max-pods.txt bootstrap.sh max-pods-calculator.sh
-  ecr-credential-provider-config log-collector-script/eks-log-collector.sh
+  ecr-credential-provider-config
 )
+# Optional: the project does not ship the upstream log collector; install it when the upload has it.
+readonly LOG_COLLECTOR="log-collector-script/eks-log-collector.sh"
 readonly CREDENTIAL_PROVIDER_DIR="/etc/eks/ecr-credential-provider"
 readonly CLOCKSOURCE_DIR="/sys/devices/system/clocksource/clocksource0"
 
@@ -261,10 +263,13 @@ install_logrotate() {
 # Downloads one object of the binary bucket into the current directory.
 fetch_from_bucket() {
   local name="$1"
+  # The contract is exit status 1 with a named cause, not the downloader's own status.
   if [[ -n "${AWS_ACCESS_KEY_ID:-}" ]]; then
-    aws s3 cp --region "$BINARY_BUCKET_REGION" "$S3_PATH/$name" "./$name"
+    aws s3 cp --region "$BINARY_BUCKET_REGION" "$S3_PATH/$name" "./$name" \
+      || die "could not download $S3_PATH/$name"
   else
-    wget --quiet --output-document "$name" "$S3_URL_BASE/$name"
+    wget --quiet --output-document "$name" "$S3_URL_BASE/$name" \
+      || die "could not download $S3_URL_BASE/$name"
   fi
 }
 
@@ -301,8 +306,9 @@ install_cni_plugins() {
   local archive="cni-plugins-linux-$ARCH-$CNI_PLUGIN_VERSION.tgz"
   if is_true "$PULL_CNI_FROM_GITHUB"; then
     local base="https://github.com/containernetworking/plugins/releases/download/$CNI_PLUGIN_VERSION"
-    wget --quiet --output-document "$archive" "$base/$archive"
-    wget --quiet --output-document "$archive.sha512" "$base/$archive.sha512"
+    wget --quiet --output-document "$archive" "$base/$archive" || die "could not download $base/$archive"
+    wget --quiet --output-document "$archive.sha512" "$base/$archive.sha512" \
+      || die "could not download $base/$archive.sha512"
     verify_checksum sha512 "$archive.sha512"
     rm -f "$archive.sha512"
   else
@@ -519,6 +525,15 @@ disable_boot_time_updates() {
     /etc/cloud/cloud.cfg
 }
 
+install_log_collector() {
+  if [[ ! -f "$TEMPLATE_DIR/$LOG_COLLECTOR" ]]; then
+    echo "$SCRIPT_NAME: WARNING: $TEMPLATE_DIR/$LOG_COLLECTOR was not uploaded; the image has no log collector" >&2
+    return
+  fi
+  sudo mkdir -p /etc/eks/log-collector-script
+  sudo cp "$TEMPLATE_DIR/$LOG_COLLECTOR" /etc/eks/log-collector-script/
+}
+
 main() {
   if (($# > 0)); then
     case "$1" in
@@ -575,8 +590,7 @@ main() {
   sudo yum install -y amazon-ssm-agent
   write_release_file
   configure_sysctls
-  sudo mkdir -p /etc/eks/log-collector-script
-  sudo cp "$TEMPLATE_DIR/log-collector-script/eks-log-collector.sh" /etc/eks/log-collector-script/
+  install_log_collector
   disable_boot_time_updates
   log "done"
 }

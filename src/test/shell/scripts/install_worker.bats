@@ -276,8 +276,25 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   make_bucket
   rm "$BUCKET_ROOT/1.23.16/2023-01-30/bin/linux/amd64/kubelet.sha256"
   run root_run "$SCRIPTS_DIR/install-worker.sh"
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 1 ]
+  assert_output_contains "install-worker.sh: could not download https://amazon-eks.s3.us-west-2.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/kubelet.sha256"
   [ ! -e "$(upper /usr/bin/kubelet)" ]
+}
+
+@test "a missing bucket object fetched with forwarded credentials aborts with status 1 and names it" {
+  make_bucket
+  rm "$BUCKET_ROOT/1.23.16/2023-01-30/bin/linux/amd64/aws-iam-authenticator"
+  AWS_ACCESS_KEY_ID=AKIDEXAMPLE run root_run "$SCRIPTS_DIR/install-worker.sh"
+  [ "$status" -eq 1 ]
+  assert_output_contains "install-worker.sh: could not download s3://amazon-eks/1.23.16/2023-01-30/bin/linux/amd64/aws-iam-authenticator"
+}
+
+@test "a CNI archive missing from the GitHub release aborts with status 1 and names it" {
+  make_bucket
+  rm "$GITHUB_ROOT/cni-plugins-linux-amd64-v0.8.6.tgz"
+  run root_run "$SCRIPTS_DIR/install-worker.sh"
+  [ "$status" -eq 1 ]
+  assert_output_contains "could not download https://github.com/containernetworking/plugins/releases/download/v0.8.6/cni-plugins-linux-amd64-v0.8.6.tgz"
 }
 
 @test "aws-iam-authenticator older than v0.5.9 aborts" {
@@ -315,6 +332,15 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   grep -q '^ - runcmd$' "$(upper /etc/cloud/cloud.cfg)"
   [ -f "$(upper /etc/logrotate.d/kube-proxy)" ]
   [ -f "$(upper /etc/logrotate.conf)" ]
+}
+
+@test "without an uploaded log collector the image is built anyway, with a warning" {
+  rm -rf "$TEMPLATE_DIR/log-collector-script"
+  run_worker
+  [ "$status" -eq 0 ]
+  assert_output_contains "WARNING: $TEMPLATE_DIR/log-collector-script/eks-log-collector.sh was not uploaded"
+  [ ! -e "$(upper /etc/eks/log-collector-script)" ]
+  [ -f "$(upper /etc/eks/release)" ]
 }
 
 @test "the clock source stays when tsc is not available" {

@@ -41,6 +41,7 @@ public final class TestHome {
       }
       Files.createDirectories(home.resolve("files/bin"));
       Files.writeString(home.resolve("files/bootstrap.sh"), "#!/bin/sh\n");
+      Files.writeString(home.resolve("eni-max-pods.txt"), "m5.large 29\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

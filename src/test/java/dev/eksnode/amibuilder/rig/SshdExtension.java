@@ -39,6 +39,28 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   private Thread rebootWatcher;
   private volatile RebootPlan rebootPlan;
   private final List<Thread> helpers = new ArrayList<>();
+  private final Boot boot;
+
+  /**
+   * What a fixture built on this one does around each start: {@link #prepare} runs in the test JVM before the
+   * first start, {@link #namespaceCommand} inside sshd's fresh mount namespace before every start (each boot).
+   */
+  public interface Boot {
+    void prepare(Path fixtureDir) throws IOException;
+
+    /** A shell command; sshd starts only when it succeeds. */
+    String namespaceCommand(Path fixtureDir);
+  }
+
+  /** A plain sshd: nothing but the boot id is changed in its namespace. */
+  public SshdExtension() {
+    this(null);
+  }
+
+  /** An sshd whose namespace the given boot customises (see {@link NodeHostExtension}). */
+  public SshdExtension(Boot boot) {
+    this.boot = boot;
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
@@ -57,7 +79,15 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     writeBootId(UUID.randomUUID().toString());
     generateHostKey();
     writeConfig();
+    if (boot != null) {
+      boot.prepare(dir);
+    }
     start();
+  }
+
+  /** The fixture's private directory: host key, config, boot id, log and whatever a {@link Boot} keeps there. */
+  public Path fixtureDir() {
+    return dir;
   }
 
   @Override
@@ -114,8 +144,9 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
       return;
     }
     Path log = dir.resolve("sshd.log");
-    String inner = "mount --bind " + dir.resolve("boot_id") + " /proc/sys/kernel/random/boot_id && exec "
-        + SSHD + " -D -e -f " + dir.resolve("sshd_config");
+    String inner = "mount --bind " + dir.resolve("boot_id") + " /proc/sys/kernel/random/boot_id && "
+        + (boot == null ? "" : boot.namespaceCommand(dir) + " && ")
+        + "exec " + SSHD + " -D -e -f " + dir.resolve("sshd_config");
     ProcessBuilder builder = new ProcessBuilder(UNSHARE.toString(), "-m", "--propagation", "private",
         "sh", "-c", inner);
     builder.redirectErrorStream(true);
