@@ -144,7 +144,11 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
       return;
     }
     Path log = dir.resolve("sshd.log");
-    String inner = "mount --bind " + dir.resolve("boot_id") + " /proc/sys/kernel/random/boot_id && "
+    // The machine's own shell start-up files (root's ~/.bashrc runs pyenv here) would run before every command and
+    // make the tests slow or, with a stale pyenv lock, hang: inside the namespace they are hidden behind empty files.
+    String quiet = "touch " + dir.resolve("empty-rc") + " && for rc in /root/.bashrc /root/.profile /root/.bash_profile; "
+        + "do if [ -f \"$rc\" ]; then mount --bind " + dir.resolve("empty-rc") + " \"$rc\"; fi; done && ";
+    String inner = "mount --bind " + dir.resolve("boot_id") + " /proc/sys/kernel/random/boot_id && " + quiet
         + (boot == null ? "" : boot.namespaceCommand(dir) + " && ")
         + "exec " + SSHD + " -D -e -f " + dir.resolve("sshd_config");
     ProcessBuilder builder = new ProcessBuilder(UNSHARE.toString(), "-m", "--propagation", "private",
