@@ -12,6 +12,12 @@ public interface BuildEvents {
   /** A wait changed state or made progress. */
   default void waiting(String what, String state, java.time.Duration elapsed) {}
 
+  /** One line of remote output (already redacted), from the provisioner named by {@code label}. */
+  default void output(String label, String line) {}
+
+  /** A provisioner finished; {@code channels} is the number of SSH round trips it used. */
+  default void provisioned(String label, java.time.Duration took, long channels) {}
+
   static BuildEvents none() {
     return new BuildEvents() {};
   }

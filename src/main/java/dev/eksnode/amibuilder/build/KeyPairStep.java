@@ -6,6 +6,7 @@ import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.nio.charset.StandardCharsets;
+import dev.eksnode.amibuilder.remote.Ed25519Keys;
 import java.security.KeyPair;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
@@ -26,9 +27,11 @@ public final class KeyPairStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) {
-    KeyPair pair = OpenSshKeys.generateEd25519();
     String name = keyName(ctx);
-    String line = OpenSshKeys.publicLine(pair.getPublic(), name);
+    // The SSH client's own key type: the session that uses this key must be able to sign with it.
+    Ed25519Keys.GeneratedKey generated = Ed25519Keys.generate(name);
+    KeyPair pair = generated.keyPair();
+    String line = generated.publicKeyLine();
     String id;
     try {
       id = ctx.ec2().importKeyPair(r -> r.keyName(name)

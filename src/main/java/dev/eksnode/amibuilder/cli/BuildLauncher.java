@@ -8,7 +8,7 @@ import dev.eksnode.amibuilder.build.BuildEvents;
 import dev.eksnode.amibuilder.build.BuildTuning;
 import dev.eksnode.amibuilder.build.Ec2Build;
 import dev.eksnode.amibuilder.build.PreflightException;
-import dev.eksnode.amibuilder.build.Provisioning;
+import dev.eksnode.amibuilder.build.SshProvisioning;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;
@@ -88,7 +88,7 @@ final class BuildLauncher {
     try (AwsClientFactory factory = new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(), credentials);
         InterruptGuard guard = new InterruptGuard(root, Duration.ofMinutes(15), this::leftoverSummary,
             LineStream.over(ctx.err())).install()) {
-      Ec2Build builder = new Ec2Build(factory, tuning, stateDir(ctx), ctx.clock(), Provisioning.none(), createdBy());
+      Ec2Build builder = new Ec2Build(factory, tuning, stateDir(ctx), ctx.clock(), new SshProvisioning(), createdBy());
       List<Integer> codes = new ArrayList<>();
       if (specs.size() == 1) {
         codes.add(runOne(builder, specs.get(0), root.child()));
@@ -248,6 +248,19 @@ final class BuildLauncher {
         console.info(prefix + "  created " + resource);
         console.event("resource_created", Map.of("build_id", id.value(), "kind", resource.kind().name(),
             "id", resource.id(), "region", resource.region()));
+      }
+
+      @Override
+      public void output(String label, String line) {
+        console.info(prefix + "  [" + label + "] " + line);
+        console.event("output", Map.of("build_id", id.value(), "provisioner", label, "line", line));
+      }
+
+      @Override
+      public void provisioned(String label, Duration took, long channels) {
+        console.info(prefix + "  " + label + " done in " + took.toMillis() + " ms");
+        console.event("provisioned", Map.of("build_id", id.value(), "provisioner", label, "millis", took.toMillis(),
+            "ssh_channels", channels));
       }
     };
   }

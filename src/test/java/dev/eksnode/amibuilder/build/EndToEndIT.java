@@ -1,0 +1,137 @@
+package dev.eksnode.amibuilder.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eksnode.amibuilder.cli.CliContext;
+import dev.eksnode.amibuilder.cli.Main;
+import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.rig.FaultProxy;
+import dev.eksnode.amibuilder.rig.MotoExtension;
+import dev.eksnode.amibuilder.rig.MotoState;
+import dev.eksnode.amibuilder.rig.NodeHostExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
+
+/**
+ * {@code ami-builder k8s} with the real template, files/ and scripts/ against moto (through the fault proxy, which
+ * counts the API calls) and a node host: a real sshd where the node scripts run with stand-in system commands,
+ * including the kernel reboot.
+ */
+class EndToEndIT {
+  @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
+  @RegisterExtension static final NodeHostExtension NODE = new NodeHostExtension();
+  static final String REGION = "us-west-2";
+
+  @TempDir Path root;
+  FaultProxy proxy;
+  Ec2Client ec2;
+
+  @BeforeEach
+  void setUp() {
+    proxy = FaultProxy.start(MOTO.endpoint());
+    ec2 = MOTO.ec2(Region.of(REGION));
+    // cloud-init would install the imported key on a real instance; here the node host follows EC2's key pairs.
+    NODE.followAuthorizedKeys(() -> ec2.describeKeyPairs(r -> r.includePublicKey(true)).keyPairs().stream()
+        .map(KeyPairInfo::publicKey).filter(k -> k != null && !k.isBlank()).toList());
+    NODE.publishBinaries("1.23.16", "2023-01-30", "v0.8.6", "v0.5.9");
+  }
+
+  @AfterEach
+  void tearDown() {
+    proxy.close();
+    ec2.close();
+  }
+
+  record Run(int code, String out, String err) {}
+
+  private Run k8s(String... extra) throws Exception {
+    Path work = Files.createDirectories(root.resolve("work"));
+    Map<String, String> env = new HashMap<>(Map.of(
+        "USER", "tester",
+        "AWS_ACCESS_KEY_ID", "testing",
+        "AWS_SECRET_ACCESS_KEY", "testing",
+        "AMI_BUILDER_STATE_DIR", root.resolve("state").toString(),
+        BuildTuning.POLL_DELAY_ENV, "20"));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CliContext ctx = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env,
+        Clock.systemUTC(), work, TestHome.projectDir());
+    List<String> args = new java.util.ArrayList<>(List.of("k8s", "--kubernetes-version", "1.23.16",
+        "--kubernetes-build-date", "2023-01-30", "--region", REGION, "--endpoint-url", proxy.endpoint().toString(),
+        "--output-dir", root.resolve("out").toString(), "ssh_host=" + NODE.host(), "ssh_port=" + NODE.port(),
+        "ssh_username=" + NODE.user(), "temporary_security_group_source_cidrs=127.0.0.1/32"));
+    args.addAll(List.of(extra));
+    int code = Main.run(ctx, args.toArray(String[]::new));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void k8s_realTemplateOverSsh_registersTheAmi_writesOutputs_andLeavesNothingElse() throws Exception {
+    MotoState before = MotoState.capture(List.of(ec2));
+    String bootBefore = NODE.bootId();
+    long started = System.nanoTime();
+    Run run = k8s();
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    assertEquals(0, run.code(), run.err() + run.out());
+
+    // Exactly one new AMI (and its snapshot) remains; instance, key pair, security group and volumes are gone.
+    Set<MotoState.Kind> left = MotoState.capture(List.of(ec2)).diff(before).stream().map(MotoState.Resource::kind)
+        .collect(Collectors.toSet());
+    assertEquals(Set.of(MotoState.Kind.IMAGE, MotoState.Kind.SNAPSHOT), left);
+    Image ami = ec2.describeImages(r -> r.owners("self")).images().stream()
+        .filter(i -> i.name().startsWith("amazon-eks-node-1.23-v")).findFirst().orElseThrow();
+
+    Path out = root.resolve("out");
+    JsonNode manifest = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+    assertEquals(REGION + ":" + ami.imageId(), manifest.get("builds").get(0).get("artifact_id").asText());
+    assertTrue(Files.exists(out.resolve(ami.name() + "-manifest.json")));
+    JsonNode versionInfo = new ObjectMapper().readTree(out.resolve(ami.name() + "-version-info.json").toFile());
+    assertTrue(versionInfo.get("packages").isObject() && versionInfo.get("packages").size() > 0, versionInfo.toString());
+    assertTrue(versionInfo.get("binaries").has("kubelet"), versionInfo.toString());
+    assertTrue(versionInfo.get("images").isArray());
+
+    // The node really ran the chain: kernel installed, then rebooted (a new boot id), then install-worker.
+    assertNotEquals(bootBefore, NODE.bootId(), "the kernel step must reboot the node host");
+    String calls = String.join("\n", NODE.calls());
+    assertTrue(calls.indexOf("amazon-linux-extras install -y kernel-5.4") < calls.indexOf("reboot"), calls);
+    assertTrue(Files.exists(NODE.onDisk("/etc/eks/bootstrap.sh")), "files/ landed in /etc/eks");
+    assertTrue(run.out().contains("[shell install-worker.sh]"), "remote output is streamed with a prefix");
+
+    Map<String, Integer> byAction = proxy.countsByAction();
+    int total = byAction.values().stream().mapToInt(Integer::intValue).sum();
+    System.out.printf("end-to-end build: %d ms, %d AWS calls %s%n", millis, total, new java.util.TreeMap<>(byAction));
+    assertTrue(total <= 25, "single-region build made " + total + " AWS calls: " + byAction);
+    assertEquals(List.of(), NODE.checkRealMachine().violations(), "the node wrote on the real machine");
+  }
+
+  @Test
+  void k8s_failingScript_unwindsAndReportsTheLastLines() throws Exception {
+    MotoState before = MotoState.capture(List.of(ec2));
+    // No kubelet in the bucket for this version: install-worker fails while downloading it.
+    Run run = k8s("kubernetes_version=1.23.17");
+    assertEquals(1, run.code(), run.err() + run.out());
+    assertTrue(run.err().contains("install-worker.sh"), run.err());
+    assertEquals(Set.of(), MotoState.capture(List.of(ec2)).diff(before), "nothing may be left after a failure");
+  }
+}
