@@ -29,8 +29,9 @@ import picocli.CommandLine.ParentCommand;
 
 /** Removes what builds left behind, from the journal and the build-id tags. */
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
-    description = {"Remove what a build left behind (instances, key pairs, security groups, unfinished AMIs,",
-        "snapshots, volumes). A finished build's AMI (tagged ami-builder:complete=true) is never removed.",
+    description = {"Remove what a build left behind.",
+        "Instances, key pairs, security groups, unfinished AMIs, snapshots and volumes tagged by the build. A "
+            + "finished build's AMI (tagged ami-builder:complete=true) is never removed.",
         "  ami-builder cleanup --build-id ab-20261125T1203-7f3k2q",
         "  ami-builder cleanup --older-than 6h --region us-west-2 --region us-east-1 --dry-run",
         "Exit 0 when nothing is left, 3 when something remains (or, with --dry-run, was found)."})

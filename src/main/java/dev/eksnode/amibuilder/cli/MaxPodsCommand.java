@@ -24,9 +24,10 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /** The max-pods calculator of bootstrap.sh, and the generator of eni-max-pods.txt. */
 @Command(name = "max-pods", mixinStandardHelpOptions = true,
-    description = {"Print the maximum number of pods for an instance type, as max-pods-calculator.sh computes it from",
-        "EC2 DescribeInstanceTypes: ENIs x (IPv4 per ENI - 1) + 2, or with /28 prefixes when prefix delegation is on,",
-        "capped at 110 (or 250 above 30 vCPUs) unless --show-max-allowed.",
+    description = {"Print the maximum number of pods for an instance type.",
+        "Computed as max-pods-calculator.sh does from EC2 DescribeInstanceTypes: ENIs x (IPv4 per ENI - 1) + 2, or "
+            + "with /28 prefixes when prefix delegation is on, capped at 110 (or 250 above 30 vCPUs) unless "
+            + "--show-max-allowed.",
         "  ami-builder max-pods --instance-type m5.large --cni-version 1.10.0"},
     subcommands = MaxPodsCommand.Generate.class)
 final class MaxPodsCommand implements Callable<Integer> {
@@ -120,9 +121,10 @@ final class MaxPodsCommand implements Callable<Integer> {
 
   /** Rewrites eni-max-pods.txt from DescribeInstanceTypes. */
   @Command(name = "generate", mixinStandardHelpOptions = true,
-      description = {"Rewrite eni-max-pods.txt from EC2 DescribeInstanceTypes in one or more regions, using the",
-          "default network card's ENIs x (IPv4 per ENI - 1) + 2. Types listed in the existing file that the API no",
-          "longer returns are kept. The header records when and from what the file was generated."})
+      description = {"Rewrite eni-max-pods.txt from EC2 DescribeInstanceTypes.",
+          "Queries one or more regions and uses the default network card's ENIs x (IPv4 per ENI - 1) + 2. Types "
+              + "listed in the existing file that the API no longer returns are kept. The header records when and "
+              + "from what the file was generated."})
   static final class Generate implements Callable<Integer> {
     @ParentCommand MaxPodsCommand maxPods;
     @Mixin AwsOptions aws;

@@ -13,7 +13,7 @@ public final class OutputOptions {
   @Option(names = {"-q", "--quiet"}, description = "Only results and errors.")
   boolean quiet;
 
-  @Option(names = "--no-color", description = "No ANSI colours (also when NO_COLOR is set or output is not a terminal).")
+  @Option(names = "--no-color", description = "No ANSI colours. ami-builder prints plain text today; the option is accepted so scripts can pass it.")
   boolean noColor;
 
   int verbosity() {

@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** Checks the template and variables exactly as a build would, without any AWS call. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-    description = {"Check the template and variables exactly as 'k8s' would before touching AWS.",
+    description = {"Check the template and variables as 'k8s' does, without AWS.",
         "Makes no AWS call and needs no credentials. Exit 0 when the build could start, 2 with the reason otherwise."})
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand AmiBuilderCommand parent;

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -21,10 +20,10 @@ import picocli.CommandLine.ParentCommand;
 
 /** Prints the merged variables with their sources. */
 @Command(name = "vars", mixinStandardHelpOptions = true,
-    description = {"Print every variable's final value and where it came from (template default, default file, your",
-        "variable file, environment, command line, derived or pinned). Secrets are redacted."})
+    description = {"Print the merged variables and where each value came from.",
+        "Sources: template default, default file, your variable file, environment, command line, derived or pinned. "
+            + "Secrets are redacted."})
 final class VarsCommand implements Callable<Integer> {
-  static final Pattern SECRET = Pattern.compile("(?i).*(secret|token|password|passwd|private_key|access_key|credential).*");
 
   @ParentCommand AmiBuilderCommand parent;
   @Mixin BuildOptions build;
@@ -73,8 +72,7 @@ final class VarsCommand implements Callable<Integer> {
   }
 
   static String redact(String name, String value, Template template) {
-    boolean secret = SECRET.matcher(name).matches() || template.sensitiveVariables().contains(name);
-    return secret && !value.isEmpty() ? "<redacted>" : value;
+    return template.isSensitive(name) && !value.isEmpty() ? "<redacted>" : value;
   }
 
   private static String kindName(VariableSource.Kind kind) {

@@ -140,9 +140,9 @@ public final class VariableValidator {
         return null;
       }
     } catch (DateTimeParseException e) {
-      return new Problem("not a real calendar date", "use YYYY-MM-DD as listed by 'ami-builder versions', e.g. 2023-01-30");
+      return new Problem("not a real calendar date", "use YYYY-MM-DD, a build-date folder of the binary bucket such as 2023-01-30");
     }
-    return new Problem("not a build date", "use YYYY-MM-DD as listed by 'ami-builder versions', e.g. 2023-01-30");
+    return new Problem("not a build date", "use YYYY-MM-DD, a build-date folder of the binary bucket such as 2023-01-30");
   }
 
   private static Problem region(String v) {

@@ -25,12 +25,23 @@ public record Template(
     List<JsonNode> provisioners,
     List<JsonNode> postProcessors) {
 
+  private static final java.util.regex.Pattern SECRET_NAME =
+      java.util.regex.Pattern.compile("(?i).*(secret|token|password|passwd|private_key|access_key).*");
+
   public Template {
     variables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(variables));
     sensitiveVariables = Set.copyOf(sensitiveVariables);
     builder = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(builder));
     provisioners = List.copyOf(provisioners);
     postProcessors = List.copyOf(postProcessors);
+  }
+
+  /**
+   * Whether a variable's value must never be printed: listed in {@code sensitive-variables}, or named like a credential
+   * (secret, token, password, private or access key).
+   */
+  public boolean isSensitive(String name) {
+    return SECRET_NAME.matcher(name).matches() || sensitiveVariables.contains(name);
   }
 
   public Path directory() {

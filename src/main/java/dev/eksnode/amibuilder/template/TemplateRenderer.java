@@ -30,8 +30,6 @@ import java.util.regex.Pattern;
  * rendered and typed.
  */
 public final class TemplateRenderer {
-  private static final Pattern SECRET_NAME =
-      Pattern.compile("(?i).*(secret|token|password|passwd|private_key|access_key|credential).*");
 
   private final Map<String, String> environment;
   private final Instant now;
@@ -162,8 +160,7 @@ public final class TemplateRenderer {
   private static Set<String> secrets(Template template, Variables vars) {
     Set<String> out = new LinkedHashSet<>();
     for (Variable v : vars.all()) {
-      if ((SECRET_NAME.matcher(v.name()).matches() || template.sensitiveVariables().contains(v.name()))
-          && v.value().length() >= 4) {
+      if (template.isSensitive(v.name()) && v.value().length() >= 4) {
         out.add(v.value());
       }
     }
