@@ -23,12 +23,22 @@ main() {
     mount -t overlay overlay \
       -o "lowerdir=/$dir,upperdir=$scratch/ovl/$dir/u,workdir=$scratch/ovl/$dir/w" "/$dir"
   done
-  # A fresh /tmp (cleanup.sh deletes /tmp/worker), with the scratch directory carried over.
-  mkdir -p /var/.in-root-hold
+  # A fresh /tmp (cleanup.sh deletes /tmp/worker), with the scratch directory carried over, and the checkout too
+  # when it lives under /tmp (the scripts under test are run from it).
+  local repo
+  repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
+  mkdir -p /var/.in-root-hold /var/.in-root-repo
   mount --bind "$scratch" /var/.in-root-hold
+  if [[ "$repo" == /tmp/?* ]]; then
+    mount --bind "$repo" /var/.in-root-repo
+  fi
   mount -t tmpfs tmpfs /tmp
   mkdir -p "$scratch"
   mount --bind /var/.in-root-hold "$scratch"
+  if [[ "$repo" == /tmp/?* ]]; then
+    mkdir -p "$repo"
+    mount --bind /var/.in-root-repo "$repo"
+  fi
   if [[ -d "$scratch/clocksource" ]]; then
     mount --bind "$scratch/clocksource" "$CLOCKSOURCE"
   fi
