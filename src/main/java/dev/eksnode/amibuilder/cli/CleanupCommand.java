@@ -63,6 +63,11 @@ final class CleanupCommand implements Callable<Integer> {
     if ((buildId == null) == (olderThan == null)) {
       throw new ConfigException("give exactly one of --build-id ID or --older-than DURATION");
     }
+    for (String r : regions) {
+      if (!dev.eksnode.amibuilder.config.VariableValidator.isRegion(r)) {
+        throw new ConfigException("--region '" + r + "' is not an AWS region name; use e.g. us-west-2");
+      }
+    }
     Set<String> sweep = new LinkedHashSet<>(regions);
     BuildId id = null;
     BuildJournal journal = null;

@@ -60,6 +60,10 @@ public final class Main {
     } else if (ex instanceof CommandFailedException failed) {
       code = failed.exitCode();
       message = failed.getMessage();
+    } else if (ex instanceof software.amazon.awssdk.core.exception.SdkClientException sdk) {
+      // Nothing answered (network, endpoint, DNS): not a bug of ours, and the command created nothing it left behind.
+      code = ExitCodes.BUILD_FAILED;
+      message = "cannot reach AWS: " + sdk.getMessage() + "; check the network, --region and --endpoint-url";
     } else {
       code = ExitCodes.INTERNAL;
       message = "internal error: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()

@@ -4,6 +4,7 @@ import dev.eksnode.amibuilder.aws.ApiRateLimiter;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.aws.AwsSettings;
 import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.eks.EniMaxPodsGenerator;
 import dev.eksnode.amibuilder.eks.InstanceTypeInfo;
 import dev.eksnode.amibuilder.eks.MaxPodsCalculator;
@@ -84,7 +85,7 @@ final class MaxPodsCommand implements Callable<Integer> {
       settings = settings.withShowMaxAllowed();
     }
     String r = regionOrDefault(ctx, region);
-    try (AwsClientFactory clients = factory(aws, r)) {
+    try (AwsClientFactory clients = factory(ctx, aws, r)) {
       InstanceTypeInfo info;
       try {
         info = InstanceTypeInfo.describe(clients.ec2(r), instanceType);
@@ -114,9 +115,9 @@ final class MaxPodsCommand implements Callable<Integer> {
     return env == null || env.isBlank() ? "us-west-2" : env;
   }
 
-  static AwsClientFactory factory(AwsOptions aws, String region) {
+  static AwsClientFactory factory(CliContext ctx, AwsOptions aws, String region) {
     AwsSettings settings = AwsSettings.of(region).withProfile(aws.profile).withEndpointOverride(aws.endpoint());
-    return new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults());
+    return new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(), AwsCredentials.checked(ctx.env(), aws.profile));
   }
 
   /** Rewrites eni-max-pods.txt from DescribeInstanceTypes. */
@@ -144,14 +145,14 @@ final class MaxPodsCommand implements Callable<Integer> {
       List<String> rs = !regions.isEmpty() ? regions
           : maxPods.region != null ? List.of(maxPods.region) : List.of("us-east-1", "us-west-2");
       for (String r : rs) {
-        if (!r.matches("[a-z]{2}(-[a-z]+)+-\\d{1,2}")) {
+        if (!VariableValidator.isRegion(r)) {
           throw new ConfigException("--region '" + r + "' is not an AWS region name; use e.g. us-east-1");
         }
       }
       Path target = outputFile == null ? ctx.home().resolve("eni-max-pods.txt")
           : outputFile.equals("-") ? null : ctx.resolve(outputFile);
       Path existing = outputFile == null || !outputFile.equals("-") ? target : ctx.home().resolve("eni-max-pods.txt");
-      try (AwsClientFactory clients = factory(aws, rs.get(0))) {
+      try (AwsClientFactory clients = factory(ctx, aws, rs.get(0))) {
         List<Ec2Client> ec2 = rs.stream().map(clients::ec2).toList();
         String source = "EC2 DescribeInstanceTypes" + (aws.endpoint() == null ? "" : " at " + aws.endpoint());
         String text = EniMaxPodsGenerator.generate(ec2, existing != null && Files.exists(existing) ? existing : null,

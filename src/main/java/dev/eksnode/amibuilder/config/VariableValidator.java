@@ -145,6 +145,11 @@ public final class VariableValidator {
     return new Problem("not a build date", "use YYYY-MM-DD, a build-date folder of the binary bucket such as 2023-01-30");
   }
 
+  /** Whether {@code v} has the shape of an AWS region name (us-west-2, cn-northwest-1, us-iso-east-1...). */
+  public static boolean isRegion(String v) {
+    return REGION.matcher(v).matches();
+  }
+
   private static Problem region(String v) {
     return REGION.matcher(v).matches() ? null
         : new Problem("'" + v + "' is not an AWS region name", "use a region such as us-west-2 or eu-central-1");

@@ -7,7 +7,6 @@ import dev.eksnode.amibuilder.eks.EniMaxPodsGenerator;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,16 +18,12 @@ class MaxPodsCommandIT {
   @TempDir Path root;
   TestHome home;
 
-  @BeforeAll
-  static void dummyCredentials() {
-    // The SDK's default chain reads these system properties first; moto accepts any key.
-    System.setProperty("aws.accessKeyId", "testing");
-    System.setProperty("aws.secretAccessKey", "testing");
-  }
-
   @BeforeEach
   void setUp() {
     home = new TestHome(root);
+    // Credentials come from the command's environment, as for a build; moto accepts any key.
+    home.env.put("AWS_ACCESS_KEY_ID", "testing");
+    home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
   }
 
   private TestHome.Result maxPods(String... args) {
