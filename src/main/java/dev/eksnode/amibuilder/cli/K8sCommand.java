@@ -1,6 +1,12 @@
 package dev.eksnode.amibuilder.cli;
 
+import dev.eksnode.amibuilder.aws.ApiRateLimiter;
+import dev.eksnode.amibuilder.aws.AwsClientFactory;
+import dev.eksnode.amibuilder.aws.AwsSettings;
+import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.config.KubernetesVersion;
+import dev.eksnode.amibuilder.eks.BinaryBucket;
 import dev.eksnode.amibuilder.config.Shortcut;
 import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.template.BuildSpec;
@@ -42,8 +48,6 @@ final class K8sCommand implements Callable<Integer> {
       description = "With 'all': how many builds run at once (default ${DEFAULT-VALUE}).")
   int parallel;
 
-  @Option(names = "--debug-keep-key", description = "Write the temporary SSH private key to the output dir (mode 0600).")
-  boolean debugKeepKey;
 
   @Option(names = "--checkip-url", hidden = true, paramLabel = "URL",
       description = "Where to learn this machine's public address (default: AMI_BUILDER_CHECKIP_URL or checkip.amazonaws.com).")
@@ -82,11 +86,51 @@ final class K8sCommand implements Callable<Integer> {
       spec.variables().warnings().forEach(console::warn);
       specs.add(spec);
     }
+    // Only once everything is known to be valid: complete a bare minor version or a missing build date from the
+    // binary bucket (the one AWS call before the build itself).
+    for (int i = 0; i < specs.size(); i++) {
+      List<Assignment> resolved = resolveFromBucket(ctx, specs.get(i));
+      if (!resolved.isEmpty()) {
+        specs.set(i, loader.spec(template, loader.variables(template, targets.get(i), resolved)));
+      }
+    }
     for (BuildSpec spec : specs) {
       console.info("Building AMI " + spec.settings().amiName() + " for Kubernetes " + spec.kubernetesVersion() + " on "
           + spec.variables().value("arch") + " in " + spec.settings().region());
     }
     return new BuildLauncher(ctx, console, aws, out, onError.equals("abort") ? OnError.ABORT : OnError.CLEANUP,
         parallel, checkIpUrl).run(specs);
+  }
+
+  private List<Assignment> resolveFromBucket(CliContext ctx, BuildSpec spec) {
+    String version = spec.kubernetesVersion();
+    String date = spec.variables().value("kubernetes_build_date");
+    boolean minorOnly = KubernetesVersion.parse(version).map(v -> !v.hasPatch()).orElse(false);
+    if (!minorOnly && !date.isEmpty()) {
+      return List.of();
+    }
+    String bucket = spec.variables().value("binary_bucket_name");
+    String region = spec.variables().value("binary_bucket_region");
+    AwsSettings settings = AwsSettings.of(region).withProfile(aws.profile).withEndpointOverride(aws.endpoint());
+    try (AwsClientFactory clients = new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(),
+        AwsCredentials.checked(ctx.env(), aws.profile))) {
+      BinaryBucket.Build b;
+      try {
+        b = new BinaryBucket(clients.s3(region), bucket, region).resolve(version, date);
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        throw new CommandFailedException(ExitCodes.USAGE, "cannot list s3://" + bucket + " in " + region + " ("
+            + e.awsErrorDetails().errorCode() + ") to find the newest build of Kubernetes " + version
+            + "; pass --kubernetes-build-date, or check binary_bucket_name/binary_bucket_region");
+      }
+      String from = "resolved from s3://" + bucket;
+      List<Assignment> out = new ArrayList<>();
+      if (minorOnly) {
+        out.add(new Assignment("kubernetes_version", b.version(), from));
+      }
+      if (date.isEmpty()) {
+        out.add(new Assignment("kubernetes_build_date", b.buildDate(), from));
+      }
+      return out;
+    }
   }
 }

@@ -107,8 +107,9 @@ public final class Main {
     Logger ours = lc.getLogger("dev.eksnode.amibuilder");
     root.setLevel(verbosity >= 2 ? Level.DEBUG : Level.WARN);
     ours.setLevel(verbosity >= 1 ? Level.DEBUG : Level.WARN);
-    for (String noisy : List.of("org.apache.http", "io.netty", "org.apache.sshd.common.io")) {
-      lc.getLogger(noisy).setLevel(verbosity >= 3 ? Level.DEBUG : Level.INFO);
+    // Library chatter (MINA announces its I/O factory at INFO) only with -vvv.
+    for (String noisy : List.of("org.apache.http", "io.netty", "org.apache.sshd")) {
+      lc.getLogger(noisy).setLevel(verbosity >= 3 ? Level.DEBUG : Level.WARN);
     }
   }
 

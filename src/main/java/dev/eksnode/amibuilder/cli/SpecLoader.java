@@ -46,6 +46,11 @@ final class SpecLoader {
 
   /** The merged variables with derived defaults, not yet rendered or validated. */
   Variables variables(Template template, Shortcut shortcut) {
+    return variables(template, shortcut, List.of());
+  }
+
+  /** As {@link #variables(Template, Shortcut)}, with {@code resolved} values (from the binary bucket) added last. */
+  Variables variables(Template template, Shortcut shortcut, List<Assignment> resolved) {
     List<Assignment> cli = new ArrayList<>();
     if (options.kubernetesVersion != null) {
       cli.add(new Assignment("kubernetes_version", options.kubernetesVersion, "--kubernetes-version"));
@@ -62,6 +67,7 @@ final class SpecLoader {
     for (String w : words) {
       cli.add(Assignment.parse(w, "argument"));
     }
+    cli.addAll(resolved);
     if (shortcut != null && options.kubernetesVersion != null
         && !options.kubernetesVersion.equals(shortcut.kubernetesVersion())) {
       throw new ConfigException("--kubernetes-version " + options.kubernetesVersion + " conflicts with the shortcut "

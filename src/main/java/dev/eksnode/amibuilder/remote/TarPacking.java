@@ -78,6 +78,11 @@ final class TarPacking {
         entry = new TarArchiveEntry(path.toFile(), item.name());
       }
       entry.setMode(modeOf(path, entry));
+      // Only the modification time travels: GNU tar on the instance warns about every libarchive-style
+      // creation/access time header ("Ignoring unknown extended header keyword").
+      entry.setCreationTime(null);
+      entry.setLastAccessTime(null);
+      entry.setStatusChangeTime(null);
       entry.setUserId(0);
       entry.setGroupId(0);
       entry.setUserName("");

@@ -25,6 +25,9 @@ final class BuildRig implements AutoCloseable {
   final List<Ec2Client> clients = new ArrayList<>();
   /** Whether builds get temporary_security_group_source_cidrs=127.0.0.1/32 (no check-IP lookup). */
   boolean loopbackCidr = true;
+  /** The version built; with {@link #buildDate} null the date is looked up in the binary bucket. */
+  String kubernetesVersion = "1.23.9";
+  String buildDate = "2023-01-30";
 
   BuildRig(MotoExtension moto, Path root, String... regions) {
     home = new TestHome(root);
@@ -71,8 +74,11 @@ final class BuildRig implements AutoCloseable {
 
   /** Runs {@code k8s} against the proxy with the given extra words. */
   TestHome.Result build(String... extra) {
-    List<String> args = new ArrayList<>(List.of("k8s", "--kubernetes-version", "1.23.9", "--region", REGION,
+    List<String> args = new ArrayList<>(List.of("k8s", "--kubernetes-version", kubernetesVersion, "--region", REGION,
         "--endpoint-url", proxy.endpoint().toString(), "--output-dir", outputDir.toString()));
+    if (buildDate != null) {
+      args.addAll(List.of("--kubernetes-build-date", buildDate));
+    }
     if (loopbackCidr) {
       args.add("temporary_security_group_source_cidrs=127.0.0.1/32");
     }

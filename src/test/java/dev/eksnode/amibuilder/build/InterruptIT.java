@@ -32,7 +32,7 @@ class InterruptIT {
     String jar = System.getProperty("amibuilder.jar");
     assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "amibuilder.jar not built: " + jar);
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar, "k8s", "--kubernetes-version", "1.23.9", "--region", BuildRig.REGION,
+        "-jar", jar, "k8s", "--kubernetes-version", "1.23.9", "--kubernetes-build-date", "2023-01-30", "--region", BuildRig.REGION,
         "--endpoint-url", rig.proxy.endpoint().toString(), "--output-dir", rig.outputDir.toString(),
         "temporary_security_group_source_cidrs=127.0.0.1/32"));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(rig.home.work.toFile())
