@@ -160,4 +160,45 @@ class Ec2BuildIT {
       assertEquals(Set.of(), rig.state().diff(before));
     }
   }
+
+  @Test
+  void cleanupOlderThan_removesOnlyBuildsOlderThanTheLimit() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("StopInstances").call(1).fail(400, "InvalidParameterValue", "injected");
+      assertEquals(3, rig.build("--on-error", "abort").code());
+      rig.proxy.clear();
+      String endpoint = rig.proxy.endpoint().toString();
+      // Seven hours later the kept build is older than 6h but not than 8h.
+      rig.home.clock = java.time.Clock.fixed(TestHome.NOW.plus(java.time.Duration.ofHours(7)), java.time.ZoneOffset.UTC);
+      TestHome.Result young = rig.cli("cleanup", "--older-than", "8h", "--region", BuildRig.REGION,
+          "--endpoint-url", endpoint);
+      assertEquals(0, young.code(), young.err());
+      assertTrue(rig.state().diff(before).stream().anyMatch(x -> x.kind() == MotoState.Kind.INSTANCE),
+          "a build younger than the limit must be kept");
+      TestHome.Result old = rig.cli("cleanup", "--older-than", "6h", "--region", BuildRig.REGION,
+          "--endpoint-url", endpoint);
+      assertEquals(0, old.code(), old.err());
+      assertEquals(Set.of(), rig.state().diff(before));
+    }
+  }
+
+  @Test
+  void k8sAll_parallel_buildsEveryShortcut_andLeavesOnlyTheirAmis() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      TestHome.Result r = rig.cli("k8s", "all", "--parallel", "2", "--region", BuildRig.REGION, "--endpoint-url",
+          rig.proxy.endpoint().toString(), "--output-dir", rig.outputDir.toString(),
+          "temporary_security_group_source_cidrs=127.0.0.1/32");
+      assertEquals(0, r.code(), r.err());
+      List<String> names = rig.ec2().describeImages(q -> q.owners("self")).images().stream().map(i -> i.name())
+          .sorted().toList();
+      assertEquals(5, names.size(), names.toString());
+      for (String minor : List.of("1.21", "1.22", "1.23", "1.24", "1.25")) {
+        assertTrue(names.stream().anyMatch(n -> n.startsWith("amazon-eks-node-" + minor + "-v")), names.toString());
+      }
+      assertTrue(rig.state().diff(before).stream()
+          .allMatch(x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
+    }
+  }
 }

@@ -25,6 +25,8 @@ public final class TestHome {
   public final Path home;
   public final Path work;
   public final Map<String, String> env = new HashMap<>();
+  /** The clock commands see; fixed so derived names are predictable, movable to age a build. */
+  public Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
   public TestHome(Path root) {
     try {
@@ -75,7 +77,7 @@ public final class TestHome {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CliContext ctx = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env,
-        Clock.fixed(NOW, ZoneOffset.UTC), work, home);
+        clock, work, home);
     int code = Main.run(ctx, args);
     return new Result(code, out.toString(), err.toString());
   }
