@@ -56,7 +56,7 @@ class InterruptIT {
   }
 
   @ParameterizedTest(name = "SIGINT while {0} #{1} is pending")
-  @CsvSource({"DescribeInstances, 1", "DescribeImages, 3"})
+  @CsvSource({"DescribeInstances, 1", "DescribeInstances, 2", "DescribeImages, 3"})
   void sigint_duringWait_exits130AndCleansUp(String action, int call) throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
@@ -71,7 +71,7 @@ class InterruptIT {
   }
 
   @ParameterizedTest(name = "SIGKILL while {0} #{1} is pending, then cleanup")
-  @CsvSource({"DescribeInstances, 1", "DescribeImages, 3"})
+  @CsvSource({"DescribeInstances, 1", "DescribeInstances, 2", "DescribeImages, 3"})
   void sigkill_midBuild_cleanupByBuildIdRemovesEverything(String action, int call) throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
