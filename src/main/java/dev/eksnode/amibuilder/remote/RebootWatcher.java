@@ -25,6 +25,9 @@ final class RebootWatcher {
   private static final Logger LOG = LoggerFactory.getLogger(RebootWatcher.class);
   private static final Duration FIRST_PROBE_DELAY = Duration.ofMillis(100);
   private static final Duration MAX_PROBE_DELAY = Duration.ofSeconds(1);
+  /** Early on a quick host (or a container) may already be back: probe often, back off later. */
+  private static final Duration EARLY_PROBE_DELAY = Duration.ofMillis(250);
+  private static final Duration EARLY_PHASE = Duration.ofSeconds(20);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
   private RebootWatcher() {}
@@ -70,7 +73,8 @@ final class RebootWatcher {
       }
       long remaining = deadline - System.nanoTime();
       TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(delay.toNanos(), remaining)));
-      delay = min(delay.multipliedBy(2), MAX_PROBE_DELAY);
+      boolean early = System.nanoTime() - scriptEndedNanos < EARLY_PHASE.toNanos();
+      delay = min(delay.multipliedBy(2), early ? EARLY_PROBE_DELAY : MAX_PROBE_DELAY);
     }
   }
 
