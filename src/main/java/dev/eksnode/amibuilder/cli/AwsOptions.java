@@ -13,6 +13,22 @@ public final class AwsOptions {
       description = "Send every AWS call to this AWS-compatible endpoint (e.g. a local emulator).")
   String endpointUrl;
 
+  /**
+   * The AWS clients of one command: this region, the profile or the command's environment credentials (checked now,
+   * so a missing credential is one line before any call), and {@code --endpoint-url}.
+   */
+  dev.eksnode.amibuilder.aws.AwsClientFactory clients(CliContext ctx, String region) {
+    return clients(ctx, region, endpoint());
+  }
+
+  /** As {@link #clients(CliContext, String)} with an explicit endpoint (null for AWS's own). */
+  dev.eksnode.amibuilder.aws.AwsClientFactory clients(CliContext ctx, String region, URI endpoint) {
+    var credentials = AwsCredentials.checked(ctx.env(), profile);
+    var settings = dev.eksnode.amibuilder.aws.AwsSettings.of(region).withProfile(profile).withEndpointOverride(endpoint);
+    return new dev.eksnode.amibuilder.aws.AwsClientFactory(settings,
+        dev.eksnode.amibuilder.aws.ApiRateLimiter.ec2Defaults(), credentials);
+  }
+
   /** The endpoint as a URI, or null. */
   URI endpoint() {
     if (endpointUrl == null || endpointUrl.isBlank()) {

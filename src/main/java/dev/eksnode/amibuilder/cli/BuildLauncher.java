@@ -1,9 +1,7 @@
 package dev.eksnode.amibuilder.cli;
 
-import dev.eksnode.amibuilder.aws.ApiRateLimiter;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.aws.AwsErrors;
-import dev.eksnode.amibuilder.aws.AwsSettings;
 import dev.eksnode.amibuilder.build.BuildEvents;
 import dev.eksnode.amibuilder.build.BuildTuning;
 import dev.eksnode.amibuilder.build.Ec2Build;
@@ -72,20 +70,17 @@ final class BuildLauncher {
   }
 
   int run(List<BuildSpec> specs) {
-    var credentials = AwsCredentials.checked(ctx.env(), aws.profile);
     URI endpoint = aws.endpoint();
     String customEndpoint = specs.get(0).settings().customEndpointEc2();
     if (endpoint == null && customEndpoint != null && !customEndpoint.isBlank()) {
       endpoint = URI.create(customEndpoint);
     }
-    AwsSettings settings = AwsSettings.of(specs.get(0).settings().region()).withProfile(aws.profile)
-        .withEndpointOverride(endpoint);
     BuildTuning tuning = BuildTuning.fromEnvironment(ctx.env());
     if (checkIpUrl != null && !checkIpUrl.isBlank()) {
       tuning = new BuildTuning(tuning.pollSchedule(), tuning.undoRetry(), URI.create(checkIpUrl));
     }
     Cancellation root = Cancellation.create();
-    try (AwsClientFactory factory = new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(), credentials);
+    try (AwsClientFactory factory = aws.clients(ctx, specs.get(0).settings().region(), endpoint);
         InterruptGuard guard = new InterruptGuard(root, Duration.ofMinutes(15), this::leftoverSummary,
             LineStream.over(ctx.err())).install()) {
       Ec2Build builder = new Ec2Build(factory, tuning, stateDir(ctx), ctx.clock(), new SshProvisioning(), createdBy());

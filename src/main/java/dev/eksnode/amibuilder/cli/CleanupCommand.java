@@ -1,8 +1,6 @@
 package dev.eksnode.amibuilder.cli;
 
-import dev.eksnode.amibuilder.aws.ApiRateLimiter;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
-import dev.eksnode.amibuilder.aws.AwsSettings;
 import dev.eksnode.amibuilder.build.BuildTuning;
 import dev.eksnode.amibuilder.build.Cleaner;
 import dev.eksnode.amibuilder.config.ConfigException;
@@ -97,11 +95,8 @@ final class CleanupCommand implements Callable<Integer> {
       }
       sweep.add(fallback);
     }
-    var credentials = AwsCredentials.checked(ctx.env(), aws.profile);
-    AwsSettings settings = AwsSettings.of(sweep.iterator().next()).withProfile(aws.profile)
-        .withEndpointOverride(aws.endpoint());
     Cleaner.Report report;
-    try (AwsClientFactory factory = new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(), credentials)) {
+    try (AwsClientFactory factory = aws.clients(ctx, sweep.iterator().next())) {
       Cleaner cleaner = new Cleaner(factory, BuildTuning.fromEnvironment(ctx.env()));
       if (id != null) {
         report = cleaner.cleanBuild(id, sweep, journaled, dryRun, journal == null ? ResourceLedger.none() : journal);

@@ -1,8 +1,6 @@
 package dev.eksnode.amibuilder.cli;
 
-import dev.eksnode.amibuilder.aws.ApiRateLimiter;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
-import dev.eksnode.amibuilder.aws.AwsSettings;
 import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.KubernetesVersion;
@@ -111,9 +109,7 @@ final class K8sCommand implements Callable<Integer> {
     }
     String bucket = spec.variables().value("binary_bucket_name");
     String region = spec.variables().value("binary_bucket_region");
-    AwsSettings settings = AwsSettings.of(region).withProfile(aws.profile).withEndpointOverride(aws.endpoint());
-    try (AwsClientFactory clients = new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(),
-        AwsCredentials.checked(ctx.env(), aws.profile))) {
+    try (AwsClientFactory clients = aws.clients(ctx, region)) {
       BinaryBucket.Build b;
       try {
         b = new BinaryBucket(clients.s3(region), bucket, region).resolve(version, date);

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -111,9 +110,5 @@ public final class Main {
     for (String noisy : List.of("org.apache.http", "io.netty", "org.apache.sshd")) {
       lc.getLogger(noisy).setLevel(verbosity >= 3 ? Level.DEBUG : Level.WARN);
     }
-  }
-
-  static Map<String, String> environment() {
-    return System.getenv();
   }
 }

@@ -1,8 +1,6 @@
 package dev.eksnode.amibuilder.cli;
 
-import dev.eksnode.amibuilder.aws.ApiRateLimiter;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
-import dev.eksnode.amibuilder.aws.AwsSettings;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.eks.EniMaxPodsGenerator;
@@ -85,7 +83,7 @@ final class MaxPodsCommand implements Callable<Integer> {
       settings = settings.withShowMaxAllowed();
     }
     String r = regionOrDefault(ctx, region);
-    try (AwsClientFactory clients = factory(ctx, aws, r)) {
+    try (AwsClientFactory clients = aws.clients(ctx, r)) {
       InstanceTypeInfo info;
       try {
         info = InstanceTypeInfo.describe(clients.ec2(r), instanceType);
@@ -113,11 +111,6 @@ final class MaxPodsCommand implements Callable<Integer> {
     }
     String env = ctx.env().getOrDefault("AWS_REGION", ctx.env().get("AWS_DEFAULT_REGION"));
     return env == null || env.isBlank() ? "us-west-2" : env;
-  }
-
-  static AwsClientFactory factory(CliContext ctx, AwsOptions aws, String region) {
-    AwsSettings settings = AwsSettings.of(region).withProfile(aws.profile).withEndpointOverride(aws.endpoint());
-    return new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(), AwsCredentials.checked(ctx.env(), aws.profile));
   }
 
   /** Rewrites eni-max-pods.txt from DescribeInstanceTypes. */
@@ -152,7 +145,7 @@ final class MaxPodsCommand implements Callable<Integer> {
       Path target = outputFile == null ? ctx.home().resolve("eni-max-pods.txt")
           : outputFile.equals("-") ? null : ctx.resolve(outputFile);
       Path existing = outputFile == null || !outputFile.equals("-") ? target : ctx.home().resolve("eni-max-pods.txt");
-      try (AwsClientFactory clients = factory(ctx, aws, rs.get(0))) {
+      try (AwsClientFactory clients = aws.clients(ctx, rs.get(0))) {
         List<Ec2Client> ec2 = rs.stream().map(clients::ec2).toList();
         String source = "EC2 DescribeInstanceTypes" + (aws.endpoint() == null ? "" : " at " + aws.endpoint());
         String text = EniMaxPodsGenerator.generate(ec2, existing != null && Files.exists(existing) ? existing : null,

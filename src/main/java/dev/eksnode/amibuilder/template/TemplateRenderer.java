@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns a loaded template and merged variables into a {@link BuildSpec}: variable values are rendered (they may refer
@@ -469,9 +468,5 @@ public final class TemplateRenderer {
       }
       return out;
     }
-  }
-
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }
