@@ -143,12 +143,7 @@ class BuildBenchmark {
     if (provisioners) {
       return TestHome.projectDir();
     }
-    TestHome home = new TestHome(dir);
-    Path template = home.home.resolve("templates/eks-worker-al2.json");
-    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(template.toFile());
-    tree.putArray("provisioners");
-    JSON.writeValue(template.toFile(), tree);
-    return home.home;
+    return new TestHome(dir).withoutProvisioners().home;
   }
 
   private List<String> args(FaultProxy proxy, String tag) {

@@ -30,9 +30,8 @@ final class BuildRig implements AutoCloseable {
   String buildDate = "2023-01-30";
 
   BuildRig(MotoExtension moto, Path root, String... regions) {
-    home = new TestHome(root);
     // These tests are about the EC2 steps: the same builder, no provisioners (EndToEndIT runs the full chain over SSH).
-    withoutProvisioners(home.home.resolve("templates/eks-worker-al2.json"));
+    home = new TestHome(root).withoutProvisioners();
     proxy = FaultProxy.start(moto.endpoint());
     stateDir = root.resolve("state");
     outputDir = root.resolve("out");
@@ -50,17 +49,6 @@ final class BuildRig implements AutoCloseable {
     }
     for (String r : all) {
       clients.add(moto.ec2(Region.of(r)));
-    }
-  }
-
-  static void withoutProvisioners(Path template) {
-    try {
-      var json = new com.fasterxml.jackson.databind.ObjectMapper();
-      var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(template.toFile());
-      root.putArray("provisioners");
-      json.writerWithDefaultPrettyPrinter().writeValue(template.toFile(), root);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 

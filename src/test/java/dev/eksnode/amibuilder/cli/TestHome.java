@@ -50,6 +50,20 @@ public final class TestHome {
     env.put("USER", "tester");
   }
 
+  /** Empties the template's provisioner list: the same builder, EC2 steps only (no SSH). */
+  public TestHome withoutProvisioners() {
+    Path template = home.resolve("templates/eks-worker-al2.json");
+    try {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(template.toFile());
+      tree.putArray("provisioners");
+      json.writerWithDefaultPrettyPrinter().writeValue(template.toFile(), tree);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+
   public static Path projectDir() {
     String p = System.getProperty("amibuilder.projectDir");
     return p != null ? Path.of(p) : Path.of("").toAbsolutePath();
