@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
@@ -41,6 +42,7 @@ public final class InterruptGuard implements AutoCloseable {
   private final IntConsumer halt;
   private final CountDownLatch released = new CountDownLatch(1);
   private final AtomicInteger signals = new AtomicInteger();
+  private final AtomicBoolean gaveUp = new AtomicBoolean();
   private final List<Runnable> uninstallers = new ArrayList<>();
   private volatile boolean finished;
   private Thread hook;
@@ -153,7 +155,8 @@ public final class InterruptGuard implements AutoCloseable {
   }
 
   private void giveUp(String why) {
-    if (finished) {
+    // The second signal and the watchdog can both get here; only the first one reports and halts.
+    if (finished || !gaveUp.compareAndSet(false, true)) {
       return;
     }
     printLeftovers(why);
