@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.IntPredicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * try (FaultProxy proxy = FaultProxy.start(MOTO.endpoint())) {
  *   proxy.on("RunInstances").call(2).fail(500, "InternalError", "injected");
  *   proxy.on("DescribeImages").throttle();
+ *   proxy.on("DescribeImages").within(Duration.ofSeconds(20), "CreateImage")
+ *       .rewrite(body -> body.replace("<imageState>available<", "<imageState>pending<"));
  *   Ec2Client ec2 = MotoExtension.configure(Ec2Client.builder(), proxy.endpoint(), region);
  * </pre>
  *
@@ -63,6 +66,7 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Rule> rules = new CopyOnWriteArrayList<>();
   private final List<String> calls = new ArrayList<>();
   private final Map<String, Integer> counts = new HashMap<>();
+  private final Map<String, Long> lastCallNanos = new HashMap<>();
 
   private FaultProxy(HttpServer server, ExecutorService executor, URI target) {
     this.server = server;
@@ -119,6 +123,7 @@ public final class FaultProxy implements AutoCloseable {
   public synchronized void clear() {
     calls.clear();
     counts.clear();
+    lastCallNanos.clear();
     rules.clear();
   }
 
@@ -140,6 +145,8 @@ public final class FaultProxy implements AutoCloseable {
         forward(exchange, body);
       } else if (effect instanceof Fail fail) {
         sendError(exchange, serviceOf(exchange), fail);
+      } else if (effect instanceof Rewrite rewrite) {
+        forward(exchange, body, rewrite.edit());
       } else if (effect instanceof Respond respond) {
         send(exchange, respond.status(), respond.contentType(), respond.body().getBytes(StandardCharsets.UTF_8));
       } else {
@@ -155,6 +162,7 @@ public final class FaultProxy implements AutoCloseable {
 
   private synchronized int record(String action) {
     calls.add(action);
+    lastCallNanos.put(action, System.nanoTime());
     return counts.merge(action, 1, Integer::sum);
   }
 
@@ -167,7 +175,17 @@ public final class FaultProxy implements AutoCloseable {
     return null;
   }
 
+  private synchronized boolean sinceLastCall(String action, Duration window) {
+    Long last = lastCallNanos.get(action);
+    return last != null && System.nanoTime() - last < window.toNanos();
+  }
+
   private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+    forward(exchange, body, null);
+  }
+
+  private void forward(HttpExchange exchange, byte[] body, UnaryOperator<String> edit)
+      throws IOException, InterruptedException {
     URI uri = target.resolve(exchange.getRequestURI().toString());
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
@@ -188,7 +206,11 @@ public final class FaultProxy implements AutoCloseable {
         out.put(name, values);
       }
     });
-    sendBody(exchange, response.statusCode(), response.body());
+    byte[] answer = response.body();
+    if (edit != null && response.statusCode() / 100 == 2) {
+      answer = edit.apply(new String(answer, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+    }
+    sendBody(exchange, response.statusCode(), answer);
   }
 
   private static void sendError(HttpExchange exchange, String service, Fail fail) throws IOException {
@@ -297,13 +319,15 @@ public final class FaultProxy implements AutoCloseable {
 
   private record Rule(String action, IntPredicate calls, Effect effect) {}
 
-  private sealed interface Effect permits Fail, Delay, Respond {}
+  private sealed interface Effect permits Fail, Delay, Respond, Rewrite {}
 
   private record Fail(int status, String code, String message) implements Effect {}
 
   private record Delay(Duration duration) implements Effect {}
 
   private record Respond(int status, String contentType, String body) implements Effect {}
+
+  private record Rewrite(UnaryOperator<String> edit) implements Effect {}
 
   /** Chooses which calls of one action a rule applies to. */
   public final class RuleBuilder {
@@ -326,6 +350,14 @@ public final class FaultProxy implements AutoCloseable {
     /** Every call. */
     public Target always() {
       return new Target(action, number -> true);
+    }
+
+    /**
+     * Calls that arrive less than {@code window} after the latest call of {@code after}, none before that call:
+     * for example the describes of a resource that should still look busy for a while after its create call.
+     */
+    public Target within(Duration window, String after) {
+      return new Target(action, number -> sinceLastCall(after, window));
     }
 
     /**
@@ -356,6 +388,14 @@ public final class FaultProxy implements AutoCloseable {
     /** Waits, then forwards to moto. */
     public void delay(Duration duration) {
       rules.add(new Rule(action, calls, new Delay(duration)));
+    }
+
+    /**
+     * Forwards to moto and answers with {@code edit} applied to moto's body (successful answers only), so a
+     * resource can report a state it has not reached yet while every other field stays real.
+     */
+    public void rewrite(UnaryOperator<String> edit) {
+      rules.add(new Rule(action, calls, new Rewrite(edit)));
     }
 
     /** Answers with this body instead of asking moto. */

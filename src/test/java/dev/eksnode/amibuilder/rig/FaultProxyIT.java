@@ -136,6 +136,23 @@ class FaultProxyIT {
   }
 
   @Test
+  void rewrite_withinAWindowAfterAnotherAction_editsOnlyThoseAnswers() {
+    try (Ec2Client direct = MOTO.ec2(Region.US_EAST_1)) {
+      direct.createKeyPair(request -> request.keyName("real"));
+    }
+    proxy.on("DescribeKeyPairs").within(Duration.ofHours(1), "DescribeSecurityGroups")
+        .rewrite(body -> body.replace("<keyName>real</keyName>", "<keyName>edited</keyName>"));
+    proxy.on("DescribeKeyPairs").within(Duration.ZERO, "DescribeVpcs")
+        .rewrite(body -> body.replace("<keyName>real</keyName>", "<keyName>expired</keyName>"));
+
+    assertEquals("real", ec2.describeKeyPairs().keyPairs().get(0).keyName(), "before the trigger: moto's answer");
+    ec2.describeVpcs();
+    assertEquals("real", ec2.describeKeyPairs().keyPairs().get(0).keyName(), "a window that has passed");
+    ec2.describeSecurityGroups();
+    assertEquals("edited", ec2.describeKeyPairs().keyPairs().get(0).keyName(), "inside the window");
+  }
+
+  @Test
   void calls_areRecordedInOrderAndCountedByAction() {
     ec2.describeKeyPairs();
     ec2.describeSecurityGroups();
