@@ -193,3 +193,48 @@ $e/amazon-k8s-cni:v1.12.2-eksbuild.1" ]
     refute_called_matching '^pull-image|^ctr|describe-addon-versions'
   done
 }
+
+@test "a failed DescribeAddonVersions (AccessDenied) aborts before any pull and names the way out" {
+  local addon variable
+  for addon in kube-proxy vpc-cni; do
+    fresh_root
+    variable=KUBE_PROXY_VERSIONS
+    [[ "$addon" == vpc-cni ]] && variable=VPC_CNI_VERSIONS
+    # the other addon's versions are given, so only this addon's lookup can fail the build
+    if [[ "$addon" == kube-proxy ]]; then export VPC_CNI_VERSIONS=none; else export KUBE_PROXY_VERSIONS=none; fi
+    AWS_FAIL_CALL="eks describe-addon-versions" run_worker
+    unset KUBE_PROXY_VERSIONS VPC_CNI_VERSIONS
+    [ "$status" -eq 1 ]
+    assert_output_contains "aws eks describe-addon-versions --addon-name $addon failed (the instance needs eks:DescribeAddonVersions); set $variable to skip the lookup"
+    refute_called_matching '^pull-image|^ctr '
+    refute_called_matching '^yum install -y amazon-ssm-agent'
+    [ ! -e "$(upper /etc/eks/release)" ]
+  done
+}
+
+@test "a DescribeAddonVersions answer without an addons list aborts" {
+  echo 'not json' > "$ADDON_DIR/kube-proxy.json"
+  run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "aws eks describe-addon-versions --addon-name kube-proxy gave an answer without an addons list"
+  refute_called_matching '^pull-image'
+}
+
+@test "a failed DescribeRegions aborts before any pull" {
+  AWS_FAIL_CALL="ec2 describe-regions" run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "aws ec2 describe-regions failed (the instance needs ec2:DescribeRegions); set IMAGE_TAG_REGIONS to skip the lookup"
+  refute_called_matching '^pull-image'
+}
+
+@test "no services/domain from IMDS aborts instead of building a registry name ending in a dot" {
+  IMDS_DOMAIN=fail run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "cannot read services/domain from IMDS to find the ECR registry; set ECR_URI or check IMDS access"
+  refute_called_matching '^get-ecr-uri|^pull-image|^aws eks'
+  fresh_root
+  IMDS_DOMAIN="" run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "IMDS returned an empty services/domain, so the ECR registry is unknown; set ECR_URI"
+  refute_called_matching '^get-ecr-uri|^pull-image'
+}

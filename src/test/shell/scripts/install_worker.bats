@@ -192,11 +192,27 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   refute_called_matching '^yum install -y awscli'
 }
 
-@test "partition aws-cn: amazonaws.com.cn" {
-  BINARY_BUCKET_REGION=cn-north-1 run_worker
-  [ "$status" -eq 0 ]
-  assert_called "wget --quiet --output-document kubelet https://amazon-eks.s3.cn-north-1.amazonaws.com.cn/1.23.16/2023-01-30/bin/linux/amd64/kubelet"
-  refute_called_matching '^yum install -y awscli'
+@test "partition aws-cn: amazonaws.com.cn in both China regions" {
+  local region
+  for region in cn-north-1 cn-northwest-1; do
+    fresh_root
+    BINARY_BUCKET_REGION=$region run_worker
+    [ "$status" -eq 0 ]
+    assert_called "wget --quiet --output-document kubelet https://amazon-eks.s3.$region.amazonaws.com.cn/1.23.16/2023-01-30/bin/linux/amd64/kubelet"
+    refute_called_matching '^yum install -y awscli'
+  done
+}
+
+@test "partition aws-us-gov: amazonaws.com and the AWS CLI v2 bundle" {
+  local region
+  for region in us-gov-west-1 us-gov-east-1; do
+    fresh_root
+    BINARY_BUCKET_REGION=$region run_worker
+    [ "$status" -eq 0 ]
+    assert_called "wget --quiet --output-document kubelet https://amazon-eks.s3.$region.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/kubelet"
+    grep -Eq '^aws-installer --bin-dir /bin/$' "$CALLS"
+    refute_called_matching '^yum install -y awscli'
+  done
 }
 
 @test "partition aws-iso: c2s.ic.gov and the awscli package" {
