@@ -47,7 +47,7 @@ readonly TEMPLATE_FILES=(
   get-ecr-uri.sh eni-max-pods.txt bootstrap.sh max-pods-calculator.sh
   ecr-credential-provider-config
 )
-# Optional: the project does not ship the upstream log collector; install it when the upload has it.
+# files/ carries the project's own collector; a template whose upload lacks it still builds.
 readonly LOG_COLLECTOR="log-collector-script/eks-log-collector.sh"
 readonly CREDENTIAL_PROVIDER_DIR="/etc/eks/ecr-credential-provider"
 readonly CLOCKSOURCE_DIR="/sys/devices/system/clocksource/clocksource0"
@@ -552,6 +552,7 @@ install_log_collector() {
   fi
   sudo mkdir -p /etc/eks/log-collector-script
   sudo cp "$TEMPLATE_DIR/$LOG_COLLECTOR" /etc/eks/log-collector-script/
+  sudo chmod +x "/etc/eks/$LOG_COLLECTOR"
 }
 
 main() {

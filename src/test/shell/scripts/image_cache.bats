@@ -73,8 +73,8 @@ $ECR/amazon-k8s-cni:v1.12.2-eksbuild.1"
   [ "$status" -eq 0 ]
   assert_called "aws eks describe-addon-versions --addon-name kube-proxy --kubernetes-version=1.24"
   pulls | grep -q 'kube-proxy:v1.23.7-minimal-eksbuild.1'
-  ! pulls | grep -q 'kube-proxy:v1.23.7-eksbuild.1'
-  ! pulls | grep -q 'kube-proxy:v1.23.15-eksbuild.2'
+  ! pulls | grep -q 'kube-proxy:v1.23.7-eksbuild.1' || false
+  ! pulls | grep -q 'kube-proxy:v1.23.15-eksbuild.2' || false
 }
 
 @test "eksbuild countdown: a missing eksbuild.2 tag falls back to eksbuild.1 and that one is tagged" {
@@ -86,7 +86,7 @@ $ECR/amazon-k8s-cni:v1.12.2-eksbuild.1"
   [ "$attempts" = "$ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.2
 $ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.1" ]
   tags | grep -qx "$ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.1 ${ECR/us-west-2/eu-west-1}/eks/kube-proxy:v1.23.15-minimal-eksbuild.1"
-  ! tags | grep -q "v1.23.15-minimal-eksbuild.2"
+  ! tags | grep -q "v1.23.15-minimal-eksbuild.2" || false
 }
 
 @test "eksbuild countdown starts at the addon's build number and walks down to 1" {
@@ -127,13 +127,13 @@ $ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.1" ]
   tags | grep -qx "$img $east/amazon-k8s-cni:v1.11.4"
   tags | grep -qx "$img $eu/amazon-k8s-cni:v1.11.4"
   tags | grep -qx "$img $eu/amazon-k8s-cni:v1.11.4-eksbuild.1"
-  ! tags | grep -q "ecr-fips.eu-west-1"
+  ! tags | grep -q "ecr-fips.eu-west-1" || false
   # the build region's own FIPS endpoint
   tags | grep -qx "$img 602401143452.dkr.ecr-fips.us-west-2.amazonaws.com/amazon-k8s-cni:v1.11.4-eksbuild.1"
   # kube-proxy eksbuild.2 keeps its suffix; only eksbuild.1 is stripped
   local kp="$ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.2"
   tags | grep -qx "$kp $fips/eks/kube-proxy:v1.23.15-minimal-eksbuild.2"
-  ! tags | grep -qx "$kp $eu/eks/kube-proxy:v1.23.15-minimal"
+  ! tags | grep -qx "$kp $eu/eks/kube-proxy:v1.23.15-minimal" || false
   # 9 images x 3 regions, plus FIPS pairs for 2 regions, plus plain vpc-cni tags (4 x 3)
   [ "$(tags | wc -l)" -eq $((9 * 3 + 9 * 2 * 2 + 4 * 3)) ]
 }
@@ -162,7 +162,7 @@ $e/amazon-k8s-cni-init:v1.12.2-eksbuild.1
 $e/amazon-k8s-cni:v1.12.2-eksbuild.1" ]
   tags | grep -qx "$e/eks/pause:3.5 013241004608.dkr.ecr.us-gov-east-1.amazonaws.com/eks/pause:3.5"
   tags | grep -qx "$e/eks/pause:3.5 013241004608.dkr.ecr-fips.us-gov-east-1.amazonaws.com/eks/pause:3.5"
-  ! tags | grep -q "ecr-fips.us-gov-west-1"
+  ! tags | grep -q "ecr-fips.us-gov-west-1" || false
 }
 
 @test "versions 'none' (or an empty EKS answer) cache only the pause image" {

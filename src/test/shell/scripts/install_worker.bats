@@ -103,9 +103,9 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   assert_called "yum versionlock docker-*"
   assert_called "usermod -aG docker ec2-user"
   [ -f "$(upper /etc/docker/daemon.json)" ]
-  ! grep -q OPTIONS "$(upper /etc/sysconfig/docker)"
-  ! grep -q image-credential-provider "$(upper /etc/systemd/system/kubelet.service)"
-  ! grep -q image-credential-provider "$(upper /etc/eks/containerd/kubelet-containerd.service)"
+  ! grep -q OPTIONS "$(upper /etc/sysconfig/docker)" || false
+  ! grep -q image-credential-provider "$(upper /etc/systemd/system/kubelet.service)" || false
+  ! grep -q image-credential-provider "$(upper /etc/eks/containerd/kubelet-containerd.service)" || false
   [ "$(jq -c .featureGates "$(upper /etc/kubernetes/kubelet/kubelet-config.json)")" = '{"RotateKubeletServerCertificate":true}' ]
   [ ! -e "$(upper /etc/eks/ecr-credential-provider)" ]
 }
@@ -342,9 +342,9 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   for line in fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=8192 vm.max_map_count=524288; do
     assert_file_contains "$(upper /etc/sysctl.conf)" "$line"
   done
-  [ -f "$(upper /etc/eks/log-collector-script/eks-log-collector.sh)" ]
+  [ -x "$(upper /etc/eks/log-collector-script/eks-log-collector.sh)" ]
   grep -q '^ *# - package-update-upgrade-install$' "$(upper /etc/cloud/cloud.cfg)"
-  ! grep -q '^ *- package-update-upgrade-install' "$(upper /etc/cloud/cloud.cfg)"
+  ! grep -q '^ *- package-update-upgrade-install' "$(upper /etc/cloud/cloud.cfg)" || false
   grep -q '^ - runcmd$' "$(upper /etc/cloud/cloud.cfg)"
   [ -f "$(upper /etc/logrotate.d/kube-proxy)" ]
   [ -f "$(upper /etc/logrotate.conf)" ]
