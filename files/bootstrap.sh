@@ -42,7 +42,8 @@ Bootstraps an instance into an EKS cluster. Every option takes a value.
   --dns-cluster-ip IP               cluster DNS address (default: derived from the service CIDR or VPC)
   --container-runtime RUNTIME       containerd or dockerd (default: dockerd below 1.24, containerd from 1.24)
   --ip-family ipv4|ipv6             cluster IP family (default: the cluster's, else ipv4)
-  --service-ipv6-cidr CIDR          IPv6 service CIDR; implies --ip-family ipv6
+  --service-ipv6-cidr CIDR          IPv6 service CIDR; implies --ip-family ipv6 (a CIDR DescribeCluster
+                                    reports replaces it)
   --enable-local-outpost true|false local cluster on Outposts (default: detected from the cluster)
   --cluster-id ID                   cluster id, required for local clusters on Outposts
 
@@ -349,9 +350,11 @@ if [[ -z "${B64_CLUSTER_CA}" || -z "${APISERVER_ENDPOINT}" ]]; then
   CLUSTER_ID_IN_DESCRIBE="$(describe_cluster_column 4)"
   OUTPOST_ARN="$(describe_cluster_column 5)"
   SERVICE_IPV4_CIDR="$(describe_cluster_column 6)"
-  SERVICE_IPV6_CIDR="$(describe_cluster_column 7)"
-  if [[ "${SERVICE_IPV6_CIDR}" == None ]]; then
-    SERVICE_IPV6_CIDR=""
+  # The cluster's IPv6 service CIDR overrides --service-ipv6-cidr. "None" (an IPv4 cluster) is no
+  # CIDR: the original took it literally and wrote clusterDNS "Nonea"; here the flag's value stays.
+  CLUSTER_SERVICE_IPV6_CIDR="$(describe_cluster_column 7)"
+  if [[ -n "${CLUSTER_SERVICE_IPV6_CIDR}" && "${CLUSTER_SERVICE_IPV6_CIDR}" != None ]]; then
+    SERVICE_IPV6_CIDR="${CLUSTER_SERVICE_IPV6_CIDR}"
   fi
   if [[ -z "${IP_FAMILY}" ]]; then
     IP_FAMILY="$(describe_cluster_column 2)"

@@ -15,8 +15,10 @@
 #   TEMPLATE_DIR           where the uploaded files/ tree lives (default /tmp/worker)
 #   INSTALL_DOCKER         deprecated override of "docker only below Kubernetes 1.25" (true/false)
 # Image caching (only when CACHE_CONTAINER_IMAGES=true and the bucket region is not an iso region).
-# The builder normally resolves these and hands them in; each one left empty falls back to the
-# instance-side lookup the original toolchain did:
+# ami-builder does not resolve these and its shipped template does not pass them, so normally each
+# one is empty and the script does the instance-side lookup the original toolchain did (which needs
+# AWS access from the instance). A template of your own may pass them to skip a lookup. A lookup
+# that fails stops the build with exit status 1; it is never read as "nothing to cache".
 #   ECR_URI                registry host, e.g. 602401143452.dkr.ecr.us-west-2.amazonaws.com
 #                          fallback: /etc/eks/get-ecr-uri.sh BINARY_BUCKET_REGION <imds services/domain>
 #   KUBE_PROXY_VERSIONS    kube-proxy addon versions to cache (default and latest), separated by
@@ -45,7 +47,7 @@ readonly TEMPLATE_FILES=(
   get-ecr-uri.sh eni-max-pods.txt bootstrap.sh max-pods-calculator.sh
   ecr-credential-provider-config
 )
-# Optional: the project does not ship the upstream log collector; install it when the upload has it.
+# files/ carries the project's own collector; a template whose upload lacks it still builds.
 readonly LOG_COLLECTOR="log-collector-script/eks-log-collector.sh"
 readonly CREDENTIAL_PROVIDER_DIR="/etc/eks/ecr-credential-provider"
 readonly CLOCKSOURCE_DIR="/sys/devices/system/clocksource/clocksource0"
@@ -377,14 +379,20 @@ resolve_ecr_uri() {
     echo "$ECR_URI"
     return
   fi
-  domain=$(imds latest/meta-data/services/domain)
+  # Runs in a command substitution, where errexit is off: every failure has to be caught here.
+  domain=$(imds latest/meta-data/services/domain) \
+    || die "cannot read services/domain from IMDS to find the ECR registry; set ECR_URI or check IMDS access"
+  [[ -n "$domain" ]] \
+    || die "IMDS returned an empty services/domain, so the ECR registry is unknown; set ECR_URI"
   # The images come from the registry next to the binary bucket, not from the build region.
-  /etc/eks/get-ecr-uri.sh "$BINARY_BUCKET_REGION" "$domain"
+  /etc/eks/get-ecr-uri.sh "$BINARY_BUCKET_REGION" "$domain" \
+    || die "/etc/eks/get-ecr-uri.sh failed for $BINARY_BUCKET_REGION"
 }
 
 # Prints the addon versions to cache for one addon, default first, one per line, no duplicates.
 addon_versions() {
-  local addon="$1" given="$2" k8s_minor="$3" response
+  local addon="$1" given="$2" k8s_minor="$3" response count variable
+  variable="$(tr 'a-z-' 'A-Z_' <<< "$addon")_VERSIONS"
   if [[ "$given" == "none" ]]; then
     return
   fi
@@ -392,8 +400,14 @@ addon_versions() {
     split_list "$given" | awk '!seen[$0]++'
     return
   fi
-  response=$(aws eks describe-addon-versions --addon-name "$addon" --kubernetes-version="$k8s_minor")
-  if [[ $(jq '.addons | length' <<< "$response") -eq 0 ]]; then
+  # Runs in a command substitution, where errexit is off: a failed call must not read as "no addons".
+  response=$(aws eks describe-addon-versions --addon-name "$addon" --kubernetes-version="$k8s_minor") \
+    || die "aws eks describe-addon-versions --addon-name $addon failed (the instance needs eks:DescribeAddonVersions); set $variable to skip the lookup"
+  count=$(jq '.addons | length' <<< "$response") || count=""
+  [[ "$count" =~ ^[0-9]+$ ]] \
+    || die "aws eks describe-addon-versions --addon-name $addon gave an answer without an addons list"
+  # An empty list is a real answer (the addon has no versions for this minor): cache nothing for it.
+  if ((count == 0)); then
     return
   fi
   {
@@ -438,18 +452,24 @@ retag_image() {
 }
 
 tag_regions() {
+  local response
   if [[ -n "${IMAGE_TAG_REGIONS:-}" ]]; then
     split_list "$IMAGE_TAG_REGIONS"
-  else
-    aws ec2 describe-regions --all-regions | jq -r '.Regions[].RegionName'
+    return
   fi
+  response=$(aws ec2 describe-regions --all-regions) \
+    || die "aws ec2 describe-regions failed (the instance needs ec2:DescribeRegions); set IMAGE_TAG_REGIONS to skip the lookup"
+  jq -r '.Regions[].RegionName' <<< "$response" \
+    || die "aws ec2 describe-regions gave an answer without a Regions list"
 }
 
 cache_images() {
   local ecr_uri pause_image k8s_minor version image pulled region
   local kube_proxy_versions vpc_cni_versions region_list
   local -a images pulled_images regions
-  ecr_uri=$(resolve_ecr_uri)
+  # Each lookup runs in a command substitution and dies there with its own message; `|| exit 1`
+  # carries that failure out, whatever errexit does in the calling context.
+  ecr_uri=$(resolve_ecr_uri) || exit 1
   [[ -n "$ecr_uri" ]] || die "could not resolve the ECR registry for $BINARY_BUCKET_REGION"
   pause_image="$ecr_uri/eks/pause:$PAUSE_CONTAINER_VERSION"
 
@@ -464,10 +484,10 @@ cache_images() {
   sudo systemctl enable containerd sandbox-image
 
   k8s_minor=$(cut -d. -f1-2 <<< "$KUBERNETES_VERSION")
-  # Captured before use so that a failed lookup stops the build instead of dying in a subshell.
-  kube_proxy_versions=$(addon_versions kube-proxy "${KUBE_PROXY_VERSIONS:-}" "$k8s_minor")
-  vpc_cni_versions=$(addon_versions vpc-cni "${VPC_CNI_VERSIONS:-}" "$k8s_minor")
-  region_list=$(tag_regions)
+  # Resolved up front so that a failed lookup stops the build before the first pull.
+  kube_proxy_versions=$(addon_versions kube-proxy "${KUBE_PROXY_VERSIONS:-}" "$k8s_minor") || exit 1
+  vpc_cni_versions=$(addon_versions vpc-cni "${VPC_CNI_VERSIONS:-}" "$k8s_minor") || exit 1
+  region_list=$(tag_regions) || exit 1
 
   images=("$pause_image")
   for version in $kube_proxy_versions; do
@@ -532,6 +552,7 @@ install_log_collector() {
   fi
   sudo mkdir -p /etc/eks/log-collector-script
   sudo cp "$TEMPLATE_DIR/$LOG_COLLECTOR" /etc/eks/log-collector-script/
+  sudo chmod +x "/etc/eks/$LOG_COLLECTOR"
 }
 
 main() {

@@ -7,7 +7,10 @@
 #   KERNEL_VERSION      the kernel line requested (4.14, 5.4, 5.10, or a longer version); empty
 #                       resolves exactly as upgrade_kernel.sh does: 5.10 for Kubernetes 1.24 and
 #                       later, 5.4 below
-#   KUBERNETES_VERSION  required when KERNEL_VERSION is empty, so the default kernel is checked too
+#   KUBERNETES_VERSION  picks the default kernel when KERNEL_VERSION is empty; when it is empty too
+#                       (a template that passes only KERNEL_VERSION, like the original one), the
+#                       version of the installed kubelet (`kubelet --version`) is used instead, so
+#                       the defaulted kernel is still checked rather than an empty prefix
 # Exit status: 0 when clean, 1 with one stderr line per problem.
 
 set -o errexit -o nounset -o pipefail
@@ -36,8 +39,9 @@ usage() {
   cat << EOF
 usage: $SCRIPT_NAME
 
-Environment: KERNEL_VERSION (may be empty), KUBERNETES_VERSION (needed when KERNEL_VERSION is
-empty). Fails when host-specific files are left or the running kernel is not the requested one.
+Environment: KERNEL_VERSION (may be empty), KUBERNETES_VERSION (picks the default kernel when
+KERNEL_VERSION is empty; the installed kubelet's version is used when both are empty).
+Fails when host-specific files are left or the running kernel is not the requested one.
 EOF
 }
 
@@ -46,19 +50,37 @@ die() {
   exit 1
 }
 
-# Same rule as upgrade_kernel.sh.
+# The Kubernetes version the image was built for, as the installed kubelet reports it
+# ("Kubernetes v1.24.10-eks-48e63af" gives 1.24.10); empty when there is no usable answer.
+installed_kubelet_version() {
+  local answer
+  answer=$(kubelet --version 2> /dev/null) || return 0
+  grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' <<< "$answer" | head -n 1 || true
+}
+
+# Sets WANTED_KERNEL, and WANTED_KERNEL_TEXT for the report. An empty KERNEL_VERSION gets the
+# default upgrade_kernel.sh installs (5.10 for Kubernetes 1.24 and later, 5.4 below).
 resolve_kernel_version() {
-  local kernel="${KERNEL_VERSION:-}" kubernetes="${KUBERNETES_VERSION:-}"
-  if [[ -n "$kernel" ]]; then
-    echo "$kernel"
+  local kubernetes source=""
+  WANTED_KERNEL="${KERNEL_VERSION:-}"
+  WANTED_KERNEL_TEXT="the requested $WANTED_KERNEL"
+  if [[ -n "$WANTED_KERNEL" ]]; then
     return
   fi
-  [[ -n "$kubernetes" ]] || die "KUBERNETES_VERSION is required when KERNEL_VERSION is empty"
-  if vercmp "$kubernetes" gteq 1.24.0 > /dev/null; then
-    echo "5.10"
-  else
-    echo "5.4"
+  kubernetes="${KUBERNETES_VERSION:-}"
+  if [[ -z "$kubernetes" ]]; then
+    kubernetes=$(installed_kubelet_version)
+    source=" (from kubelet --version)"
   fi
+  if [[ -z "$kubernetes" ]]; then
+    die "KERNEL_VERSION and KUBERNETES_VERSION are empty and \`kubelet --version\` gave no version, so the expected kernel is unknown; pass KERNEL_VERSION or KUBERNETES_VERSION"
+  fi
+  if vercmp "$kubernetes" gteq 1.24.0 > /dev/null; then
+    WANTED_KERNEL="5.10"
+  else
+    WANTED_KERNEL="5.4"
+  fi
+  WANTED_KERNEL_TEXT="$WANTED_KERNEL, the default for Kubernetes $kubernetes$source"
 }
 
 # Globs are expanded by root: the ssh user may not be allowed to list every directory.
@@ -89,23 +111,25 @@ main() {
         ;;
     esac
   fi
-  local failed=0 leftovers path kernel running
-  kernel=$(resolve_kernel_version)
+  local failed=0 leftovers path running
+  resolve_kernel_version
   leftovers=$(list_leftovers)
   while IFS= read -r path; do
     [[ -n "$path" ]] || continue
+    # The original said "<path> shouldn't exists"; only the grammar differs (this is not one of the
+    # required-input messages kept verbatim), the path named and the exit status are the same.
     echo "$SCRIPT_NAME: $path shouldn't exist" >&2
     failed=1
   done <<< "$leftovers"
   running=$(uname -r)
-  if ! kernel_matches "$kernel" "$running"; then
-    echo "$SCRIPT_NAME: running kernel $running is not the requested $kernel" >&2
+  if ! kernel_matches "$WANTED_KERNEL" "$running"; then
+    echo "$SCRIPT_NAME: running kernel $running is not $WANTED_KERNEL_TEXT" >&2
     failed=1
   fi
   if ((failed)); then
     exit 1
   fi
-  echo "$SCRIPT_NAME: image is clean and kernel $running matches $kernel"
+  echo "$SCRIPT_NAME: image is clean and kernel $running matches $WANTED_KERNEL_TEXT"
 }
 
 main "$@"

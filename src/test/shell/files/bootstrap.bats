@@ -185,10 +185,23 @@ sleeps() {
   done
 }
 
-@test "an option without its value is an error" {
-  run scratch_run "${FILES_DIR}/bootstrap.sh" test --dns-cluster-ip
-  [ "${status}" -eq 1 ]
-  [[ "${output}" == *"option --dns-cluster-ip requires a value"* ]]
+@test "every option that takes a value fails without one, before anything runs" {
+  local flag
+  for flag in --use-max-pods --b64-cluster-ca --apiserver-endpoint --kubelet-extra-args --enable-docker-bridge \
+    --aws-api-retry-attempts --docker-config-json --containerd-config-file --pause-container-account \
+    --pause-container-version --dns-cluster-ip --container-runtime --ip-family --service-ipv6-cidr \
+    --enable-local-outpost --cluster-id; do
+    run scratch_run "${FILES_DIR}/bootstrap.sh" test "${flag}"
+    [ "${status}" -eq 1 ] || {
+      echo "${flag}: status ${status}" >&2
+      return 1
+    }
+    [ "${output}" = "bootstrap.sh: option ${flag} requires a value" ] || {
+      echo "${flag}: ${output}" >&2
+      return 1
+    }
+  done
+  [ "$(stub_call_count kubelet)" -eq 0 ]
 }
 
 @test "a missing cluster name fails with CLUSTER_NAME is not defined" {
@@ -456,6 +469,22 @@ $(stub_calls aws | sed -n 2p)" ]
   bootstrap_describing test
   [ "${status}" -eq 0 ]
   [ "$(kubelet_config '.clusterDNS[0]')" = fd00:10:20::a ]
+  [[ "$(kubelet_args_drop_in)" == *"--node-ip=2001:db8:1234:1a00::42 "* ]]
+}
+
+@test "the cluster's service IPv6 CIDR overrides --service-ipv6-cidr" {
+  describe_cluster_answer "${CA_B64}" ipv6 "${ENDPOINT}" None None None fd00:10:20::/108
+  bootstrap_describing test --service-ipv6-cidr fd00:99::/108
+  [ "${status}" -eq 0 ]
+  [ "$(kubelet_config '.clusterDNS[0]')" = fd00:10:20::a ]
+  [[ "$(kubelet_args_drop_in)" == *"--node-ip=2001:db8:1234:1a00::42 "* ]]
+}
+
+@test "a cluster without a service IPv6 CIDR (None) keeps --service-ipv6-cidr" {
+  describe_cluster_answer "${CA_B64}" ipv4 "${ENDPOINT}" None None 10.100.0.0/16 None
+  bootstrap_describing test --service-ipv6-cidr fd00:99::/108
+  [ "${status}" -eq 0 ]
+  [ "$(kubelet_config '.clusterDNS[0]')" = fd00:99::a ]
   [[ "$(kubelet_args_drop_in)" == *"--node-ip=2001:db8:1234:1a00::42 "* ]]
 }
 

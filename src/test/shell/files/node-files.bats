@@ -130,13 +130,14 @@ PY
 
 @test "every node script is executable" {
   local script
-  for script in bootstrap.sh max-pods-calculator.sh get-ecr-uri.sh pull-image.sh pull-sandbox-image.sh bin/imds bin/vercmp; do
+  for script in bootstrap.sh max-pods-calculator.sh get-ecr-uri.sh pull-image.sh pull-sandbox-image.sh bin/imds bin/vercmp \
+    log-collector-script/eks-log-collector.sh; do
     [ -x "${FILES_DIR}/${script}" ]
   done
 }
 
 @test "node scripts and bats helpers pass shellcheck at warning severity" {
-  run shellcheck -S warning "${FILES_DIR}"/*.sh "${FILES_DIR}"/bin/* \
+  run shellcheck -S warning "${FILES_DIR}"/*.sh "${FILES_DIR}"/bin/* "${FILES_DIR}"/log-collector-script/*.sh \
     "${SHELL_TEST_DIR}"/lib/*.bash "${SHELL_TEST_DIR}"/files/*.bash "${SHELL_TEST_DIR}"/files/*.bats
   [ "${status}" -eq 0 ] || {
     echo "${output}" >&2
@@ -145,7 +146,7 @@ PY
 }
 
 @test "node scripts, bats helpers and bats files are formatted with shfmt -i 2 -bn -ci -sr" {
-  run shfmt -d -i 2 -bn -ci -sr "${FILES_DIR}"/*.sh "${FILES_DIR}"/bin/* \
+  run shfmt -d -i 2 -bn -ci -sr "${FILES_DIR}"/*.sh "${FILES_DIR}"/bin/* "${FILES_DIR}"/log-collector-script/*.sh \
     "${SHELL_TEST_DIR}"/lib/*.bash "${SHELL_TEST_DIR}"/files/*.bash "${SHELL_TEST_DIR}"/files/*.bats
   [ "${status}" -eq 0 ] || {
     echo "${output}" >&2

@@ -44,10 +44,19 @@ COMPARISONS=(
   [ "${output}" = false ]
 }
 
-@test "an empty right operand counts as lower than any version" {
+@test "an empty right operand counts as greater than any version" {
   run "${VERCMP}" 1.25.0 lt ""
   [ "${status}" -eq 0 ]
   [ "${output}" = true ]
+  run "${VERCMP}" 1.25.0 gteq ""
+  [ "${status}" -eq 1 ]
+  [ "${output}" = false ]
+}
+
+@test "the help states that an empty operand on either side counts as greater" {
+  run "${VERCMP}" --help
+  [ "${status}" -eq 1 ]
+  [[ "${output}" == *"an empty operand, LEFT or RIGHT, counts as greater than"* ]]
 }
 
 @test "two empty operands are equal" {

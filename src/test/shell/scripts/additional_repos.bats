@@ -79,8 +79,8 @@ SEED
   assert_output_contains "removed /etc/yum.repos.d/two.repo"
   [ "$(echo "$output" | grep -c '\.repo$')" -eq 3 ]
   echo "$output" | grep -qx amzn2-core.repo
-  ! echo "$output" | grep -qx one.repo
-  ! echo "$output" | grep -qx two.repo
+  ! echo "$output" | grep -qx one.repo || false
+  ! echo "$output" | grep -qx two.repo || false
 }
 
 @test "cleanup of a repo that is already gone succeeds" {
@@ -94,6 +94,6 @@ SEED
   run root_run bash -c "'$SCRIPTS_DIR/install_additional_repos.sh' && ls /etc/yum.repos.d/a.repo /etc/yum.repos.d/b.repo && '$SCRIPTS_DIR/cleanup_additional_repos.sh' && ls /etc/yum.repos.d/"
   [ "$status" -eq 0 ]
   assert_output_contains "/etc/yum.repos.d/a.repo"
-  ! echo "$output" | grep -qx 'a.repo'
-  ! echo "$output" | grep -qx 'b.repo'
+  ! echo "$output" | grep -qx 'a.repo' || false
+  ! echo "$output" | grep -qx 'b.repo' || false
 }

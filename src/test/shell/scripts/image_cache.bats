@@ -73,8 +73,8 @@ $ECR/amazon-k8s-cni:v1.12.2-eksbuild.1"
   [ "$status" -eq 0 ]
   assert_called "aws eks describe-addon-versions --addon-name kube-proxy --kubernetes-version=1.24"
   pulls | grep -q 'kube-proxy:v1.23.7-minimal-eksbuild.1'
-  ! pulls | grep -q 'kube-proxy:v1.23.7-eksbuild.1'
-  ! pulls | grep -q 'kube-proxy:v1.23.15-eksbuild.2'
+  ! pulls | grep -q 'kube-proxy:v1.23.7-eksbuild.1' || false
+  ! pulls | grep -q 'kube-proxy:v1.23.15-eksbuild.2' || false
 }
 
 @test "eksbuild countdown: a missing eksbuild.2 tag falls back to eksbuild.1 and that one is tagged" {
@@ -86,7 +86,7 @@ $ECR/amazon-k8s-cni:v1.12.2-eksbuild.1"
   [ "$attempts" = "$ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.2
 $ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.1" ]
   tags | grep -qx "$ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.1 ${ECR/us-west-2/eu-west-1}/eks/kube-proxy:v1.23.15-minimal-eksbuild.1"
-  ! tags | grep -q "v1.23.15-minimal-eksbuild.2"
+  ! tags | grep -q "v1.23.15-minimal-eksbuild.2" || false
 }
 
 @test "eksbuild countdown starts at the addon's build number and walks down to 1" {
@@ -127,13 +127,13 @@ $ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.1" ]
   tags | grep -qx "$img $east/amazon-k8s-cni:v1.11.4"
   tags | grep -qx "$img $eu/amazon-k8s-cni:v1.11.4"
   tags | grep -qx "$img $eu/amazon-k8s-cni:v1.11.4-eksbuild.1"
-  ! tags | grep -q "ecr-fips.eu-west-1"
+  ! tags | grep -q "ecr-fips.eu-west-1" || false
   # the build region's own FIPS endpoint
   tags | grep -qx "$img 602401143452.dkr.ecr-fips.us-west-2.amazonaws.com/amazon-k8s-cni:v1.11.4-eksbuild.1"
   # kube-proxy eksbuild.2 keeps its suffix; only eksbuild.1 is stripped
   local kp="$ECR/eks/kube-proxy:v1.23.15-minimal-eksbuild.2"
   tags | grep -qx "$kp $fips/eks/kube-proxy:v1.23.15-minimal-eksbuild.2"
-  ! tags | grep -qx "$kp $eu/eks/kube-proxy:v1.23.15-minimal"
+  ! tags | grep -qx "$kp $eu/eks/kube-proxy:v1.23.15-minimal" || false
   # 9 images x 3 regions, plus FIPS pairs for 2 regions, plus plain vpc-cni tags (4 x 3)
   [ "$(tags | wc -l)" -eq $((9 * 3 + 9 * 2 * 2 + 4 * 3)) ]
 }
@@ -162,7 +162,7 @@ $e/amazon-k8s-cni-init:v1.12.2-eksbuild.1
 $e/amazon-k8s-cni:v1.12.2-eksbuild.1" ]
   tags | grep -qx "$e/eks/pause:3.5 013241004608.dkr.ecr.us-gov-east-1.amazonaws.com/eks/pause:3.5"
   tags | grep -qx "$e/eks/pause:3.5 013241004608.dkr.ecr-fips.us-gov-east-1.amazonaws.com/eks/pause:3.5"
-  ! tags | grep -q "ecr-fips.us-gov-west-1"
+  ! tags | grep -q "ecr-fips.us-gov-west-1" || false
 }
 
 @test "versions 'none' (or an empty EKS answer) cache only the pause image" {
@@ -192,4 +192,49 @@ $e/amazon-k8s-cni:v1.12.2-eksbuild.1" ]
     assert_output_contains "image caching is not available in $region, skipping"
     refute_called_matching '^pull-image|^ctr|describe-addon-versions'
   done
+}
+
+@test "a failed DescribeAddonVersions (AccessDenied) aborts before any pull and names the way out" {
+  local addon variable
+  for addon in kube-proxy vpc-cni; do
+    fresh_root
+    variable=KUBE_PROXY_VERSIONS
+    [[ "$addon" == vpc-cni ]] && variable=VPC_CNI_VERSIONS
+    # the other addon's versions are given, so only this addon's lookup can fail the build
+    if [[ "$addon" == kube-proxy ]]; then export VPC_CNI_VERSIONS=none; else export KUBE_PROXY_VERSIONS=none; fi
+    AWS_FAIL_CALL="eks describe-addon-versions" run_worker
+    unset KUBE_PROXY_VERSIONS VPC_CNI_VERSIONS
+    [ "$status" -eq 1 ]
+    assert_output_contains "aws eks describe-addon-versions --addon-name $addon failed (the instance needs eks:DescribeAddonVersions); set $variable to skip the lookup"
+    refute_called_matching '^pull-image|^ctr '
+    refute_called_matching '^yum install -y amazon-ssm-agent'
+    [ ! -e "$(upper /etc/eks/release)" ]
+  done
+}
+
+@test "a DescribeAddonVersions answer without an addons list aborts" {
+  echo 'not json' > "$ADDON_DIR/kube-proxy.json"
+  run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "aws eks describe-addon-versions --addon-name kube-proxy gave an answer without an addons list"
+  refute_called_matching '^pull-image'
+}
+
+@test "a failed DescribeRegions aborts before any pull" {
+  AWS_FAIL_CALL="ec2 describe-regions" run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "aws ec2 describe-regions failed (the instance needs ec2:DescribeRegions); set IMAGE_TAG_REGIONS to skip the lookup"
+  refute_called_matching '^pull-image'
+}
+
+@test "no services/domain from IMDS aborts instead of building a registry name ending in a dot" {
+  IMDS_DOMAIN=fail run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "cannot read services/domain from IMDS to find the ECR registry; set ECR_URI or check IMDS access"
+  refute_called_matching '^get-ecr-uri|^pull-image|^aws eks'
+  fresh_root
+  IMDS_DOMAIN="" run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "IMDS returned an empty services/domain, so the ECR registry is unknown; set ECR_URI"
+  refute_called_matching '^get-ecr-uri|^pull-image'
 }

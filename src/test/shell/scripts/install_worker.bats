@@ -103,9 +103,9 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   assert_called "yum versionlock docker-*"
   assert_called "usermod -aG docker ec2-user"
   [ -f "$(upper /etc/docker/daemon.json)" ]
-  ! grep -q OPTIONS "$(upper /etc/sysconfig/docker)"
-  ! grep -q image-credential-provider "$(upper /etc/systemd/system/kubelet.service)"
-  ! grep -q image-credential-provider "$(upper /etc/eks/containerd/kubelet-containerd.service)"
+  ! grep -q OPTIONS "$(upper /etc/sysconfig/docker)" || false
+  ! grep -q image-credential-provider "$(upper /etc/systemd/system/kubelet.service)" || false
+  ! grep -q image-credential-provider "$(upper /etc/eks/containerd/kubelet-containerd.service)" || false
   [ "$(jq -c .featureGates "$(upper /etc/kubernetes/kubelet/kubelet-config.json)")" = '{"RotateKubeletServerCertificate":true}' ]
   [ ! -e "$(upper /etc/eks/ecr-credential-provider)" ]
 }
@@ -192,11 +192,27 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   refute_called_matching '^yum install -y awscli'
 }
 
-@test "partition aws-cn: amazonaws.com.cn" {
-  BINARY_BUCKET_REGION=cn-north-1 run_worker
-  [ "$status" -eq 0 ]
-  assert_called "wget --quiet --output-document kubelet https://amazon-eks.s3.cn-north-1.amazonaws.com.cn/1.23.16/2023-01-30/bin/linux/amd64/kubelet"
-  refute_called_matching '^yum install -y awscli'
+@test "partition aws-cn: amazonaws.com.cn in both China regions" {
+  local region
+  for region in cn-north-1 cn-northwest-1; do
+    fresh_root
+    BINARY_BUCKET_REGION=$region run_worker
+    [ "$status" -eq 0 ]
+    assert_called "wget --quiet --output-document kubelet https://amazon-eks.s3.$region.amazonaws.com.cn/1.23.16/2023-01-30/bin/linux/amd64/kubelet"
+    refute_called_matching '^yum install -y awscli'
+  done
+}
+
+@test "partition aws-us-gov: amazonaws.com and the AWS CLI v2 bundle" {
+  local region
+  for region in us-gov-west-1 us-gov-east-1; do
+    fresh_root
+    BINARY_BUCKET_REGION=$region run_worker
+    [ "$status" -eq 0 ]
+    assert_called "wget --quiet --output-document kubelet https://amazon-eks.s3.$region.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/kubelet"
+    grep -Eq '^aws-installer --bin-dir /bin/$' "$CALLS"
+    refute_called_matching '^yum install -y awscli'
+  done
 }
 
 @test "partition aws-iso: c2s.ic.gov and the awscli package" {
@@ -326,9 +342,9 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   for line in fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=8192 vm.max_map_count=524288; do
     assert_file_contains "$(upper /etc/sysctl.conf)" "$line"
   done
-  [ -f "$(upper /etc/eks/log-collector-script/eks-log-collector.sh)" ]
+  [ -x "$(upper /etc/eks/log-collector-script/eks-log-collector.sh)" ]
   grep -q '^ *# - package-update-upgrade-install$' "$(upper /etc/cloud/cloud.cfg)"
-  ! grep -q '^ *- package-update-upgrade-install' "$(upper /etc/cloud/cloud.cfg)"
+  ! grep -q '^ *- package-update-upgrade-install' "$(upper /etc/cloud/cloud.cfg)" || false
   grep -q '^ - runcmd$' "$(upper /etc/cloud/cloud.cfg)"
   [ -f "$(upper /etc/logrotate.d/kube-proxy)" ]
   [ -f "$(upper /etc/logrotate.conf)" ]

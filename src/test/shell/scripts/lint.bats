@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
-# Every build-time script (and this directory's shell helpers) passes shellcheck at warning
-# severity and is formatted with the project's shfmt flags.
+# Every build-time script (and this directory's shell helpers and tests) passes shellcheck at
+# warning severity and is formatted with the project's shfmt flags. The .bats files are included
+# because shellcheck catches assertions bats would silently ignore (a bare `! cmd`, SC2314).
 
 load test_helper
 
 lint_targets() {
-  printf '%s\n' "$SCRIPTS_DIR"/*.sh "$HELPER_DIR"/*.sh "$HELPER_DIR"/*.bash
+  printf '%s\n' "$SCRIPTS_DIR"/*.sh "$HELPER_DIR"/*.sh "$HELPER_DIR"/*.bash "$HELPER_DIR"/*.bats
 }
 
 @test "all seven build-time scripts are present and executable" {

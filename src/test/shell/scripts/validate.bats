@@ -38,7 +38,7 @@ leave() {
 @test "a clean image with the requested kernel passes" {
   KERNEL_VERSION=5.10 run root_run "$SCRIPTS_DIR/validate.sh"
   [ "$status" -eq 0 ]
-  assert_output_contains "kernel $UNAME_R matches 5.10"
+  assert_output_contains "kernel $UNAME_R matches the requested 5.10"
 }
 
 @test "/etc/machine-id and /var/log/messages are allowed" {
@@ -91,21 +91,49 @@ leave() {
 @test "empty kernel resolves to 5.10 for 1.24 and later" {
   KERNEL_VERSION="" KUBERNETES_VERSION=1.24.10 run root_run "$SCRIPTS_DIR/validate.sh"
   [ "$status" -eq 0 ]
+  assert_output_contains "matches 5.10, the default for Kubernetes 1.24.10"
   UNAME_R=5.4.231-137.341.amzn2.x86_64 KERNEL_VERSION="" KUBERNETES_VERSION=1.25.6 run root_run "$SCRIPTS_DIR/validate.sh"
   [ "$status" -eq 1 ]
-  assert_output_contains "is not the requested 5.10"
+  [ "$output" = "validate.sh: running kernel 5.4.231-137.341.amzn2.x86_64 is not 5.10, the default for Kubernetes 1.25.6" ]
 }
 
 @test "empty kernel resolves to 5.4 below 1.24" {
   KERNEL_VERSION="" KUBERNETES_VERSION=1.23.16 run root_run "$SCRIPTS_DIR/validate.sh"
   [ "$status" -eq 1 ]
-  assert_output_contains "is not the requested 5.4"
+  assert_output_contains "is not 5.4, the default for Kubernetes 1.23.16"
   UNAME_R=5.4.231-137.341.amzn2.x86_64 KUBERNETES_VERSION=1.23.16 run root_run "$SCRIPTS_DIR/validate.sh"
   [ "$status" -eq 0 ]
 }
 
-@test "empty kernel without a Kubernetes version is an error" {
+@test "KUBERNETES_VERSION wins over the installed kubelet's version" {
+  stub kubelet 'echo "Kubernetes v1.23.16-eks-48e63af"'
+  KUBERNETES_VERSION=1.24.10 run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 0 ]
+  assert_output_contains "matches 5.10, the default for Kubernetes 1.24.10"
+  refute_called_matching '^kubelet'
+}
+
+@test "only KERNEL_VERSION passed, and empty: the kubelet's version picks the default kernel" {
+  # An upstream-shaped template passes KERNEL_VERSION alone to validate.sh.
+  stub kubelet 'echo "Kubernetes v1.24.10-eks-48e63af"'
+  KERNEL_VERSION="" run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 0 ]
+  assert_output_contains "matches 5.10, the default for Kubernetes 1.24.10 (from kubelet --version)"
+  assert_called "kubelet --version"
+  stub kubelet 'echo "Kubernetes v1.23.16-eks-48e63af"'
+  KERNEL_VERSION="" run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 1 ]
+  [ "$output" = "validate.sh: running kernel $UNAME_R is not 5.4, the default for Kubernetes 1.23.16 (from kubelet --version)" ]
+}
+
+@test "empty kernel, no Kubernetes version and no usable kubelet is an error" {
+  local message="validate.sh: KERNEL_VERSION and KUBERNETES_VERSION are empty and \`kubelet --version\` gave no version, so the expected kernel is unknown; pass KERNEL_VERSION or KUBERNETES_VERSION"
+  stub kubelet 'exit 127'
   run root_run "$SCRIPTS_DIR/validate.sh"
   [ "$status" -eq 1 ]
-  assert_output_contains "KUBERNETES_VERSION is required when KERNEL_VERSION is empty"
+  [ "$output" = "$message" ]
+  stub kubelet 'echo "Kubernetes"'
+  run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 1 ]
+  [ "$output" = "$message" ]
 }

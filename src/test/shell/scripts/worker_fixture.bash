@@ -10,7 +10,7 @@ worker_setup() {
   export PULL_CNI_FROM_GITHUB=true PAUSE_CONTAINER_VERSION=3.5 CACHE_CONTAINER_IMAGES=false
   export TEMPLATE_DIR="$SCRATCH/worker" BUCKET_ROOT="$SCRATCH/bucket" GITHUB_ROOT="$SCRATCH/github"
   export AUTH_VERSION=v0.5.9 CORRUPT_OBJECT="" UNAME_M=x86_64 UNAME_R=5.10.165-143.735.amzn2.x86_64
-  export PULL_FAIL="$SCRATCH/pull-fail" ADDON_DIR="$SCRATCH/addons"
+  export PULL_FAIL="$SCRATCH/pull-fail" ADDON_DIR="$SCRATCH/addons" AWS_FAIL_CALL=""
   mkdir -p "$ADDON_DIR"
   : > "$PULL_FAIL"
   make_templates
@@ -62,7 +62,12 @@ make_worker_stubs() {
   done
   stub uname 'case "${1:-}" in -m) echo "$UNAME_M" ;; -r) echo "$UNAME_R" ;; *) echo Linux ;; esac'
   stub rpm 'exit 1'
-  stub imds 'case "$1" in *services/domain) echo amazonaws.com ;; *ami-id) echo ami-0base ;; *) exit 1 ;; esac'
+  # IMDS_DOMAIN: the services/domain answer; "fail" makes that call fail.
+  stub imds 'case "$1" in
+  *services/domain) [[ "${IMDS_DOMAIN-amazonaws.com}" != fail ]] || exit 22; echo "${IMDS_DOMAIN-amazonaws.com}" ;;
+  *ami-id) echo ami-0base ;;
+  *) exit 1 ;;
+esac'
   stub ctr
   stub curl 'while (($#)); do if [[ "$1" == -o ]]; then echo zip > "$2"; fi; shift; done'
   stub unzip 'dir="${*: -1}"; mkdir -p "$dir/aws"
@@ -77,7 +82,11 @@ case "$url" in
 esac
 [[ -f "$src" ]] || exit 8
 cp "$src" "${out:-${url##*/}}"'
-  stub aws 'case "$1 $2" in
+  stub aws 'if [[ -n "${AWS_FAIL_CALL:-}" && "$1 $2" == "$AWS_FAIL_CALL" ]]; then
+  echo "An error occurred (AccessDeniedException) when calling the operation: not authorized" >&2
+  exit 254
+fi
+case "$1 $2" in
   "s3 cp") src="${5#s3://*/}"; [[ -f "$BUCKET_ROOT/$src" ]] || exit 1; cp "$BUCKET_ROOT/$src" "$6" ;;
   "eks describe-addon-versions") cat "$ADDON_DIR/$4.json" 2> /dev/null || echo "{\"addons\":[]}" ;;
   "ec2 describe-regions") echo "{\"Regions\":[{\"RegionName\":\"us-west-2\"},{\"RegionName\":\"eu-west-1\"},{\"RegionName\":\"us-east-1\"}]}" ;;
