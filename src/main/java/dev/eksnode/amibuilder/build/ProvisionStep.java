@@ -26,24 +26,43 @@ public final class ProvisionStep implements Step<BuildContext> {
   }
 
   static InstanceEndpoint endpoint(BuildContext ctx) {
-    BuildContext.LaunchedInstance i = ctx.instance();
-    String host = ctx.settings().sshHost();
-    if (!PreflightStep.present(host)) {
-      String iface = ctx.settings().sshInterface() == null ? "" : ctx.settings().sshInterface();
-      host = switch (iface) {
-        case "public_ip" -> i.publicIp();
-        case "private_ip" -> i.privateIp();
-        case "public_dns" -> i.publicDns();
-        case "private_dns" -> i.privateDns();
-        default -> PreflightStep.present(i.publicIp()) ? i.publicIp() : i.privateIp();
-      };
-    }
-    if (!PreflightStep.present(host)) {
-      throw new IllegalStateException("instance " + i.id() + " has no address for ssh_interface '"
-          + ctx.settings().sshInterface() + "'; set ssh_interface or associate_public_ip_address");
-    }
+    String host = host(ctx.settings().sshHost(), ctx.settings().sshInterface(), ctx.instance());
     int port = ctx.settings().sshPort() > 0 ? ctx.settings().sshPort() : 22;
-    return new InstanceEndpoint(i.id(), host, port, ctx.settings().sshUsername(), ctx.key().keyPair());
+    return new InstanceEndpoint(ctx.instance().id(), host, port, ctx.settings().sshUsername(), ctx.key().keyPair());
+  }
+
+  /**
+   * The address to connect to: {@code ssh_host} when set, else the one {@code ssh_interface} names, else the public
+   * IP or, without one, the private IP. Fails naming the missing address when the instance lacks it.
+   */
+  static String host(String sshHost, String sshInterface, BuildContext.LaunchedInstance i) {
+    if (PreflightStep.present(sshHost)) {
+      return sshHost;
+    }
+    String iface = sshInterface == null ? "" : sshInterface;
+    String host = switch (iface) {
+      case "public_ip" -> i.publicIp();
+      case "private_ip" -> i.privateIp();
+      case "public_dns" -> i.publicDns();
+      case "private_dns" -> i.privateDns();
+      default -> PreflightStep.present(i.publicIp()) ? i.publicIp() : i.privateIp();
+    };
+    if (PreflightStep.present(host)) {
+      return host;
+    }
+    String missing = switch (iface) {
+      case "public_ip" -> "public IP address";
+      case "private_ip" -> "private IP address";
+      case "public_dns" -> "public DNS name";
+      case "private_dns" -> "private DNS name";
+      default -> "IP address";
+    };
+    String fix = iface.startsWith("public")
+        ? "set associate_public_ip_address=true (or a subnet that assigns public addresses), choose another "
+            + "ssh_interface, or set ssh_host"
+        : "choose another ssh_interface or set ssh_host";
+    throw new IllegalStateException("instance " + i.id() + " has no " + missing + (iface.isEmpty() ? ""
+        : ", which ssh_interface '" + iface + "' connects to") + "; " + fix);
   }
 
   @Override

@@ -17,6 +17,7 @@ import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.pipeline.Outcome;
 import dev.eksnode.amibuilder.pipeline.PipelineListener;
 import dev.eksnode.amibuilder.pipeline.Resource;
+import dev.eksnode.amibuilder.remote.Redactor;
 import dev.eksnode.amibuilder.report.BuildSummary;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import java.net.URI;
@@ -47,6 +48,8 @@ final class BuildLauncher {
   private final int parallel;
   private final String checkIpUrl;
   private final List<BuildJournal> journals = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Each build's secrets, so its error line can be masked wherever it is printed. */
+  private final Map<BuildId, Redactor> redactors = new java.util.concurrent.ConcurrentHashMap<>();
 
   BuildLauncher(CliContext ctx, Console console, AwsOptions aws, Path outputDir, OnError onError, int parallel,
       String checkIpUrl) {
@@ -138,6 +141,7 @@ final class BuildLauncher {
   private int runOne(Ec2Build builder, BuildSpec spec, Cancellation cancellation) {
     BuildId id = BuildId.generate(ctx.clock());
     BuildJournal journal = builder.journal(id);
+    redactors.put(id, Redactor.of(spec.secrets()));
     journals.add(journal);
     String prefix = parallel > 1 || journals.size() > 1 ? "[" + spec.settings().amiName() + "] " : "";
     console.info(prefix + "Build " + id + " (journal " + journal.file() + ")");
@@ -210,7 +214,16 @@ final class BuildLauncher {
     return code;
   }
 
-  static String failureLine(Ec2Build.Result result) {
+  /** The build's one-line failure, with its secrets masked: an error may quote a command or a variable. */
+  String failureLine(Ec2Build.Result result) {
+    return failureLine(result, redactors.getOrDefault(result.buildId(), Redactor.none()));
+  }
+
+  static String failureLine(Ec2Build.Result result, Redactor redactor) {
+    return redactor.redact(unredactedFailureLine(result));
+  }
+
+  private static String unredactedFailureLine(Ec2Build.Result result) {
     Outcome outcome = result.outcome();
     if (outcome instanceof Outcome.Failed f) {
       if (f.cause() instanceof PreflightException || f.cause() instanceof BuildTimeoutException) {

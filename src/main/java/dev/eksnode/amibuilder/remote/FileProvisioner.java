@@ -39,7 +39,7 @@ public final class FileProvisioner implements Provisioner {
 
   @Override
   public void provision(SshSession ssh, LineSink output) throws InterruptedException {
-    ssh.ensureConnected();
+    ssh.requireConnected(description());
     if (config.direction() == FileProvisionerConfig.Direction.DOWNLOAD) {
       download(ssh, output);
     } else {
@@ -96,27 +96,53 @@ public final class FileProvisioner implements Provisioner {
     Path unpackRoot = source.endsWith("/") || intoDirectory ? destination : staging(destination);
     Path fileTarget = source.endsWith("/") ? null
         : intoDirectory ? destination.resolve(source.substring(source.lastIndexOf('/') + 1)) : destination;
-    ExecResult result = ssh.execReadingOutput(command,
-        stdout -> files.set(TarPacking.extract(stdout, unpackRoot, fileTarget)), output.andThen(tail));
-    check(result, tail);
-    if (unpackRoot != destination) {
-      moveStagedDirectory(unpackRoot, destination);
+    try {
+      ExecResult result = ssh.execReadingOutput(command,
+          stdout -> files.set(TarPacking.extract(stdout, unpackRoot, fileTarget)), output.andThen(tail));
+      check(result, tail);
+      if (unpackRoot != destination) {
+        moveStagedDirectory(unpackRoot, destination);
+      }
+    } finally {
+      if (unpackRoot != destination) {
+        removeStaging(unpackRoot);
+      }
     }
     LOG.debug("{}: {} files", description(), files.get());
   }
 
+  /**
+   * A fresh name beside the destination for unpacking a directory before it takes the destination's name. It is
+   * not created here: only a directory's entries create it, so a single file never leaves anything beside it.
+   */
   private Path staging(Path destination) {
     Path parent = destination.toAbsolutePath().getParent();
-    try {
-      Files.createDirectories(parent);
-      return Files.createTempDirectory(parent, ".download-");
+    Path staged;
+    do {
+      staged = parent.resolve(".download-" + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current()
+          .nextLong(), 36));
+    } while (Files.exists(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    return staged;
+  }
+
+  /** Whatever a failed or finished download left in its staging directory goes: only the destination remains. */
+  private void removeStaging(Path staged) {
+    if (!Files.exists(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var paths = Files.walk(staged)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     } catch (IOException e) {
-      throw new RemoteOperationException(description() + " failed: cannot create " + parent + ": " + e.getMessage(),
-          e);
+      LOG.warn("{}: could not remove the staging directory {}: {}", description(), staged, e.getMessage());
     }
   }
 
   private void moveStagedDirectory(Path staged, Path destination) {
+    if (!Files.isDirectory(staged)) {
+      return;
+    }
     try (var children = Files.list(staged)) {
       List<Path> top = children.toList();
       if (top.size() == 1 && Files.isDirectory(top.get(0))) {

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Waits for the reboot a provisioner announced with {@code expect_disconnect}, without a fixed pause.
  *
- * <p>The rule, measured from the moment the script ended (it exited, or the connection dropped):
+ * <p>The rule, measured from the moment the script ended (it exited, or the connection dropped, which
+ * already counts as the host going down):
  * <ol>
  *   <li>Probe {@code /proc/sys/kernel/random/boot_id}: over the live connection while it lasts, then by
  *       reconnecting (one attempt per probe), backing off from 100 ms to 1 s between probes (refused connects cost nothing).
@@ -33,13 +34,14 @@ final class RebootWatcher {
   private RebootWatcher() {}
 
   /** Returns once the session is connected to the rebooted host; see the class comment for the rule. */
-  static String awaitReboot(SshSession ssh, String bootIdBefore, long scriptEndedNanos, String what)
-      throws InterruptedException {
+  static String awaitReboot(SshSession ssh, String bootIdBefore, long scriptEndedNanos,
+      ExecResult.Ending scriptEnding, String what) throws InterruptedException {
     SshTarget target = ssh.target();
     long deadline = scriptEndedNanos + target.rebootTimeout().toNanos();
     long graceEnd = scriptEndedNanos + target.rebootStartGrace().toNanos();
     Duration delay = FIRST_PROBE_DELAY;
-    boolean wentDown = false;
+    // A script cut off by the connection dropping saw the host go down, however quickly sshd came back.
+    boolean wentDown = scriptEnding == ExecResult.Ending.DISCONNECTED;
     int probes = 0;
     while (true) {
       long now = System.nanoTime();
@@ -53,8 +55,12 @@ final class RebootWatcher {
       probes++;
       if (ssh.isConnected()) {
         id = ssh.readBootId(probeTimeout);
-      } else if (ssh.tryConnectOnce(probeTimeout)) {
-        id = ssh.readBootId(probeTimeout);
+      } else {
+        // The connection the script ran on is gone: the host (or at least sshd) went down.
+        wentDown = true;
+        if (ssh.tryConnectOnce(probeTimeout)) {
+          id = ssh.readBootId(probeTimeout);
+        }
       }
       if (id == null) {
         wentDown = true;

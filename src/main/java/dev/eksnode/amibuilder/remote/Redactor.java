@@ -30,6 +30,11 @@ public final class Redactor {
         continue;
       }
       unique.add(secret);
+      // In a rendered {{.Vars}} a quote inside the value appears as '"'"', which would hide the raw value from
+      // a plain search while still showing it to anyone reading the command.
+      if (secret.indexOf('\'') >= 0) {
+        unique.add(secret.replace("'", "'\"'\"'"));
+      }
       // Output is redacted line by line, so a secret spanning lines is also masked piece by piece.
       if (secret.indexOf('\n') >= 0 || secret.indexOf('\r') >= 0) {
         for (String part : secret.split("\\R")) {

@@ -19,18 +19,39 @@ import org.slf4j.LoggerFactory;
  * execute_command with {@code {{.Path}}} and {@code {{.Vars}}} ({@code KEY='value' } pairs, including
  * PACKER_BUILD_NAME and PACKER_BUILDER_TYPE), as the SSH user, with the target's PTY setting.
  *
- * <p>Without a PTY the upload and the run share one channel ({@code cat > path && ...}), one round trip
- * per script; a PTY would mangle the script bytes on stdin, so then the upload takes its own channel.
- * The script file is removed after it ran, in the same command.
+ * <p>Without a PTY the upload and the run share one channel, one round trip per script; a PTY would mangle
+ * the script bytes on stdin, so then the upload takes its own channel. The script file is removed after it
+ * ran, in the same command.
+ *
+ * <p>The rendered command holds the environment_vars, credentials included, so it never travels as the SSH
+ * exec request: SSH libraries log that request at debug level, and the remote side may too. It goes on
+ * standard input instead, as the first line before the script, and the remote shell {@code eval}s it: the same
+ * text run by the same login shell, so execute_command means exactly what it means to Packer. With a PTY the
+ * line waits in a file only the user can read, removed before the command runs.
  */
 public final class ShellProvisioner implements Provisioner {
   private static final Logger LOG = LoggerFactory.getLogger(ShellProvisioner.class);
+  /** {@code read} takes bytes off a pipe one at a time, so {@code cat} after it gets exactly the script. */
+  private static final String READ_LINE = "IFS= read -r __ab_run";
+  private static final String EVAL_LINE = "eval \"$(printf '%b' \"$__ab_run\")\"";
+
+  /** Waits for pause_before/pause_after; tests substitute one that records the pauses. */
+  @FunctionalInterface
+  interface Pauser {
+    void pause(String field, Duration duration) throws InterruptedException;
+  }
 
   private final ShellProvisionerConfig config;
   private final String remotePath;
+  private final Pauser pauser;
 
   public ShellProvisioner(ShellProvisionerConfig config) {
+    this(config, (field, duration) -> Thread.sleep(duration.toMillis()));
+  }
+
+  ShellProvisioner(ShellProvisionerConfig config, Pauser pauser) {
     this.config = config;
+    this.pauser = pauser;
     String file = config.remoteFile() != null
         ? config.remoteFile()
         : "script_" + ThreadLocalRandom.current().nextInt(10_000) + ".sh";
@@ -74,6 +95,34 @@ public final class ShellProvisioner implements Provisioner {
     return "{ " + command + "\n}; __ab_status=$?; rm -f " + quote(remotePath) + "; exit $__ab_status";
   }
 
+  /**
+   * The run command as one line for the remote shell's {@code read -r}: backslashes doubled and newlines as
+   * {@code \n}, which {@code printf %b} turns back into the original text.
+   */
+  static String encodeLine(String command) {
+    return command.replace("\\", "\\\\").replace("\n", "\\n");
+  }
+
+  /** Reads the encoded run line from stdin, then the script, then runs the line. */
+  String uploadAndRunCommand() {
+    return READ_LINE + " && cat > " + quote(remotePath) + " && " + EVAL_LINE;
+  }
+
+  /** For a PTY: reads the encoded run line and the script, keeping the line in a user-only file. */
+  String uploadForPtyCommand() {
+    return READ_LINE + " && cat > " + quote(remotePath) + " && (umask 077 && printf '%s\\n' \"$__ab_run\" > "
+        + quote(runLinePath()) + ")";
+  }
+
+  /** For a PTY: takes the run line out of its file, removes the file, runs the line. */
+  String runFromFileCommand() {
+    return "__ab_run=$(cat " + quote(runLinePath()) + ") && rm -f " + quote(runLinePath()) + " && " + EVAL_LINE;
+  }
+
+  private String runLinePath() {
+    return remotePath + ".run";
+  }
+
   @Override
   public void provision(SshSession ssh, LineSink output) throws InterruptedException {
     pause(config.pauseBefore(), "pause_before");
@@ -90,22 +139,26 @@ public final class ShellProvisioner implements Provisioner {
   }
 
   private void runOne(SshSession ssh, LineSink output, byte[] content, String what) throws InterruptedException {
-    ssh.ensureConnected();
+    ssh.requireConnected(what);
     long started = System.nanoTime();
     String bootBefore = config.expectDisconnect() ? ssh.bootId() : null;
     OutputTail tail = new OutputTail(OutputTail.DEFAULT_LINES);
     LineSink sink = output.andThen(tail);
     ExecResult result;
+    byte[] runLine = (encodeLine(runCommand()) + "\n").getBytes(StandardCharsets.UTF_8);
+    SshSession.InputWriter lineThenScript = stdin -> {
+      stdin.write(runLine);
+      stdin.write(content);
+    };
     if (ssh.target().pty()) {
-      ExecResult upload = ssh.execWithInput("cat > " + quote(remotePath), stdin -> stdin.write(content), tail);
+      ExecResult upload = ssh.execWithInput(uploadForPtyCommand(), lineThenScript, tail);
       if (!upload.succeeded()) {
         checkConnectionAfter(upload, what);
         throw new ProvisionerFailedException("uploading " + what + " to " + remotePath, upload, tail.lines());
       }
-      result = ssh.exec(runCommand(), true, sink);
+      result = ssh.exec(runFromFileCommand(), true, sink);
     } else {
-      result = ssh.execWithInput("cat > " + quote(remotePath) + " && " + runCommand(),
-          stdin -> stdin.write(content), sink);
+      result = ssh.execWithInput(uploadAndRunCommand(), lineThenScript, sink);
     }
     long ended = System.nanoTime();
     LOG.debug("{}: {} after {} ms", what, result.describe(), (ended - started) / 1_000_000);
@@ -115,7 +168,7 @@ public final class ShellProvisioner implements Provisioner {
       throw new ProvisionerFailedException(what, result, tail.lines());
     }
     if (config.expectDisconnect()) {
-      RebootWatcher.awaitReboot(ssh, bootBefore, ended, what);
+      RebootWatcher.awaitReboot(ssh, bootBefore, ended, result.ending(), what);
       removeLeftOverScript(ssh);
       return;
     }
@@ -160,7 +213,7 @@ public final class ShellProvisioner implements Provisioner {
   private void pause(Duration duration, String field) throws InterruptedException {
     if (duration != null && !duration.isZero()) {
       LOG.info("{}: {} {} s", description(), field, duration.toMillis() / 1000.0);
-      Thread.sleep(duration.toMillis());
+      pauser.pause(field, duration);
     }
   }
 

@@ -128,11 +128,17 @@ public final class SshSession implements AutoCloseable {
     connectWithRetry(target.connectTimeout());
   }
 
-  /** Reconnects only if the connection is gone. */
-  public void ensureConnected() throws InterruptedException {
+  /**
+   * Fails when the connection is gone. Only a provisioner with expect_disconnect may lose it, and that one waits
+   * for the reboot and reconnects itself; a connection found closed before the next provisioner means the host
+   * rebooted unannounced or the connection was cut, and a silent reconnect would run the rest on a host in an
+   * unknown state.
+   */
+  public void requireConnected(String what) {
     if (!isConnected()) {
-      LOG.info("SSH connection to {} is closed, reconnecting", target.describe());
-      reconnect();
+      throw new ConnectionLostException("the SSH connection to " + target.describe() + " was closed before " + what
+          + " started: the host rebooted or the connection was cut, and no provisioner announced it with "
+          + "expect_disconnect; if the provisioner before it reboots the host, set expect_disconnect: true on it");
     }
   }
 
@@ -211,7 +217,8 @@ public final class SshSession implements AutoCloseable {
     }
   }
 
-  void dropConnection() {
+  /** Cuts the current connection: a command running on it ends as disconnected. */
+  public void dropConnection() {
     ClientSession current = session;
     session = null;
     cachedBootId = null;
@@ -288,6 +295,7 @@ public final class SshSession implements AutoCloseable {
 
   private ExecResult run(String command, boolean pty, LineSink sink, InputWriter input, OutputReader reader,
       Duration timeout) throws InterruptedException {
+    hostKeys.checkNotFailed();
     ClientSession current = session;
     if (current == null || !current.isOpen()) {
       throw new ConnectionLostException("not connected to " + target.describe());
@@ -338,11 +346,14 @@ public final class SshSession implements AutoCloseable {
       }
       if (!awaitClosed(channel, deadline)) {
         channel.close(true);
+        hostKeys.checkNotFailed();
         return new ExecResult(ExecResult.Ending.DISCONNECTED, -1, null);
       }
       out.close();
       err.close();
       ExecResult result = resultOf(channel, current);
+      // The console may have contradicted the host key while the command ran (and the connection was cut).
+      hostKeys.checkNotFailed();
       if (streamError != null && result.succeeded()) {
         throw new ConnectionLostException("streaming data for '" + redactor.redact(command) + "' on "
             + target.describe() + " failed: " + describeError(streamError), streamError);
@@ -353,6 +364,7 @@ public final class SshSession implements AutoCloseable {
       return result;
     } catch (IOException e) {
       channel.close(true);
+      hostKeys.checkNotFailed();
       if (!current.isOpen()) {
         return new ExecResult(ExecResult.Ending.DISCONNECTED, -1, null);
       }

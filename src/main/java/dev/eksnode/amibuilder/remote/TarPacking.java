@@ -104,6 +104,7 @@ final class TarPacking {
   static int extract(InputStream in, Path target, Path fileTarget) throws IOException {
     TarArchiveInputStream tar = new TarArchiveInputStream(in);
     Path base = target.toAbsolutePath().normalize();
+    Path singleFile = fileTarget == null ? null : fileTarget.toAbsolutePath().normalize();
     int files = 0;
     TarArchiveEntry entry;
     while ((entry = tar.getNextEntry()) != null) {
@@ -118,10 +119,10 @@ final class TarPacking {
         LOG.warn("skipping link {} in download (links are not downloaded)", name);
         continue;
       }
-      Path destination = fileTarget != null && entry.isFile() && !name.contains("/")
-          ? fileTarget.toAbsolutePath().normalize()
-          : base.resolve(name).normalize();
-      if (fileTarget == null && !destination.startsWith(base)) {
+      boolean toSingleFile = singleFile != null && entry.isFile() && !name.contains("/");
+      Path destination = toSingleFile ? singleFile : base.resolve(name).normalize();
+      // Every other entry, also in a download that names a file target, must stay below the target.
+      if (!toSingleFile && !destination.startsWith(base)) {
         throw new IOException("download entry " + entry.getName() + " points outside " + base);
       }
       if (entry.isDirectory()) {

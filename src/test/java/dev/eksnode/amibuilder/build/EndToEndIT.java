@@ -1,9 +1,14 @@
 package dev.eksnode.amibuilder.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.eksnode.amibuilder.cli.CliContext;
@@ -13,7 +18,11 @@ import dev.eksnode.amibuilder.rig.FaultProxy;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
 import dev.eksnode.amibuilder.rig.NodeHostExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,6 +77,10 @@ class EndToEndIT {
   record Run(int code, String out, String err) {}
 
   private Run k8s(String... extra) throws Exception {
+    return k8s(Map.of(), extra);
+  }
+
+  private Run k8s(Map<String, String> envOverrides, String... extra) throws Exception {
     Path work = Files.createDirectories(root.resolve("work"));
     Map<String, String> env = new HashMap<>(Map.of(
         "USER", "tester",
@@ -73,6 +88,7 @@ class EndToEndIT {
         "AWS_SECRET_ACCESS_KEY", "testing",
         "AMI_BUILDER_STATE_DIR", root.resolve("state").toString(),
         BuildTuning.POLL_DELAY_ENV, "20"));
+    env.putAll(envOverrides);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CliContext ctx = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env,
@@ -110,19 +126,56 @@ class EndToEndIT {
     assertTrue(versionInfo.get("packages").isObject() && versionInfo.get("packages").size() > 0, versionInfo.toString());
     assertTrue(versionInfo.get("binaries").has("kubelet"), versionInfo.toString());
     assertTrue(versionInfo.get("images").isArray());
+    // The download of version-info staged nothing beside it: the outputs and nothing else.
+    assertEquals(Set.of("manifest.json", ami.name() + "-manifest.json", ami.name() + "-version-info.json"),
+        listing(out));
 
     // The node really ran the chain: kernel installed, then rebooted (a new boot id), then install-worker.
     assertNotEquals(bootBefore, NODE.bootId(), "the kernel step must reboot the node host");
     String calls = String.join("\n", NODE.calls());
-    assertTrue(calls.indexOf("amazon-linux-extras install -y kernel-5.4") < calls.indexOf("reboot"), calls);
+    int kernel = calls.indexOf("amazon-linux-extras install -y kernel-5.4");
+    int reboot = calls.indexOf("reboot");
+    assertTrue(kernel >= 0 && reboot >= 0 && kernel < reboot, calls);
     assertTrue(Files.exists(NODE.onDisk("/etc/eks/bootstrap.sh")), "files/ landed in /etc/eks");
     assertTrue(run.out().contains("[shell install-worker.sh]"), "remote output is streamed with a prefix");
 
     Map<String, Integer> byAction = proxy.countsByAction();
     int total = byAction.values().stream().mapToInt(Integer::intValue).sum();
     System.out.printf("end-to-end build: %d ms, %d AWS calls %s%n", millis, total, new java.util.TreeMap<>(byAction));
-    assertTrue(total <= 25, "single-region build made " + total + " AWS calls: " + byAction);
+    // The console is read every 2 s while provisioning runs (for at most a minute), so those reads follow the wall
+    // time of the build rather than its work; everything else has a fixed budget.
+    int consoleReads = byAction.getOrDefault("GetConsoleOutput", 0);
+    assertTrue(consoleReads >= 1 && consoleReads <= 31, "GetConsoleOutput calls: " + consoleReads);
+    assertTrue(total - consoleReads <= 24, "single-region build made " + total + " AWS calls: " + byAction);
     assertEquals(List.of(), NODE.checkRealMachine().violations(), "the node wrote on the real machine");
+  }
+
+  @Test
+  void k8s_forwardedCredentials_atMostVerboseWithJson_appearInNoOutputOrLog() throws Exception {
+    // A quote and a slash, so the value is shell-quoted differently from how it reads.
+    String secretKey = "wJalrXUtnFEMI/K7MDENG+e2e'Secret'KEY";
+    String token = "FwoGZXIvYXdzEJr//////////wEaDEndToEndSessionToken";
+    String accessKey = "AKIAENDTOENDEXAMPLE";
+    ByteArrayOutputStream logs = new ByteArrayOutputStream();
+    Run run;
+    try (LogCapture ignored = LogCapture.into(logs)) {
+      run = k8s(Map.of("AWS_ACCESS_KEY_ID", accessKey, "AWS_SECRET_ACCESS_KEY", secretKey,
+          "AWS_SESSION_TOKEN", token), "-vvv", "--json", "forward_aws_credentials=true");
+    }
+    assertEquals(0, run.code(), run.err() + run.out());
+    String logged = logs.toString(StandardCharsets.UTF_8);
+
+    // The credentials did reach the node (install-worker fetches with the AWS CLI only when they are set), and MINA
+    // logged the exec requests of the shell provisioners at debug: they simply do not carry the variables.
+    assertTrue(NODE.calls().stream().anyMatch(c -> c.startsWith("aws s3 cp")), String.join("\n", NODE.calls()));
+    assertTrue(logged.contains("org.apache.sshd.client.session.ClientSessionImpl createExecChannel"),
+        "-vvv must log MINA's exec requests");
+    assertTrue(logged.contains("read -r __ab_run"), "the shell provisioners' exec requests were not logged");
+    for (String secret : List.of(secretKey, token, accessKey, "e2e'\"'\"'Secret")) {
+      assertFalse(run.out().contains(secret), "stdout shows " + secret);
+      assertFalse(run.err().contains(secret), "stderr shows " + secret);
+      assertFalse(logged.contains(secret), "the log shows " + secret);
+    }
   }
 
   @Test
@@ -133,5 +186,40 @@ class EndToEndIT {
     assertEquals(1, run.code(), run.err() + run.out());
     assertTrue(run.err().contains("install-worker.sh"), run.err());
     assertEquals(Set.of(), MotoState.capture(List.of(ec2)).diff(before), "nothing may be left after a failure");
+  }
+
+  private static Set<String> listing(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+  }
+
+  /** Copies every log event of the run (all loggers, at the levels the CLI sets) into a buffer. */
+  private static final class LogCapture implements AutoCloseable {
+    private final ch.qos.logback.classic.Logger root;
+    private final OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+
+    private LogCapture(LoggerContext context, OutputStream sink) {
+      root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+      PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+      encoder.setContext(context);
+      encoder.setPattern("%level %logger %msg%n%ex");
+      encoder.start();
+      appender.setContext(context);
+      appender.setEncoder(encoder);
+      appender.setOutputStream(sink);
+      appender.start();
+      root.addAppender(appender);
+    }
+
+    static LogCapture into(OutputStream sink) {
+      return new LogCapture((LoggerContext) LoggerFactory.getILoggerFactory(), sink);
+    }
+
+    @Override
+    public void close() {
+      root.detachAppender(appender);
+      appender.stop();
+    }
   }
 }

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,13 +139,31 @@ class FileProvisionerIT {
   }
 
   @Test
-  void download_missingFile_failsWithTheRemoteError() {
+  void download_missingFile_failsWithTheRemoteError_andLeavesNothingLocally() throws Exception {
+    Path out = Files.createDirectories(local.resolve("out"));
+    Files.writeString(out.resolve("manifest.json"), "{}");
     ProvisionerFailedException error = assertThrows(ProvisionerFailedException.class,
-        () -> new FileProvisioner(FileProvisionerConfig.download(remote("missing.json"), local + "/x.json"))
+        () -> new FileProvisioner(FileProvisionerConfig.download(remote("missing.json"), out + "/x.json"))
             .provision(ssh, LineSink.discard()));
 
     assertTrue(error.getMessage().contains("missing.json"), error.getMessage());
     assertTrue(error.exitStatus() != 0);
+    try (Stream<Path> listing = Files.list(out)) {
+      assertEquals(List.of("manifest.json"), listing.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  @Test
+  void download_file_toANewPath_stagesNothingBesideIt() throws Exception {
+    Files.writeString(SSHD.workDir().resolve("version-info.json"), "{}");
+    Path out = Files.createDirectories(local.resolve("out"));
+
+    new FileProvisioner(FileProvisionerConfig.download(remote("version-info.json"), out + "/ami-version-info.json"))
+        .provision(ssh, LineSink.discard());
+
+    try (Stream<Path> listing = Files.list(out)) {
+      assertEquals(List.of("ami-version-info.json"), listing.map(p -> p.getFileName().toString()).toList());
+    }
   }
 
   @Test

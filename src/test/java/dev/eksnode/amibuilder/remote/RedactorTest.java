@@ -33,4 +33,15 @@ class RedactorTest {
     assertEquals("line <redacted>", redactor.redact("line MIIEabcdefgh12345"));
     assertFalse(redactor.redact("-----END KEY-----").contains("END KEY"));
   }
+
+  @Test
+  void redact_masksASecretWithAQuoteAlsoInItsShellQuotedForm() {
+    String secret = "it's-a-secret";
+    Redactor redactor = Redactor.of(List.of(secret));
+    String vars = ShellQuoting.renderVars(java.util.Map.of("AWS_SECRET_ACCESS_KEY", secret));
+    String shown = redactor.redact("exec: env " + vars + "/tmp/script.sh");
+
+    assertFalse(shown.contains("s-a-secret"), shown);
+    assertEquals("exec: env AWS_SECRET_ACCESS_KEY='<redacted>' /tmp/script.sh", shown);
+  }
 }

@@ -57,6 +57,13 @@ class ShellProvisionerIT {
     return SSHD.workDir().toString();
   }
 
+  /** What is left in a remote folder. */
+  private static List<String> listing(Path dir) throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
   @ParameterizedTest(name = "pty={0}")
   @ValueSource(booleans = {false, true})
   void environmentVars_withAwkwardValues_reachTheScriptExactly(boolean pty) throws Exception {
@@ -172,6 +179,66 @@ class ShellProvisionerIT {
     long pausedMs = (System.nanoTime() - start) / 1_000_000;
 
     assertTrue(pausedMs >= 600, "took " + pausedMs + " ms");
+  }
+
+  /** The pauses happen around the script, in order, and only the ones the template set. */
+  @Test
+  void pauses_recorded_surroundTheScript_andAnUnsetPauseIsNotTaken() throws Exception {
+    SshSession ssh = connect(false, Redactor.none());
+    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ShellProvisioner.Pauser recorder = (field, duration) -> events.add(field + " " + duration.toMillis());
+    LineSink lines = (kind, line) -> events.add("line " + line);
+
+    new ShellProvisioner(ShellProvisionerConfig.inline("echo ran").remoteFolder(remote())
+        .pauseBefore(Duration.ofMillis(300)).pauseAfter(Duration.ofSeconds(90)).build(), recorder)
+        .provision(ssh, lines);
+    assertEquals(List.of("pause_before 300", "line ran", "pause_after 90000"), events);
+
+    events.clear();
+    new ShellProvisioner(ShellProvisionerConfig.inline("echo ran").remoteFolder(remote()).build(), recorder)
+        .provision(ssh, lines);
+    assertEquals(List.of("line ran"), events, "no pause_after (nor pause_before) unless the template sets it");
+
+    events.clear();
+    new ShellProvisioner(ShellProvisionerConfig.inline("echo ran").remoteFolder(remote())
+        .pauseBefore(Duration.ofMillis(300)).build(), recorder).provision(ssh, lines);
+    assertEquals(List.of("pause_before 300", "line ran"), events, "pause_before alone brings no pause_after");
+  }
+
+  @Test
+  void pty_scriptRunsOnATerminal_andWithoutItDoesNot() throws Exception {
+    Path folder = Files.createDirectories(SSHD.workDir().resolve("pty-scripts"));
+    for (boolean pty : List.of(true, false)) {
+      List<String> lines = new ArrayList<>();
+      new ShellProvisioner(ShellProvisionerConfig.inline(
+          "if [ -t 1 ]; then echo tty-yes; else echo tty-no; fi", "echo \"secret=$AWS_SECRET_ACCESS_KEY\"")
+          .env("AWS_SECRET_ACCESS_KEY", "pty-" + pty).remoteFolder(folder.toString()).build())
+          .provision(connect(pty, Redactor.none()), (kind, line) -> lines.add(line.strip()));
+
+      assertEquals(List.of(pty ? "tty-yes" : "tty-no", "secret=pty-" + pty), lines, "pty=" + pty);
+      assertEquals(List.of(), listing(folder), "the script and its run line are removed, pty=" + pty);
+    }
+  }
+
+  @Test
+  void droppedConnection_betweenProvisioners_failsClearly_insteadOfReconnecting() throws Exception {
+    SshSession ssh = connect(false, Redactor.none());
+    new ShellProvisioner(ShellProvisionerConfig.inline("true").remoteFolder(remote()).build()).provision(ssh, sink);
+    // The host reboots with nobody announcing it: no expect_disconnect anywhere.
+    SSHD.reboot(Duration.ofMillis(100));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (ssh.isConnected() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    ShellProvisioner next = new ShellProvisioner(ShellProvisionerConfig.inline("touch " + remote() + "/ran-after")
+        .name("shell install-worker.sh").remoteFolder(remote()).build());
+
+    ConnectionLostException error = assertThrows(ConnectionLostException.class, () -> next.provision(ssh, sink));
+
+    assertTrue(error.getMessage().contains("shell install-worker.sh"), error.getMessage());
+    assertTrue(error.getMessage().contains("expect_disconnect"), error.getMessage());
+    assertEquals(1, ssh.connectCount(), "no silent reconnect");
+    assertFalse(Files.exists(SSHD.workDir().resolve("ran-after")), "the next script must not run");
   }
 
   @Test

@@ -112,4 +112,44 @@ class TarPackingTest {
     assertTrue(error.getMessage().contains("outside"));
     assertTrue(Files.notExists(tmp.resolve("evil")));
   }
+
+  private static byte[] tarWith(String... names) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+      for (String name : names) {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        byte[] data = name.endsWith("/") ? new byte[0] : "x".getBytes(StandardCharsets.UTF_8);
+        entry.setSize(data.length);
+        out.putArchiveEntry(entry);
+        out.write(data);
+        out.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  /** A download naming a file target (a source without trailing slash) still keeps every other entry inside. */
+  @Test
+  void extract_withAFileTarget_stillRefusesEntriesEscapingTheTarget() throws IOException {
+    Path target = Files.createDirectories(tmp.resolve("out/stage"));
+    Path fileTarget = tmp.resolve("out/version-info.json");
+    for (String name : List.of("x/../../../escaped", "x/../../../escaped-dir/", "./x/../../../escaped")) {
+      IOException error = assertThrows(IOException.class,
+          () -> TarPacking.extract(new ByteArrayInputStream(tarWith("x/", name)), target, fileTarget), name);
+      assertTrue(error.getMessage().contains("outside"), error.getMessage());
+    }
+    assertTrue(Files.notExists(tmp.resolve("escaped")));
+    assertTrue(Files.notExists(tmp.resolve("escaped-dir")));
+  }
+
+  @Test
+  void extract_withAFileTarget_writesTheSingleFileThere() throws IOException {
+    Path fileTarget = tmp.resolve("out/renamed.json");
+
+    int count = TarPacking.extract(new ByteArrayInputStream(tarWith("version-info.json")), tmp.resolve("stage"),
+        fileTarget);
+
+    assertEquals(1, count);
+    assertEquals("x", Files.readString(fileTarget));
+  }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -39,7 +40,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@link #authorize}. To point a build at it, set {@code ssh_host}, {@code ssh_port} and {@code ssh_username}
  * to {@link #host()}, {@link #port()} and {@link #user()}.
  */
-public final class NodeHostExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+public final class NodeHostExtension
+    implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
   /** The overlaid system directories, relative to /. */
   public static final List<String> OVERLAID = List.of("etc", "usr", "opt", "var", "home", "root");
   private static final String RESOURCES = "/rig/node-host/";
@@ -70,13 +72,27 @@ public final class NodeHostExtension implements BeforeAllCallback, BeforeEachCal
     reset();
   }
 
+  /** A test's key followers end with it: the next test's source (another moto, a closed client) is not theirs. */
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    stopFollowers();
+  }
+
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
+    stopFollowers();
+    sshd.afterAll(context);
+  }
+
+  private void stopFollowers() throws InterruptedException {
     for (Thread follower : followers) {
       follower.interrupt();
       follower.join(5_000);
+      if (follower.isAlive()) {
+        throw new IllegalStateException("key follower " + follower.getName() + " did not stop");
+      }
     }
-    sshd.afterAll(context);
+    followers.clear();
   }
 
   public String host() {
@@ -97,7 +113,7 @@ public final class NodeHostExtension implements BeforeAllCallback, BeforeEachCal
 
   /**
    * Keeps the authorized keys in step with a source, like cloud-init installing the key pair an instance was
-   * launched with: every 100 ms until the class ends, a non-empty answer replaces the authorized keys. For an
+   * launched with: every 100 ms until the test ends, a non-empty answer replaces the authorized keys. For an
    * end-to-end build, the source reads the public key the build imported into EC2 (moto's DescribeKeyPairs with
    * IncludePublicKey); the build's SSH connect retries rejected authentication until the key is there.
    */

@@ -84,7 +84,7 @@ class NodeHostExtensionIT {
     while (ssh.isConnected() && System.nanoTime() - start < 10_000_000_000L) {
       Thread.sleep(20);
     }
-    ssh.ensureConnected();
+    ssh.reconnect();
 
     assertNotEquals(before, ssh.bootId());
     assertEquals(NODE.bootId(), ssh.bootId());
