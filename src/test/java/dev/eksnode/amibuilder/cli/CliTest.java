@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,5 +118,23 @@ class CliTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("team-eks-" + TestHome.NOW.getEpochSecond()), r.out());
     assertTrue(r.out().contains("c5.xlarge"), r.out());
+  }
+
+  @Test
+  void optionAndVarWithTheSameValue_isNoConflict() {
+    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.23.9", "--var", "kubernetes_version=1.23.9",
+        "--region", "eu-west-1", "aws_region=eu-west-1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("Kubernetes 1.23.9"), r.out());
+    assertTrue(r.out().contains("in eu-west-1"), r.out());
+  }
+
+  @Test
+  void optionAndVarWithDifferentValues_isOneLineNamingBoth() {
+    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.22.1", "--var", "kubernetes_version=1.23.9");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(List.of("error: kubernetes_version is given twice with different values: --kubernetes-version '1.22.1'"
+        + " and --var kubernetes_version='1.23.9'; keep only one of them"), r.errLines());
+    assertEquals("", r.out());
   }
 }
