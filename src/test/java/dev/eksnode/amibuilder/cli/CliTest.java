@@ -129,6 +129,19 @@ class CliTest {
   }
 
   @Test
+  void validate_judgesTheTemplatesOwnBuilderFields() {
+    home.write("t.json", BadInputCorpusTest.builderTemplate("ok-name", ", \"ami_regions\": \"nowhere\""));
+    TestHome.Result bad = home.run("validate", "--kubernetes-version", "1.23.9", "--template", "t.json");
+    assertEquals(2, bad.code(), bad.err());
+    assertEquals(1, bad.errLines().size(), bad.err());
+    assertTrue(bad.errLines().get(0).matches("error: template \\S*t\\.json: builders\\[0]\\.ami_regions = 'nowhere': .*"),
+        bad.err());
+    home.write("t.json", BadInputCorpusTest.builderTemplate("ok-name", ", \"ami_regions\": \"eu-west-1\""));
+    TestHome.Result good = home.run("validate", "--kubernetes-version", "1.23.9", "--template", "t.json");
+    assertEquals(0, good.code(), good.err());
+  }
+
+  @Test
   void optionAndVarWithTheSameValue_isNoConflict() {
     TestHome.Result r = home.run("validate", "--kubernetes-version", "1.23.9", "--var", "kubernetes_version=1.23.9",
         "--region", "eu-west-1", "aws_region=eu-west-1");
