@@ -121,7 +121,7 @@ final class BuildLauncher {
       } catch (InterruptedException e) {
         root.cancel("interrupted");
       } catch (java.util.concurrent.ExecutionException e) {
-        return e.getCause() instanceof CommandFailedException f ? f.exitCode() : ExitCodes.INTERNAL;
+        return ExitCodes.forFailure(e.getCause());
       }
     }
   }
@@ -163,19 +163,8 @@ final class BuildLauncher {
   private int report(BuildSpec spec, Ec2Build.Result result, String prefix) {
     Outcome outcome = result.outcome();
     CleanupReport cleanup = outcome.cleanup();
-    int code;
-    if (outcome instanceof Outcome.Succeeded) {
-      code = cleanup.complete() ? ExitCodes.OK : ExitCodes.CLEANUP_INCOMPLETE;
-    } else if (outcome instanceof Outcome.Cancelled) {
-      code = ExitCodes.INTERRUPTED;
-    } else if (!cleanup.nothingLeft()) {
-      code = ExitCodes.CLEANUP_INCOMPLETE;
-    } else {
-      // Preflight creates nothing: whatever stopped it (a check, or AWS refusing a describe) is for the user to fix.
-      Outcome.Failed failed = (Outcome.Failed) outcome;
-      code = failed.cause() instanceof PreflightException || failed.step().equals("preflight") ? ExitCodes.USAGE
-          : ExitCodes.BUILD_FAILED;
-    }
+    // A failed check is 2, AWS or the network failing (in preflight too) is 1, a bug in a step is 4.
+    int code = ExitCodes.forOutcome(outcome);
     String cleanupCommand = "ami-builder cleanup --build-id " + result.buildId();
     if (!cleanup.kept().isEmpty()) {
       ctx.err().println(prefix + "Kept for debugging (--on-error abort):");

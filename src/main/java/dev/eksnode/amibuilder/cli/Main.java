@@ -10,6 +10,8 @@ import java.time.Clock;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 
 /** Entry point. {@link #run} returns the exit code; only {@link #main} exits the JVM. */
 public final class Main {
@@ -43,37 +45,41 @@ public final class Main {
       String hint = ex.getCommandLine().getCommandSpec().qualifiedName();
       ctx.err().println("error: " + oneLine(ex.getMessage()) + "; see '" + hint + " --help'");
       ctx.err().flush();
-      return ExitCodes.USAGE;
+      return ExitCodes.forFailure(ex);
     });
     cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ctx, ex, verbosity));
     return cli;
   }
 
-  /** The one place that maps an exception to an exit code and a one-line message. */
+  /** Prints a failure as one line; the exit code comes from the one mapper, {@link ExitCodes#forFailure}. */
   static int report(CliContext ctx, Exception ex, int verbosity) {
-    int code;
-    String message;
-    if (ex instanceof ConfigException) {
-      code = ExitCodes.USAGE;
-      message = ex.getMessage();
-    } else if (ex instanceof CommandFailedException failed) {
-      code = failed.exitCode();
-      message = failed.getMessage();
-    } else if (ex instanceof software.amazon.awssdk.core.exception.SdkClientException sdk) {
-      // Nothing answered (network, endpoint, DNS): not a bug of ours, and the command created nothing it left behind.
-      code = ExitCodes.BUILD_FAILED;
-      message = "cannot reach AWS: " + sdk.getMessage() + "; check the network, --region and --endpoint-url";
-    } else {
-      code = ExitCodes.INTERNAL;
-      message = "internal error: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
-          + " (please report it; -vv shows the stack trace)";
-    }
-    ctx.err().println("error: " + oneLine(message));
+    int code = ExitCodes.forFailure(ex);
+    ctx.err().println("error: " + oneLine(message(ex, code)));
     if (verbosity >= 2) {
       ex.printStackTrace(ctx.err());
     }
     ctx.err().flush();
     return code;
+  }
+
+  private static String message(Exception ex, int code) {
+    if (ex instanceof ConfigException || ex instanceof CommandFailedException) {
+      return ex.getMessage();
+    }
+    if (ex instanceof SdkClientException sdk) {
+      // Nothing answered (network, endpoint, DNS): not a bug of ours, and the command created nothing it left behind.
+      return "cannot reach AWS: " + sdk.getMessage() + "; check the network, --region and --endpoint-url";
+    }
+    if (ex instanceof AwsServiceException aws) {
+      return "AWS refused the request: " + (aws.awsErrorDetails() == null ? aws.getMessage()
+          : aws.awsErrorDetails().errorCode() + ": " + aws.awsErrorDetails().errorMessage())
+          + "; check the credentials' permissions and --region";
+    }
+    if (code == ExitCodes.INTERNAL) {
+      return "internal error: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+          + " (please report it; -vv shows the stack trace)";
+    }
+    return ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
   }
 
   static String oneLine(String message) {

@@ -51,22 +51,26 @@ final class SpecLoader {
 
   /** As {@link #variables(Template, Shortcut)}, with {@code resolved} values (from the binary bucket) added last. */
   Variables variables(Template template, Shortcut shortcut, List<Assignment> resolved) {
-    List<Assignment> cli = new ArrayList<>();
+    List<Assignment> fromOptions = new ArrayList<>();
     if (options.kubernetesVersion != null) {
-      cli.add(new Assignment("kubernetes_version", options.kubernetesVersion, "--kubernetes-version"));
+      fromOptions.add(new Assignment("kubernetes_version", options.kubernetesVersion, "--kubernetes-version"));
     }
     if (options.kubernetesBuildDate != null) {
-      cli.add(new Assignment("kubernetes_build_date", options.kubernetesBuildDate, "--kubernetes-build-date"));
+      fromOptions.add(new Assignment("kubernetes_build_date", options.kubernetesBuildDate, "--kubernetes-build-date"));
     }
     if (options.region != null) {
-      cli.add(new Assignment("aws_region", options.region, "--region"));
+      fromOptions.add(new Assignment("aws_region", options.region, "--region"));
     }
+    List<Assignment> assignments = new ArrayList<>();
     for (String v : options.vars) {
-      cli.add(Assignment.parse(v, "--var"));
+      assignments.add(Assignment.parse(v, "--var"));
     }
     for (String w : words) {
-      cli.add(Assignment.parse(w, "argument"));
+      assignments.add(Assignment.parse(w, "argument"));
     }
+    checkNoConflict(fromOptions, assignments);
+    List<Assignment> cli = new ArrayList<>(fromOptions);
+    cli.addAll(assignments);
     cli.addAll(resolved);
     if (shortcut != null && options.kubernetesVersion != null
         && !options.kubernetesVersion.equals(shortcut.kubernetesVersion())) {
@@ -78,6 +82,23 @@ final class SpecLoader {
     var inputs = new VariableLayers.Inputs(template.variables(), template.path(),
         Files.isRegularFile(defaultFile) ? defaultFile : null, varFiles, ctx.env(), cli, shortcut, options.strict);
     return DerivedDefaults.apply(VariableLayers.merge(inputs), ctx.clock());
+  }
+
+  /**
+   * An option and an assignment of the same variable on one command line are one layer: neither can quietly win, so
+   * different values are an error (the same value twice is harmless).
+   */
+  private static void checkNoConflict(List<Assignment> fromOptions, List<Assignment> assignments) {
+    for (Assignment option : fromOptions) {
+      for (Assignment a : assignments) {
+        if (a.name().equals(option.name()) && !a.value().isEmpty() && !a.value().equals(option.value())) {
+          String word = a.flag().equals("argument") ? "argument " : a.flag() + " ";
+          throw new ConfigException(option.name() + " is given twice with different values: " + option.flag() + " '"
+              + ConfigException.oneLine(option.value()) + "' and " + word + option.name() + "='"
+              + ConfigException.oneLine(a.value()) + "'; keep only one of them");
+        }
+      }
+    }
   }
 
   TemplateRenderer renderer() {

@@ -22,8 +22,12 @@ public class ConfigException extends RuntimeException {
             + problem + "; " + fix);
   }
 
-  static String oneLine(String value) {
+  /**
+   * A value fit for a one-line message: line breaks escaped, and cut only past 200 characters so that any value a
+   * length rule rejects (an AMI name allows 128) is still shown whole.
+   */
+  public static String oneLine(String value) {
     String flat = value.replace("\r", "\\r").replace("\n", "\\n");
-    return flat.length() > 120 ? flat.substring(0, 117) + "..." : flat;
+    return flat.length() > 200 ? flat.substring(0, 197) + "..." : flat;
   }
 }

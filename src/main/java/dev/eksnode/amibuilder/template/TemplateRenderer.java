@@ -26,7 +26,7 @@ import java.util.Set;
 /**
  * Turns a loaded template and merged variables into a {@link BuildSpec}: variable values are rendered (they may refer
  * to each other and to the environment), validated, and then every builder field, provisioner and post-processor is
- * rendered and typed.
+ * rendered, typed and checked by the same rules as the variables ({@link BuilderValidator}).
  */
 public final class TemplateRenderer {
 
@@ -128,6 +128,7 @@ public final class TemplateRenderer {
     if (settings.amiGroups().stream().anyMatch(g -> !g.equals("all"))) {
       throw new TemplateException(file + ": builders[0].ami_groups: only \"all\" is a valid group; remove the others");
     }
+    new BuilderValidator(template.builder(), file + ": builders[0]").validate(settings);
 
     List<ProvisionerSpec> provisioners = new ArrayList<>();
     for (int i = 0; i < template.provisioners().size(); i++) {
