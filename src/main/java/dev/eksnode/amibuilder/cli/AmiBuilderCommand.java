@@ -12,9 +12,10 @@ import picocli.CommandLine.Spec;
     subcommands = {K8sCommand.class, CleanupCommand.class, ValidateCommand.class, VarsCommand.class,
         MaxPodsCommand.class, GenerateCompletion.class},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0    success", "  1    build failed, everything it created was removed",
-        "  2    invalid usage or configuration, nothing created",
-        "  3    failed and cleanup incomplete: left-over ids and the cleanup command are printed",
+    footer = {"  0    success",
+        "  1    build failed or an AWS/network call failed; everything it created was removed",
+        "  2    invalid usage, configuration or failed preflight check; nothing created",
+        "  3    something created remains: left-over ids and the cleanup command are printed",
         "  4    internal error", "  130  interrupted (Ctrl-C/SIGTERM), after cleanup"})
 final class AmiBuilderCommand implements Runnable {
   @Spec CommandSpec spec;
