@@ -35,7 +35,7 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   @Override
-  public void run(BuildContext ctx) {
+  public void run(BuildContext ctx) throws InterruptedException {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(ctx.region());
     Ec2Client ec2 = ctx.ec2();
@@ -50,6 +50,9 @@ public final class PreflightStep implements Step<BuildContext> {
       checkSecurityGroup(ec2, s.securityGroupId(), ctx.network().vpcId());
     }
     checkInstanceType(ec2, ctx.region(), s.instanceType());
+    if (!present(s.securityGroupId())) {
+      ctx.sshSourceCidrs(sshSources(s, ctx.tuning()));
+    }
     ctx.amiTags(ctx.spec().renderAtBuildTime(s.tags(), ctx.buildValues(), ctx.buildValues(), "tags"));
   }
 
@@ -175,6 +178,16 @@ public final class PreflightStep implements Step<BuildContext> {
       throw new PreflightException("security group " + groupId + " is in " + groups.get(0).vpcId()
           + " but the build runs in " + vpcId + "; pick a group of that VPC or set subnet_id");
     }
+  }
+
+  /**
+   * Where the temporary security group admits SSH from: the configured CIDRs, else the caller's public /32. The
+   * check-IP lookup belongs here so its failure happens before the key pair or anything else exists.
+   */
+  static List<String> sshSources(AmazonEbsSettings s, BuildTuning tuning) throws InterruptedException {
+    List<String> cidrs = s.temporarySecurityGroupSourceCidrs().stream().filter(PreflightStep::present)
+        .map(String::trim).toList();
+    return cidrs.isEmpty() ? List.of(CallerIp.lookup(tuning.checkIpUrl())) : cidrs;
   }
 
   static void checkInstanceType(Ec2Client ec2, String region, String type) {
