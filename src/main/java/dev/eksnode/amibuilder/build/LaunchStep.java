@@ -182,9 +182,13 @@ public final class LaunchStep implements Step<BuildContext> {
         report.leftover(resource, "its instance " + instanceId + " could not be terminated");
         continue;
       }
-      // delete_on_termination removes the root volume with the instance; a volume that stayed is deleted here.
-      report.remove(resource, ctx.undoRetry(), AwsErrors.ignoringNotFound(
-          () -> ctx.ec2().deleteVolume(r -> r.volumeId(volume))));
+      // delete_on_termination removes the volume with the instance; only one that stayed is deleted here, so a
+      // policy without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
+      report.remove(resource, ctx.undoRetry(), AwsErrors.ignoringNotFound(() -> {
+        if (!ctx.ec2().describeVolumes(r -> r.volumeIds(volume)).volumes().isEmpty()) {
+          ctx.ec2().deleteVolume(r -> r.volumeId(volume));
+        }
+      }));
     }
   }
 
