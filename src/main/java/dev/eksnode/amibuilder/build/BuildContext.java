@@ -30,8 +30,8 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
  */
 public final class BuildContext {
 
-  /** The resolved source AMI. */
-  public record SourceImage(String id, String name, String creationDate) {}
+  /** The resolved source AMI; {@code architecture} as EC2 names it ({@code x86_64}, {@code arm64}), may be null. */
+  public record SourceImage(String id, String name, String creationDate, String architecture) {}
 
   /** Where the instance runs: the VPC always, the subnet when the user chose one. */
   public record Network(String vpcId, String subnetId) {}

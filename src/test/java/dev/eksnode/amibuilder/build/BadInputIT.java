@@ -66,6 +66,16 @@ class BadInputIT {
   }
 
   @Test
+  void arm64WithAnX86InstanceType_exit2NamingBoth() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      TestHome.Result r = rig.build("arch=arm64", "instance_type=m5.large");
+      assertRejected(rig, before, r, "m5.large", "x86_64", "arm64", "instance_type");
+      assertEquals(1, rig.proxy.count("DescribeInstanceTypes"));
+    }
+  }
+
+  @Test
   void checkIpUnreachable_exit2BeforeTheKeyPairIsImported() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       rig.home.env.put(BuildTuning.CHECKIP_ENV, "http://127.0.0.1:9/");

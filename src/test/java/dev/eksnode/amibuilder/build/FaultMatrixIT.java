@@ -37,6 +37,7 @@ class FaultMatrixIT {
       "DescribeImages, 3, 2",
       "DescribeVpcs, 1, 2",
       "DescribeInstanceTypeOfferings, 1, 2",
+      "DescribeInstanceTypes, 1, 2",
       "ImportKeyPair, 1, 1",
       "CreateSecurityGroup, 1, 1",
       "AuthorizeSecurityGroupIngress, 1, 1",
@@ -183,7 +184,8 @@ class FaultMatrixIT {
       rig.proxy.on("CopyImage").inRegion("eu-west-1").always().fail(400, "InvalidParameterValue", "injected");
       // Still on its way when the failure cancels the other copies.
       rig.proxy.on("CopyImage").inRegion("us-east-1").always().delay(java.time.Duration.ofSeconds(3));
-      TestHome.Result r = rig.build("ami_regions=us-east-1,eu-west-1");
+      // The failing region first, so even a step awaiting the regions in order cancels the other copy mid-call.
+      TestHome.Result r = rig.build("ami_regions=eu-west-1,us-east-1");
       assertEquals(1, r.code(), r.out() + r.err());
       assertEquals(List.of("eu-west-1", "us-east-1"), rig.proxy.requests("CopyImage").stream()
           .map(FaultProxy.Request::region).sorted().toList());
@@ -234,7 +236,8 @@ class FaultMatrixIT {
   @Test
   void throttling_everySecondCallLimited_buildStillSucceeds() {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
-      for (String action : List.of("DescribeImages", "DescribeVpcs", "DescribeInstanceTypeOfferings", "ImportKeyPair",
+      for (String action : List.of("DescribeImages", "DescribeVpcs", "DescribeInstanceTypeOfferings", "DescribeInstanceTypes",
+          "ImportKeyPair",
           "CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "RunInstances", "DescribeInstances",
           "StopInstances", "CreateImage", "CreateTags", "CopyImage", "ModifyImageAttribute",
           "ModifySnapshotAttribute", "TerminateInstances", "DescribeVolumes", "DeleteVolume", "DeleteSecurityGroup",
