@@ -30,8 +30,8 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
  */
 public final class BuildContext {
 
-  /** The resolved source AMI. */
-  public record SourceImage(String id, String name, String creationDate) {}
+  /** The resolved source AMI; {@code architecture} as EC2 names it ({@code x86_64}, {@code arm64}), may be null. */
+  public record SourceImage(String id, String name, String creationDate, String architecture) {}
 
   /** Where the instance runs: the VPC always, the subnet when the user chose one. */
   public record Network(String vpcId, String subnetId) {}
@@ -69,6 +69,7 @@ public final class BuildContext {
   private volatile Network network;
   private volatile TemporaryKey key;
   private volatile String securityGroupId;
+  private volatile List<String> sshSourceCidrs = List.of();
   private volatile LaunchedInstance instance;
   private volatile Map<String, String> amiTags = Map.of();
   private final Map<String, RegionImage> images = new TreeMap<>();
@@ -210,6 +211,15 @@ public final class BuildContext {
 
   void securityGroupId(String value) {
     securityGroupId = value;
+  }
+
+  /** Where the temporary security group lets SSH in from; chosen by preflight. */
+  public List<String> sshSourceCidrs() {
+    return sshSourceCidrs;
+  }
+
+  void sshSourceCidrs(List<String> value) {
+    sshSourceCidrs = List.copyOf(value);
   }
 
   public LaunchedInstance instance() {

@@ -148,21 +148,10 @@ public final class Cleaner {
   }
 
   private void terminateAndWait(Ec2Client ec2, String id) throws InterruptedException {
-    try {
-      ec2.terminateInstances(q -> q.instanceIds(id));
-    } catch (RuntimeException e) {
-      if (AwsErrors.isNotFound(e)) {
-        return;
-      }
-      throw e;
-    }
     Poller poller = new Poller(tuning.pollSchedule() != null ? tuning.pollSchedule() : Poller.Schedule.responsive(),
         TimeSource.system(), Cancellation.create());
-    poller.waitFor("instance " + id + " terminated", () -> instanceState(ec2, id))
-        .until(s -> s == null || s == InstanceStateName.TERMINATED)
-        .tolerate(AwsErrors::isThrottling)
-        .timeout(Duration.ofMinutes(10))
-        .await();
+    // The sweep has just seen the instance, so a NotFound now is a stale read for a while.
+    Instances.terminateAndWait(ec2, id, poller, System.nanoTime() + Instances.NOT_FOUND_GRACE.toNanos());
   }
 
   private static InstanceStateName instanceState(Ec2Client ec2, String id) {

@@ -1,12 +1,15 @@
 package dev.eksnode.amibuilder.build;
 
+import dev.eksnode.amibuilder.aws.ShieldedCall;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,31 +52,28 @@ public final class CopyImagesStep implements Step<BuildContext> {
       return t;
     });
     List<Future<?>> futures = new ArrayList<>();
+    CompletionService<Void> done = new ExecutorCompletionService<>(pool);
     try {
       for (String region : regions) {
-        futures.add(pool.submit(() -> {
+        futures.add(done.submit(() -> {
           copy(ctx, source, region);
           return null;
         }));
       }
+      // Take results as they finish, so the first failing region stops the others at once, whatever its place.
       Exception failure = null;
-      for (Future<?> f : futures) {
+      for (int i = 0; i < futures.size() && failure == null; i++) {
         try {
-          f.get();
+          done.take().get();
         } catch (ExecutionException e) {
-          if (failure == null) {
-            failure = e.getCause() instanceof Exception ex ? ex : new RuntimeException(e.getCause());
-            // One region failed: the build fails, so stop the other waits early.
-            futures.forEach(other -> other.cancel(true));
-          }
-        } catch (java.util.concurrent.CancellationException e) {
-          // cancelled after an earlier failure
+          failure = e.getCause() instanceof Exception ex ? ex : new RuntimeException(e.getCause());
         }
       }
       if (failure != null) {
         throw failure;
       }
     } finally {
+      // A copy call in flight finishes and is journaled before its thread honours this (see ShieldedCall).
       futures.forEach(f -> f.cancel(true));
       pool.shutdown();
       // Let every copy call return (and be journaled) before the undo looks at what was created.
@@ -87,21 +87,27 @@ public final class CopyImagesStep implements Step<BuildContext> {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(region);
     Ec2Client ec2 = ctx.ec2(region);
-    String id = ec2.copyImage(r -> {
-      r.sourceRegion(ctx.region()).sourceImageId(source.imageId()).name(s.amiName())
-          .description(s.amiDescription())
-          .clientToken(ctx.buildId().value() + "-copy-" + region)
-          .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, PreflightStep.nonBlank(ctx.amiTags())));
-      if (s.encryptBoot()) {
-        r.encrypted(true);
-        String key = s.regionKmsKeyIds().getOrDefault(region, s.kmsKeyId());
-        if (PreflightStep.present(key)) {
-          r.kmsKeyId(key);
+    created.attempt(region, s.amiName());
+    String id = ShieldedCall.run("CopyImage", () -> {
+      String imageId = ec2.copyImage(r -> {
+        r.sourceRegion(ctx.region()).sourceImageId(source.imageId()).name(s.amiName())
+            .description(s.amiDescription())
+            .clientToken(ctx.buildId().value() + "-copy-" + region)
+            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, PreflightStep.nonBlank(ctx.amiTags())));
+        if (s.encryptBoot()) {
+          r.encrypted(true);
+          // A KMS key id or ARN names a key of one region: kms_key_id is the build region's. Without a key for
+          // this region in region_kms_key_ids, EC2 uses the region's default EBS key, as Packer does.
+          String key = regionKey(s, region);
+          if (key != null) {
+            r.kmsKeyId(key);
+          }
         }
-      }
-    }).imageId();
-    created.image(region, id);
-    ctx.created(ResourceKind.IMAGE, id, region);
+      }).imageId();
+      created.image(region, s.amiName(), imageId);
+      ctx.created(ResourceKind.IMAGE, imageId, region);
+      return imageId;
+    });
     log.info("Copying {} to {} as {}", source.imageId(), region, id);
     // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag before the long
     // wait so a tag sweep finds the copy even if this process dies.
@@ -109,6 +115,12 @@ public final class CopyImagesStep implements Step<BuildContext> {
     Image image = Images.awaitAvailable(ctx.imagePoller(), ec2, id, ctx.imageTimeout(), ctx.events()::waiting);
     List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, id, image);
     ctx.image(new BuildContext.RegionImage(region, id, snapshots));
+  }
+
+  /** The key to encrypt the copy in {@code region} with, or {@code null} for the region's default EBS key. */
+  static String regionKey(AmazonEbsSettings s, String region) {
+    String key = s.regionKmsKeyIds().get(region);
+    return PreflightStep.present(key) ? key : null;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.build;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
+import dev.eksnode.amibuilder.aws.ShieldedCall;
 import dev.eksnode.amibuilder.aws.Tags;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
@@ -46,25 +47,33 @@ public final class CreateImageStep implements Step<BuildContext> {
     boolean encrypt = s.encryptBoot();
     String name = encrypt ? "ami-builder-" + ctx.buildId().value() + "-unencrypted" : s.amiName();
     Map<String, String> imageTags = encrypt ? Map.of("Name", name) : PreflightStep.nonBlank(ctx.amiTags());
-    String imageId = createImage(ctx, ec2, name, imageTags);
-    created.image(region, imageId);
-    ctx.created(ResourceKind.IMAGE, imageId, region);
+    created.attempt(region, name);
+    String imageId = ShieldedCall.run("CreateImage", () -> {
+      String id = createImage(ctx, ec2, name, imageTags);
+      created.image(region, name, id);
+      ctx.created(ResourceKind.IMAGE, id, region);
+      return id;
+    });
     Image image = Images.awaitAvailable(ctx.imagePoller(), ec2, imageId, ctx.imageTimeout(), ctx.events()::waiting);
     List<String> snapshots = recordSnapshots(ctx, created, region, imageId, image);
     if (!encrypt) {
       ctx.image(new BuildContext.RegionImage(region, imageId, snapshots));
       return;
     }
-    String encryptedId = ec2.copyImage(r -> {
-      r.sourceRegion(region).sourceImageId(imageId).name(s.amiName()).description(s.amiDescription())
-          .clientToken(ctx.buildId().value() + "-encrypt").encrypted(true)
-          .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, PreflightStep.nonBlank(ctx.amiTags())));
-      if (PreflightStep.present(s.kmsKeyId())) {
-        r.kmsKeyId(s.kmsKeyId());
-      }
-    }).imageId();
-    created.image(region, encryptedId);
-    ctx.created(ResourceKind.IMAGE, encryptedId, region);
+    created.attempt(region, s.amiName());
+    String encryptedId = ShieldedCall.run("CopyImage", () -> {
+      String id = ec2.copyImage(r -> {
+        r.sourceRegion(region).sourceImageId(imageId).name(s.amiName()).description(s.amiDescription())
+            .clientToken(ctx.buildId().value() + "-encrypt").encrypted(true)
+            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, PreflightStep.nonBlank(ctx.amiTags())));
+        if (PreflightStep.present(s.kmsKeyId())) {
+          r.kmsKeyId(s.kmsKeyId());
+        }
+      }).imageId();
+      created.image(region, s.amiName(), id);
+      ctx.created(ResourceKind.IMAGE, id, region);
+      return id;
+    });
     Image encrypted = Images.awaitAvailable(ctx.imagePoller(), ec2, encryptedId, ctx.imageTimeout(),
         ctx.events()::waiting);
     List<String> encryptedSnapshots = recordSnapshots(ctx, created, region, encryptedId, encrypted);

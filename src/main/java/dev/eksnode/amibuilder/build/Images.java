@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.build;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.aws.Poller;
+import dev.eksnode.amibuilder.aws.Tags;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Retry;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ImageState;
 
@@ -30,6 +32,13 @@ public final class Images {
       }
       throw e;
     }
+  }
+
+  /** Images of this account called {@code name} and tagged with {@code buildId}, not deregistered. */
+  public static List<String> ofBuild(Ec2Client ec2, String name, String buildId) {
+    return ec2.describeImages(r -> r.owners("self").filters(Filter.builder().name("name").values(name).build(),
+            Tags.buildIdFilter(buildId))).images().stream()
+        .filter(i -> i.state() != ImageState.DEREGISTERED).map(Image::imageId).toList();
   }
 
   /** Waits until {@code imageId} is available; tolerates the new id not being visible yet. */

@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.build;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
+import dev.eksnode.amibuilder.aws.ShieldedCall;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
@@ -33,6 +34,8 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 public final class LaunchStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(LaunchStep.class);
   private volatile String created;
+  private volatile boolean attempted;
+  private volatile long launchedAtNanos;
   private final List<String> volumes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @Override
@@ -94,11 +97,17 @@ public final class LaunchStep implements Step<BuildContext> {
     if (PreflightStep.present(s.userData())) {
       request.userData(Base64.getEncoder().encodeToString(s.userData().getBytes(StandardCharsets.UTF_8)));
     }
-    Instance launched = ec2.runInstances(request.build()).instances().get(0);
+    RunInstancesRequest run = request.build();
+    attempted = true;
+    Instance launched = ShieldedCall.run("RunInstances", () -> {
+      Instance instance = ec2.runInstances(run).instances().get(0);
+      launchedAtNanos = System.nanoTime();
+      created = instance.instanceId();
+      ctx.created(ResourceKind.INSTANCE, instance.instanceId(), ctx.region());
+      recordVolumes(ctx, instance);
+      return instance;
+    });
     String id = launched.instanceId();
-    created = id;
-    ctx.created(ResourceKind.INSTANCE, id, ctx.region());
-    recordVolumes(ctx, launched);
     log.info("Launched {} from {}", id, ctx.source().id());
 
     Instance running = ctx.poller().waitFor("instance " + id + " running", () -> describe(ec2, id))
@@ -156,48 +165,57 @@ public final class LaunchStep implements Step<BuildContext> {
   @Override
   public void undo(BuildContext ctx, UndoReport report) {
     String id = created;
+    if (id == null && attempted) {
+      id = findLost(ctx, report);
+    }
     if (id == null) {
       return;
     }
-    Resource instance = new Resource(ResourceKind.INSTANCE, id, ctx.region());
-    boolean gone = report.remove(instance, ctx.undoRetry(), () -> terminateAndWait(ctx, ctx.region(), id));
+    String instanceId = id;
+    long notFoundUntil = launchedAtNanos + Instances.NOT_FOUND_GRACE.toNanos();
+    Resource instance = new Resource(ResourceKind.INSTANCE, instanceId, ctx.region());
+    boolean gone = report.remove(instance, ctx.undoRetry(),
+        () -> Instances.terminateAndWait(ctx.ec2(), instanceId, ctx.undoPoller(), notFoundUntil));
     for (String volume : volumes) {
       Resource resource = new Resource(ResourceKind.VOLUME, volume, ctx.region());
       if (!gone) {
-        report.leftover(resource, "its instance " + id + " could not be terminated");
+        report.leftover(resource, "its instance " + instanceId + " could not be terminated");
         continue;
       }
-      // delete_on_termination removes the root volume with the instance; a volume that stayed is deleted here.
-      report.remove(resource, ctx.undoRetry(), AwsErrors.ignoringNotFound(
-          () -> ctx.ec2().deleteVolume(r -> r.volumeId(volume))));
+      // delete_on_termination removes the volume with the instance; only one that stayed is deleted here, so a
+      // policy without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
+      report.remove(resource, ctx.undoRetry(), AwsErrors.ignoringNotFound(() -> {
+        if (!ctx.ec2().describeVolumes(r -> r.volumeIds(volume)).volumes().isEmpty()) {
+          ctx.ec2().deleteVolume(r -> r.volumeId(volume));
+        }
+      }));
     }
   }
 
-  /** Terminates {@code id} and waits until it is terminated; "not found" counts as gone. */
-  static void terminateAndWait(BuildContext ctx, String region, String id) throws InterruptedException {
-    Ec2Client ec2 = ctx.ec2(region);
+  /**
+   * RunInstances was sent but its answer never arrived (an SDK timeout, a connection lost after AWS accepted the
+   * call): the instance may exist without our knowing its id. It carries the build-id tag from its creation.
+   */
+  private String findLost(BuildContext ctx, UndoReport report) {
+    launchedAtNanos = System.nanoTime();
+    List<String> found;
     try {
-      ec2.terminateInstances(r -> r.instanceIds(id));
-    } catch (RuntimeException e) {
-      if (AwsErrors.isNotFound(e)) {
-        return;
-      }
-      throw e;
+      found = ctx.undoRetry().call("find the instance of " + ctx.buildId(),
+          () -> Instances.ofBuild(ctx.ec2(), ctx.buildId().value()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (Exception e) {
+      report.leftover(new Resource(ResourceKind.INSTANCE, "(unknown id)", ctx.region()),
+          "RunInstances got no answer and the instance could not be looked up: " + e.getMessage());
+      return null;
     }
-    ctx.undoPoller().waitFor("instance " + id + " terminated", () -> {
-          try {
-            return describe(ec2, id);
-          } catch (RuntimeException e) {
-            if (AwsErrors.isNotFound(e)) {
-              return null;
-            }
-            throw e;
-          }
-        })
-        .stateOf(i -> i == null ? "gone" : i.state().nameAsString())
-        .until(i -> i == null || i.state().name() == InstanceStateName.TERMINATED)
-        .tolerate(e -> AwsErrors.isThrottling(e))
-        .timeout(java.time.Duration.ofMinutes(10))
-        .await();
+    if (found.isEmpty()) {
+      return null;
+    }
+    log.info("RunInstances got no answer, but {} was launched; terminating it", found.get(0));
+    created = found.get(0);
+    ctx.created(ResourceKind.INSTANCE, found.get(0), ctx.region());
+    return found.get(0);
   }
 }

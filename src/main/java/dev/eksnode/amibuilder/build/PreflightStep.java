@@ -35,7 +35,7 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   @Override
-  public void run(BuildContext ctx) {
+  public void run(BuildContext ctx) throws InterruptedException {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(ctx.region());
     Ec2Client ec2 = ctx.ec2();
@@ -50,6 +50,10 @@ public final class PreflightStep implements Step<BuildContext> {
       checkSecurityGroup(ec2, s.securityGroupId(), ctx.network().vpcId());
     }
     checkInstanceType(ec2, ctx.region(), s.instanceType());
+    checkArchitecture(ec2, s.instanceType(), source);
+    if (!present(s.securityGroupId())) {
+      ctx.sshSourceCidrs(sshSources(s, ctx.tuning()));
+    }
     ctx.amiTags(ctx.spec().renderAtBuildTime(s.tags(), ctx.buildValues(), ctx.buildValues(), "tags"));
   }
 
@@ -106,7 +110,8 @@ public final class PreflightStep implements Step<BuildContext> {
     }
     return images.stream()
         .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()))
-        .map(i -> new BuildContext.SourceImage(i.imageId(), i.name(), i.creationDate()))
+        .map(i -> new BuildContext.SourceImage(i.imageId(), i.name(), i.creationDate(),
+            i.architectureAsString()))
         .orElseThrow(() -> new PreflightException("no source AMI matches "
             + (present(s.sourceAmi()) ? "id " + s.sourceAmi() + " with " : "")
             + describe(filters) + (owners.isEmpty() ? "" : " owned by " + String.join(",", owners))
@@ -177,12 +182,37 @@ public final class PreflightStep implements Step<BuildContext> {
     }
   }
 
+  /**
+   * Where the temporary security group admits SSH from: the configured CIDRs, else the caller's public /32. The
+   * check-IP lookup belongs here so its failure happens before the key pair or anything else exists.
+   */
+  static List<String> sshSources(AmazonEbsSettings s, BuildTuning tuning) throws InterruptedException {
+    List<String> cidrs = s.temporarySecurityGroupSourceCidrs().stream().filter(PreflightStep::present)
+        .map(String::trim).toList();
+    return cidrs.isEmpty() ? List.of(CallerIp.lookup(tuning.checkIpUrl())) : cidrs;
+  }
+
   static void checkInstanceType(Ec2Client ec2, String region, String type) {
     boolean offered = !ec2.describeInstanceTypeOfferings(r -> r.locationType(LocationType.REGION)
         .filters(Filter.builder().name("instance-type").values(type).build())).instanceTypeOfferings().isEmpty();
     if (!offered) {
       throw new PreflightException("instance type " + type + " is not offered in " + region
           + "; set instance_type to one that is");
+    }
+  }
+
+  /** The instance type must run the source AMI's architecture, or RunInstances fails after the key and group exist. */
+  static void checkArchitecture(Ec2Client ec2, String type, BuildContext.SourceImage source) {
+    if (!present(source.architecture())) {
+      return;
+    }
+    List<String> supported = ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(type)).instanceTypes()
+        .stream().filter(t -> t.processorInfo() != null)
+        .flatMap(t -> t.processorInfo().supportedArchitecturesAsStrings().stream()).toList();
+    if (!supported.isEmpty() && !supported.contains(source.architecture())) {
+      throw new PreflightException("instance type " + type + " runs " + String.join("/", supported)
+          + " but source AMI " + source.id() + " is " + source.architecture()
+          + "; set instance_type to a " + source.architecture() + " type or change arch");
     }
   }
 

@@ -52,6 +52,20 @@ final class BuildRig implements AutoCloseable {
     }
   }
 
+  /** Sets fields of the template's amazon-ebs builder, for settings the shipped template has no variable for. */
+  void builder(Map<String, ?> fields) {
+    Path template = home.home.resolve("templates/eks-worker-al2.json");
+    try {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(template.toFile());
+      var builder = (com.fasterxml.jackson.databind.node.ObjectNode) tree.get("builders").get(0);
+      fields.forEach((k, v) -> builder.set(k, json.valueToTree(v)));
+      json.writerWithDefaultPrettyPrinter().writeValue(template.toFile(), tree);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   Ec2Client ec2() {
     return clients.get(0);
   }

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The real jar as a child process, held in a known phase by a delayed AWS call: SIGINT unwinds and exits 130;
- * SIGKILL leaves a journal from which {@code cleanup --build-id} removes everything.
+ * The real jar as a child process, held in a known phase by a delayed AWS call: SIGINT or SIGTERM unwinds and
+ * exits 130; SIGKILL leaves a journal from which {@code cleanup --build-id} removes everything.
  */
 class InterruptIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
@@ -55,15 +55,19 @@ class InterruptIT {
     return Files.readString(tmp.resolve("child.out")) + Files.readString(tmp.resolve("child.err"));
   }
 
-  @ParameterizedTest(name = "SIGINT while {0} #{1} is pending")
-  @CsvSource({"DescribeInstances, 1", "DescribeInstances, 2", "DescribeImages, 3"})
-  void sigint_duringWait_exits130AndCleansUp(String action, int call) throws Exception {
+  @ParameterizedTest(name = "SIG{2} while {0} #{1} is pending")
+  @CsvSource({
+      "DescribeInstances, 1, INT", "DescribeInstances, 2, INT", "DescribeImages, 3, INT",
+      // Create calls: the signal lands while AWS is making the resource; the id must still reach the undo.
+      "RunInstances, 1, INT", "CreateImage, 1, INT",
+      "DescribeInstances, 1, TERM"})
+  void signal_duringWaitOrCreate_exits130AndCleansUp(String action, int call, String signal) throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
       rig.proxy.on(action).call(call).delay(Duration.ofSeconds(3));
       Process child = start(rig);
       awaitCall(rig, action, call, child);
-      new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor();
+      new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).start().waitFor();
       assertTrue(child.waitFor(90, TimeUnit.SECONDS), "child did not exit");
       assertEquals(130, child.exitValue(), output());
       assertEquals(Set.of(), rig.state().diff(before), output());

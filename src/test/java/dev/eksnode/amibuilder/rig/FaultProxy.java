@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * An action is the query protocol's {@code Action} parameter (EC2, STS), the part of the JSON
  * protocol's {@code X-Amz-Target} after the dot (ECR), or {@code "METHOD /path"} for REST services.
- * Call numbers count per action from 1, over every attempt the SDK makes, including retries.
+ * Call numbers count per action from 1, over every attempt the SDK makes, including retries. A rule narrowed
+ * with {@link RuleBuilder#inRegion} only sees calls signed for that region. Every call is also kept with its
+ * region and, for query-protocol services, its decoded parameters ({@link #requests}), so a test can assert on
+ * what the SDK sent.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -57,7 +60,7 @@ public final class FaultProxy implements AutoCloseable {
       Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding",
           "keep-alive", "te", "trailer", "proxy-connection");
   private static final Pattern CREDENTIAL_SCOPE =
-      Pattern.compile("Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request");
+      Pattern.compile("Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -65,6 +68,7 @@ public final class FaultProxy implements AutoCloseable {
   private final URI target;
   private final List<Rule> rules = new CopyOnWriteArrayList<>();
   private final List<String> calls = new ArrayList<>();
+  private final List<Request> requests = new ArrayList<>();
   private final Map<String, Integer> counts = new HashMap<>();
   private final Map<String, Long> lastCallNanos = new HashMap<>();
 
@@ -109,6 +113,37 @@ public final class FaultProxy implements AutoCloseable {
     return List.copyOf(calls);
   }
 
+  /**
+   * One call as it arrived: the action, the region it was signed for, and its form parameters (query protocol;
+   * empty for other protocols), e.g. {@code MetadataOptions.HttpTokens=required}.
+   */
+  public record Request(String action, String region, Map<String, String> params) {
+    public Request {
+      params = Map.copyOf(params);
+    }
+
+    /** The parameter, or {@code null} when the call did not send it. */
+    public String param(String name) {
+      return params.get(name);
+    }
+
+    /** Parameters whose name starts with {@code prefix}, sorted by name. */
+    public Map<String, String> paramsStartingWith(String prefix) {
+      Map<String, String> result = new TreeMap<>();
+      params.forEach((k, v) -> {
+        if (k.startsWith(prefix)) {
+          result.put(k, v);
+        }
+      });
+      return result;
+    }
+  }
+
+  /** Every call of {@code action} seen so far, in arrival order. */
+  public synchronized List<Request> requests(String action) {
+    return requests.stream().filter(r -> r.action().equals(action)).toList();
+  }
+
   /** How many calls (attempts) of the action arrived. */
   public synchronized int count(String action) {
     return counts.getOrDefault(action, 0);
@@ -122,6 +157,7 @@ public final class FaultProxy implements AutoCloseable {
   /** Forgets the recorded calls and removes every rule. */
   public synchronized void clear() {
     calls.clear();
+    requests.clear();
     counts.clear();
     lastCallNanos.clear();
     rules.clear();
@@ -137,9 +173,11 @@ public final class FaultProxy implements AutoCloseable {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
       String action = actionOf(exchange, body);
-      int number = record(action);
-      Effect effect = effectFor(action, number);
-      LOG.debug("call {} #{} -> {}", action, number, effect == null ? "forward" : effect);
+      String region = regionOf(exchange);
+      int number = record(new Request(action, region, isQueryProtocol(exchange)
+          ? formParameters(new String(body, StandardCharsets.UTF_8)) : Map.of()));
+      Effect effect = effectFor(action, region, number);
+      LOG.debug("call {} #{} ({}) -> {}", action, number, region, effect == null ? "forward" : effect);
       if (effect instanceof Delay delay) {
         Thread.sleep(delay.duration().toMillis());
         forward(exchange, body);
@@ -147,6 +185,9 @@ public final class FaultProxy implements AutoCloseable {
         sendError(exchange, serviceOf(exchange), fail);
       } else if (effect instanceof Rewrite rewrite) {
         forward(exchange, body, rewrite.edit());
+      } else if (effect instanceof LoseAnswer lose) {
+        forwardOnly(exchange, body);
+        sendError(exchange, serviceOf(exchange), lose.fail());
       } else if (effect instanceof Respond respond) {
         send(exchange, respond.status(), respond.contentType(), respond.body().getBytes(StandardCharsets.UTF_8));
       } else {
@@ -160,15 +201,17 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  private synchronized int record(String action) {
-    calls.add(action);
-    lastCallNanos.put(action, System.nanoTime());
-    return counts.merge(action, 1, Integer::sum);
+  private synchronized int record(Request request) {
+    calls.add(request.action());
+    requests.add(request);
+    lastCallNanos.put(request.action(), System.nanoTime());
+    return counts.merge(request.action(), 1, Integer::sum);
   }
 
-  private Effect effectFor(String action, int number) {
+  private Effect effectFor(String action, String region, int number) {
     for (Rule rule : rules) {
-      if (rule.action().equals(action) && rule.calls().test(number)) {
+      if (rule.action().equals(action) && (rule.region() == null || rule.region().equals(region))
+          && rule.calls().test(number)) {
         return rule.effect();
       }
     }
@@ -186,6 +229,27 @@ public final class FaultProxy implements AutoCloseable {
 
   private void forward(HttpExchange exchange, byte[] body, UnaryOperator<String> edit)
       throws IOException, InterruptedException {
+    HttpResponse<byte[]> response = upstream.send(upstreamRequest(exchange, body),
+        HttpResponse.BodyHandlers.ofByteArray());
+    Headers out = exchange.getResponseHeaders();
+    response.headers().map().forEach((name, values) -> {
+      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+        out.put(name, values);
+      }
+    });
+    byte[] answer = response.body();
+    if (edit != null && response.statusCode() / 100 == 2) {
+      answer = edit.apply(new String(answer, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+    }
+    sendBody(exchange, response.statusCode(), answer);
+  }
+
+  /** Lets moto act on the call but drops its answer: the caller never learns what was created. */
+  private void forwardOnly(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+    upstream.send(upstreamRequest(exchange, body), HttpResponse.BodyHandlers.discarding());
+  }
+
+  private HttpRequest upstreamRequest(HttpExchange exchange, byte[] body) {
     URI uri = target.resolve(exchange.getRequestURI().toString());
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
@@ -199,18 +263,7 @@ public final class FaultProxy implements AutoCloseable {
         request.header(header.getKey(), value);
       }
     }
-    HttpResponse<byte[]> response = upstream.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    Headers out = exchange.getResponseHeaders();
-    response.headers().map().forEach((name, values) -> {
-      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
-        out.put(name, values);
-      }
-    });
-    byte[] answer = response.body();
-    if (edit != null && response.statusCode() / 100 == 2) {
-      answer = edit.apply(new String(answer, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
-    }
-    sendBody(exchange, response.statusCode(), answer);
+    return request.build();
   }
 
   private static void sendError(HttpExchange exchange, String service, Fail fail) throws IOException {
@@ -282,6 +335,24 @@ public final class FaultProxy implements AutoCloseable {
     return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
   }
 
+  private static Map<String, String> formParameters(String form) {
+    Map<String, String> result = new TreeMap<>();
+    for (String pair : form.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        result.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return result;
+  }
+
+  private static String regionOf(HttpExchange exchange) {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    Matcher matcher = authorization == null ? null : CREDENTIAL_SCOPE.matcher(authorization);
+    return matcher != null && matcher.find() ? matcher.group(1) : "";
+  }
+
   private static String formParameter(String form, String name) {
     for (String pair : form.split("&")) {
       int eq = pair.indexOf('=');
@@ -298,7 +369,7 @@ public final class FaultProxy implements AutoCloseable {
       return "";
     }
     Matcher matcher = CREDENTIAL_SCOPE.matcher(authorization);
-    return matcher.find() ? matcher.group(1) : "";
+    return matcher.find() ? matcher.group(2) : "";
   }
 
   private static byte[] json(String format, String code, String message) {
@@ -317,9 +388,11 @@ public final class FaultProxy implements AutoCloseable {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
-  private record Rule(String action, IntPredicate calls, Effect effect) {}
+  private record Rule(String action, String region, IntPredicate calls, Effect effect) {}
 
-  private sealed interface Effect permits Fail, Delay, Respond, Rewrite {}
+  private sealed interface Effect permits Fail, Delay, Respond, Rewrite, LoseAnswer {}
+
+  private record LoseAnswer(Fail fail) implements Effect {}
 
   private record Fail(int status, String code, String message) implements Effect {}
 
@@ -332,24 +405,35 @@ public final class FaultProxy implements AutoCloseable {
   /** Chooses which calls of one action a rule applies to. */
   public final class RuleBuilder {
     private final String action;
+    private final String region;
 
     private RuleBuilder(String action) {
+      this(action, null);
+    }
+
+    private RuleBuilder(String action, String region) {
       this.action = action;
+      this.region = region;
+    }
+
+    /** Only calls signed for {@code region}; call numbers still count over every region. */
+    public RuleBuilder inRegion(String region) {
+      return new RuleBuilder(action, region);
     }
 
     /** Only the n-th call (1-based). */
     public Target call(int n) {
-      return new Target(action, number -> number == n);
+      return new Target(action, region, number -> number == n);
     }
 
     /** The first k calls. */
     public Target firstCalls(int k) {
-      return new Target(action, number -> number <= k);
+      return new Target(action, region, number -> number <= k);
     }
 
     /** Every call. */
     public Target always() {
-      return new Target(action, number -> true);
+      return new Target(action, region, number -> true);
     }
 
     /**
@@ -357,7 +441,7 @@ public final class FaultProxy implements AutoCloseable {
      * for example the describes of a resource that should still look busy for a while after its create call.
      */
     public Target within(Duration window, String after) {
-      return new Target(action, number -> sinceLastCall(after, window));
+      return new Target(action, region, number -> sinceLastCall(after, window));
     }
 
     /**
@@ -365,7 +449,7 @@ public final class FaultProxy implements AutoCloseable {
      * request succeeds on its first retry.
      */
     public void throttle() {
-      new Target(action, number -> number % 2 == 1)
+      new Target(action, region, number -> number % 2 == 1)
           .fail(503, "RequestLimitExceeded", "Request limit exceeded.");
     }
   }
@@ -373,21 +457,31 @@ public final class FaultProxy implements AutoCloseable {
   /** What the chosen calls get. */
   public final class Target {
     private final String action;
+    private final String region;
     private final IntPredicate calls;
 
-    private Target(String action, IntPredicate calls) {
+    private Target(String action, String region, IntPredicate calls) {
       this.action = action;
+      this.region = region;
       this.calls = calls;
     }
 
     /** Answers with an AWS error in the shape of the caller's protocol. */
     public void fail(int status, String code, String message) {
-      rules.add(new Rule(action, calls, new Fail(status, code, message)));
+      rules.add(new Rule(action, region, calls, new Fail(status, code, message)));
+    }
+
+    /**
+     * Forwards the call to moto, which acts on it, then answers with this error instead of moto's answer: a
+     * create call whose response was lost on the way back.
+     */
+    public void loseAnswer(int status, String code, String message) {
+      rules.add(new Rule(action, region, calls, new LoseAnswer(new Fail(status, code, message))));
     }
 
     /** Waits, then forwards to moto. */
     public void delay(Duration duration) {
-      rules.add(new Rule(action, calls, new Delay(duration)));
+      rules.add(new Rule(action, region, calls, new Delay(duration)));
     }
 
     /**
@@ -395,12 +489,12 @@ public final class FaultProxy implements AutoCloseable {
      * resource can report a state it has not reached yet while every other field stays real.
      */
     public void rewrite(UnaryOperator<String> edit) {
-      rules.add(new Rule(action, calls, new Rewrite(edit)));
+      rules.add(new Rule(action, region, calls, new Rewrite(edit)));
     }
 
     /** Answers with this body instead of asking moto. */
     public void respond(int status, String contentType, String body) {
-      rules.add(new Rule(action, calls, new Respond(status, contentType, body)));
+      rules.add(new Rule(action, region, calls, new Respond(status, contentType, body)));
     }
   }
 }

@@ -164,4 +164,31 @@ class FaultProxyIT {
     proxy.clear();
     assertEquals(List.of(), proxy.calls());
   }
+
+  @Test
+  void lostAnswer_reachesMotoButTheCallerSeesTheError_andParametersAreRecorded() {
+    proxy.on("CreateSecurityGroup").call(1).loseAnswer(400, "InvalidParameterValue", "answer lost");
+
+    AwsServiceException error = assertThrows(AwsServiceException.class,
+        () -> ec2.createSecurityGroup(request -> request.groupName("lost-answer").description("d")));
+
+    assertEquals("InvalidParameterValue", error.awsErrorDetails().errorCode());
+    // Moto made the group although the caller never learnt its id.
+    assertEquals(1, ec2.describeSecurityGroups(request -> request.groupNames("lost-answer")).securityGroups().size());
+    FaultProxy.Request recorded = proxy.requests("CreateSecurityGroup").get(0);
+    assertEquals("us-east-1", recorded.region());
+    assertEquals("lost-answer", recorded.param("GroupName"));
+    assertEquals(Map.of("GroupName", "lost-answer"), recorded.paramsStartingWith("GroupName"));
+  }
+
+  @Test
+  void ruleInRegion_appliesOnlyToCallsSignedForThatRegion() {
+    proxy.on("DescribeKeyPairs").inRegion("eu-west-1").always().fail(400, "UnauthorizedOperation", "not here");
+    try (Ec2Client west = MotoExtension.configure(Ec2Client.builder(), proxy.endpoint(), Region.EU_WEST_1)) {
+      assertThrows(AwsServiceException.class, west::describeKeyPairs);
+    }
+    ec2.describeKeyPairs();
+    assertEquals(List.of("eu-west-1", "us-east-1"), proxy.requests("DescribeKeyPairs").stream()
+        .map(FaultProxy.Request::region).toList());
+  }
 }
