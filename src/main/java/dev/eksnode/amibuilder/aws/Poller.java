@@ -65,15 +65,6 @@ public final class Poller {
           Duration.ofSeconds(15), 1.5, 0);
     }
 
-    /** Packer's {@code aws_polling}: a fixed delay and a number of attempts (Packer's EKS template: 30 s × 90). */
-    public static Schedule packer(int delaySeconds, int maxAttempts) {
-      if (delaySeconds < 1 || maxAttempts < 1) {
-        throw new IllegalArgumentException("aws_polling needs delay_seconds >= 1 and max_attempts >= 1");
-      }
-      Duration delay = Duration.ofSeconds(delaySeconds);
-      return new Schedule(delay, delay, Duration.ZERO, delay, 1.0, maxAttempts);
-    }
-
     /** The delay after a poll, given the previous delay ({@code null} after the first) and the time waited. */
     public Duration next(Duration previous, Duration elapsed) {
       if (previous == null) {
@@ -104,12 +95,6 @@ public final class Poller {
   /** The responsive schedule with real time. */
   public Poller(Cancellation cancellation) {
     this(Schedule.responsive(), TimeSource.system(), cancellation);
-  }
-
-  /** Behaves like Packer's {@code aws_polling { delay_seconds, max_attempts }}. */
-  public static Poller packerCompatible(int delaySeconds, int maxAttempts, TimeSource time,
-      Cancellation cancellation) {
-    return new Poller(Schedule.packer(delaySeconds, maxAttempts), time, cancellation);
   }
 
   public Schedule schedule() {

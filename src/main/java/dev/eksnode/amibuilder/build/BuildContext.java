@@ -155,14 +155,30 @@ public final class BuildContext {
         TimeSource.system(), cancellation);
   }
 
-  /** Polls for images like the template's aws_polling asks (delay × attempts), unless tuning overrides it. */
+  /**
+   * Polls for images at the responsive pace, so an image that becomes available is noticed within about 2 s in
+   * the first minutes, backing off to at most the template's aws_polling delay (and never past 15 s). Packer
+   * sleeps the full delay between polls; the template's delay × attempts still bounds the wait (imageTimeout).
+   */
   public Poller imagePoller() {
     if (tuning.pollSchedule() != null) {
       return new Poller(tuning.pollSchedule(), TimeSource.system(), cancellation);
     }
-    AmazonEbsSettings.Polling polling = spec.settings().polling();
-    return Poller.packerCompatible((int) Math.max(1, polling.delay().toSeconds()), polling.maxAttempts(),
-        TimeSource.system(), cancellation);
+    return new Poller(imageSchedule(spec.settings().polling()), TimeSource.system(), cancellation);
+  }
+
+  static Poller.Schedule imageSchedule(AmazonEbsSettings.Polling polling) {
+    Poller.Schedule responsive = Poller.Schedule.responsive();
+    if (polling == null || polling.delay().compareTo(responsive.maxDelay()) >= 0) {
+      return responsive;
+    }
+    Duration cap = polling.delay().isZero() || polling.delay().isNegative() ? Duration.ofSeconds(1) : polling.delay();
+    return new Poller.Schedule(min(responsive.initialDelay(), cap), min(responsive.fastDelay(), cap),
+        responsive.fastPhase(), cap, responsive.growth(), 0);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** How long an image may take to become available. */

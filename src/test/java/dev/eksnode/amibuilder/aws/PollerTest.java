@@ -75,21 +75,6 @@ class PollerTest {
   }
 
   @Test
-  void packerCompatible_pollsAtFixedDelayForMaxAttempts() {
-    Poller packer = Poller.packerCompatible(30, 90, time, cancellation);
-    AtomicInteger polls = new AtomicInteger();
-
-    assertThrows(WaitTimeoutException.class, () -> packer.waitFor("AMI", () -> {
-      polls.incrementAndGet();
-      return "pending";
-    }).until("available"::equals).timeout(Duration.ofHours(2)).await());
-
-    assertEquals(90, polls.get());
-    assertEquals(Duration.ofMinutes(45).minusSeconds(30), time.elapsed());
-    assertTrue(time.sleeps().stream().allMatch(Duration.ofSeconds(30)::equals));
-  }
-
-  @Test
   void await_whenFailureStateSeen_throwsAtOnce() {
     Iterator<String> states = List.of("pending", "failed").iterator();
 
@@ -145,7 +130,8 @@ class PollerTest {
   @Test
   void await_withRealTime_wakesAsSoonAsCancelled() throws Exception {
     Cancellation token = Cancellation.create();
-    Poller real = new Poller(Poller.Schedule.packer(60, 10), dev.eksnode.amibuilder.pipeline.TimeSource.system(),
+    Poller real = new Poller(new Poller.Schedule(Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ZERO,
+        Duration.ofSeconds(60), 1.0, 10), dev.eksnode.amibuilder.pipeline.TimeSource.system(),
         token);
     new Thread(() -> {
       try {

@@ -81,6 +81,10 @@ class EndToEndIT {
   }
 
   private Run k8s(Map<String, String> envOverrides, String... extra) throws Exception {
+    return k8s("1.23.16", envOverrides, extra);
+  }
+
+  private Run k8s(String kubernetesVersion, Map<String, String> envOverrides, String... extra) throws Exception {
     Path work = Files.createDirectories(root.resolve("work"));
     Map<String, String> env = new HashMap<>(Map.of(
         "USER", "tester",
@@ -93,7 +97,7 @@ class EndToEndIT {
     StringWriter err = new StringWriter();
     CliContext ctx = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env,
         Clock.systemUTC(), work, TestHome.projectDir());
-    List<String> args = new java.util.ArrayList<>(List.of("k8s", "--kubernetes-version", "1.23.16",
+    List<String> args = new java.util.ArrayList<>(List.of("k8s", "--kubernetes-version", kubernetesVersion,
         "--kubernetes-build-date", "2023-01-30", "--region", REGION, "--endpoint-url", proxy.endpoint().toString(),
         "--output-dir", root.resolve("out").toString(), "ssh_host=" + NODE.host(), "ssh_port=" + NODE.port(),
         "ssh_username=" + NODE.user(), "temporary_security_group_source_cidrs=127.0.0.1/32"));
@@ -182,7 +186,7 @@ class EndToEndIT {
   void k8s_failingScript_unwindsAndReportsTheLastLines() throws Exception {
     MotoState before = MotoState.capture(List.of(ec2));
     // No kubelet in the bucket for this version: install-worker fails while downloading it.
-    Run run = k8s("kubernetes_version=1.23.17");
+    Run run = k8s("1.23.17", Map.of());
     assertEquals(1, run.code(), run.err() + run.out());
     assertTrue(run.err().contains("install-worker.sh"), run.err());
     assertEquals(Set.of(), MotoState.capture(List.of(ec2)).diff(before), "nothing may be left after a failure");
