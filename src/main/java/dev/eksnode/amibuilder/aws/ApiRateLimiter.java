@@ -20,8 +20,10 @@ import software.amazon.awssdk.regions.Region;
 /**
  * Token buckets in front of the EC2 API, shared by every build in the process so a matrix of builds stays
  * under EC2's request-rate limits instead of finding them through {@code RequestLimitExceeded}. EC2 throttles
- * per account and region, with a separate, smaller budget for mutating calls, so there is one pair of
- * buckets per region. Waiting callers queue in arrival order (a reservation may drive a bucket negative).
+ * per account, region and API action (each action has its own bucket; mutating actions get a smaller refill
+ * than describe calls), so there is one bucket per region and action, sized by the action's class. A shared
+ * bucket per class would make a matrix of builds queue behind each other for calls EC2 would have accepted.
+ * Waiting callers queue in arrival order (a reservation may drive a bucket negative).
  *
  * <p>Create one per process and hand it to the {@link AwsClientFactory}; it is not a singleton so tests get
  * their own.
@@ -55,8 +57,8 @@ public final class ApiRateLimiter {
   }
 
   /**
-   * EC2's documented default buckets, slightly under so other tools of the account keep some room: mutating
-   * calls 40 burst / 5 per second, describe calls 80 burst / 16 per second.
+   * Per-action buckets under EC2's documented defaults, so other tools of the account keep some room:
+   * a mutating action 40 burst / 5 per second, a describe action 80 burst / 16 per second.
    */
   public static ApiRateLimiter ec2Defaults() {
     return new ApiRateLimiter(new Bucket(40, 5), new Bucket(80, 16), TimeSource.system());
@@ -76,7 +78,7 @@ public final class ApiRateLimiter {
     calls.computeIfAbsent(operation, k -> new LongAdder()).increment();
     boolean readOnlyCall = isReadOnly(operation);
     Bucket bucket = readOnlyCall ? readOnly : mutating;
-    State state = buckets.computeIfAbsent(region + (readOnlyCall ? "/read" : "/write"), k -> new State(bucket));
+    State state = buckets.computeIfAbsent(region + "/" + operation, k -> new State(bucket));
     return state.take(bucket, time.nanoTime());
   }
 

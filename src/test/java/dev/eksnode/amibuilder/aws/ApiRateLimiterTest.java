@@ -22,11 +22,35 @@ class ApiRateLimiterTest {
 
   @Test
   void reserve_beyondBurst_queuesCallersAtTheRefillRate() {
-    limiter.reserve("us-west-2", "RunInstances");
+    limiter.reserve("us-west-2", "CreateTags");
     limiter.reserve("us-west-2", "CreateTags");
 
-    assertEquals(Duration.ofSeconds(1), limiter.reserve("us-west-2", "TerminateInstances"));
-    assertEquals(Duration.ofSeconds(2), limiter.reserve("us-west-2", "DeleteKeyPair"));
+    assertEquals(Duration.ofSeconds(1), limiter.reserve("us-west-2", "CreateTags"));
+    assertEquals(Duration.ofSeconds(2), limiter.reserve("us-west-2", "CreateTags"));
+  }
+
+  @Test
+  void buckets_areSeparatePerAction_soOneBusyActionDoesNotHoldUpAnother() {
+    limiter.reserve("us-west-2", "CreateTags");
+    limiter.reserve("us-west-2", "CreateTags");
+    assertTrue(limiter.reserve("us-west-2", "CreateTags").compareTo(Duration.ZERO) > 0);
+
+    assertEquals(Duration.ZERO, limiter.reserve("us-west-2", "RunInstances"));
+    assertEquals(Duration.ZERO, limiter.reserve("us-west-2", "TerminateInstances"));
+  }
+
+  @Test
+  void eightBuildsMutatingCalls_doNotWaitWithTheDefaults() {
+    ApiRateLimiter ec2 = new ApiRateLimiter(new ApiRateLimiter.Bucket(40, 5), new ApiRateLimiter.Bucket(80, 16),
+        time);
+    java.util.List<String> oneBuild = java.util.List.of("ImportKeyPair", "CreateSecurityGroup",
+        "AuthorizeSecurityGroupIngress", "RunInstances", "StopInstances", "CreateImage", "CreateTags", "CreateTags",
+        "CreateTags", "TerminateInstances", "DeleteKeyPair", "DeleteSecurityGroup");
+    for (int build = 0; build < 8; build++) {
+      for (String action : oneBuild) {
+        assertEquals(Duration.ZERO, ec2.reserve("us-west-2", action), action + " of build " + build);
+      }
+    }
   }
 
   @Test
