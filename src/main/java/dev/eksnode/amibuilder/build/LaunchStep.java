@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterfaceSpecifi
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.VolumeState;
 
 /**
  * Launches the build instance (IMDSv2 required, tagged at creation, idempotent through a client token from the
@@ -185,7 +186,9 @@ public final class LaunchStep implements Step<BuildContext> {
       // delete_on_termination removes the volume with the instance; only one that stayed is deleted here, so a
       // policy without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
       report.remove(resource, ctx.undoRetry(), AwsErrors.ignoringNotFound(() -> {
-        if (!ctx.ec2().describeVolumes(r -> r.volumeIds(volume)).volumes().isEmpty()) {
+        // A volume already deleting or deleted went with its instance; only one left available needs removing.
+        if (ctx.ec2().describeVolumes(r -> r.volumeIds(volume)).volumes().stream()
+            .anyMatch(v -> v.state() != VolumeState.DELETING && v.state() != VolumeState.DELETED)) {
           ctx.ec2().deleteVolume(r -> r.volumeId(volume));
         }
       }));

@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.build;
 
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
+import dev.eksnode.amibuilder.remote.RemoteOperationException;
 import java.util.Objects;
 
 /**
@@ -61,7 +62,7 @@ public final class ProvisionStep implements Step<BuildContext> {
         ? "set associate_public_ip_address=true (or a subnet that assigns public addresses), choose another "
             + "ssh_interface, or set ssh_host"
         : "choose another ssh_interface or set ssh_host";
-    throw new IllegalStateException("instance " + i.id() + " has no " + missing + (iface.isEmpty() ? ""
+    throw new RemoteOperationException("instance " + i.id() + " has no " + missing + (iface.isEmpty() ? ""
         : ", which ssh_interface '" + iface + "' connects to") + "; " + fix);
   }
 

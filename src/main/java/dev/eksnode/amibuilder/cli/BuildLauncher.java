@@ -48,6 +48,8 @@ final class BuildLauncher {
   private final int parallel;
   private final String checkIpUrl;
   private final List<BuildJournal> journals = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** More than one build in this command ({@code k8s all}): each prints its own prefixed error line. */
+  private volatile boolean matrix;
   /** Each build's secrets, so its error line can be masked wherever it is printed. */
   private final Map<BuildId, Redactor> redactors = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -73,6 +75,7 @@ final class BuildLauncher {
   }
 
   int run(List<BuildSpec> specs) {
+    matrix = specs.size() > 1;
     URI endpoint = aws.endpoint();
     String customEndpoint = specs.get(0).settings().customEndpointEc2();
     if (endpoint == null && customEndpoint != null && !customEndpoint.isBlank()) {
@@ -143,14 +146,14 @@ final class BuildLauncher {
     BuildJournal journal = builder.journal(id);
     redactors.put(id, Redactor.of(spec.secrets()));
     journals.add(journal);
-    String prefix = parallel > 1 || journals.size() > 1 ? "[" + spec.settings().amiName() + "] " : "";
+    String prefix = matrix ? "[" + spec.settings().amiName() + "] " : "";
     console.info(prefix + "Build " + id + " (journal " + journal.file() + ")");
     console.event("build_started", Map.of("build_id", id.value(), "ami_name", spec.settings().amiName(),
         "region", spec.settings().region()));
     Ec2Build.Result result = builder.run(spec, id, journal, outputDir, onError, cancellation, events(id, prefix),
         listener(id, prefix));
     int code = report(spec, result, prefix);
-    if (journals.size() == 1 && code != ExitCodes.OK) {
+    if (!matrix && code != ExitCodes.OK) {
       throw new CommandFailedException(code, failureLine(result));
     }
     if (code != ExitCodes.OK) {

@@ -99,8 +99,22 @@ public final class ConsoleHostKeyWatch implements AutoCloseable {
   public void close() throws InterruptedException {
     done = true;
     stopped.countDown();
-    if (thread != null) {
-      thread.join(TimeUnit.SECONDS.toMillis(30));
+    if (thread == null) {
+      return;
+    }
+    // Join even when this thread was interrupted (a Ctrl-C during the SSH connect), so no GetConsoleOutput call
+    // outlives the provisioning; the interrupt is restored afterwards.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    boolean interrupted = false;
+    while (thread.isAlive() && System.nanoTime() < deadline) {
+      try {
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      throw new InterruptedException("interrupted while stopping the console host-key watch");
     }
   }
 }

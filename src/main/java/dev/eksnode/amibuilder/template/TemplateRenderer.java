@@ -276,8 +276,16 @@ public final class TemplateRenderer {
     String remoteFolder = f.text("remote_folder", "");
     List<String> env = f.stringArray("environment_vars");
     for (String e : env) {
+      int eq = e.indexOf('=');
+      // Only the name part goes into the message: the value may be a rendered credential.
+      String name = eq < 0 ? "(no '=' in the entry)" : "'" + e.substring(0, eq) + "'";
       if (!e.matches("(?s)[A-Za-z_][A-Za-z0-9_]*=.*")) {
-        throw new TemplateException(where + ".environment_vars: '" + e + "' is not NAME=value with a shell-safe NAME");
+        throw new TemplateException(where + ".environment_vars: entry with name " + name
+            + " is not NAME=value with a shell-safe NAME (letters, digits, _; not starting with a digit)");
+      }
+      if (e.indexOf('\0') >= 0) {
+        throw new TemplateException(where + ".environment_vars: the value of " + name
+            + " contains a NUL character, which no shell variable can hold; remove it");
       }
     }
     return new ShellProvisionerSpec(index, scripts, inline, f.text("inline_shebang", "/bin/sh -e"),

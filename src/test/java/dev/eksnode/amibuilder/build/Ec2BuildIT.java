@@ -201,4 +201,25 @@ class Ec2BuildIT {
           .allMatch(x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
     }
   }
+
+  @Test
+  void k8sAll_oneAtATime_firstBuildFails_theOthersStillRunAndEachFailureIsPrefixed() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      // The first RunInstances of the matrix fails: that build unwinds, the four after it must still run.
+      rig.proxy.on("RunInstances").call(1).fail(400, "InvalidParameterValue", "injected for the first build");
+      TestHome.Result r = rig.cli("k8s", "all", "--region", BuildRig.REGION, "--endpoint-url",
+          rig.proxy.endpoint().toString(), "--output-dir", rig.outputDir.toString(),
+          "temporary_security_group_source_cidrs=127.0.0.1/32");
+      assertEquals(1, r.code(), r.err());
+      assertEquals(4, rig.ec2().describeImages(q -> q.owners("self")).images().size(), r.err());
+      List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
+      assertEquals(2, errors.size(), r.err());
+      assertTrue(errors.get(0).startsWith("error: [amazon-eks-node-1.21-v") && errors.get(0).contains("injected"),
+          errors.toString());
+      assertTrue(errors.get(1).contains("1 of 5 builds did not succeed"), errors.toString());
+      assertTrue(rig.state().diff(before).stream()
+          .allMatch(x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
+    }
+  }
 }

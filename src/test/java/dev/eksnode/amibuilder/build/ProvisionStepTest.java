@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.eksnode.amibuilder.remote.RemoteOperationException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +46,7 @@ class ProvisionStepTest {
       "public_ip, public IP address, associate_public_ip_address",
       "public_dns, public DNS name, associate_public_ip_address"})
   void chosenAddressMissing_failsNamingTheFieldAndTheFix(String sshInterface, String missing, String fix) {
-    IllegalStateException error = assertThrows(IllegalStateException.class,
+    RemoteOperationException error = assertThrows(RemoteOperationException.class,
         () -> ProvisionStep.host(null, sshInterface, PRIVATE_ONLY));
 
     assertTrue(error.getMessage().contains("i-0456 has no " + missing), error.getMessage());
@@ -59,7 +60,7 @@ class ProvisionStepTest {
     BuildContext.LaunchedInstance noPrivateDns = new BuildContext.LaunchedInstance("i-0789", List.of(),
         "203.0.113.9", "10.0.1.9", null, null);
 
-    IllegalStateException error = assertThrows(IllegalStateException.class,
+    RemoteOperationException error = assertThrows(RemoteOperationException.class,
         () -> ProvisionStep.host(null, "private_dns", noPrivateDns));
 
     assertEquals("instance i-0789 has no private DNS name, which ssh_interface 'private_dns' connects to; "

@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +76,8 @@ class BadInputCorpusTest {
     home.write("tpl-bool.json", builderTemplate("ok-name", ", \"encrypt_boot\": \"yes\""));
     home.write("tpl-hops.json", builderTemplate("ok-name",
         ", \"metadata_options\": {\"http_tokens\": \"required\", \"http_put_response_hop_limit\": 0}"));
+    home.write("tpl-env-name.json", provisionerTemplate("1BAD=supersecret-value"));
+    home.write("tpl-env-nul.json", provisionerTemplate("OK=a\\u0000b"));
     endpoint = new ServerSocket(0);
     Thread t = new Thread(() -> {
       while (!endpoint.isClosed()) {
@@ -98,6 +102,13 @@ class BadInputCorpusTest {
     return "{\"variables\": {\"kubernetes_version\": null, \"aws_region\": null},\n"
         + " \"builders\": [{\"type\": \"amazon-ebs\", \"region\": \"us-east-1\", \"instance_type\": \"m5.large\",\n"
         + "  \"source_ami\": \"ami-0123456789abcdef0\", \"ami_name\": \"" + amiName + "\"" + extra + "}]}";
+  }
+
+  /** A valid one-builder template with one inline shell provisioner carrying {@code envEntry}. */
+  static String provisionerTemplate(String envEntry) {
+    String builder = builderTemplate("ok-name", "");
+    return builder.substring(0, builder.length() - 1) + ",\n \"provisioners\": [{\"type\": \"shell\", "
+        + "\"inline\": [\"true\"], \"environment_vars\": [\"" + envEntry + "\"]}]}";
   }
 
   static final String LONG_AMI_NAME = "team-eks-" + "x".repeat(121);
@@ -256,7 +267,20 @@ class BadInputCorpusTest {
         "tpl-bool.json", "'yes'", "true or false"));
     c.add(row("builder metadata hop limit", "builders[0].metadata_options.http_put_response_hop_limit",
         List.of("--template", "tpl-hops.json"), "tpl-hops.json", "'0'", "1 to 64"));
+    c.add(row("environment_vars value with NUL", "provisioners[0].environment_vars",
+        List.of("--template", "tpl-env-nul.json"), "'OK'", "NUL"));
     return c.stream();
+  }
+
+  @Test
+  void k8s_badEnvironmentVarName_namesTheEntryButNeverShowsItsValue() {
+    TestHome.Result r = home.run("k8s", "--kubernetes-version=1.23.16", "--endpoint-url",
+        "http://127.0.0.1:" + endpoint.getLocalPort(), "--template", "tpl-env-name.json");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(1, r.errLines().size(), r.err());
+    assertTrue(r.err().contains("environment_vars") && r.err().contains("'1BAD'"), r.err());
+    assertFalse(r.err().contains("supersecret-value"), r.err());
+    assertEquals(0, connections.get(), "the AWS endpoint was contacted");
   }
 
   @ParameterizedTest(name = "{0}")
