@@ -59,9 +59,12 @@ public final class Poller {
       }
     }
 
-    /** 1 s, then at most 2 s for the first three minutes, then growing to 15 s. */
+    /**
+     * Every second for the first two minutes (an instance boots or stops, a small AMI turns available, in that
+     * time: a state change is seen within a second), then growing by half each poll to 15 s for long waits.
+     */
     public static Schedule responsive() {
-      return new Schedule(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMinutes(3),
+      return new Schedule(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(2),
           Duration.ofSeconds(15), 1.5, 0);
     }
 

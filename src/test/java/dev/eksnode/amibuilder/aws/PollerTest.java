@@ -25,15 +25,15 @@ class PollerTest {
   }
 
   @Test
-  void await_noticesAStateChangeWithinTwoSecondsEarlyOn() throws Exception {
+  void await_noticesAStateChangeWithinOneSecondEarlyOn() throws Exception {
     long start = time.nanoTime();
 
     String state = poller.waitFor("AMI available", () -> stateAt(Duration.ofSeconds(20), start))
         .until("available"::equals).await();
 
     assertEquals("available", state);
-    assertTrue(time.elapsed().compareTo(Duration.ofSeconds(22)) <= 0, "noticed after " + time.elapsed());
-    assertTrue(time.sleeps().stream().allMatch(d -> d.compareTo(Duration.ofSeconds(2)) <= 0));
+    assertTrue(time.elapsed().compareTo(Duration.ofSeconds(21)) <= 0, "noticed after " + time.elapsed());
+    assertTrue(time.sleeps().stream().allMatch(d -> d.compareTo(Duration.ofSeconds(1)) <= 0));
   }
 
   @Test
@@ -41,9 +41,9 @@ class PollerTest {
     Poller.Schedule schedule = Poller.Schedule.responsive();
 
     assertEquals(Duration.ofSeconds(1), schedule.next(null, Duration.ZERO));
-    assertEquals(Duration.ofMillis(1500), schedule.next(Duration.ofSeconds(1), Duration.ofSeconds(1)));
-    assertEquals(Duration.ofSeconds(2), schedule.next(Duration.ofMillis(1500), Duration.ofSeconds(3)));
-    assertEquals(Duration.ofSeconds(2), schedule.next(Duration.ofSeconds(2), Duration.ofSeconds(170)));
+    assertEquals(Duration.ofSeconds(1), schedule.next(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+    assertEquals(Duration.ofSeconds(1), schedule.next(Duration.ofSeconds(1), Duration.ofSeconds(110)));
+    assertEquals(Duration.ofMillis(1500), schedule.next(Duration.ofSeconds(1), Duration.ofMinutes(2)));
     assertEquals(Duration.ofSeconds(3), schedule.next(Duration.ofSeconds(2), Duration.ofMinutes(3)));
     assertEquals(Duration.ofSeconds(15), schedule.next(Duration.ofSeconds(12), Duration.ofMinutes(10)));
     assertEquals(Duration.ofSeconds(15), schedule.next(Duration.ofSeconds(15), Duration.ofMinutes(30)));
@@ -59,8 +59,8 @@ class PollerTest {
     List<Duration> sleeps = time.sleeps();
     assertEquals(Duration.ofSeconds(15), sleeps.get(sleeps.size() - 1));
     assertTrue(sleeps.stream().allMatch(d -> d.compareTo(Duration.ofSeconds(15)) <= 0));
-    // About 90 polls in the first three minutes, then roughly four a minute.
-    assertTrue(sleeps.size() < 170, "polls: " + sleeps.size());
+    // About 120 polls in the first two minutes, then roughly four a minute.
+    assertTrue(sleeps.size() < 210, "polls: " + sleeps.size());
   }
 
   @Test
@@ -99,7 +99,7 @@ class PollerTest {
 
     assertEquals("running", state);
     assertEquals(List.of("not visible yet (InvalidInstanceID.NotFound)@0",
-        "not visible yet (InvalidInstanceID.NotFound)@1000", "running@2500"), progress);
+        "not visible yet (InvalidInstanceID.NotFound)@1000", "running@2000"), progress);
   }
 
   @Test
