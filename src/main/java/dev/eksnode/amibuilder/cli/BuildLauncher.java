@@ -241,8 +241,29 @@ final class BuildLauncher {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
+  /** How often an unchanged state of a long wait is shown again. */
+  private static final Duration WAIT_LINE_INTERVAL = Duration.ofSeconds(30);
+
+  private record Shown(String state, Duration at) {}
+
   private BuildEvents events(BuildId id, String prefix) {
     return new BuildEvents() {
+      /** Per wait: the state last shown and when, so a long wait shows a line per change or per half minute. */
+      private final Map<String, Shown> shown = new java.util.concurrent.ConcurrentHashMap<>();
+
+      @Override
+      public void waiting(String what, String state, Duration elapsed) {
+        Shown last = shown.get(what);
+        if (last != null && last.state().equals(state)
+            && elapsed.minus(last.at()).compareTo(WAIT_LINE_INTERVAL) < 0) {
+          return;
+        }
+        shown.put(what, new Shown(state, elapsed));
+        console.info(prefix + "  waiting for " + what + ": " + state + " (" + elapsed.toSeconds() + " s)");
+        console.event("waiting", Map.of("build_id", id.value(), "what", what, "state", state,
+            "elapsed_seconds", elapsed.toSeconds()));
+      }
+
       @Override
       public void resourceCreated(Resource resource) {
         console.info(prefix + "  created " + resource);

@@ -135,6 +135,11 @@ class Ec2BuildIT {
       Set<String> types = events.stream().map(e -> e.get("event").asText()).collect(Collectors.toSet());
       assertTrue(types.containsAll(Set.of("build_started", "step_started", "step_finished", "resource_created",
           "result")), types.toString());
+      List<JsonNode> waits = events.stream().filter(e -> e.get("event").asText().equals("waiting")).toList();
+      assertTrue(waits.stream().anyMatch(w -> w.get("what").asText().matches("instance i-\\w+ running")
+          && w.get("state").asText().equals("running")), waits.toString());
+      assertTrue(waits.stream().anyMatch(w -> w.get("what").asText().matches("AMI ami-\\w+ available")
+          && w.get("state").asText().equals("available") && w.has("elapsed_seconds")), waits.toString());
       JsonNode result = events.get(events.size() - 1);
       assertEquals("result", result.get("event").asText());
       assertEquals(0, result.get("exit_code").asInt());
