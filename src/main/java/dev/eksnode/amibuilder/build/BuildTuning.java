@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.build;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.aws.Poller;
+import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.pipeline.Retry;
 import java.net.URI;
 import java.time.Duration;
@@ -50,14 +51,22 @@ public record BuildTuning(Poller.Schedule pollSchedule, Retry.Policy undoRetry, 
     if (retry != null && !retry.isBlank()) {
       String[] parts = retry.trim().split(",");
       if (parts.length != 2) {
-        throw new IllegalArgumentException(UNDO_RETRY_ENV + " must be 'attempts,initialDelayMs', got '" + retry + "'");
+        throw new ConfigException("environment " + UNDO_RETRY_ENV + "='" + retry
+            + "' must be 'attempts,initialDelayMs'; fix or unset it");
       }
       int attempts = (int) parsePositive(UNDO_RETRY_ENV, parts[0].trim());
       Duration initial = Duration.ofMillis(parsePositive(UNDO_RETRY_ENV, parts[1].trim()));
       undo = new Retry.Policy(attempts, initial, initial.multipliedBy(8), Duration.ofMinutes(5));
     }
     String checkIp = env.get(CHECKIP_ENV);
-    URI url = checkIp == null || checkIp.isBlank() ? DEFAULT_CHECKIP : URI.create(checkIp.trim());
+    URI url = DEFAULT_CHECKIP;
+    if (checkIp != null && !checkIp.isBlank()) {
+      try {
+        url = URI.create(checkIp.trim());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("environment " + CHECKIP_ENV + "='" + checkIp + "' is not a URL; fix or unset it");
+      }
+    }
     return new BuildTuning(schedule, undo, url);
   }
 
@@ -74,7 +83,7 @@ public record BuildTuning(Poller.Schedule pollSchedule, Retry.Policy undoRetry, 
       }
       return value;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be a positive number, got '" + text + "'");
+      throw new ConfigException("environment " + name + "='" + text + "' must be a positive number; fix or unset it");
     }
   }
 }

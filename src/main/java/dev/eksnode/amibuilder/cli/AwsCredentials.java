@@ -39,16 +39,17 @@ final class AwsCredentials {
     if (notBlank(name)) {
       return ProfileCredentialsProvider.builder().profileFile(files).profileName(name).build();
     }
+    // The SDK's default order: web identity (EKS/IRSA pods), then the default profile, then container and IMDS.
     List<AwsCredentialsProvider> chain = new ArrayList<>();
-    if (files.profile("default").isPresent()) {
-      chain.add(ProfileCredentialsProvider.builder().profileFile(files).profileName("default").build());
-    }
     if (notBlank(env.get("AWS_WEB_IDENTITY_TOKEN_FILE")) && notBlank(env.get("AWS_ROLE_ARN"))) {
       chain.add(WebIdentityTokenFileCredentialsProvider.builder()
           .webIdentityTokenFile(Path.of(env.get("AWS_WEB_IDENTITY_TOKEN_FILE")))
           .roleArn(env.get("AWS_ROLE_ARN"))
           .roleSessionName(env.get("AWS_ROLE_SESSION_NAME"))
           .build());
+    }
+    if (files.profile("default").isPresent()) {
+      chain.add(ProfileCredentialsProvider.builder().profileFile(files).profileName("default").build());
     }
     if (notBlank(env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
         || notBlank(env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"))) {

@@ -65,6 +65,17 @@ final class BuilderValidator {
       }
       check("region_kms_key_ids." + e.getKey(), e.getValue(), ValueRules::kmsKey);
     }
+    // As Packer: once region_kms_key_ids is given, every copy region needs its key (a key id does not cross
+    // regions, and a silent fallback to the default key would hide a typo in the map).
+    if (!s.regionKmsKeyIds().isEmpty()) {
+      for (String region : s.amiRegions()) {
+        if (!region.equals(s.region()) && !s.regionKmsKeyIds().containsKey(region)) {
+          throw new TemplateException(where + ".region_kms_key_ids: no key for '" + ConfigException.oneLine(region)
+              + "', which is in ami_regions; add \"" + ConfigException.oneLine(region)
+              + "\": \"<KMS key id, ARN or alias in that region>\" or remove the region from ami_regions");
+        }
+      }
+    }
     AmazonEbsSettings.MetadataOptions metadata = s.metadataOptions();
     if (!HTTP_ENDPOINT.contains(metadata.httpEndpoint())) {
       fail("metadata_options.http_endpoint", metadata.httpEndpoint(), new Problem("not an instance metadata setting",

@@ -32,7 +32,7 @@ class BuildTuningTest {
 
   @Test
   void fromEnvironment_malformedRetry_isRejectedWithTheVariableName() {
-    var e = assertThrows(IllegalArgumentException.class,
+    var e = assertThrows(dev.eksnode.amibuilder.config.ConfigException.class,
         () -> BuildTuning.fromEnvironment(Map.of(BuildTuning.UNDO_RETRY_ENV, "lots")));
     assertEquals(true, e.getMessage().contains(BuildTuning.UNDO_RETRY_ENV));
   }

@@ -55,6 +55,8 @@ class BadInputCorpusTest {
         ", \"ami_regions\": [\"eu-west-1\"], \"region_kms_key_ids\": {\"mars-9\": \"not-a-key\"}"));
     home.write("tpl-kms-key.json", builderTemplate("ok-name",
         ", \"ami_regions\": [\"eu-west-1\"], \"region_kms_key_ids\": {\"eu-west-1\": \"not-a-key\"}"));
+    home.write("tpl-kms-missing.json", builderTemplate("ok-name",
+        ", \"ami_regions\": [\"eu-west-1\", \"ap-south-1\"], \"region_kms_key_ids\": {\"eu-west-1\": \"alias/ami\"}"));
     home.write("tpl-kms.json", builderTemplate("ok-name", ", \"kms_key_id\": \"arn:aws:kms:us-east-1:12:key/x\""));
     home.write("tpl-volume-size.json", builderTemplate("ok-name", ", \"launch_block_device_mappings\": "
         + "[{\"device_name\": \"/dev/xvda\", \"volume_type\": \"gp2\", \"volume_size\": -5}]"));
@@ -237,6 +239,8 @@ class BadInputCorpusTest {
         List.of("--template", "tpl-kms-region.json"), "tpl-kms-region.json", "'mars-9'"));
     c.add(row("builder region_kms_key_ids key", "builders[0].region_kms_key_ids.eu-west-1",
         List.of("--template", "tpl-kms-key.json"), "tpl-kms-key.json", "'not-a-key'", "alias/name"));
+    c.add(row("builder region_kms_key_ids missing a copy region", "builders[0].region_kms_key_ids",
+        List.of("--template", "tpl-kms-missing.json"), "tpl-kms-missing.json", "'ap-south-1'", "ami_regions"));
     c.add(row("builder kms_key_id", "builders[0].kms_key_id", List.of("--template", "tpl-kms.json"),
         "tpl-kms.json", "'arn:aws:kms:us-east-1:12:key/x'"));
     c.add(row("builder volume size negative", "builders[0].launch_block_device_mappings[0].volume_size",
