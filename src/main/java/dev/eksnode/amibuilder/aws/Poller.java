@@ -68,6 +68,18 @@ public final class Poller {
           Duration.ofSeconds(15), 1.5, 0);
     }
 
+    /** The same schedule never waiting longer than {@code cap} (positive) between polls. */
+    public Schedule cappedAt(Duration cap) {
+      if (cap.compareTo(maxDelay) >= 0) {
+        return this;
+      }
+      return new Schedule(shorter(initialDelay, cap), shorter(fastDelay, cap), fastPhase, cap, growth, maxAttempts);
+    }
+
+    private static Duration shorter(Duration a, Duration b) {
+      return a.compareTo(b) <= 0 ? a : b;
+    }
+
     /** The delay after a poll, given the previous delay ({@code null} after the first) and the time waited. */
     public Duration next(Duration previous, Duration elapsed) {
       if (previous == null) {

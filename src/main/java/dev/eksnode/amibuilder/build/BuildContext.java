@@ -169,16 +169,12 @@ public final class BuildContext {
 
   static Poller.Schedule imageSchedule(AmazonEbsSettings.Polling polling) {
     Poller.Schedule responsive = Poller.Schedule.responsive();
-    if (polling == null || polling.delay().compareTo(responsive.maxDelay()) >= 0) {
+    if (polling == null) {
       return responsive;
     }
-    Duration cap = polling.delay().isZero() || polling.delay().isNegative() ? Duration.ofSeconds(1) : polling.delay();
-    return new Poller.Schedule(min(responsive.initialDelay(), cap), min(responsive.fastDelay(), cap),
-        responsive.fastPhase(), cap, responsive.growth(), 0);
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
+    // Validation keeps delay_seconds at 1 or more; a zero delay from a hand-built spec still polls every second.
+    return responsive.cappedAt(polling.delay().isZero() || polling.delay().isNegative() ? Duration.ofSeconds(1)
+        : polling.delay());
   }
 
   /** How long an image may take to become available. */

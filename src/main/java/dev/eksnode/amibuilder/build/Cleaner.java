@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
@@ -155,8 +156,8 @@ public final class Cleaner {
   }
 
   private static InstanceStateName instanceState(Ec2Client ec2, String id) {
-    return orNullWhenGone(() -> ec2.describeInstances(q -> q.instanceIds(id)).reservations().stream()
-        .flatMap(res -> res.instances().stream()).map(i -> i.state().name()).findFirst().orElse(null));
+    Instance instance = Instances.describe(ec2, id);
+    return instance == null ? null : instance.state().name();
   }
 
   /** Everything of the selected builds in one region that still exists and is not a finished artifact. */

@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.config;
 
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -74,11 +75,7 @@ public final class ValueRules {
   }
 
   public static Problem volumeSize(String v) {
-    try {
-      return volumeSize(Integer.parseInt(v.strip()));
-    } catch (NumberFormatException e) {
-      return volumeSize(0);
-    }
+    return whole(v, ValueRules::volumeSize);
   }
 
   public static Problem volumeSize(int gib) {
@@ -135,11 +132,7 @@ public final class ValueRules {
   }
 
   public static Problem port(String v) {
-    try {
-      return port(Integer.parseInt(v.strip()));
-    } catch (NumberFormatException e) {
-      return port(0);
-    }
+    return whole(v, ValueRules::port);
   }
 
   public static Problem port(int n) {
@@ -149,6 +142,15 @@ public final class ValueRules {
   public static Problem remoteFolder(String v) {
     return v.startsWith("/") ? null
         : new Problem("not an absolute path", "use a directory such as /tmp, or leave it empty");
+  }
+
+  /** A whole-number rule applied to text; text that is no whole number is judged as 0, which every such rule rejects. */
+  private static Problem whole(String v, IntFunction<Problem> rule) {
+    try {
+      return rule.apply(Integer.parseInt(v.strip()));
+    } catch (NumberFormatException e) {
+      return rule.apply(0);
+    }
   }
 
   /** At least {@code min}: counts, delays and limits that EC2 or the waits cannot use when zero or negative. */

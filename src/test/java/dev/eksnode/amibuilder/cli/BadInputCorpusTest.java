@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,8 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BadInputCorpusTest {
   @TempDir Path root;
   TestHome home;
-  ServerSocket endpoint;
-  final AtomicInteger connections = new AtomicInteger();
+  CliTest.CountingSocket endpoint;
 
   @BeforeEach
   void setUp() throws IOException {
@@ -80,18 +76,7 @@ class BadInputCorpusTest {
         ", \"metadata_options\": {\"http_tokens\": \"required\", \"http_put_response_hop_limit\": 0}"));
     home.write("tpl-env-name.json", provisionerTemplate("1BAD=supersecret-value"));
     home.write("tpl-env-nul.json", provisionerTemplate("OK=a\\u0000b"));
-    endpoint = new ServerSocket(0);
-    Thread t = new Thread(() -> {
-      while (!endpoint.isClosed()) {
-        try (Socket s = endpoint.accept()) {
-          connections.incrementAndGet();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
-    t.setDaemon(true);
-    t.start();
+    endpoint = new CliTest.CountingSocket();
   }
 
   @AfterEach
@@ -279,12 +264,12 @@ class BadInputCorpusTest {
   @Test
   void k8s_badEnvironmentVarName_namesTheEntryButNeverShowsItsValue() {
     TestHome.Result r = home.run("k8s", "--kubernetes-version=1.23.16", "--endpoint-url",
-        "http://127.0.0.1:" + endpoint.getLocalPort(), "--template", "tpl-env-name.json");
+        endpoint.url(), "--template", "tpl-env-name.json");
     assertEquals(2, r.code(), r.err());
     assertEquals(1, r.errLines().size(), r.err());
     assertTrue(r.err().contains("environment_vars") && r.err().contains("'1BAD'"), r.err());
     assertFalse(r.err().contains("supersecret-value"), r.err());
-    assertEquals(0, connections.get(), "the AWS endpoint was contacted");
+    assertEquals(0, endpoint.connections.get(), "the AWS endpoint was contacted");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -294,7 +279,7 @@ class BadInputCorpusTest {
     home.env.putAll(env);
     List<String> full = new ArrayList<>(List.of("k8s"));
     if (!args.contains("--endpoint-url")) {
-      full.addAll(List.of("--endpoint-url", "http://127.0.0.1:" + endpoint.getLocalPort()));
+      full.addAll(List.of("--endpoint-url", endpoint.url()));
     }
     boolean hasVersion = args.stream().anyMatch(a -> a.startsWith("--kubernetes-version") || a.matches("\\d+\\.\\d+"))
         || title.equals("version missing");
@@ -311,6 +296,6 @@ class BadInputCorpusTest {
     for (String fragment : alsoNamed) {
       assertTrue(line.contains(fragment), title + ": '" + fragment + "' missing from: " + line);
     }
-    assertEquals(0, connections.get(), title + ": the AWS endpoint was contacted");
+    assertEquals(0, endpoint.connections.get(), title + ": the AWS endpoint was contacted");
   }
 }
