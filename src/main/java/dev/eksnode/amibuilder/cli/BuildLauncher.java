@@ -2,11 +2,11 @@ package dev.eksnode.amibuilder.cli;
 
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.aws.AwsErrors;
-import dev.eksnode.amibuilder.build.BuildEvents;
-import dev.eksnode.amibuilder.build.BuildTuning;
-import dev.eksnode.amibuilder.build.Ec2Build;
-import dev.eksnode.amibuilder.build.PreflightException;
-import dev.eksnode.amibuilder.build.SshProvisioning;
+import dev.eksnode.amibuilder.ebs.BuildEvents;
+import dev.eksnode.amibuilder.ebs.BuildTuning;
+import dev.eksnode.amibuilder.ebs.Ec2Build;
+import dev.eksnode.amibuilder.ebs.PreflightException;
+import dev.eksnode.amibuilder.ebs.SshProvisioning;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;

@@ -1,8 +1,8 @@
 package dev.eksnode.amibuilder.cli;
 
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
-import dev.eksnode.amibuilder.build.BuildTuning;
-import dev.eksnode.amibuilder.build.Cleaner;
+import dev.eksnode.amibuilder.ebs.BuildTuning;
+import dev.eksnode.amibuilder.ebs.Cleaner;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;

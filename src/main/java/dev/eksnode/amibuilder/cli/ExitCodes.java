@@ -2,7 +2,7 @@ package dev.eksnode.amibuilder.cli;
 
 import dev.eksnode.amibuilder.aws.WaitFailedException;
 import dev.eksnode.amibuilder.aws.WaitTimeoutException;
-import dev.eksnode.amibuilder.build.PreflightException;
+import dev.eksnode.amibuilder.ebs.PreflightException;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;
 import dev.eksnode.amibuilder.pipeline.CancelledException;

@@ -2,8 +2,8 @@ package dev.eksnode.amibuilder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.eksnode.amibuilder.build.Ec2Build;
-import dev.eksnode.amibuilder.build.PreflightException;
+import dev.eksnode.amibuilder.ebs.Ec2Build;
+import dev.eksnode.amibuilder.ebs.PreflightException;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.CleanupReport;
 import dev.eksnode.amibuilder.pipeline.Outcome;

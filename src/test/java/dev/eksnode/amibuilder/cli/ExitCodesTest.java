@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.eksnode.amibuilder.aws.WaitFailedException;
 import dev.eksnode.amibuilder.aws.WaitTimeoutException;
-import dev.eksnode.amibuilder.build.PreflightException;
+import dev.eksnode.amibuilder.ebs.PreflightException;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;
 import dev.eksnode.amibuilder.pipeline.CancelledException;

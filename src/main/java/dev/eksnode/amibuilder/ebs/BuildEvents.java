@@ -1,0 +1,24 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.pipeline.Resource;
+
+/** What a build tells its caller besides the step events: resources as they appear, and progress of waits. */
+public interface BuildEvents {
+
+  default void resourceCreated(Resource resource) {}
+
+  default void resourceRemoved(Resource resource) {}
+
+  /** A wait changed state or made progress. */
+  default void waiting(String what, String state, java.time.Duration elapsed) {}
+
+  /** One line of remote output (already redacted), from the provisioner named by {@code label}. */
+  default void output(String label, String line) {}
+
+  /** A provisioner finished; {@code channels} is the number of SSH round trips it used. */
+  default void provisioned(String label, java.time.Duration took, long channels) {}
+
+  static BuildEvents none() {
+    return new BuildEvents() {};
+  }
+}

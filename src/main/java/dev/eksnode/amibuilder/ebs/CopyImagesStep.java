@@ -1,0 +1,130 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.aws.ShieldedCall;
+import dev.eksnode.amibuilder.pipeline.ResourceKind;
+import dev.eksnode.amibuilder.pipeline.Step;
+import dev.eksnode.amibuilder.pipeline.UndoReport;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+
+/**
+ * Copies the AMI to every {@code ami_regions} region at once (client token per region, encrypted with the
+ * region's key when asked), journals each copy the moment its id is known, and waits for all of them. Copies
+ * survive success and are removed on failure.
+ */
+public final class CopyImagesStep implements Step<BuildContext> {
+  private static final Logger log = LoggerFactory.getLogger(CopyImagesStep.class);
+  private final ImageLedger created = new ImageLedger();
+
+  @Override
+  public String name() {
+    return "copy-image";
+  }
+
+  @Override
+  public boolean keepOnSuccess() {
+    return true;
+  }
+
+  @Override
+  public void run(BuildContext ctx) throws Exception {
+    List<String> regions = PreflightStep.targetRegions(ctx).stream().filter(r -> !r.equals(ctx.region())).toList();
+    if (regions.isEmpty()) {
+      return;
+    }
+    BuildContext.RegionImage source = ctx.images().get(ctx.region());
+    ExecutorService pool = Executors.newFixedThreadPool(regions.size(), r -> {
+      Thread t = new Thread(r, "copy-" + ctx.buildId().value());
+      t.setDaemon(true);
+      return t;
+    });
+    List<Future<?>> futures = new ArrayList<>();
+    CompletionService<Void> done = new ExecutorCompletionService<>(pool);
+    try {
+      for (String region : regions) {
+        futures.add(done.submit(() -> {
+          copy(ctx, source, region);
+          return null;
+        }));
+      }
+      // Take results as they finish, so the first failing region stops the others at once, whatever its place.
+      Exception failure = null;
+      for (int i = 0; i < futures.size() && failure == null; i++) {
+        try {
+          done.take().get();
+        } catch (ExecutionException e) {
+          failure = e.getCause() instanceof Exception ex ? ex : new RuntimeException(e.getCause());
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    } finally {
+      // A copy call in flight finishes and is journaled before its thread honours this (see ShieldedCall).
+      futures.forEach(f -> f.cancel(true));
+      pool.shutdown();
+      // Let every copy call return (and be journaled) before the undo looks at what was created.
+      if (!pool.awaitTermination(2, TimeUnit.MINUTES)) {
+        log.warn("Copy threads did not stop within 2 minutes");
+      }
+    }
+  }
+
+  private void copy(BuildContext ctx, BuildContext.RegionImage source, String region) throws Exception {
+    AmazonEbsSettings s = ctx.settings();
+    ctx.journal().regionTouched(region);
+    Ec2Client ec2 = ctx.ec2(region);
+    created.attempt(region, s.amiName());
+    String id = ShieldedCall.run("CopyImage", () -> {
+      String imageId = ec2.copyImage(r -> {
+        r.sourceRegion(ctx.region()).sourceImageId(source.imageId()).name(s.amiName())
+            .description(s.amiDescription())
+            .clientToken(ctx.buildId().value() + "-copy-" + region)
+            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, PreflightStep.nonBlank(ctx.amiTags())));
+        if (s.encryptBoot()) {
+          r.encrypted(true);
+          // A KMS key id or ARN names a key of one region: kms_key_id is the build region's. Without a key for
+          // this region in region_kms_key_ids, EC2 uses the region's default EBS key, as Packer does.
+          String key = regionKey(s, region);
+          if (key != null) {
+            r.kmsKeyId(key);
+          }
+        }
+      }).imageId();
+      created.image(region, s.amiName(), imageId);
+      ctx.created(ResourceKind.IMAGE, imageId, region);
+      return imageId;
+    });
+    log.info("Copying {} to {} as {}", source.imageId(), region, id);
+    // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag before the long
+    // wait so a tag sweep finds the copy even if this process dies.
+    ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(PreflightStep.nonBlank(ctx.amiTags()))));
+    Image image = Images.awaitAvailable(ctx.imagePoller(), ec2, id, ctx.imageTimeout(), ctx.events()::waiting);
+    List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, id, image);
+    ctx.image(new BuildContext.RegionImage(region, id, snapshots));
+  }
+
+  /** The key to encrypt the copy in {@code region} with, or {@code null} for the region's default EBS key. */
+  static String regionKey(AmazonEbsSettings s, String region) {
+    String key = s.regionKmsKeyIds().get(region);
+    return PreflightStep.present(key) ? key : null;
+  }
+
+  @Override
+  public void undo(BuildContext ctx, UndoReport report) {
+    created.undo(ctx, report);
+  }
+}

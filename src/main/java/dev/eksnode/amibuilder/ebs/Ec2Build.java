@@ -1,0 +1,118 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.aws.AwsClientFactory;
+import dev.eksnode.amibuilder.aws.Tags;
+import dev.eksnode.amibuilder.pipeline.BuildId;
+import dev.eksnode.amibuilder.pipeline.BuildJournal;
+import dev.eksnode.amibuilder.pipeline.Cancellation;
+import dev.eksnode.amibuilder.pipeline.OnError;
+import dev.eksnode.amibuilder.pipeline.Outcome;
+import dev.eksnode.amibuilder.pipeline.PipelineListener;
+import dev.eksnode.amibuilder.pipeline.PipelineRunner;
+import dev.eksnode.amibuilder.pipeline.Step;
+import dev.eksnode.amibuilder.pipeline.TimeSource;
+import dev.eksnode.amibuilder.template.BuildSpec;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Runs one amazon-ebs build: the steps of SPEC §3 in order on a {@link PipelineRunner}, journaled, with the undo
+ * contract. Thread safe: a build matrix runs several builds on one instance (one client factory, one limiter).
+ */
+public final class Ec2Build {
+  private final AwsClientFactory aws;
+  private final BuildTuning tuning;
+  private final Path journalDir;
+  private final Clock clock;
+  private final Provisioning provisioning;
+  private final String createdBy;
+
+  /** What one build did. */
+  public record Result(BuildId buildId, Outcome outcome, Map<String, String> amis, Map<String, Duration> phases,
+      List<Path> manifests, Path journal) {
+    public Result {
+      amis = Map.copyOf(amis);
+      phases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(phases));
+      manifests = List.copyOf(manifests);
+    }
+  }
+
+  /**
+   * @param createdBy value of the {@code ami-builder:created-by} tag, e.g. {@code ami-builder/0.1.0}
+   */
+  public Ec2Build(AwsClientFactory aws, BuildTuning tuning, Path journalDir, Clock clock, Provisioning provisioning,
+      String createdBy) {
+    this.aws = Objects.requireNonNull(aws, "aws");
+    this.tuning = Objects.requireNonNull(tuning, "tuning");
+    this.journalDir = Objects.requireNonNull(journalDir, "journalDir");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.provisioning = Objects.requireNonNull(provisioning, "provisioning");
+    this.createdBy = Objects.requireNonNull(createdBy, "createdBy");
+  }
+
+  /** The steps in SPEC §3's order; a fresh list per build because steps remember what they created. */
+  public static List<Step<BuildContext>> steps(Provisioning provisioning) {
+    return List.of(new PreflightStep(), new KeyPairStep(), new SecurityGroupStep(), new LaunchStep(),
+        new ProvisionStep(provisioning), new StopStep(), new CreateImageStep(), new CopyImagesStep(),
+        new ShareStep(), new TagStep(), new ManifestStep());
+  }
+
+  /** Starts the journal of {@code buildId}; call before {@link #run} so an interrupt handler can name it. */
+  public BuildJournal journal(BuildId buildId) {
+    return BuildJournal.create(journalDir, buildId, clock);
+  }
+
+  public Result run(BuildSpec spec, BuildId buildId, BuildJournal journal, Path outputDir, OnError onError,
+      Cancellation cancellation, BuildEvents events, PipelineListener listener) {
+    Map<String, Duration> phases = new LinkedHashMap<>();
+    PipelineListener timing = new PipelineListener() {
+      @Override
+      public void stepStarted(String step) {
+        listener.stepStarted(step);
+      }
+
+      @Override
+      public void stepFinished(String step, Duration took, Throwable error) {
+        synchronized (phases) {
+          phases.put(step, took);
+        }
+        listener.stepFinished(step, took, error);
+      }
+
+      @Override
+      public void undoStarted(String step) {
+        listener.undoStarted(step);
+      }
+
+      @Override
+      public void undoFinished(String step, Duration took) {
+        synchronized (phases) {
+          phases.merge("cleanup", took, Duration::plus);
+        }
+        listener.undoFinished(step, took);
+      }
+    };
+    BuildContext ctx = new BuildContext(spec, buildId, new Tags(buildId.value(), createdBy), aws, journal,
+        cancellation, tuning, events, clock, outputDir);
+    PipelineRunner<BuildContext> runner = new PipelineRunner<>(new PipelineRunner.Options(onError,
+        Duration.ofHours(6)), journal, timing, TimeSource.system());
+    Outcome outcome = runner.run(steps(provisioning), ctx, cancellation);
+    String status = outcome instanceof Outcome.Succeeded ? "succeeded"
+        : outcome instanceof Outcome.Failed ? "failed" : "cancelled";
+    if (!outcome.cleanup().nothingLeft()) {
+      status += "-cleanup-incomplete";
+    }
+    journal.finish(status);
+    Map<String, String> amis = outcome instanceof Outcome.Succeeded ? ctx.amiIds() : Map.of();
+    Map<String, Duration> copy;
+    synchronized (phases) {
+      copy = new LinkedHashMap<>(phases);
+    }
+    return new Result(buildId, outcome, amis, copy, ctx.manifests(), journal.file());
+  }
+}

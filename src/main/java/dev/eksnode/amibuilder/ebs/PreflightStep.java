@@ -1,0 +1,232 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.pipeline.Step;
+import dev.eksnode.amibuilder.pipeline.UndoReport;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.DescribeImagesRequest;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.LocationType;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Subnet;
+import software.amazon.awssdk.services.ec2.model.Vpc;
+
+/**
+ * Everything that can be checked before the first resource exists: the source AMI, the AMI name in every target
+ * region, the subnet or default VPC, the given security group and the instance type. Creates nothing, so its undo
+ * has nothing to do; any failure it explains is a {@link PreflightException}.
+ */
+public final class PreflightStep implements Step<BuildContext> {
+  private static final Logger log = LoggerFactory.getLogger(PreflightStep.class);
+
+  @Override
+  public String name() {
+    return "preflight";
+  }
+
+  @Override
+  public void run(BuildContext ctx) throws InterruptedException {
+    AmazonEbsSettings s = ctx.settings();
+    ctx.journal().regionTouched(ctx.region());
+    Ec2Client ec2 = ctx.ec2();
+    BuildContext.SourceImage source = resolveSource(ec2, s);
+    ctx.source(source);
+    log.info("Source AMI {} ({})", source.id(), source.name());
+    for (String region : targetRegions(ctx)) {
+      checkNameFree(ctx.ec2(region), region, s.amiName());
+    }
+    ctx.network(network(ec2, s));
+    if (present(s.securityGroupId())) {
+      checkSecurityGroup(ec2, s.securityGroupId(), ctx.network().vpcId());
+    }
+    checkInstanceType(ec2, ctx.region(), s.instanceType());
+    checkArchitecture(ec2, s.instanceType(), source);
+    if (!present(s.securityGroupId())) {
+      ctx.sshSourceCidrs(sshSources(s, ctx.tuning()));
+    }
+    ctx.amiTags(ctx.spec().renderAtBuildTime(s.tags(), ctx.buildValues(), ctx.buildValues(), "tags"));
+  }
+
+  @Override
+  public void undo(BuildContext ctx, UndoReport report) {
+    // Nothing was created.
+  }
+
+  /** The build region first, then every ami_regions region once. */
+  static List<String> targetRegions(BuildContext ctx) {
+    Set<String> regions = new LinkedHashSet<>();
+    regions.add(ctx.region());
+    ctx.settings().amiRegions().stream().filter(PreflightStep::present).forEach(regions::add);
+    return new ArrayList<>(regions);
+  }
+
+  /**
+   * One DescribeImages with the explicit id, the filter and the owners together, as Packer does; the newest by
+   * CreationDate wins.
+   */
+  static BuildContext.SourceImage resolveSource(Ec2Client ec2, AmazonEbsSettings s) {
+    DescribeImagesRequest.Builder request = DescribeImagesRequest.builder();
+    List<Filter> filters = new ArrayList<>();
+    List<String> owners = new ArrayList<>();
+    if (s.sourceAmiFilter() != null) {
+      new java.util.TreeMap<>(s.sourceAmiFilter().filters()).forEach((name, value) -> {
+        if (present(value)) {
+          filters.add(Filter.builder().name(name).values(value).build());
+        }
+      });
+      s.sourceAmiFilter().owners().stream().filter(PreflightStep::present).forEach(owners::add);
+    }
+    if (present(s.sourceAmi())) {
+      request.imageIds(s.sourceAmi());
+    } else if (filters.isEmpty() && owners.isEmpty()) {
+      throw new PreflightException("no source AMI: set source_ami_id or source_ami_filter_name and source_ami_owners");
+    }
+    if (!filters.isEmpty()) {
+      request.filters(filters);
+    }
+    if (!owners.isEmpty()) {
+      request.owners(owners);
+    }
+    List<Image> images;
+    try {
+      images = ec2.describeImages(request.build()).images();
+    } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
+      if (present(s.sourceAmi()) && dev.eksnode.amibuilder.aws.AwsErrors.errorCode(e)
+          .map(c -> c.startsWith("InvalidAMIID")).orElse(false)) {
+        throw new PreflightException("source AMI " + s.sourceAmi() + " not found in " + s.region() + ": "
+            + e.awsErrorDetails().errorMessage());
+      }
+      throw e;
+    }
+    return images.stream()
+        .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()))
+        .map(i -> new BuildContext.SourceImage(i.imageId(), i.name(), i.creationDate(),
+            i.architectureAsString()))
+        .orElseThrow(() -> new PreflightException("no source AMI matches "
+            + (present(s.sourceAmi()) ? "id " + s.sourceAmi() + " with " : "")
+            + describe(filters) + (owners.isEmpty() ? "" : " owned by " + String.join(",", owners))
+            + " in " + s.region() + "; check source_ami_filter_name, source_ami_owners and arch"
+            + (present(s.sourceAmi()) ? " (an explicit source_ami_id must match the filter and owners too)" : "")));
+  }
+
+  private static String describe(List<Filter> filters) {
+    if (filters.isEmpty()) {
+      return "no filter";
+    }
+    return filters.stream().map(f -> f.name() + "=" + String.join("|", f.values()))
+        .collect(Collectors.joining(", ", "filter [", "]"));
+  }
+
+  static void checkNameFree(Ec2Client ec2, String region, String amiName) {
+    List<Image> taken = ec2.describeImages(r -> r.owners("self")
+        .filters(Filter.builder().name("name").values(amiName).build())).images();
+    if (!taken.isEmpty()) {
+      throw new PreflightException("AMI name '" + amiName + "' is already used in " + region + " by "
+          + taken.get(0).imageId() + "; choose another ami_name or deregister that AMI");
+    }
+  }
+
+  static BuildContext.Network network(Ec2Client ec2, AmazonEbsSettings s) {
+    if (present(s.subnetId())) {
+      List<Subnet> subnets;
+      try {
+        subnets = ec2.describeSubnets(r -> r.subnetIds(s.subnetId())).subnets();
+      } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
+        if (dev.eksnode.amibuilder.aws.AwsErrors.isNotFound(e)) {
+          subnets = List.of();
+        } else {
+          throw e;
+        }
+      }
+      if (subnets.isEmpty()) {
+        throw new PreflightException("subnet " + s.subnetId() + " not found in " + s.region()
+            + "; check subnet_id and the region");
+      }
+      return new BuildContext.Network(subnets.get(0).vpcId(), s.subnetId());
+    }
+    List<Vpc> vpcs = ec2.describeVpcs(r -> r.filters(Filter.builder().name("isDefault").values("true").build()))
+        .vpcs();
+    if (vpcs.isEmpty()) {
+      throw new PreflightException("no default VPC in " + s.region() + "; set subnet_id to a subnet the build may use");
+    }
+    return new BuildContext.Network(vpcs.get(0).vpcId(), null);
+  }
+
+  static void checkSecurityGroup(Ec2Client ec2, String groupId, String vpcId) {
+    List<SecurityGroup> groups;
+    try {
+      groups = ec2.describeSecurityGroups(r -> r.groupIds(groupId)).securityGroups();
+    } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
+      if (dev.eksnode.amibuilder.aws.AwsErrors.isNotFound(e)) {
+        groups = List.of();
+      } else {
+        throw e;
+      }
+    }
+    if (groups.isEmpty()) {
+      throw new PreflightException("security group " + groupId + " not found; check security_group_id");
+    }
+    if (vpcId != null && groups.get(0).vpcId() != null && !vpcId.equals(groups.get(0).vpcId())) {
+      throw new PreflightException("security group " + groupId + " is in " + groups.get(0).vpcId()
+          + " but the build runs in " + vpcId + "; pick a group of that VPC or set subnet_id");
+    }
+  }
+
+  /**
+   * Where the temporary security group admits SSH from: the configured CIDRs, else the caller's public /32. The
+   * check-IP lookup belongs here so its failure happens before the key pair or anything else exists.
+   */
+  static List<String> sshSources(AmazonEbsSettings s, BuildTuning tuning) throws InterruptedException {
+    List<String> cidrs = s.temporarySecurityGroupSourceCidrs().stream().filter(PreflightStep::present)
+        .map(String::trim).toList();
+    return cidrs.isEmpty() ? List.of(CallerIp.lookup(tuning.checkIpUrl())) : cidrs;
+  }
+
+  static void checkInstanceType(Ec2Client ec2, String region, String type) {
+    boolean offered = !ec2.describeInstanceTypeOfferings(r -> r.locationType(LocationType.REGION)
+        .filters(Filter.builder().name("instance-type").values(type).build())).instanceTypeOfferings().isEmpty();
+    if (!offered) {
+      throw new PreflightException("instance type " + type + " is not offered in " + region
+          + "; set instance_type to one that is");
+    }
+  }
+
+  /** The instance type must run the source AMI's architecture, or RunInstances fails after the key and group exist. */
+  static void checkArchitecture(Ec2Client ec2, String type, BuildContext.SourceImage source) {
+    if (!present(source.architecture())) {
+      return;
+    }
+    List<String> supported = ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(type)).instanceTypes()
+        .stream().filter(t -> t.processorInfo() != null)
+        .flatMap(t -> t.processorInfo().supportedArchitecturesAsStrings().stream()).toList();
+    if (!supported.isEmpty() && !supported.contains(source.architecture())) {
+      throw new PreflightException("instance type " + type + " runs " + String.join("/", supported)
+          + " but source AMI " + source.id() + " is " + source.architecture()
+          + "; set instance_type to a " + source.architecture() + " type or change arch");
+    }
+  }
+
+  static boolean present(String value) {
+    return value != null && !value.isBlank();
+  }
+
+  static Map<String, String> nonBlank(Map<String, String> values) {
+    Map<String, String> result = new java.util.LinkedHashMap<>();
+    values.forEach((k, v) -> {
+      if (present(k) && v != null) {
+        result.put(k, v);
+      }
+    });
+    return result;
+  }
+}

@@ -1,0 +1,258 @@
+package dev.eksnode.amibuilder.ebs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.rig.FaultProxy;
+import dev.eksnode.amibuilder.rig.MotoExtension;
+import dev.eksnode.amibuilder.rig.MotoState;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Every AWS action the build calls, failed once with a non-retryable error: the build stops with the right exit
+ * code and leaves nothing behind. Undo calls that fail are reported with the cleanup command, which then finishes.
+ */
+class FaultMatrixIT {
+  @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
+  static final Pattern BUILD_ID = Pattern.compile("cleanup --build-id (ab-\\d{8}T\\d{4}-[0-9a-z]{6})");
+  static final String[] COPY_AND_SHARE = {"ami_regions=us-east-1", "ami_users=111122223333"};
+  @TempDir Path tmp;
+
+  @ParameterizedTest(name = "{0} call {1} fails -> exit {2}")
+  @CsvSource({
+      "DescribeImages, 1, 1",
+      "DescribeImages, 2, 1",
+      "DescribeImages, 3, 1",
+      "DescribeVpcs, 1, 1",
+      "DescribeInstanceTypeOfferings, 1, 1",
+      "DescribeInstanceTypes, 1, 1",
+      "ImportKeyPair, 1, 1",
+      "CreateSecurityGroup, 1, 1",
+      "AuthorizeSecurityGroupIngress, 1, 1",
+      "RunInstances, 1, 1",
+      "DescribeInstances, 1, 1",
+      "StopInstances, 1, 1",
+      "DescribeInstances, 2, 1",
+      "CreateImage, 1, 1",
+      "DescribeImages, 4, 1",
+      "CreateTags, 1, 1",
+      "CopyImage, 1, 1",
+      "CreateTags, 2, 1",
+      "DescribeImages, 5, 1",
+      "CreateTags, 3, 1",
+      "ModifyImageAttribute, 1, 1",
+      "ModifySnapshotAttribute, 1, 1",
+      "CreateTags, 4, 1",
+  })
+  void forwardFailure_exitsNonZeroAndLeavesNothing(String action, int call, int exit) {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
+      MotoState before = rig.state();
+      rig.proxy.on(action).call(call).fail(400, "InvalidParameterValue", "injected by the fault matrix");
+      TestHome.Result r = rig.build(COPY_AND_SHARE);
+      assertEquals(exit, r.code(), r.out() + r.err());
+      assertEquals(1, rig.proxy.count(action) >= call ? 1 : 0, action + " was not called " + call + " times");
+      assertEquals(Set.of(), rig.state().diff(before), "leftovers after " + action + " #" + call + " failed");
+      assertEquals(1, r.errLines().stream().filter(l -> l.startsWith("error: ")).count(), r.err());
+      assertTrue(r.err().contains("injected by the fault matrix"), r.err());
+    }
+  }
+
+  @ParameterizedTest(name = "undo {0} refused -> exit 3, cleanup finishes")
+  @CsvSource({
+      "TerminateInstances, INSTANCE, ''",
+      "DeleteSecurityGroup, SECURITY_GROUP, ''",
+      "DeleteKeyPair, KEY_PAIR, ''",
+      "DeregisterImage, IMAGE, CreateTags",
+      "DeleteSnapshot, SNAPSHOT, CreateTags",
+  })
+  void undoRefusedAlways_exit3WithIdsThenCleanupFinishes(String action, String kind, String failFirst) {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      if (!failFirst.isEmpty()) {
+        // Make the build fail after the image exists, so its undo has to remove the image.
+        rig.proxy.on(failFirst).call(2).fail(400, "InvalidParameterValue", "injected to fail the build");
+      }
+      rig.proxy.on(action).always().fail(403, "UnauthorizedOperation", "injected: not allowed");
+      TestHome.Result r = rig.build();
+      assertEquals(3, r.code(), r.out() + r.err());
+      Matcher m = BUILD_ID.matcher(r.err());
+      assertTrue(m.find(), "no cleanup command in:\n" + r.err());
+      Set<MotoState.Resource> left = rig.state().diff(before);
+      List<MotoState.Resource> ofKind = left.stream().filter(x -> x.kind().name().equals(kind)).toList();
+      assertTrue(!ofKind.isEmpty(), "expected a leftover " + kind + " in " + left);
+      for (MotoState.Resource x : ofKind) {
+        assertTrue(r.err().contains(x.id()) || kind.equals("KEY_PAIR"), x.id() + " not named in:\n" + r.err());
+      }
+
+      rig.proxy.clear();
+      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
+          rig.proxy.endpoint().toString());
+      assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+      Set<MotoState.Resource> after = rig.state().diff(before);
+      assertEquals(Set.of(), after.stream().filter(x -> x.kind() != MotoState.Kind.IMAGE
+          && x.kind() != MotoState.Kind.SNAPSHOT).collect(Collectors.toSet()), "after cleanup");
+      if (!failFirst.isEmpty()) {
+        assertEquals(Set.of(), after, "a failed build's image must go too");
+      } else {
+        assertEquals(1, after.stream().filter(x -> x.kind() == MotoState.Kind.IMAGE).count(), "finished AMI kept");
+      }
+    }
+  }
+
+  @Test
+  void undo_deleteVolumeRefused_exit3NamingTheVolumeThenCleanupFinishes() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      // A volume that outlives its instance, so the undo has to delete it.
+      rig.builder(java.util.Map.of("launch_block_device_mappings", List.of(java.util.Map.of(
+          "device_name", "/dev/xvda", "volume_size", 20, "volume_type", "gp2", "delete_on_termination", false))));
+      MotoState before = rig.state();
+      rig.proxy.on("DeleteVolume").always().fail(403, "UnauthorizedOperation", "injected: not allowed");
+      TestHome.Result r = rig.build();
+      assertEquals(3, r.code(), r.out() + r.err());
+      Matcher m = BUILD_ID.matcher(r.err());
+      assertTrue(m.find(), r.err());
+      List<MotoState.Resource> volumes = rig.state().diff(before).stream()
+          .filter(x -> x.kind() == MotoState.Kind.VOLUME).toList();
+      assertEquals(1, volumes.size(), rig.state().diff(before).toString());
+      assertTrue(r.err().contains(volumes.get(0).id()), r.err());
+
+      rig.proxy.clear();
+      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
+          rig.proxy.endpoint().toString());
+      assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+      assertOnlyImageAndSnapshot(rig, before, 1);
+    }
+  }
+
+  @Test
+  void undo_whenTerminateRefusedTwice_retriesAndSucceeds() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("CreateImage").call(1).fail(400, "InvalidParameterValue", "injected to fail the build");
+      rig.proxy.on("TerminateInstances").firstCalls(2).fail(400, "IncorrectInstanceState", "injected: busy");
+      TestHome.Result r = rig.build();
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertEquals(3, rig.proxy.count("TerminateInstances"));
+      assertEquals(Set.of(), rig.state().diff(before));
+    }
+  }
+
+  @Test
+  void forwardFailure_describeSubnetsWithSubnetId_exit1AndLeavesNothing() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      String subnet = rig.ec2().describeSubnets().subnets().get(0).subnetId();
+      MotoState before = rig.state();
+      rig.proxy.on("DescribeSubnets").call(1).fail(400, "InvalidParameterValue", "injected by the fault matrix");
+      TestHome.Result r = rig.build("subnet_id=" + subnet);
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertEquals(1, rig.proxy.count("DescribeSubnets"));
+      assertEquals(0, rig.proxy.count("ImportKeyPair"));
+      assertEquals(Set.of(), rig.state().diff(before));
+      assertTrue(r.err().contains("injected by the fault matrix"), r.err());
+    }
+  }
+
+  @ParameterizedTest(name = "{0} reaches AWS but its answer is lost -> exit 1, nothing left")
+  @CsvSource({"ImportKeyPair", "CreateSecurityGroup", "RunInstances", "CreateImage"})
+  void createAnswerLost_undoFindsTheResourceAndRemovesIt(String action) {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on(action).call(1).loseAnswer(400, "InvalidParameterValue", "injected: answer lost");
+      TestHome.Result r = rig.build();
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertEquals(1, rig.proxy.count(action), action + " must not be retried");
+      assertEquals(Set.of(), rig.state().diff(before), "leftovers after the answer of " + action + " was lost");
+    }
+  }
+
+  @Test
+  void copyFailsInOneRegion_copyInFlightInAnotherIsRecordedAndRemoved() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1", "eu-west-1")) {
+      MotoState before = rig.state();
+      rig.proxy.on("CopyImage").inRegion("eu-west-1").always().fail(400, "InvalidParameterValue", "injected");
+      // Still on its way when the failure cancels the other copies.
+      rig.proxy.on("CopyImage").inRegion("us-east-1").always().delay(java.time.Duration.ofSeconds(3));
+      // The failing region first, so even a step awaiting the regions in order cancels the other copy mid-call.
+      TestHome.Result r = rig.build("ami_regions=eu-west-1,us-east-1");
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertEquals(List.of("eu-west-1", "us-east-1"), rig.proxy.requests("CopyImage").stream()
+          .map(FaultProxy.Request::region).sorted().toList());
+      assertEquals(Set.of(), rig.state().diff(before), r.err());
+    }
+  }
+
+  @Test
+  void undo_terminateAnsweredNotFoundRightAfterLaunch_stillTerminatesTheInstance() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("TerminateInstances").call(1).fail(400, "InvalidInstanceID.NotFound",
+          "injected: The instance ID does not exist");
+      TestHome.Result r = rig.build();
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertEquals(2, rig.proxy.count("TerminateInstances"), "NotFound must be confirmed, not believed");
+      assertOnlyImageAndSnapshot(rig, before, 1);
+    }
+  }
+
+  @Test
+  void undo_securityGroupInUseThreeTimes_retriedUntilDeleted() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("DeleteSecurityGroup").firstCalls(3).fail(400, "DependencyViolation",
+          "injected: resource has a dependent object");
+      TestHome.Result r = rig.build();
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertEquals(4, rig.proxy.count("DeleteSecurityGroup"));
+      assertOnlyImageAndSnapshot(rig, before, 1);
+    }
+  }
+
+  private static void assertOnlyImageAndSnapshot(BuildRig rig, MotoState before, int perKind) {
+    List<MotoState.Kind> kinds = new ArrayList<>();
+    rig.state().diff(before).forEach(x -> kinds.add(x.kind()));
+    List<MotoState.Kind> expected = new ArrayList<>();
+    for (int i = 0; i < perKind; i++) {
+      expected.add(MotoState.Kind.IMAGE);
+    }
+    for (int i = 0; i < perKind; i++) {
+      expected.add(MotoState.Kind.SNAPSHOT);
+    }
+    kinds.sort(null);
+    assertEquals(expected, kinds);
+  }
+
+  @Test
+  void throttling_everySecondCallLimited_buildStillSucceeds() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
+      for (String action : List.of("DescribeImages", "DescribeVpcs", "DescribeInstanceTypeOfferings", "DescribeInstanceTypes",
+          "ImportKeyPair",
+          "CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "RunInstances", "DescribeInstances",
+          "StopInstances", "CreateImage", "CreateTags", "CopyImage", "ModifyImageAttribute",
+          "ModifySnapshotAttribute", "TerminateInstances", "DescribeVolumes", "DeleteVolume", "DeleteSecurityGroup",
+          "DeleteKeyPair")) {
+        rig.proxy.on(action).throttle();
+      }
+      MotoState before = rig.state();
+      TestHome.Result r = rig.build(COPY_AND_SHARE);
+      assertEquals(0, r.code(), r.out() + r.err());
+      // Two regions: the AMI and its copy, each with one snapshot.
+      assertOnlyImageAndSnapshot(rig, before, 2);
+      assertEquals(2, rig.proxy.count("RunInstances"), "RunInstances retried once with its client token");
+      for (String action : List.of("CopyImage", "ModifyImageAttribute", "ModifySnapshotAttribute")) {
+        assertTrue(rig.proxy.count(action) >= 2, action + " was not throttled and retried");
+      }
+    }
+  }
+}
