@@ -76,7 +76,7 @@ final class CleanupCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new ConfigException(e.getMessage());
       }
-      Path dir = BuildLauncher.stateDir(ctx);
+      Path dir = ctx.stateDir();
       if (Files.exists(BuildJournal.fileOf(dir, id))) {
         journal = BuildJournal.open(dir, id, ctx.clock());
         BuildJournal.Contents contents = journal.snapshot();

@@ -16,6 +16,15 @@ public record CliContext(
     env = Map.copyOf(env);
   }
 
+  /** Overrides the journal directory ({@code ~/.ami-builder/builds}). */
+  public static final String STATE_DIR_ENV = "AMI_BUILDER_STATE_DIR";
+
+  /** Where build journals go: {@value #STATE_DIR_ENV} when set, else the default under the home directory. */
+  public Path stateDir() {
+    String dir = env.get(STATE_DIR_ENV);
+    return dir != null && !dir.isBlank() ? resolve(dir) : dev.eksnode.amibuilder.pipeline.BuildJournal.defaultDirectory();
+  }
+
   /** Resolves a user-given path against the working directory. */
   public Path resolve(String path) {
     return workingDir.resolve(path).normalize();

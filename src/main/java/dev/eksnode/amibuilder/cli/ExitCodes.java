@@ -74,6 +74,21 @@ public final class ExitCodes {
     return forFailure(((Outcome.Failed) outcome).cause());
   }
 
+  /** The code of a whole request: the most urgent code among its builds ({@link #worst}). */
+  public static int forReport(dev.eksnode.amibuilder.ebs.BuildReport report) {
+    return worst(report.builds().stream().map(b -> forOutcome(b.outcome())).toList());
+  }
+
+  /** 130 beats 3 beats 4 beats 1 beats 2 beats 0: the most urgent news for the caller wins. */
+  public static int worst(java.util.List<Integer> codes) {
+    for (int c : java.util.List.of(INTERRUPTED, CLEANUP_INCOMPLETE, INTERNAL, BUILD_FAILED, USAGE)) {
+      if (codes.contains(c)) {
+        return c;
+      }
+    }
+    return OK;
+  }
+
   /** Failures of the world we depend on, not of our code or the user's input. */
   static boolean isEnvironmentFailure(Throwable t) {
     return t instanceof SdkException

@@ -1,19 +1,22 @@
 package dev.eksnode.amibuilder.cli;
 
-import dev.eksnode.amibuilder.aws.AwsClientFactory;
-import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.config.ConfigException;
-import dev.eksnode.amibuilder.config.KubernetesVersion;
-import dev.eksnode.amibuilder.eks.BinaryBucket;
 import dev.eksnode.amibuilder.config.Shortcut;
+import dev.eksnode.amibuilder.ebs.BuildReport;
+import dev.eksnode.amibuilder.ebs.BuildRequest;
+import dev.eksnode.amibuilder.ebs.BuildService;
+import dev.eksnode.amibuilder.ebs.BuildTuning;
 import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.Template;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,9 +37,9 @@ final class K8sCommand implements Callable<Integer> {
   @Mixin AwsOptions aws;
   @Mixin OutputOptions output;
 
-  @Option(names = "--on-error", paramLabel = "cleanup|abort", defaultValue = "cleanup",
+  @Option(names = "--on-error", paramLabel = "cleanup|abort", defaultValue = "cleanup", converter = OnErrorConverter.class,
       description = "On failure remove what the build created (cleanup, default) or keep it for debugging (abort).")
-  String onError;
+  OnError onError;
 
   @Option(names = "--output-dir", paramLabel = "DIR",
       description = "Where manifest.json, <ami_name>-manifest.json and the version info go (default: current directory).")
@@ -59,9 +62,6 @@ final class K8sCommand implements Callable<Integer> {
   public Integer call() {
     CliContext ctx = parent.context();
     Console console = new Console(ctx, output.json, output.quiet);
-    if (!onError.equals("cleanup") && !onError.equals("abort")) {
-      throw new ConfigException("--on-error '" + onError + "' is not known; use cleanup or abort");
-    }
     if (parallel < 1 || parallel > 16) {
       throw new ConfigException("--parallel " + parallel + " is out of range; use 1 to 16");
     }
@@ -73,60 +73,41 @@ final class K8sCommand implements Callable<Integer> {
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new ConfigException("--output-dir " + out + " is a file; name a directory");
     }
-    aws.endpoint();
+    URI endpoint = aws.endpoint();
+    BuildTuning tuning = BuildTuning.fromEnvironment(ctx.env());
+    if (checkIpUrl != null && !checkIpUrl.isBlank()) {
+      tuning = new BuildTuning(tuning.pollSchedule(), tuning.undoRetry(), URI.create(checkIpUrl));
+    }
 
+    // Everything the user wrote is rendered and validated here, before the core is called: a bad value is exit 2
+    // with nothing contacted.
     SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
     Template template = loader.template();
-    List<BuildSpec> specs = new ArrayList<>();
-    List<Shortcut> targets = pos.shortcuts().isEmpty() ? java.util.Collections.singletonList(null) : pos.shortcuts();
+    List<BuildRequest.Entry> entries = new ArrayList<>();
+    List<Shortcut> targets = pos.shortcuts().isEmpty() ? Collections.singletonList(null) : pos.shortcuts();
     for (Shortcut s : targets) {
       BuildSpec spec = loader.spec(template, loader.variables(template, s));
       spec.variables().warnings().forEach(console::warn);
-      specs.add(spec);
+      entries.add(new BuildRequest.Entry(spec, resolved -> loader.spec(template, loader.variables(template, s,
+          resolved))));
     }
-    // Only once everything is known to be valid: complete a bare minor version or a missing build date from the
-    // binary bucket (the one AWS call before the build itself).
-    for (int i = 0; i < specs.size(); i++) {
-      List<Assignment> resolved = resolveFromBucket(ctx, specs.get(i));
-      if (!resolved.isEmpty()) {
-        specs.set(i, loader.spec(template, loader.variables(template, targets.get(i), resolved)));
-      }
-    }
-    for (BuildSpec spec : specs) {
-      console.info("Building AMI " + spec.settings().amiName() + " for Kubernetes " + spec.kubernetesVersion() + " on "
-          + spec.variables().value("arch") + " in " + spec.settings().region());
-    }
-    return new BuildLauncher(ctx, console, aws, out, onError.equals("abort") ? OnError.ABORT : OnError.CLEANUP,
-        parallel, checkIpUrl).run(specs);
+    BuildRequest request = new BuildRequest(entries, out, onError, parallel, tuning, ctx.stateDir(), endpoint,
+        (region, url) -> aws.clients(ctx, region, url), ctx.clock(), LineStream.over(ctx.err()));
+    BuildEventRenderer renderer = new BuildEventRenderer(ctx, console);
+    BuildReport report = new BuildService().run(request, renderer);
+    return renderer.close(report);
   }
 
-  private List<Assignment> resolveFromBucket(CliContext ctx, BuildSpec spec) {
-    String version = spec.kubernetesVersion();
-    String date = spec.variables().value("kubernetes_build_date");
-    boolean minorOnly = KubernetesVersion.parse(version).map(v -> !v.hasPatch()).orElse(false);
-    if (!minorOnly && !date.isEmpty()) {
-      return List.of();
-    }
-    String bucket = spec.variables().value("binary_bucket_name");
-    String region = spec.variables().value("binary_bucket_region");
-    try (AwsClientFactory clients = aws.clients(ctx, region)) {
-      BinaryBucket.Build b;
-      try {
-        b = new BinaryBucket(clients.s3(region), bucket, region).resolve(version, date);
-      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-        throw new CommandFailedException(ExitCodes.USAGE, "cannot list s3://" + bucket + " in " + region + " ("
-            + e.awsErrorDetails().errorCode() + ") to find the newest build of Kubernetes " + version
-            + "; pass --kubernetes-build-date, or check binary_bucket_name/binary_bucket_region");
+  /** {@code cleanup} or {@code abort}, in any case. */
+  static final class OnErrorConverter implements CommandLine.ITypeConverter<OnError> {
+    @Override
+    public OnError convert(String value) {
+      for (OnError e : OnError.values()) {
+        if (e.name().equalsIgnoreCase(value.trim())) {
+          return e;
+        }
       }
-      String from = "resolved from s3://" + bucket;
-      List<Assignment> out = new ArrayList<>();
-      if (minorOnly) {
-        out.add(new Assignment("kubernetes_version", b.version(), from));
-      }
-      if (date.isEmpty()) {
-        out.add(new Assignment("kubernetes_build_date", b.buildDate(), from));
-      }
-      return out;
+      throw new CommandLine.TypeConversionException("'" + value + "' is not known; use cleanup or abort");
     }
   }
 }

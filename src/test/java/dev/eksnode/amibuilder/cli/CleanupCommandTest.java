@@ -38,9 +38,9 @@ class CleanupCommandTest {
 
   @Test
   void worst_prefersInterruptThenLeftoversThenFailure() {
-    assertEquals(130, BuildLauncher.worst(java.util.List.of(0, 3, 130)));
-    assertEquals(3, BuildLauncher.worst(java.util.List.of(1, 3, 0)));
-    assertEquals(1, BuildLauncher.worst(java.util.List.of(2, 1)));
-    assertEquals(0, BuildLauncher.worst(java.util.List.of(0, 0)));
+    assertEquals(130, ExitCodes.worst(java.util.List.of(0, 3, 130)));
+    assertEquals(3, ExitCodes.worst(java.util.List.of(1, 3, 0)));
+    assertEquals(1, ExitCodes.worst(java.util.List.of(2, 1)));
+    assertEquals(0, ExitCodes.worst(java.util.List.of(0, 0)));
   }
 }

@@ -201,7 +201,7 @@ class CliTest {
     Path emptyHome = Files.createDirectories(root.resolve("empty-home"));
     Path state = root.resolve("state");
     home.env.put("HOME", emptyHome.toString());
-    home.env.put(BuildLauncher.STATE_DIR_ENV, state.toString());
+    home.env.put(CliContext.STATE_DIR_ENV, state.toString());
     home.env.put("AWS_EC2_METADATA_SERVICE_ENDPOINT", imdsEndpoint);
     if (imdsDisabled) {
       home.env.put("AWS_EC2_METADATA_DISABLED", "true");
@@ -258,7 +258,7 @@ class CliTest {
   void unreachableEndpoint_duringPreflight_isExitOneNotTwo() throws IOException {
     home.env.put("AWS_ACCESS_KEY_ID", "testing");
     home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
-    home.env.put(BuildLauncher.STATE_DIR_ENV, root.resolve("state").toString());
+    home.env.put(CliContext.STATE_DIR_ENV, root.resolve("state").toString());
     TestHome.Result r = home.run("k8s", "--kubernetes-version", "1.23.9", "--kubernetes-build-date", "2023-01-30",
         "--endpoint-url", "http://127.0.0.1:" + closedPort());
     assertEquals(1, r.code(), r.err());

@@ -1,0 +1,68 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.aws.AwsClientFactory;
+import dev.eksnode.amibuilder.config.Assignment;
+import dev.eksnode.amibuilder.pipeline.OnError;
+import dev.eksnode.amibuilder.template.BuildSpec;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything {@link BuildService#run} needs, decided by the caller: the rendered builds and the options that apply to
+ * all of them. Nothing in here has touched AWS yet.
+ *
+ * @param entries the builds, in order; more than one makes a matrix
+ * @param parallel how many builds of a matrix run at once
+ * @param journalDir where each build's journal goes
+ * @param endpointOverride every AWS call goes here when set ({@code --endpoint-url}); otherwise a build's own
+ *     {@code custom_endpoint_ec2} applies to its EC2 calls
+ * @param clients opens the AWS clients for a region and endpoint (credentials are the caller's business)
+ * @param notices where the interrupt guard writes what it is doing after Ctrl-C
+ */
+public record BuildRequest(List<Entry> entries, Path outputDir, OnError onError, int parallel, BuildTuning tuning,
+    Path journalDir, URI endpointOverride, ClientSource clients, Clock clock, PrintStream notices) {
+
+  /**
+   * One build: its spec as rendered from the user's words, and how to render it again once the binary bucket has
+   * completed its version or build date.
+   */
+  public record Entry(BuildSpec spec, Rerender rerender) {
+    public Entry {
+      Objects.requireNonNull(spec, "spec");
+      Objects.requireNonNull(rerender, "rerender");
+    }
+  }
+
+  /** Renders the entry again with values resolved from the bucket added as the top layer. */
+  @FunctionalInterface
+  public interface Rerender {
+    BuildSpec with(List<Assignment> resolved);
+  }
+
+  /** Opens the clients of one command; the build core never reads credentials itself. */
+  @FunctionalInterface
+  public interface ClientSource {
+    AwsClientFactory open(String region, URI endpoint);
+  }
+
+  public BuildRequest {
+    entries = List.copyOf(entries);
+    if (entries.isEmpty()) {
+      throw new IllegalArgumentException("a request needs at least one build");
+    }
+    if (parallel < 1) {
+      throw new IllegalArgumentException("parallel must be at least 1, got " + parallel);
+    }
+    Objects.requireNonNull(outputDir, "outputDir");
+    Objects.requireNonNull(onError, "onError");
+    Objects.requireNonNull(tuning, "tuning");
+    Objects.requireNonNull(journalDir, "journalDir");
+    Objects.requireNonNull(clients, "clients");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(notices, "notices");
+  }
+}

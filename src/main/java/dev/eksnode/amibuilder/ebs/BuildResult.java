@@ -1,0 +1,89 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.aws.AwsErrors;
+import dev.eksnode.amibuilder.pipeline.BuildId;
+import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;
+import dev.eksnode.amibuilder.pipeline.CleanupReport;
+import dev.eksnode.amibuilder.pipeline.Outcome;
+import dev.eksnode.amibuilder.remote.Redactor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+
+/**
+ * What one build of a request did, typed: how it ended, the AMIs it made, how long each step took, and, when it did
+ * not simply succeed, the one line that says why (with the build's secrets masked).
+ *
+ * @param label {@code ""} for a lone build, {@code "[ami name] "} in a matrix
+ * @param failureLine {@code null} when the build succeeded and left nothing behind
+ */
+public record BuildResult(BuildId buildId, String label, String amiName, String region, Outcome outcome,
+    Map<String, String> amis, Map<String, Duration> phases, List<Path> manifests, Path journal, String failureLine) {
+
+  public BuildResult {
+    Objects.requireNonNull(buildId, "buildId");
+    Objects.requireNonNull(label, "label");
+    Objects.requireNonNull(outcome, "outcome");
+    amis = Map.copyOf(amis);
+    phases = Collections.unmodifiableMap(new LinkedHashMap<>(phases));
+    manifests = List.copyOf(manifests);
+  }
+
+  /** {@code succeeded}, {@code failed} or {@code cancelled}, as the journal and the JSON result say. */
+  public String status() {
+    return outcome instanceof Outcome.Succeeded ? "succeeded"
+        : outcome instanceof Outcome.Failed ? "failed" : "cancelled";
+  }
+
+  public boolean succeeded() {
+    return outcome instanceof Outcome.Succeeded;
+  }
+
+  public CleanupReport cleanup() {
+    return outcome.cleanup();
+  }
+
+  /** The command that finishes what this build left. */
+  public String cleanupCommand() {
+    return "ami-builder cleanup --build-id " + buildId;
+  }
+
+  /** The one-line account of a build that did not end clean, masked with {@code redactor}; null if it did. */
+  static String failureLine(BuildId buildId, Outcome outcome, Redactor redactor) {
+    if (outcome instanceof Outcome.Succeeded && outcome.cleanup().complete()) {
+      return null;
+    }
+    return redactor.redact(unredacted(buildId, outcome));
+  }
+
+  private static String unredacted(BuildId buildId, Outcome outcome) {
+    if (outcome instanceof Outcome.Failed f) {
+      if (f.cause() instanceof PreflightException || f.cause() instanceof BuildTimeoutException) {
+        // Already written for the user, and says what was (not) created.
+        return f.cause().getMessage();
+      }
+      return "step " + f.step() + " failed: " + describe(f.cause())
+          + (f.cleanup().nothingLeft() ? "; everything the build created was removed" : "");
+    }
+    if (outcome instanceof Outcome.Cancelled c) {
+      return "build " + buildId + " " + c.reason() + " during " + c.step()
+          + (c.cleanup().nothingLeft() ? "; everything it created was removed" : "");
+    }
+    return "build " + buildId + " succeeded but its temporary resources could not all be removed";
+  }
+
+  /** An AWS refusal by its error code and message; anything else by its message. */
+  static String describe(Throwable t) {
+    for (Throwable e = t; e != null; e = e.getCause()) {
+      if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+        return AwsErrors.errorCode(aws).orElse("error") + ": " + aws.awsErrorDetails().errorMessage();
+      }
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}

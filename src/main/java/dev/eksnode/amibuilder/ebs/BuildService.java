@@ -1,0 +1,282 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.aws.AwsClientFactory;
+import dev.eksnode.amibuilder.config.Assignment;
+import dev.eksnode.amibuilder.pipeline.BuildId;
+import dev.eksnode.amibuilder.pipeline.BuildJournal;
+import dev.eksnode.amibuilder.pipeline.Cancellation;
+import dev.eksnode.amibuilder.pipeline.InterruptGuard;
+import dev.eksnode.amibuilder.pipeline.Outcome;
+import dev.eksnode.amibuilder.pipeline.PipelineListener;
+import dev.eksnode.amibuilder.pipeline.Resource;
+import dev.eksnode.amibuilder.remote.Redactor;
+import dev.eksnode.amibuilder.template.BuildSpec;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * The one entry point of the build core: completes versions from the binary bucket, then runs one build or a
+ * matrix of them (one client factory and rate limiter per endpoint, a journal per build, an interrupt guard over
+ * all of them), tells the caller what happens through {@link BuildEvent}s, and returns a typed {@link BuildReport}.
+ * It never decides exit codes and never prints: that is the command's job.
+ */
+public final class BuildService {
+  /** How often an unchanged state of a long wait is reported again. */
+  public static final Duration WAIT_REPEAT = Duration.ofSeconds(30);
+  /** How long a second Ctrl-C waits for the unwind before the guard gives up on it. */
+  private static final Duration UNWIND_LIMIT = Duration.ofMinutes(15);
+
+  private final Provisioning provisioning;
+
+  public BuildService() {
+    this(new SshProvisioning());
+  }
+
+  public BuildService(Provisioning provisioning) {
+    this.provisioning = Objects.requireNonNull(provisioning, "provisioning");
+  }
+
+  /** Value of the {@code ami-builder:created-by} tag, e.g. {@code ami-builder/0.1.0}. */
+  public static String createdBy() {
+    String v = BuildService.class.getPackage().getImplementationVersion();
+    return "ami-builder/" + (v == null ? "development" : v);
+  }
+
+  /**
+   * Runs {@code request}. Problems found before anything is created (a bucket that cannot be listed, no build of
+   * the version) are thrown; once builds start, every failure ends up in the report instead.
+   */
+  public BuildReport run(BuildRequest request, Consumer<BuildEvent> events) {
+    List<BuildSpec> specs = resolve(request);
+    boolean matrix = specs.size() > 1;
+    for (BuildSpec spec : specs) {
+      events.accept(new BuildEvent.Planned(label(spec, matrix), spec.settings().amiName(), spec.kubernetesVersion(),
+          spec.variables().value("arch"), spec.settings().region()));
+    }
+    Run run = new Run(request, events, matrix);
+    Map<URI, AwsClientFactory> factories = new LinkedHashMap<>();
+    Cancellation root = Cancellation.create();
+    try (InterruptGuard guard = new InterruptGuard(root, UNWIND_LIMIT, run::leftoverSummary, request.notices())
+        .install()) {
+      List<Ec2Build> builders = new ArrayList<>();
+      for (BuildSpec spec : specs) {
+        URI endpoint = endpoint(request, spec);
+        AwsClientFactory factory = factories.computeIfAbsent(endpoint == null ? NO_ENDPOINT : endpoint,
+            e -> request.clients().open(spec.settings().region(), endpoint));
+        builders.add(new Ec2Build(factory, request.tuning(), request.journalDir(), request.clock(), provisioning,
+            createdBy()));
+      }
+      List<BuildResult> results = new ArrayList<>();
+      if (!matrix) {
+        results.add(run.one(builders.get(0), specs.get(0), root.child()));
+      } else {
+        ExecutorService pool = Executors.newFixedThreadPool(request.parallel());
+        try {
+          List<Future<BuildResult>> futures = new ArrayList<>();
+          for (int i = 0; i < specs.size(); i++) {
+            Ec2Build builder = builders.get(i);
+            BuildSpec spec = specs.get(i);
+            futures.add(pool.submit(() -> run.oneOfMany(builder, spec, root.child())));
+          }
+          for (Future<BuildResult> f : futures) {
+            results.add(await(f, root));
+          }
+        } finally {
+          pool.shutdown();
+        }
+      }
+      guard.unwindFinished();
+      return new BuildReport(results);
+    } finally {
+      factories.values().forEach(AwsClientFactory::close);
+    }
+  }
+
+  /** Map key for "AWS's own endpoint" (a map of URIs cannot hold null keys in every implementation). */
+  private static final URI NO_ENDPOINT = URI.create("aws:default");
+
+  /**
+   * {@code --endpoint-url} for everything when given; else the build's own {@code custom_endpoint_ec2}. Each build
+   * keeps its own: a matrix may mix them.
+   */
+  static URI endpoint(BuildRequest request, BuildSpec spec) {
+    if (request.endpointOverride() != null) {
+      return request.endpointOverride();
+    }
+    String custom = spec.settings().customEndpointEc2();
+    return custom == null || custom.isBlank() ? null : URI.create(custom);
+  }
+
+  /** The specs with versions and dates completed from the bucket, all before any build starts. */
+  private static List<BuildSpec> resolve(BuildRequest request) {
+    List<BuildSpec> specs = new ArrayList<>();
+    for (BuildRequest.Entry entry : request.entries()) {
+      List<Assignment> resolved = BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride());
+      specs.add(resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved));
+    }
+    return specs;
+  }
+
+  private static String label(BuildSpec spec, boolean matrix) {
+    return matrix ? "[" + spec.settings().amiName() + "] " : "";
+  }
+
+  private static BuildResult await(Future<BuildResult> future, Cancellation root) {
+    while (true) {
+      try {
+        return future.get();
+      } catch (InterruptedException e) {
+        // Ctrl-C reaches the builds through the cancellation; keep waiting for their unwind.
+        root.cancel("interrupted");
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("a build of the matrix failed outside its pipeline", e.getCause());
+      }
+    }
+  }
+
+  /** The state of one request while it runs: its journals (for the interrupt guard) and how to report. */
+  private static final class Run {
+    private final BuildRequest request;
+    private final Consumer<BuildEvent> events;
+    private final boolean matrix;
+    private final List<BuildJournal> journals = new CopyOnWriteArrayList<>();
+
+    Run(BuildRequest request, Consumer<BuildEvent> events, boolean matrix) {
+      this.request = request;
+      this.events = events;
+      this.matrix = matrix;
+    }
+
+    /**
+     * One build of a matrix: a failure outside its pipeline (the journal cannot be written) becomes its result, so
+     * the other builds go on and the report still names it.
+     */
+    BuildResult oneOfMany(Ec2Build builder, BuildSpec spec, Cancellation cancellation) {
+      try {
+        return one(builder, spec, cancellation);
+      } catch (RuntimeException e) {
+        BuildId id = BuildId.generate(request.clock());
+        Outcome failed = new Outcome.Failed("start", e, dev.eksnode.amibuilder.pipeline.CleanupReport.empty());
+        BuildResult result = new BuildResult(id, label(spec, true), spec.settings().amiName(),
+            spec.settings().region(), failed, Map.of(), Map.of(), List.of(), null,
+            BuildResult.failureLine(id, failed, Redactor.of(spec.secrets())));
+        events.accept(new BuildEvent.Finished(result));
+        return result;
+      }
+    }
+
+    BuildResult one(Ec2Build builder, BuildSpec spec, Cancellation cancellation) {
+      BuildId id = BuildId.generate(request.clock());
+      String label = label(spec, matrix);
+      BuildJournal journal = builder.journal(id);
+      journals.add(journal);
+      events.accept(new BuildEvent.Started(id, label, spec.settings().amiName(), spec.settings().region(),
+          journal.file()));
+      Ec2Build.Result done = builder.run(spec, id, journal, request.outputDir(), request.onError(), cancellation,
+          new Forwarder(id, label, events), listener(id, label));
+      Outcome outcome = done.outcome();
+      // The unwind reports removals in bulk; say each one before the result, so a reader sees where they went.
+      outcome.cleanup().removed().forEach(r -> events.accept(new BuildEvent.ResourceRemoved(id, label, r)));
+      BuildResult result = new BuildResult(id, label, spec.settings().amiName(), spec.settings().region(), outcome,
+          done.amis(), done.phases(), done.manifests(), done.journal(),
+          BuildResult.failureLine(id, outcome, Redactor.of(spec.secrets())));
+      events.accept(new BuildEvent.Finished(result));
+      return result;
+    }
+
+    private PipelineListener listener(BuildId id, String label) {
+      return new PipelineListener() {
+        @Override
+        public void stepStarted(String step) {
+          events.accept(new BuildEvent.StepStarted(id, label, step));
+        }
+
+        @Override
+        public void stepFinished(String step, Duration took, Throwable error) {
+          events.accept(new BuildEvent.StepFinished(id, label, step, took, error == null));
+        }
+
+        @Override
+        public void undoStarted(String step) {
+          events.accept(new BuildEvent.UndoStarted(id, label, step));
+        }
+      };
+    }
+
+    /** For the interrupt guard: what is still recorded as live, and the command to finish the job. */
+    String leftoverSummary() {
+      StringBuilder text = new StringBuilder();
+      for (BuildJournal journal : journals) {
+        List<Resource> live = journal.live();
+        if (live.isEmpty()) {
+          continue;
+        }
+        text.append("Build ").append(journal.buildId()).append(" left:\n");
+        live.forEach(r -> text.append("  ").append(r).append('\n'));
+        text.append("Finish with: ami-builder cleanup --build-id ").append(journal.buildId()).append('\n');
+      }
+      return text.length() == 0 ? "Nothing recorded as left over." : text.toString().stripTrailing();
+    }
+  }
+
+  /**
+   * Turns the steps' callbacks into events. Waits poll often; a wait is reported when its state changes and every
+   * {@link #WAIT_REPEAT} while it lasts, not on every poll.
+   */
+  private static final class Forwarder implements BuildEvents {
+    private record Shown(String state, Duration at) {}
+
+    private final BuildId id;
+    private final String label;
+    private final Consumer<BuildEvent> events;
+    private final Map<String, Shown> shown = new ConcurrentHashMap<>();
+
+    Forwarder(BuildId id, String label, Consumer<BuildEvent> events) {
+      this.id = id;
+      this.label = label;
+      this.events = events;
+    }
+
+    @Override
+    public void waiting(String what, String state, Duration elapsed) {
+      Shown last = shown.get(what);
+      if (last != null && last.state().equals(state) && elapsed.minus(last.at()).compareTo(WAIT_REPEAT) < 0) {
+        return;
+      }
+      shown.put(what, new Shown(state, elapsed));
+      events.accept(new BuildEvent.Waiting(id, label, what, state, elapsed));
+    }
+
+    @Override
+    public void resourceCreated(Resource resource) {
+      events.accept(new BuildEvent.ResourceCreated(id, label, resource));
+    }
+
+    @Override
+    public void resourceRemoved(Resource resource) {
+      events.accept(new BuildEvent.ResourceRemoved(id, label, resource));
+    }
+
+    @Override
+    public void output(String provisioner, String line) {
+      events.accept(new BuildEvent.OutputLine(id, label, provisioner, line));
+    }
+
+    @Override
+    public void provisioned(String provisioner, Duration took, long channels) {
+      events.accept(new BuildEvent.Provisioned(id, label, provisioner, took, channels));
+    }
+  }
+}
