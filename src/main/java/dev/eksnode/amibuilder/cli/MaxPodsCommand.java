@@ -19,7 +19,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /** The max-pods calculator of bootstrap.sh, and the generator of eni-max-pods.txt. */
 @Command(name = "max-pods", mixinStandardHelpOptions = true,
@@ -86,7 +85,7 @@ final class MaxPodsCommand implements Callable<Integer> {
     try (AwsClientFactory clients = aws.clients(ctx, r)) {
       InstanceTypeInfo info;
       try {
-        info = InstanceTypeInfo.describe(clients.ec2(r), instanceType);
+        info = InstanceTypeInfo.describe(clients, r, instanceType);
       } catch (InstanceTypeInfo.UnknownInstanceTypeException e) {
         throw new ConfigException("--instance-type " + instanceType + " is not offered in " + r
             + "; check the name or try another --region");
@@ -146,9 +145,8 @@ final class MaxPodsCommand implements Callable<Integer> {
           : outputFile.equals("-") ? null : ctx.resolve(outputFile);
       Path existing = outputFile == null || !outputFile.equals("-") ? target : ctx.home().resolve("eni-max-pods.txt");
       try (AwsClientFactory clients = aws.clients(ctx, rs.get(0))) {
-        List<Ec2Client> ec2 = rs.stream().map(clients::ec2).toList();
         String source = "EC2 DescribeInstanceTypes" + (aws.endpoint() == null ? "" : " at " + aws.endpoint());
-        String text = EniMaxPodsGenerator.generate(ec2, existing != null && Files.exists(existing) ? existing : null,
+        String text = EniMaxPodsGenerator.generate(clients, rs, existing != null && Files.exists(existing) ? existing : null,
             ctx.clock(), source);
         if (target == null) {
           ctx.out().print(text);

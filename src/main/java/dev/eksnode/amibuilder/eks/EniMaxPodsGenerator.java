@@ -47,6 +47,12 @@ public final class EniMaxPodsGenerator {
     return type.defaultCardNetworkInterfaces() * (type.ipv4AddressesPerInterface() - 1) + 2;
   }
 
+  /** As {@link #generate(List, Path, Clock, String)}, querying {@code regions} through {@code aws}. */
+  public static String generate(dev.eksnode.amibuilder.aws.AwsClientFactory aws, List<String> regions, Path existing,
+      Clock clock, String sourceDescription) {
+    return generate(regions.stream().map(aws::ec2).toList(), existing, clock, sourceDescription);
+  }
+
   /**
    * Queries every client's region and returns the text of the new eni-max-pods.txt.
    *

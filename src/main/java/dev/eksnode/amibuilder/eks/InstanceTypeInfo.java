@@ -49,6 +49,12 @@ public record InstanceTypeInfo(
         api.vCpuInfo() == null ? 0 : nullToZero(api.vCpuInfo().defaultVCpus()));
   }
 
+  /** As {@link #describe(Ec2Client, String)}, with the EC2 client of {@code region} from {@code aws}. */
+  public static InstanceTypeInfo describe(dev.eksnode.amibuilder.aws.AwsClientFactory aws, String region,
+      String instanceType) {
+    return describe(aws.ec2(region), instanceType);
+  }
+
   /** Asks EC2 DescribeInstanceTypes about one type. */
   public static InstanceTypeInfo describe(Ec2Client ec2, String instanceType) {
     try {
