@@ -88,7 +88,7 @@ final class BuildLauncher {
     Cancellation root = Cancellation.create();
     try (AwsClientFactory factory = aws.clients(ctx, specs.get(0).settings().region(), endpoint);
         InterruptGuard guard = new InterruptGuard(root, Duration.ofMinutes(15), this::leftoverSummary,
-            LineStream.over(ctx.err())).install()) {
+            LineStream.over(ctx.err()), ExitCodes.INTERRUPTED).install()) {
       Ec2Build builder = new Ec2Build(factory, tuning, stateDir(ctx), ctx.clock(), new SshProvisioning(), createdBy());
       List<Integer> codes = new ArrayList<>();
       if (specs.size() == 1) {
