@@ -1,7 +1,10 @@
 package dev.eksnode.amibuilder.aws;
 
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
+
 /** A wait loop saw a state from which the wanted one is unreachable (an AMI {@code failed}, an instance terminated). */
-public class WaitFailedException extends RuntimeException {
+public class WaitFailedException extends RuntimeException implements Categorized {
   private final String state;
 
   public WaitFailedException(String what, String state) {
@@ -11,5 +14,10 @@ public class WaitFailedException extends RuntimeException {
 
   public String state() {
     return state;
+  }
+
+  @Override
+  public FailureCategory category() {
+    return FailureCategory.ENVIRONMENT;
   }
 }

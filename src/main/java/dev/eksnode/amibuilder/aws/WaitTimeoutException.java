@@ -1,9 +1,11 @@
 package dev.eksnode.amibuilder.aws;
 
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
 import java.time.Duration;
 
 /** A wait loop gave up: the resource did not reach the wanted state in time. */
-public class WaitTimeoutException extends RuntimeException {
+public class WaitTimeoutException extends RuntimeException implements Categorized {
   private final String what;
   private final String lastState;
 
@@ -25,5 +27,10 @@ public class WaitTimeoutException extends RuntimeException {
 
   private static String seconds(Duration d) {
     return d.toSeconds() + " s";
+  }
+
+  @Override
+  public FailureCategory category() {
+    return FailureCategory.ENVIRONMENT;
   }
 }

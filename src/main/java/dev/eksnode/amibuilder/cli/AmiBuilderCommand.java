@@ -6,17 +6,12 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The top-level command: only dispatches to its subcommands. */
+/** The top-level command: only dispatches to its subcommands. Its help footer, the exit codes, is {@link ExitCode}. */
 @Command(name = "ami-builder", mixinStandardHelpOptions = true, versionProvider = AmiBuilderCommand.Version.class,
     description = "Builds Amazon EKS worker node AMIs (Amazon Linux 2) end to end.",
     subcommands = {K8sCommand.class, CleanupCommand.class, ValidateCommand.class, VarsCommand.class,
         MaxPodsCommand.class, GenerateCompletion.class},
-    footerHeading = "%nExit codes:%n",
-    footer = {"  0    success",
-        "  1    build failed or an AWS/network call failed; everything it created was removed",
-        "  2    invalid usage, configuration or failed preflight check; nothing created",
-        "  3    something created remains: left-over ids and the cleanup command are printed",
-        "  4    internal error", "  130  interrupted (Ctrl-C/SIGTERM), after cleanup"})
+    footerHeading = "%nExit codes:%n")
 final class AmiBuilderCommand implements Runnable {
   @Spec CommandSpec spec;
   private final CliContext context;

@@ -1,60 +1,78 @@
 package dev.eksnode.amibuilder.cli;
 
-import dev.eksnode.amibuilder.aws.WaitFailedException;
-import dev.eksnode.amibuilder.aws.WaitTimeoutException;
-import dev.eksnode.amibuilder.ebs.PreflightException;
-import dev.eksnode.amibuilder.config.ConfigException;
-import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;
-import dev.eksnode.amibuilder.pipeline.CancelledException;
-import dev.eksnode.amibuilder.pipeline.JournalException;
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
 import dev.eksnode.amibuilder.pipeline.Outcome;
-import dev.eksnode.amibuilder.remote.RemoteOperationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * The one exit-code table (README "Exit codes") and the one place that decides which code a failure ends with:
- * {@link #forFailure} for an exception, {@link #forOutcome} for a finished build.
+ * The one place that decides which code a failure ends with: {@link #forFailure} for an exception,
+ * {@link #forOutcome} for a finished build. Our exceptions say their {@link FailureCategory}; the few library types
+ * we do not own are classified by {@link #FOREIGN}. The codes themselves are the table {@link ExitCode}.
  */
 public final class ExitCodes {
-  /** The build or command succeeded. */
-  public static final int OK = 0;
-  /** The build failed and everything it created was removed; also AWS or the network failing a command. */
-  public static final int BUILD_FAILED = 1;
-  /** Invalid usage or configuration, or a failed preflight check; nothing was created. */
-  public static final int USAGE = 2;
-  /** The build failed and cleanup is incomplete; left-over ids and the cleanup command are printed. */
-  public static final int CLEANUP_INCOMPLETE = 3;
-  /** An internal error (a bug): please report it with the output of -vv. */
-  public static final int INTERNAL = 4;
-  /** Interrupted (Ctrl-C or SIGTERM), after cleanup. */
-  public static final int INTERRUPTED = 130;
+  /** Shorthands for the commands' {@code return}s; the values live in {@link ExitCode}. */
+  public static final int OK = ExitCode.OK.code();
+  public static final int BUILD_FAILED = ExitCode.BUILD_FAILED.code();
+  public static final int USAGE = ExitCode.USAGE.code();
+  public static final int CLEANUP_INCOMPLETE = ExitCode.CLEANUP_INCOMPLETE.code();
+  public static final int INTERNAL = ExitCode.INTERNAL.code();
+  public static final int INTERRUPTED = ExitCode.INTERRUPTED.code();
+
+  /**
+   * Library exceptions by category, matched with their subclasses. Only what the user must change is usage (picocli
+   * rejecting the command line); AWS, the network or the local disk failing is the environment.
+   */
+  private static final Map<Class<? extends Throwable>, FailureCategory> FOREIGN = Map.of(
+      CommandLine.ParameterException.class, FailureCategory.USAGE,
+      SdkException.class, FailureCategory.ENVIRONMENT,
+      IOException.class, FailureCategory.ENVIRONMENT,
+      UncheckedIOException.class, FailureCategory.ENVIRONMENT,
+      InterruptedException.class, FailureCategory.INTERRUPTED);
+
+  /** Wrappers that only carry a failure from another thread, a future or a picocli command: their cause decides. */
+  private static final Set<Class<? extends Throwable>> WRAPPERS = Set.of(
+      ExecutionException.class, CompletionException.class, CommandLine.ExecutionException.class);
 
   private ExitCodes() {}
 
-  /**
-   * The code for a failure by its type. Only what the user must change (usage, configuration, a preflight check)
-   * is 2; AWS, the network, the instance or the local disk failing is 1; anything else is a bug of ours, 4.
-   */
+  /** The code a category ends with; the switch fails to compile if a category is added without one. */
+  public static ExitCode forCategory(FailureCategory category) {
+    return switch (category) {
+      case USAGE -> ExitCode.USAGE;
+      case ENVIRONMENT -> ExitCode.BUILD_FAILED;
+      case INTERRUPTED -> ExitCode.INTERRUPTED;
+      case BUG -> ExitCode.INTERNAL;
+    };
+  }
+
+  /** The code for a failure: the one a command already chose, else the code of its category. */
   public static int forFailure(Throwable failure) {
     Throwable t = unwrap(failure);
-    if (t instanceof CommandFailedException f) {
-      return f.exitCode();
+    // A command that printed its own line may also have chosen a code no category has (3: something remains).
+    if (t instanceof CommandFailedException decided) {
+      return decided.exitCode();
     }
-    if (t instanceof ConfigException || t instanceof PreflightException || t instanceof CommandLine.ParameterException) {
-      return USAGE;
+    return forCategory(categoryOf(t)).code();
+  }
+
+  /**
+   * The category of a failure: its own if it is ours, else the library table's; anything unknown is a bug of ours.
+   */
+  public static FailureCategory categoryOf(Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof Categorized categorized) {
+      return categorized.category();
     }
-    if (t instanceof CancelledException || t instanceof InterruptedException) {
-      return INTERRUPTED;
-    }
-    if (isEnvironmentFailure(t)) {
-      return BUILD_FAILED;
-    }
-    return INTERNAL;
+    return FOREIGN.entrySet().stream().filter(e -> e.getKey().isInstance(t)).map(Map.Entry::getValue).findFirst()
+        .orElse(FailureCategory.BUG);
   }
 
   /**
@@ -89,25 +107,15 @@ public final class ExitCodes {
     return OK;
   }
 
-  /** Failures of the world we depend on, not of our code or the user's input. */
-  static boolean isEnvironmentFailure(Throwable t) {
-    return t instanceof SdkException
-        || t instanceof IOException
-        || t instanceof UncheckedIOException
-        || t instanceof RemoteOperationException
-        || t instanceof WaitTimeoutException
-        || t instanceof WaitFailedException
-        || t instanceof BuildTimeoutException
-        || t instanceof JournalException;
-  }
-
-  /** Wrappers that only carry a failure from another thread or future. */
   private static Throwable unwrap(Throwable t) {
     Throwable current = t;
-    while ((current instanceof ExecutionException || current instanceof CompletionException
-        || current instanceof CommandLine.ExecutionException) && current.getCause() != null) {
+    while (current.getCause() != null && isWrapper(current)) {
       current = current.getCause();
     }
     return current;
+  }
+
+  private static boolean isWrapper(Throwable t) {
+    return WRAPPERS.stream().anyMatch(w -> w.isInstance(t));
   }
 }

@@ -92,7 +92,8 @@ final class K8sCommand implements Callable<Integer> {
           resolved))));
     }
     BuildRequest request = new BuildRequest(entries, out, onError, parallel, tuning, ctx.stateDir(), endpoint,
-        (region, url) -> aws.clients(ctx, region, url), ctx.clock(), LineStream.over(ctx.err()));
+        (region, url) -> aws.clients(ctx, region, url), ctx.clock(), LineStream.over(ctx.err()),
+        ExitCodes.INTERRUPTED);
     BuildEventRenderer renderer = new BuildEventRenderer(ctx, console);
     BuildReport report = new BuildService().run(request, renderer);
     return renderer.close(report);

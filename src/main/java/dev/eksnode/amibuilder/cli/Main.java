@@ -38,6 +38,7 @@ public final class Main {
 
   static CommandLine commandLine(CliContext ctx, int verbosity) {
     CommandLine cli = new CommandLine(new AmiBuilderCommand(ctx));
+    cli.getCommandSpec().usageMessage().footer(ExitCode.helpFooter());
     cli.setOut(ctx.out());
     cli.setErr(ctx.err());
     cli.setCaseInsensitiveEnumValuesAllowed(true);

@@ -1,10 +1,13 @@
 package dev.eksnode.amibuilder.config;
 
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
+
 /**
  * Invalid usage or configuration, found before anything is created in AWS. Its message is one line that names the
- * field, the bad value, where it came from and how to fix it. Maps to exit code 2.
+ * field, the bad value, where it came from and how to fix it. A usage failure.
  */
-public class ConfigException extends RuntimeException {
+public class ConfigException extends RuntimeException implements Categorized {
   private static final long serialVersionUID = 1L;
 
   public ConfigException(String message) {
@@ -29,5 +32,10 @@ public class ConfigException extends RuntimeException {
   public static String oneLine(String value) {
     String flat = value.replace("\r", "\\r").replace("\n", "\\n");
     return flat.length() > 200 ? flat.substring(0, 197) + "..." : flat;
+  }
+
+  @Override
+  public FailureCategory category() {
+    return FailureCategory.USAGE;
   }
 }

@@ -22,9 +22,12 @@ import java.util.Objects;
  *     {@code custom_endpoint_ec2} applies to its EC2 calls
  * @param clients opens the AWS clients for a region and endpoint (credentials are the caller's business)
  * @param notices where the interrupt guard writes what it is doing after Ctrl-C
+ * @param interruptedStatus the process exit status when a second Ctrl-C stops waiting for the unwind (the
+ *     caller's exit-code table owns the number)
  */
 public record BuildRequest(List<Entry> entries, Path outputDir, OnError onError, int parallel, BuildTuning tuning,
-    Path journalDir, URI endpointOverride, ClientSource clients, Clock clock, PrintStream notices) {
+    Path journalDir, URI endpointOverride, ClientSource clients, Clock clock, PrintStream notices,
+    int interruptedStatus) {
 
   /**
    * One build: its spec as rendered from the user's words, and how to render it again once the binary bucket has

@@ -68,7 +68,8 @@ public final class BuildService {
     Run run = new Run(request, events, matrix);
     Map<URI, AwsClientFactory> factories = new LinkedHashMap<>();
     Cancellation root = Cancellation.create();
-    try (InterruptGuard guard = new InterruptGuard(root, UNWIND_LIMIT, run::leftoverSummary, request.notices())
+    try (InterruptGuard guard = new InterruptGuard(root, UNWIND_LIMIT, run::leftoverSummary, request.notices(),
+        request.interruptedStatus())
         .install()) {
       List<Ec2Build> builders = new ArrayList<>();
       for (BuildSpec spec : specs) {

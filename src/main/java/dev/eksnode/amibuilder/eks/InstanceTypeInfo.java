@@ -1,5 +1,7 @@
 package dev.eksnode.amibuilder.eks;
 
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
 import java.util.Objects;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
@@ -90,12 +92,17 @@ public record InstanceTypeInfo(
     return value == null ? 0 : value;
   }
 
-  /** EC2 does not know the instance type. */
-  public static final class UnknownInstanceTypeException extends RuntimeException {
+  /** EC2 does not know the instance type: the user named one that is not offered in the region. */
+  public static final class UnknownInstanceTypeException extends RuntimeException implements Categorized {
     private static final long serialVersionUID = 1L;
 
     public UnknownInstanceTypeException(String instanceType, Throwable cause) {
       super("EC2 does not know instance type '" + instanceType + "'", cause);
+    }
+
+    @Override
+    public FailureCategory category() {
+      return FailureCategory.USAGE;
     }
   }
 }

@@ -1,9 +1,11 @@
 package dev.eksnode.amibuilder.pipeline;
 
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
 import java.time.Duration;
 
 /** The whole build ran longer than its time limit; the runner unwound it like a failure. */
-public class BuildTimeoutException extends RuntimeException {
+public class BuildTimeoutException extends RuntimeException implements Categorized {
   private final Duration limit;
 
   public BuildTimeoutException(Duration limit, String step) {
@@ -13,5 +15,10 @@ public class BuildTimeoutException extends RuntimeException {
 
   public Duration limit() {
     return limit;
+  }
+
+  @Override
+  public FailureCategory category() {
+    return FailureCategory.ENVIRONMENT;
   }
 }

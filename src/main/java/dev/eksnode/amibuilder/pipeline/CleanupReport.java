@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the unwind did: resources removed, resources left behind with the last error (→ exit 3, print the
- * {@code cleanup} command), and resources deliberately kept by {@link OnError#ABORT}.
+ * What the unwind did: resources removed, resources left behind with the last error (→ the CLI's "cleanup
+ * incomplete" exit code and the {@code cleanup} command), and resources deliberately kept by {@link OnError#ABORT}.
  */
 public record CleanupReport(List<Resource> removed, List<Leftover> leftovers, List<Resource> kept) {
 

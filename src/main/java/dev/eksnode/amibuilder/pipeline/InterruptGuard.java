@@ -21,8 +21,10 @@ import sun.misc.SignalHandler;
  *
  * <ul>
  *   <li>First signal: cancel the build token (which interrupts the running steps), let the unwind run and
- *       the command exit normally (130). If the unwind takes longer than {@code maxWait}, give up as below.
- *   <li>Second signal: stop waiting, print what is left and how to remove it, exit 130 at once.
+ *       the command exit normally (with its "interrupted" code). If the unwind takes longer than {@code maxWait},
+ *       give up as below.
+ *   <li>Second signal: stop waiting, print what is left and how to remove it, halt at once with
+ *       {@code interruptedStatus}.
  *   <li>Any other JVM shutdown (SIGHUP, {@code System.exit} elsewhere, or a platform without signal
  *       handlers): a shutdown hook cancels and waits up to {@code maxWait} for the unwind.
  * </ul>
@@ -32,13 +34,13 @@ import sun.misc.SignalHandler;
  */
 public final class InterruptGuard implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InterruptGuard.class);
-  private static final int EXIT_INTERRUPTED = 130;
   private static final List<String> SIGNALS = List.of("INT", "TERM");
 
   private final Cancellation cancellation;
   private final Duration maxWait;
   private final Supplier<String> leftoverSummary;
   private final PrintStream err;
+  private final int interruptedStatus;
   private final IntConsumer halt;
   private final CountDownLatch released = new CountDownLatch(1);
   private final AtomicInteger signals = new AtomicInteger();
@@ -49,19 +51,21 @@ public final class InterruptGuard implements AutoCloseable {
 
   /**
    * @param leftoverSummary what is left and the {@code cleanup} command, printed when we stop waiting
+   * @param interruptedStatus the exit status to halt with when we stop waiting (the CLI's table owns the number)
    */
   public InterruptGuard(Cancellation cancellation, Duration maxWait, Supplier<String> leftoverSummary,
-      PrintStream err) {
-    this(cancellation, maxWait, leftoverSummary, err, status -> Runtime.getRuntime().halt(status));
+      PrintStream err, int interruptedStatus) {
+    this(cancellation, maxWait, leftoverSummary, err, interruptedStatus, status -> Runtime.getRuntime().halt(status));
   }
 
   /** As above; {@code halt} replaces {@link Runtime#halt} so tests survive a second signal. */
   InterruptGuard(Cancellation cancellation, Duration maxWait, Supplier<String> leftoverSummary, PrintStream err,
-      IntConsumer halt) {
+      int interruptedStatus, IntConsumer halt) {
     this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
     this.maxWait = Objects.requireNonNull(maxWait, "maxWait");
     this.leftoverSummary = Objects.requireNonNull(leftoverSummary, "leftoverSummary");
     this.err = Objects.requireNonNull(err, "err");
+    this.interruptedStatus = interruptedStatus;
     this.halt = Objects.requireNonNull(halt, "halt");
   }
 
@@ -161,7 +165,7 @@ public final class InterruptGuard implements AutoCloseable {
     }
     printLeftovers(why);
     released.countDown();
-    halt.accept(EXIT_INTERRUPTED);
+    halt.accept(interruptedStatus);
   }
 
   private void printLeftovers(String why) {

@@ -1,12 +1,16 @@
 package dev.eksnode.amibuilder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.eksnode.amibuilder.aws.WaitFailedException;
 import dev.eksnode.amibuilder.aws.WaitTimeoutException;
 import dev.eksnode.amibuilder.ebs.PreflightException;
 import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.eks.InstanceTypeInfo;
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
 import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;
 import dev.eksnode.amibuilder.pipeline.CancelledException;
 import dev.eksnode.amibuilder.pipeline.CleanupReport;
@@ -24,8 +28,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -74,6 +81,37 @@ class ExitCodesTest {
   @MethodSource("failures")
   void forFailure_followsTheTable(String title, Throwable failure, int code) {
     assertEquals(code, ExitCodes.forFailure(failure), title);
+  }
+
+  @Test
+  void forFailure_asksANewExceptionForItsCategory_insteadOfCallingItABug() {
+    class QuotaExceededException extends RuntimeException implements Categorized {
+      @Override
+      public FailureCategory category() {
+        return FailureCategory.ENVIRONMENT;
+      }
+    }
+    assertEquals(ExitCodes.BUILD_FAILED, ExitCodes.forFailure(new QuotaExceededException()));
+    assertEquals(ExitCodes.BUILD_FAILED, ExitCodes.forFailure(new CompletionException(new QuotaExceededException())));
+    assertEquals(ExitCodes.USAGE,
+        ExitCodes.forFailure(new InstanceTypeInfo.UnknownInstanceTypeException("m99.huge", null)));
+  }
+
+  @Test
+  void forCategory_givesEachCategoryItsOwnCode() {
+    Set<ExitCode> codes = EnumSet.noneOf(ExitCode.class);
+    for (FailureCategory c : FailureCategory.values()) {
+      assertTrue(codes.add(ExitCodes.forCategory(c)), c + " shares a code");
+    }
+    assertFalse(codes.contains(ExitCode.OK), "a failure must not exit 0");
+  }
+
+  @Test
+  void commandFailed_categoryFollowsTheCodeItCarries() {
+    assertEquals(FailureCategory.USAGE, new CommandFailedException(ExitCodes.USAGE, "x").category());
+    assertEquals(FailureCategory.INTERRUPTED, new CommandFailedException(ExitCodes.INTERRUPTED, "x").category());
+    assertEquals(FailureCategory.ENVIRONMENT,
+        new CommandFailedException(ExitCodes.CLEANUP_INCOMPLETE, "x").category());
   }
 
   static Stream<Arguments> outcomes() {

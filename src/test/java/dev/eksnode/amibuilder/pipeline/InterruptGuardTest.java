@@ -25,7 +25,7 @@ class InterruptGuardTest {
 
   private InterruptGuard guard(Duration maxWait) {
     guard = new InterruptGuard(cancellation, maxWait,
-        () -> "Left: INSTANCE i-0abc (us-west-2)\nRun: ami-builder cleanup --build-id ab-x", err, halts::add);
+        () -> "Left: INSTANCE i-0abc (us-west-2)\nRun: ami-builder cleanup --build-id ab-x", err, 130, halts::add);
     return guard;
   }
 
