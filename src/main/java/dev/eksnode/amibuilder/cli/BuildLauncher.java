@@ -146,9 +146,9 @@ final class BuildLauncher {
     BuildJournal journal = builder.journal(id);
     redactors.put(id, Redactor.of(spec.secrets()));
     journals.add(journal);
-    String prefix = matrix ? "[" + spec.settings().amiName() + "] " : "";
+    String prefix = matrix ? "[" + spec.settings().image().name() + "] " : "";
     console.info(prefix + "Build " + id + " (journal " + journal.file() + ")");
-    console.event("build_started", Map.of("build_id", id.value(), "ami_name", spec.settings().amiName(),
+    console.event("build_started", Map.of("build_id", id.value(), "ami_name", spec.settings().image().name(),
         "region", spec.settings().region()));
     Ec2Build.Result result = builder.run(spec, id, journal, outputDir, onError, cancellation, events(id, prefix),
         listener(id, prefix));
@@ -184,7 +184,7 @@ final class BuildLauncher {
     }
     ctx.err().flush();
     if (outcome instanceof Outcome.Succeeded) {
-      BuildSummary.lines(spec.settings().amiName(), result.amis(), result.phases())
+      BuildSummary.lines(spec.settings().image().name(), result.amis(), result.phases())
           .forEach(l -> console.result(prefix + l));
     }
     Map<String, Object> fields = new LinkedHashMap<>();

@@ -93,7 +93,7 @@ final class K8sCommand implements Callable<Integer> {
       }
     }
     for (BuildSpec spec : specs) {
-      console.info("Building AMI " + spec.settings().amiName() + " for Kubernetes " + spec.kubernetesVersion() + " on "
+      console.info("Building AMI " + spec.settings().image().name() + " for Kubernetes " + spec.kubernetesVersion() + " on "
           + spec.variables().value("arch") + " in " + spec.settings().region());
     }
     return new BuildLauncher(ctx, console, aws, out, onError.equals("abort") ? OnError.ABORT : OnError.CLEANUP,

@@ -1,8 +1,15 @@
 package dev.eksnode.amibuilder.template;
 
+import dev.eksnode.amibuilder.template.AmazonEbsSettings.Distribution;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings.ImageSettings;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings.LaunchSettings;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings.MetadataOptions;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings.NetworkSettings;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings.Polling;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings.SourceAmi;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings.SourceAmiFilter;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings.SshSettings;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings.TagSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +29,8 @@ final class BuilderSettingsReader {
   }
 
   AmazonEbsSettings read(TemplateFields b) {
-    // The fields are read in the template's documented order, not grouped: with several mistakes, the first one
-    // reported stays the one it has always been.
+    // Read in one fixed order (the order they were always read in), not group by group: with several mistakes in
+    // one template, the mistake reported first stays the same.
     String region = b.required("region", "set aws_region");
     String customEndpoint = b.text("custom_endpoint_ec2", null);
     String sourceAmi = b.text("source_ami", null);
@@ -59,15 +66,17 @@ final class BuilderSettingsReader {
     String amiName = b.required("ami_name", "set ami_name");
     String amiDescription = b.text("ami_description", "");
 
-    return new AmazonEbsSettings(region, customEndpoint == null ? "" : customEndpoint, orEmpty(sourceAmi), filter,
-        instanceType, launchDevices, amiDevices, polling, amiRegions, amiUsers, snapshotUsers, amiGroups, sshUsername,
-        orEmpty(sshInterface), sshPty, orEmpty(sshHost), sshPort, sshTimeout, sourceCidrs, orEmpty(securityGroupId),
-        publicIp, encryptBoot, orEmpty(kmsKeyId), regionKmsKeyIds, runTags, runVolumeTags, amiTags, snapshotTags,
-        orEmpty(subnetId), orEmpty(instanceProfile), metadata, userData, amiName, amiDescription);
-  }
-
-  private static String orEmpty(String value) {
-    return value == null ? "" : value;
+    return new AmazonEbsSettings(
+        region,
+        customEndpoint,
+        new SourceAmi(sourceAmi, filter),
+        new LaunchSettings(instanceType, launchDevices, instanceProfile, metadata, userData),
+        new NetworkSettings(subnetId, securityGroupId, publicIp, sourceCidrs),
+        new SshSettings(sshUsername, sshHost, sshInterface, sshPort, sshPty, sshTimeout),
+        new ImageSettings(amiName, amiDescription, amiDevices, encryptBoot, kmsKeyId),
+        new Distribution(amiRegions, regionKmsKeyIds, amiUsers, amiGroups, snapshotUsers),
+        polling,
+        new TagSettings(runTags, runVolumeTags, amiTags, snapshotTags));
   }
 
   private static SourceAmiFilter sourceAmiFilter(TemplateFields b) {

@@ -48,9 +48,6 @@ public final class TemplateRenderer {
     TemplateFields b = new TemplateFields(template.builder(), in, file + ": builders[0]");
     String buildName = b.text("name", "amazon-ebs");
     AmazonEbsSettings settings = new BuilderSettingsReader(files).read(b);
-    if (settings.amiGroups().stream().anyMatch(g -> !g.equals("all"))) {
-      throw new TemplateException(file + ": builders[0].ami_groups: only \"all\" is a valid group; remove the others");
-    }
     new BuilderValidator(template.builder(), file + ": builders[0]").validate(settings);
 
     ProvisionerReader provisionerReader = new ProvisionerReader(files);
