@@ -39,8 +39,8 @@ final class ValidateCommand implements Callable<Integer> {
     spec.variables().warnings().forEach(console::warn);
     String version = spec.kubernetesVersion();
     String date = spec.variables().value("kubernetes_build_date");
-    console.result("Template " + template.path() + " is valid: " + spec.settings().amiName() + " (Kubernetes " + version
-        + ", " + spec.variables().value("arch") + ", " + spec.settings().instanceType() + " in "
+    console.result("Template " + template.path() + " is valid: " + spec.settings().image().name() + " (Kubernetes " + version
+        + ", " + spec.variables().value("arch") + ", " + spec.settings().launch().instanceType() + " in "
         + spec.settings().region() + ")");
     if (date.isEmpty()) {
       console.info("kubernetes_build_date is not set: the newest build date for " + version + " in s3://"
@@ -48,7 +48,7 @@ final class ValidateCommand implements Callable<Integer> {
     }
     Map<String, Object> event = new LinkedHashMap<>();
     event.put("template", template.path().toString());
-    event.put("ami_name", spec.settings().amiName());
+    event.put("ami_name", spec.settings().image().name());
     event.put("kubernetes_version", version);
     event.put("region", spec.settings().region());
     event.put("provisioners", spec.provisioners().size());

@@ -62,7 +62,7 @@ public final class BuildService {
     List<BuildSpec> specs = resolve(request);
     boolean matrix = specs.size() > 1;
     for (BuildSpec spec : specs) {
-      events.accept(new BuildEvent.Planned(label(spec, matrix), spec.settings().amiName(), spec.kubernetesVersion(),
+      events.accept(new BuildEvent.Planned(label(spec, matrix), spec.settings().image().name(), spec.kubernetesVersion(),
           spec.variables().value("arch"), spec.settings().region()));
     }
     Run run = new Run(request, events, matrix);
@@ -131,7 +131,7 @@ public final class BuildService {
   }
 
   private static String label(BuildSpec spec, boolean matrix) {
-    return matrix ? "[" + spec.settings().amiName() + "] " : "";
+    return matrix ? "[" + spec.settings().image().name() + "] " : "";
   }
 
   private static BuildResult await(Future<BuildResult> future, Cancellation root) {
@@ -170,7 +170,7 @@ public final class BuildService {
       } catch (RuntimeException e) {
         BuildId id = BuildId.generate(request.clock());
         Outcome failed = new Outcome.Failed("start", e, dev.eksnode.amibuilder.pipeline.CleanupReport.empty());
-        BuildResult result = new BuildResult(id, label(spec, true), spec.settings().amiName(),
+        BuildResult result = new BuildResult(id, label(spec, true), spec.settings().image().name(),
             spec.settings().region(), failed, Map.of(), Map.of(), List.of(), null,
             BuildResult.failureLine(id, failed, Redactor.of(spec.secrets())));
         events.accept(new BuildEvent.Finished(result));
@@ -183,14 +183,14 @@ public final class BuildService {
       String label = label(spec, matrix);
       BuildJournal journal = builder.journal(id);
       journals.add(journal);
-      events.accept(new BuildEvent.Started(id, label, spec.settings().amiName(), spec.settings().region(),
+      events.accept(new BuildEvent.Started(id, label, spec.settings().image().name(), spec.settings().region(),
           journal.file()));
       Ec2Build.Result done = builder.run(spec, id, journal, request.outputDir(), request.onError(), cancellation,
           new Forwarder(id, label, events), listener(id, label));
       Outcome outcome = done.outcome();
       // The unwind reports removals in bulk; say each one before the result, so a reader sees where they went.
       outcome.cleanup().removed().forEach(r -> events.accept(new BuildEvent.ResourceRemoved(id, label, r)));
-      BuildResult result = new BuildResult(id, label, spec.settings().amiName(), spec.settings().region(), outcome,
+      BuildResult result = new BuildResult(id, label, spec.settings().image().name(), spec.settings().region(), outcome,
           done.amis(), done.phases(), done.manifests(), done.journal(),
           BuildResult.failureLine(id, outcome, Redactor.of(spec.secrets())));
       events.accept(new BuildEvent.Finished(result));

@@ -87,14 +87,14 @@ public final class CopyImagesStep implements Step<BuildContext> {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(region);
     Ec2Client ec2 = ctx.ec2(region);
-    created.attempt(region, s.amiName());
+    created.attempt(region, s.image().name());
     String id = ShieldedCall.run("CopyImage", () -> {
       String imageId = ec2.copyImage(r -> {
-        r.sourceRegion(ctx.region()).sourceImageId(source.imageId()).name(s.amiName())
-            .description(s.amiDescription())
+        r.sourceRegion(ctx.region()).sourceImageId(source.imageId()).name(s.image().name())
+            .description(s.image().description())
             .clientToken(ctx.buildId().value() + "-copy-" + region)
-            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, PreflightStep.nonBlank(ctx.amiTags())));
-        if (s.encryptBoot()) {
+            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, ctx.amiTags()));
+        if (s.image().encryptBoot()) {
           r.encrypted(true);
           // A KMS key id or ARN names a key of one region: kms_key_id is the build region's. Without a key for
           // this region in region_kms_key_ids, EC2 uses the region's default EBS key, as Packer does.
@@ -104,14 +104,14 @@ public final class CopyImagesStep implements Step<BuildContext> {
           }
         }
       }).imageId();
-      created.image(region, s.amiName(), imageId);
+      created.image(region, s.image().name(), imageId);
       ctx.created(ResourceKind.IMAGE, imageId, region);
       return imageId;
     });
     log.info("Copying {} to {} as {}", source.imageId(), region, id);
     // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag before the long
     // wait so a tag sweep finds the copy even if this process dies.
-    ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(PreflightStep.nonBlank(ctx.amiTags()))));
+    ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(ctx.amiTags())));
     Image image = Images.awaitAvailable(ctx.imagePoller(), ec2, id, ctx.imageTimeout(), ctx.events()::waiting);
     List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, id, image);
     ctx.image(new BuildContext.RegionImage(region, id, snapshots));
@@ -119,8 +119,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
 
   /** The key to encrypt the copy in {@code region} with, or {@code null} for the region's default EBS key. */
   static String regionKey(AmazonEbsSettings s, String region) {
-    String key = s.regionKmsKeyIds().get(region);
-    return PreflightStep.present(key) ? key : null;
+    return s.distribution().regionKmsKeyIds().get(region);
   }
 
   @Override

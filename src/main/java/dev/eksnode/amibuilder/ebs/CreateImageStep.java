@@ -44,9 +44,9 @@ public final class CreateImageStep implements Step<BuildContext> {
     AmazonEbsSettings s = ctx.settings();
     Ec2Client ec2 = ctx.ec2();
     String region = ctx.region();
-    boolean encrypt = s.encryptBoot();
-    String name = encrypt ? "ami-builder-" + ctx.buildId().value() + "-unencrypted" : s.amiName();
-    Map<String, String> imageTags = encrypt ? Map.of("Name", name) : PreflightStep.nonBlank(ctx.amiTags());
+    boolean encrypt = s.image().encryptBoot();
+    String name = encrypt ? "ami-builder-" + ctx.buildId().value() + "-unencrypted" : s.image().name();
+    Map<String, String> imageTags = encrypt ? Map.of("Name", name) : ctx.amiTags();
     created.attempt(region, name);
     String imageId = ShieldedCall.run("CreateImage", () -> {
       String id = createImage(ctx, ec2, name, imageTags);
@@ -60,17 +60,17 @@ public final class CreateImageStep implements Step<BuildContext> {
       ctx.image(new BuildContext.RegionImage(region, imageId, snapshots));
       return;
     }
-    created.attempt(region, s.amiName());
+    created.attempt(region, s.image().name());
     String encryptedId = ShieldedCall.run("CopyImage", () -> {
       String id = ec2.copyImage(r -> {
-        r.sourceRegion(region).sourceImageId(imageId).name(s.amiName()).description(s.amiDescription())
+        r.sourceRegion(region).sourceImageId(imageId).name(s.image().name()).description(s.image().description())
             .clientToken(ctx.buildId().value() + "-encrypt").encrypted(true)
-            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, PreflightStep.nonBlank(ctx.amiTags())));
-        if (PreflightStep.present(s.kmsKeyId())) {
-          r.kmsKeyId(s.kmsKeyId());
+            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, ctx.amiTags()));
+        if (s.image().kmsKeyId() != null) {
+          r.kmsKeyId(s.image().kmsKeyId());
         }
       }).imageId();
-      created.image(region, s.amiName(), id);
+      created.image(region, s.image().name(), id);
       ctx.created(ResourceKind.IMAGE, id, region);
       return id;
     });
@@ -94,8 +94,8 @@ public final class CreateImageStep implements Step<BuildContext> {
   private static String createImage(BuildContext ctx, Ec2Client ec2, String name, Map<String, String> tags) {
     AmazonEbsSettings s = ctx.settings();
     try {
-      return ec2.createImage(r -> r.instanceId(ctx.instance().id()).name(name).description(s.amiDescription())
-          .blockDeviceMappings(LaunchStep.mappings(s.amiBlockDevices()))
+      return ec2.createImage(r -> r.instanceId(ctx.instance().id()).name(name).description(s.image().description())
+          .blockDeviceMappings(LaunchStep.mappings(s.image().blockDevices()))
           .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, tags))).imageId();
     } catch (Ec2Exception e) {
       if (!"InvalidAMIName.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
@@ -120,9 +120,9 @@ public final class CreateImageStep implements Step<BuildContext> {
       ctx.created(ResourceKind.SNAPSHOT, snapshot, region);
     }
     if (!snapshots.isEmpty()) {
-      Map<String, String> tags = new LinkedHashMap<>(PreflightStep.nonBlank(ctx.amiTags()));
-      tags.putAll(PreflightStep.nonBlank(ctx.spec().renderAtBuildTime(ctx.settings().snapshotTags(),
-          ctx.buildValues(), ctx.buildValues(), "snapshot_tags")));
+      Map<String, String> tags = new LinkedHashMap<>(ctx.amiTags());
+      tags.putAll(ctx.spec().renderAtBuildTime(ctx.settings().tags().snapshot(),
+          ctx.buildValues(), ctx.buildValues(), "snapshot_tags"));
       ctx.ec2(region).createTags(r -> r.resources(snapshots).tags(ctx.tags().with(tags)));
     }
     return snapshots;

@@ -20,7 +20,6 @@ import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
 import software.amazon.awssdk.services.ec2.model.EbsBlockDevice;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceBlockDeviceMapping;
-import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
 import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterfaceSpecification;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -48,32 +47,31 @@ public final class LaunchStep implements Step<BuildContext> {
   public void run(BuildContext ctx) throws InterruptedException {
     AmazonEbsSettings s = ctx.settings();
     Ec2Client ec2 = ctx.ec2();
-    Map<String, String> runTags = new LinkedHashMap<>(PreflightStep.nonBlank(
-        ctx.spec().renderAtBuildTime(s.runTags(), ctx.buildValues(), ctx.buildValues(), "run_tags")));
+    Map<String, String> runTags = new LinkedHashMap<>(
+        ctx.spec().renderAtBuildTime(s.tags().run(), ctx.buildValues(), ctx.buildValues(), "run_tags"));
     runTags.putIfAbsent("Name", "ami-builder " + ctx.buildId().value());
-    Map<String, String> volumeTags = PreflightStep.nonBlank(
-        ctx.spec().renderAtBuildTime(s.runVolumeTags(), ctx.buildValues(), ctx.buildValues(), "run_volume_tags"));
+    Map<String, String> volumeTags =
+        ctx.spec().renderAtBuildTime(s.tags().runVolume(), ctx.buildValues(), ctx.buildValues(), "run_volume_tags");
     RunInstancesRequest.Builder request = RunInstancesRequest.builder()
         .imageId(ctx.source().id())
-        .instanceType(s.instanceType())
+        .instanceType(s.launch().instanceType())
         .minCount(1).maxCount(1)
         .keyName(ctx.key().name())
         .clientToken(ctx.buildId().value() + "-launch")
-        .blockDeviceMappings(mappings(s.launchBlockDevices()))
+        .blockDeviceMappings(mappings(s.launch().blockDevices()))
         .metadataOptions(m -> {
-          AmazonEbsSettings.MetadataOptions o = s.metadataOptions();
-          m.httpTokens(o == null || !PreflightStep.present(o.httpTokens()) ? "required" : o.httpTokens());
-          m.httpEndpoint(o == null || !PreflightStep.present(o.httpEndpoint())
-              ? InstanceMetadataEndpointState.ENABLED.toString() : o.httpEndpoint());
-          if (o != null && o.httpPutResponseHopLimit() > 0) {
+          AmazonEbsSettings.MetadataOptions o = s.launch().metadataOptions();
+          m.httpTokens(o.httpTokens());
+          m.httpEndpoint(o.httpEndpoint());
+          if (o.httpPutResponseHopLimit() > 0) {
             m.httpPutResponseHopLimit(o.httpPutResponseHopLimit());
           }
         })
         .tagSpecifications(ctx.tags().specification(ResourceType.INSTANCE, runTags),
             ctx.tags().specification(ResourceType.VOLUME, volumeTags));
-    if (s.associatePublicIpAddress() != null) {
+    if (s.network().associatePublicIpAddress() != null) {
       InstanceNetworkInterfaceSpecification.Builder nic = InstanceNetworkInterfaceSpecification.builder()
-          .deviceIndex(0).associatePublicIpAddress(s.associatePublicIpAddress()).deleteOnTermination(true)
+          .deviceIndex(0).associatePublicIpAddress(s.network().associatePublicIpAddress()).deleteOnTermination(true)
           .groups(ctx.securityGroupId());
       if (ctx.network().subnetId() != null) {
         nic.subnetId(ctx.network().subnetId());
@@ -85,8 +83,8 @@ public final class LaunchStep implements Step<BuildContext> {
         request.subnetId(ctx.network().subnetId());
       }
     }
-    if (PreflightStep.present(s.iamInstanceProfile())) {
-      String profile = s.iamInstanceProfile();
+    if (s.launch().iamInstanceProfile() != null) {
+      String profile = s.launch().iamInstanceProfile();
       request.iamInstanceProfile(p -> {
         if (profile.startsWith("arn:")) {
           p.arn(profile);
@@ -95,8 +93,8 @@ public final class LaunchStep implements Step<BuildContext> {
         }
       });
     }
-    if (PreflightStep.present(s.userData())) {
-      request.userData(Base64.getEncoder().encodeToString(s.userData().getBytes(StandardCharsets.UTF_8)));
+    if (s.launch().userData() != null) {
+      request.userData(Base64.getEncoder().encodeToString(s.launch().userData().getBytes(StandardCharsets.UTF_8)));
     }
     RunInstancesRequest run = request.build();
     attempted = true;
@@ -143,9 +141,7 @@ public final class LaunchStep implements Step<BuildContext> {
     List<BlockDeviceMapping> result = new ArrayList<>();
     for (AmazonEbsSettings.BlockDevice d : devices) {
       EbsBlockDevice.Builder ebs = EbsBlockDevice.builder().deleteOnTermination(d.deleteOnTermination());
-      if (PreflightStep.present(d.volumeType())) {
-        ebs.volumeType(d.volumeType());
-      }
+      ebs.volumeType(d.volumeType());
       if (d.volumeSize() != null) {
         ebs.volumeSize(d.volumeSize());
       }

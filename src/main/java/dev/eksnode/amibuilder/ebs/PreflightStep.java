@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -43,18 +42,18 @@ public final class PreflightStep implements Step<BuildContext> {
     ctx.source(source);
     log.info("Source AMI {} ({})", source.id(), source.name());
     for (String region : targetRegions(ctx)) {
-      checkNameFree(ctx.ec2(region), region, s.amiName());
+      checkNameFree(ctx.ec2(region), region, s.image().name());
     }
     ctx.network(network(ec2, s));
-    if (present(s.securityGroupId())) {
-      checkSecurityGroup(ec2, s.securityGroupId(), ctx.network().vpcId());
+    if (s.network().securityGroupId() != null) {
+      checkSecurityGroup(ec2, s.network().securityGroupId(), ctx.network().vpcId());
     }
-    checkInstanceType(ec2, ctx.region(), s.instanceType());
-    checkArchitecture(ec2, s.instanceType(), source);
-    if (!present(s.securityGroupId())) {
+    checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
+    checkArchitecture(ec2, s.launch().instanceType(), source);
+    if (s.network().securityGroupId() == null) {
       ctx.sshSourceCidrs(sshSources(s, ctx.tuning()));
     }
-    ctx.amiTags(ctx.spec().renderAtBuildTime(s.tags(), ctx.buildValues(), ctx.buildValues(), "tags"));
+    ctx.amiTags(ctx.spec().renderAtBuildTime(s.tags().ami(), ctx.buildValues(), ctx.buildValues(), "tags"));
   }
 
   @Override
@@ -66,7 +65,7 @@ public final class PreflightStep implements Step<BuildContext> {
   static List<String> targetRegions(BuildContext ctx) {
     Set<String> regions = new LinkedHashSet<>();
     regions.add(ctx.region());
-    ctx.settings().amiRegions().stream().filter(PreflightStep::present).forEach(regions::add);
+    regions.addAll(ctx.settings().distribution().regions());
     return new ArrayList<>(regions);
   }
 
@@ -78,16 +77,13 @@ public final class PreflightStep implements Step<BuildContext> {
     DescribeImagesRequest.Builder request = DescribeImagesRequest.builder();
     List<Filter> filters = new ArrayList<>();
     List<String> owners = new ArrayList<>();
-    if (s.sourceAmiFilter() != null) {
-      new java.util.TreeMap<>(s.sourceAmiFilter().filters()).forEach((name, value) -> {
-        if (present(value)) {
-          filters.add(Filter.builder().name(name).values(value).build());
-        }
-      });
-      s.sourceAmiFilter().owners().stream().filter(PreflightStep::present).forEach(owners::add);
+    if (s.source().filter() != null) {
+      new java.util.TreeMap<>(s.source().filter().filters()).forEach((name, value) ->
+          filters.add(Filter.builder().name(name).values(value).build()));
+      owners.addAll(s.source().filter().owners());
     }
-    if (present(s.sourceAmi())) {
-      request.imageIds(s.sourceAmi());
+    if (s.source().id() != null) {
+      request.imageIds(s.source().id());
     } else if (filters.isEmpty() && owners.isEmpty()) {
       throw new PreflightException("no source AMI: set source_ami_id or source_ami_filter_name and source_ami_owners");
     }
@@ -101,9 +97,9 @@ public final class PreflightStep implements Step<BuildContext> {
     try {
       images = ec2.describeImages(request.build()).images();
     } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
-      if (present(s.sourceAmi()) && dev.eksnode.amibuilder.aws.AwsErrors.errorCode(e)
+      if (s.source().id() != null && dev.eksnode.amibuilder.aws.AwsErrors.errorCode(e)
           .map(c -> c.startsWith("InvalidAMIID")).orElse(false)) {
-        throw new PreflightException("source AMI " + s.sourceAmi() + " not found in " + s.region() + ": "
+        throw new PreflightException("source AMI " + s.source().id() + " not found in " + s.region() + ": "
             + e.awsErrorDetails().errorMessage());
       }
       throw e;
@@ -113,10 +109,10 @@ public final class PreflightStep implements Step<BuildContext> {
         .map(i -> new BuildContext.SourceImage(i.imageId(), i.name(), i.creationDate(),
             i.architectureAsString()))
         .orElseThrow(() -> new PreflightException("no source AMI matches "
-            + (present(s.sourceAmi()) ? "id " + s.sourceAmi() + " with " : "")
+            + (s.source().id() != null ? "id " + s.source().id() + " with " : "")
             + describe(filters) + (owners.isEmpty() ? "" : " owned by " + String.join(",", owners))
             + " in " + s.region() + "; check source_ami_filter_name, source_ami_owners and arch"
-            + (present(s.sourceAmi()) ? " (an explicit source_ami_id must match the filter and owners too)" : "")));
+            + (s.source().id() != null ? " (an explicit source_ami_id must match the filter and owners too)" : "")));
   }
 
   private static String describe(List<Filter> filters) {
@@ -137,10 +133,10 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   static BuildContext.Network network(Ec2Client ec2, AmazonEbsSettings s) {
-    if (present(s.subnetId())) {
+    if (s.network().subnetId() != null) {
       List<Subnet> subnets;
       try {
-        subnets = ec2.describeSubnets(r -> r.subnetIds(s.subnetId())).subnets();
+        subnets = ec2.describeSubnets(r -> r.subnetIds(s.network().subnetId())).subnets();
       } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
         if (dev.eksnode.amibuilder.aws.AwsErrors.isNotFound(e)) {
           subnets = List.of();
@@ -149,10 +145,10 @@ public final class PreflightStep implements Step<BuildContext> {
         }
       }
       if (subnets.isEmpty()) {
-        throw new PreflightException("subnet " + s.subnetId() + " not found in " + s.region()
+        throw new PreflightException("subnet " + s.network().subnetId() + " not found in " + s.region()
             + "; check subnet_id and the region");
       }
-      return new BuildContext.Network(subnets.get(0).vpcId(), s.subnetId());
+      return new BuildContext.Network(subnets.get(0).vpcId(), s.network().subnetId());
     }
     List<Vpc> vpcs = ec2.describeVpcs(r -> r.filters(Filter.builder().name("isDefault").values("true").build()))
         .vpcs();
@@ -187,8 +183,7 @@ public final class PreflightStep implements Step<BuildContext> {
    * check-IP lookup belongs here so its failure happens before the key pair or anything else exists.
    */
   static List<String> sshSources(AmazonEbsSettings s, BuildTuning tuning) throws InterruptedException {
-    List<String> cidrs = s.temporarySecurityGroupSourceCidrs().stream().filter(PreflightStep::present)
-        .map(String::trim).toList();
+    List<String> cidrs = s.network().temporarySecurityGroupSourceCidrs();
     return cidrs.isEmpty() ? List.of(CallerIp.lookup(tuning.checkIpUrl())) : cidrs;
   }
 
@@ -203,7 +198,7 @@ public final class PreflightStep implements Step<BuildContext> {
 
   /** The instance type must run the source AMI's architecture, or RunInstances fails after the key and group exist. */
   static void checkArchitecture(Ec2Client ec2, String type, BuildContext.SourceImage source) {
-    if (!present(source.architecture())) {
+    if (source.architecture() == null || source.architecture().isBlank()) {
       return;
     }
     List<String> supported = ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(type)).instanceTypes()
@@ -214,19 +209,5 @@ public final class PreflightStep implements Step<BuildContext> {
           + " but source AMI " + source.id() + " is " + source.architecture()
           + "; set instance_type to a " + source.architecture() + " type or change arch");
     }
-  }
-
-  static boolean present(String value) {
-    return value != null && !value.isBlank();
-  }
-
-  static Map<String, String> nonBlank(Map<String, String> values) {
-    Map<String, String> result = new java.util.LinkedHashMap<>();
-    values.forEach((k, v) -> {
-      if (present(k) && v != null) {
-        result.put(k, v);
-      }
-    });
-    return result;
   }
 }

@@ -27,9 +27,9 @@ public final class ProvisionStep implements Step<BuildContext> {
   }
 
   static InstanceEndpoint endpoint(BuildContext ctx) {
-    String host = host(ctx.settings().sshHost(), ctx.settings().sshInterface(), ctx.instance());
-    int port = ctx.settings().sshPort() > 0 ? ctx.settings().sshPort() : 22;
-    return new InstanceEndpoint(ctx.instance().id(), host, port, ctx.settings().sshUsername(), ctx.key().keyPair());
+    String host = host(ctx.settings().ssh().host(), ctx.settings().ssh().interfaceName(), ctx.instance());
+    int port = ctx.settings().ssh().port() > 0 ? ctx.settings().ssh().port() : 22;
+    return new InstanceEndpoint(ctx.instance().id(), host, port, ctx.settings().ssh().username(), ctx.key().keyPair());
   }
 
   /**
@@ -37,7 +37,7 @@ public final class ProvisionStep implements Step<BuildContext> {
    * IP or, without one, the private IP. Fails naming the missing address when the instance lacks it.
    */
   static String host(String sshHost, String sshInterface, BuildContext.LaunchedInstance i) {
-    if (PreflightStep.present(sshHost)) {
+    if (hasText(sshHost)) {
       return sshHost;
     }
     String iface = sshInterface == null ? "" : sshInterface;
@@ -46,9 +46,9 @@ public final class ProvisionStep implements Step<BuildContext> {
       case "private_ip" -> i.privateIp();
       case "public_dns" -> i.publicDns();
       case "private_dns" -> i.privateDns();
-      default -> PreflightStep.present(i.publicIp()) ? i.publicIp() : i.privateIp();
+      default -> hasText(i.publicIp()) ? i.publicIp() : i.privateIp();
     };
-    if (PreflightStep.present(host)) {
+    if (hasText(host)) {
       return host;
     }
     String missing = switch (iface) {
@@ -64,6 +64,11 @@ public final class ProvisionStep implements Step<BuildContext> {
         : "choose another ssh_interface or set ssh_host";
     throw new RemoteOperationException("instance " + i.id() + " has no " + missing + (iface.isEmpty() ? ""
         : ", which ssh_interface '" + iface + "' connects to") + "; " + fix);
+  }
+
+  /** EC2 leaves an address the instance lacks empty or out of the answer altogether. */
+  private static boolean hasText(String value) {
+    return value != null && !value.isBlank();
   }
 
   @Override

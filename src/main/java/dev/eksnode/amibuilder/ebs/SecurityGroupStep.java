@@ -32,8 +32,8 @@ public final class SecurityGroupStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) throws InterruptedException {
-    if (PreflightStep.present(ctx.settings().securityGroupId())) {
-      ctx.securityGroupId(ctx.settings().securityGroupId());
+    if (ctx.settings().network().securityGroupId() != null) {
+      ctx.securityGroupId(ctx.settings().network().securityGroupId());
       return;
     }
     // Preflight chose the sources (looking up the caller's address if need be) before anything was created.
@@ -49,7 +49,7 @@ public final class SecurityGroupStep implements Step<BuildContext> {
       return groupId;
     });
     ctx.securityGroupId(id);
-    int port = ctx.settings().sshPort() > 0 ? ctx.settings().sshPort() : 22;
+    int port = ctx.settings().ssh().port() > 0 ? ctx.settings().ssh().port() : 22;
     List<IpRange> ranges = cidrs.stream().map(c -> IpRange.builder().cidrIp(c).build()).toList();
     ctx.ec2().authorizeSecurityGroupIngress(r -> r.groupId(id).ipPermissions(IpPermission.builder()
         .ipProtocol("tcp").fromPort(port).toPort(port).ipRanges(ranges).build()));

@@ -21,9 +21,9 @@ public final class ShareStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) {
-    List<String> users = present(ctx.settings().amiUsers());
-    List<String> groups = present(ctx.settings().amiGroups());
-    List<String> snapshotUsers = present(ctx.settings().snapshotUsers());
+    List<String> users = ctx.settings().distribution().users();
+    List<String> groups = ctx.settings().distribution().groups();
+    List<String> snapshotUsers = ctx.settings().distribution().snapshotUsers();
     if (users.isEmpty() && groups.isEmpty() && snapshotUsers.isEmpty()) {
       return;
     }
@@ -44,10 +44,6 @@ public final class ShareStep implements Step<BuildContext> {
         }
       }
     }
-  }
-
-  private static List<String> present(List<String> values) {
-    return values.stream().filter(PreflightStep::present).map(String::trim).toList();
   }
 
   @Override

@@ -36,8 +36,8 @@ public final class SshProvisioning implements Provisioning {
     Duration reboot = plan.stream().map(ProvisionerPlan.Item::rebootTimeout).filter(d -> d != null)
         .max(Duration::compareTo).orElse(DEFAULT_REBOOT_TIMEOUT);
     SshTarget target = SshTarget.of(endpoint.host(), endpoint.port(), endpoint.username(), endpoint.key())
-        .withConnectTimeout(ctx.settings().sshTimeout())
-        .withPty(ctx.settings().sshPty());
+        .withConnectTimeout(ctx.settings().ssh().timeout())
+        .withPty(ctx.settings().ssh().pty());
     target = target.withReboot(reboot, target.rebootStartGrace());
     HostKeyPolicy policy = HostKeyPolicy.trustOnFirstUse();
     String instanceId = endpoint.instanceId();

@@ -22,10 +22,10 @@ public final class TagStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) {
-    Map<String, String> amiTags = new LinkedHashMap<>(PreflightStep.nonBlank(ctx.amiTags()));
+    Map<String, String> amiTags = new LinkedHashMap<>(ctx.amiTags());
     amiTags.put(COMPLETE, "true");
-    Map<String, String> snapshotExtra = PreflightStep.nonBlank(ctx.spec().renderAtBuildTime(
-        ctx.settings().snapshotTags(), ctx.buildValues(), ctx.buildValues(), "snapshot_tags"));
+    Map<String, String> snapshotExtra = ctx.spec().renderAtBuildTime(
+        ctx.settings().tags().snapshot(), ctx.buildValues(), ctx.buildValues(), "snapshot_tags");
     for (BuildContext.RegionImage image : ctx.images().values()) {
       List<String> resources = new ArrayList<>();
       resources.add(image.imageId());

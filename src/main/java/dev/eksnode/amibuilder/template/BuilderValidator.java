@@ -30,34 +30,40 @@ final class BuilderValidator {
   }
 
   void validate(AmazonEbsSettings s) {
-    check("region", s.region(), ValueRules::region);
-    check("source_ami", s.sourceAmi(), ValueRules::amiId);
-    if (s.sourceAmiFilter() != null) {
-      checkEach("source_ami_filter.owners", s.sourceAmiFilter().owners(), ValueRules::owner);
+    AmazonEbsSettings.Distribution distribution = s.distribution();
+    if (distribution.groups().stream().anyMatch(g -> !g.equals("all"))) {
+      throw new TemplateException(where + ".ami_groups: only \"all\" is a valid group; remove the others");
     }
-    check("instance_type", s.instanceType(), ValueRules::instanceType);
-    devices("launch_block_device_mappings", s.launchBlockDevices());
-    devices("ami_block_device_mappings", s.amiBlockDevices());
+    check("region", s.region(), ValueRules::region);
+    check("source_ami", s.source().id(), ValueRules::amiId);
+    if (s.source().filter() != null) {
+      checkEach("source_ami_filter.owners", s.source().filter().owners(), ValueRules::owner);
+    }
+    check("instance_type", s.launch().instanceType(), ValueRules::instanceType);
+    devices("launch_block_device_mappings", s.launch().blockDevices());
+    devices("ami_block_device_mappings", s.image().blockDevices());
     AmazonEbsSettings.Polling polling = s.polling();
     check("aws_polling.delay_seconds", String.valueOf(polling.delay().getSeconds()),
         v -> ValueRules.atLeast(polling.delay().getSeconds(), 1, "the delay between polls (seconds)"));
     check("aws_polling.max_attempts", String.valueOf(polling.maxAttempts()),
         v -> ValueRules.atLeast(polling.maxAttempts(), 1, "the number of polls"));
-    checkEach("ami_regions", s.amiRegions(), ValueRules::region);
-    checkEach("ami_users", s.amiUsers(), ValueRules::accountId);
-    checkEach("snapshot_users", s.snapshotUsers(), ValueRules::accountId);
-    check("ssh_username", s.sshUsername(), ValueRules::sshUsername);
-    check("ssh_interface", s.sshInterface(), ValueRules::sshInterface);
-    check("ssh_port", String.valueOf(s.sshPort()), v -> ValueRules.port(s.sshPort()));
-    if (s.sshTimeout().isNegative() || s.sshTimeout().isZero()) {
-      fail("ssh_timeout", s.sshTimeout().toSeconds() + "s", new Problem("the SSH timeout must be positive",
+    checkEach("ami_regions", distribution.regions(), ValueRules::region);
+    checkEach("ami_users", distribution.users(), ValueRules::accountId);
+    checkEach("snapshot_users", distribution.snapshotUsers(), ValueRules::accountId);
+    AmazonEbsSettings.SshSettings ssh = s.ssh();
+    check("ssh_username", ssh.username(), ValueRules::sshUsername);
+    check("ssh_interface", ssh.interfaceName(), ValueRules::sshInterface);
+    check("ssh_port", String.valueOf(ssh.port()), v -> ValueRules.port(ssh.port()));
+    if (ssh.timeout().isNegative() || ssh.timeout().isZero()) {
+      fail("ssh_timeout", ssh.timeout().toSeconds() + "s", new Problem("the SSH timeout must be positive",
           "write a duration such as 5m or 90s"));
     }
-    checkEach("temporary_security_group_source_cidrs", s.temporarySecurityGroupSourceCidrs(), ValueRules::cidr);
-    check("security_group_id", s.securityGroupId(), ValueRules::securityGroupId);
-    check("subnet_id", s.subnetId(), ValueRules::subnetId);
-    check("kms_key_id", s.kmsKeyId(), ValueRules::kmsKey);
-    for (Map.Entry<String, String> e : new java.util.TreeMap<>(s.regionKmsKeyIds()).entrySet()) {
+    checkEach("temporary_security_group_source_cidrs", s.network().temporarySecurityGroupSourceCidrs(),
+        ValueRules::cidr);
+    check("security_group_id", s.network().securityGroupId(), ValueRules::securityGroupId);
+    check("subnet_id", s.network().subnetId(), ValueRules::subnetId);
+    check("kms_key_id", s.image().kmsKeyId(), ValueRules::kmsKey);
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(distribution.regionKmsKeyIds()).entrySet()) {
       Problem key = ValueRules.region(e.getKey());
       if (key != null) {
         throw new TemplateException(where + ".region_kms_key_ids: key '" + ConfigException.oneLine(e.getKey())
@@ -67,16 +73,16 @@ final class BuilderValidator {
     }
     // As Packer: once region_kms_key_ids is given, every copy region needs its key (a key id does not cross
     // regions, and a silent fallback to the default key would hide a typo in the map).
-    if (!s.regionKmsKeyIds().isEmpty()) {
-      for (String region : s.amiRegions()) {
-        if (!region.equals(s.region()) && !s.regionKmsKeyIds().containsKey(region)) {
+    if (!distribution.regionKmsKeyIds().isEmpty()) {
+      for (String region : distribution.regions()) {
+        if (!region.equals(s.region()) && !distribution.regionKmsKeyIds().containsKey(region)) {
           throw new TemplateException(where + ".region_kms_key_ids: no key for '" + ConfigException.oneLine(region)
               + "', which is in ami_regions; add \"" + ConfigException.oneLine(region)
               + "\": \"<KMS key id, ARN or alias in that region>\" or remove the region from ami_regions");
         }
       }
     }
-    AmazonEbsSettings.MetadataOptions metadata = s.metadataOptions();
+    AmazonEbsSettings.MetadataOptions metadata = s.launch().metadataOptions();
     if (!HTTP_ENDPOINT.contains(metadata.httpEndpoint())) {
       fail("metadata_options.http_endpoint", metadata.httpEndpoint(), new Problem("not an instance metadata setting",
           "use enabled or disabled"));
@@ -86,8 +92,8 @@ final class BuilderValidator {
       fail("metadata_options.http_put_response_hop_limit", String.valueOf(hops),
           new Problem("EC2 accepts a hop limit from 1 to 64", "use 1 (the default) or 2 for containers"));
     }
-    check("ami_name", s.amiName(), ValueRules::amiName);
-    check("ami_description", s.amiDescription(), ValueRules::amiDescription);
+    check("ami_name", s.image().name(), ValueRules::amiName);
+    check("ami_description", s.image().description(), ValueRules::amiDescription);
   }
 
   private void devices(String key, List<AmazonEbsSettings.BlockDevice> devices) {

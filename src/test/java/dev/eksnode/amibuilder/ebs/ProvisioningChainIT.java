@@ -91,8 +91,8 @@ class ProvisioningChainIT {
     Ed25519Keys.GeneratedKey key = Ed25519Keys.generate("ami-builder-chain-test");
     NODE.authorize(key.publicKeyLine());
     AmazonEbsSettings s = spec.settings();
-    SshTarget target = SshTarget.of(s.sshHost(), s.sshPort(), s.sshUsername(), key.keyPair())
-        .withPty(s.sshPty())
+    SshTarget target = SshTarget.of(s.ssh().host(), s.ssh().port(), s.ssh().username(), key.keyPair())
+        .withPty(s.ssh().pty())
         .withConnectTimeout(Duration.ofSeconds(20))
         .withReboot(Duration.ofSeconds(30), Duration.ofSeconds(10));
     return SshSession.connect(target, HostKeyPolicy.trustOnFirstUse(), redactor);

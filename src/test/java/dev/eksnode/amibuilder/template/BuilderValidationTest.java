@@ -53,10 +53,10 @@ class BuilderValidationTest {
         "ami_name": "[team] eks-node (1.23) v{{timestamp}}", "ami_description": "EKS node"
         """, Map.of());
     AmazonEbsSettings s = spec.settings();
-    assertEquals("[team] eks-node (1.23) v" + NOW.getEpochSecond(), s.amiName());
-    assertEquals(List.of("us-gov-west-1", "eu-west-1"), s.amiRegions());
+    assertEquals("[team] eks-node (1.23) v" + NOW.getEpochSecond(), s.image().name());
+    assertEquals(List.of("us-gov-west-1", "eu-west-1"), s.distribution().regions());
     assertEquals(Duration.ofSeconds(1), s.polling().delay());
-    assertEquals(64, s.metadataOptions().httpPutResponseHopLimit());
+    assertEquals(64, s.launch().metadataOptions().httpPutResponseHopLimit());
   }
 
   @Test

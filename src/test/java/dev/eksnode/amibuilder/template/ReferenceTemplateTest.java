@@ -71,26 +71,26 @@ class ReferenceTemplateTest {
     BuildSpec spec = render(Shortcut.find("1.23").orElseThrow(), Map.of("USER", "alice"));
     AmazonEbsSettings s = spec.settings();
     assertEquals("us-west-2", s.region());
-    assertEquals("m4.large", s.instanceType());
-    assertEquals("amazon-eks-node-1.23-v20261125101530", s.amiName());
+    assertEquals("m4.large", s.launch().instanceType());
+    assertEquals("amazon-eks-node-1.23-v20261125101530", s.image().name());
     assertEquals("EKS Kubernetes Worker AMI with AmazonLinux2 image, (k8s: 1.23.16, docker: 20.10.17-1.amzn2.0.1, "
-        + "containerd: 1.6.6-1.amzn2.0.2)", s.amiDescription());
+        + "containerd: 1.6.6-1.amzn2.0.2)", s.image().description());
     assertEquals(Map.of("name", "amzn2-ami-minimal-hvm-*", "architecture", "x86_64", "root-device-type", "ebs",
-        "state", "available", "virtualization-type", "hvm"), s.sourceAmiFilter().filters());
-    assertEquals(List.of("137112412989"), s.sourceAmiFilter().owners());
-    assertTrue(s.sourceAmiFilter().mostRecent());
-    assertEquals(4, s.launchBlockDevices().get(0).volumeSize());
-    assertEquals(20, s.amiBlockDevices().get(0).volumeSize());
-    assertEquals("gp2", s.amiBlockDevices().get(0).volumeType());
+        "state", "available", "virtualization-type", "hvm"), s.source().filter().filters());
+    assertEquals(List.of("137112412989"), s.source().filter().owners());
+    assertTrue(s.source().filter().mostRecent());
+    assertEquals(4, s.launch().blockDevices().get(0).volumeSize());
+    assertEquals(20, s.image().blockDevices().get(0).volumeSize());
+    assertEquals("gp2", s.image().blockDevices().get(0).volumeType());
     assertEquals(Duration.ofSeconds(30), s.polling().delay());
     assertEquals(90, s.polling().maxAttempts());
-    assertTrue(s.sshPty());
-    assertFalse(s.encryptBoot());
-    assertEquals(Map.of("creator", "alice"), s.runTags());
-    assertEquals("1.23.16/2023-01-30/bin/linux/x86_64", s.tags().get("kubernetes"));
-    assertEquals(Long.toString(NOW.getEpochSecond()), s.tags().get("created"));
-    assertEquals("{{ .SourceAMI }}", s.tags().get("source_ami_id"), "build-time field left for the build");
-    Map<String, String> late = spec.renderAtBuildTime(s.tags(), Map.of(),
+    assertTrue(s.ssh().pty());
+    assertFalse(s.image().encryptBoot());
+    assertEquals(Map.of("creator", "alice"), s.tags().run());
+    assertEquals("1.23.16/2023-01-30/bin/linux/x86_64", s.tags().ami().get("kubernetes"));
+    assertEquals(Long.toString(NOW.getEpochSecond()), s.tags().ami().get("created"));
+    assertEquals("{{ .SourceAMI }}", s.tags().ami().get("source_ami_id"), "build-time field left for the build");
+    Map<String, String> late = spec.renderAtBuildTime(s.tags().ami(), Map.of(),
         Map.of("SourceAMI", "ami-0123", "SourceAMIName", "amzn2-min", "BuildRegion", "us-west-2"), "tags");
     assertEquals("ami-0123", late.get("source_ami_id"));
     assertEquals("amzn2-min", late.get("source_ami_name"));
@@ -119,6 +119,6 @@ class ReferenceTemplateTest {
     assertTrue(download.destination().endsWith("-version-info.json"));
     assertEquals("manifest.json", spec.manifests().get(0).output());
     assertTrue(spec.manifests().get(0).stripPath());
-    assertEquals(spec.settings().amiName() + "-manifest.json", spec.manifests().get(1).output());
+    assertEquals(spec.settings().image().name() + "-manifest.json", spec.manifests().get(1).output());
   }
 }
