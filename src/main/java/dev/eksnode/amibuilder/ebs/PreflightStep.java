@@ -39,22 +39,22 @@ public final class PreflightStep implements Step<BuildContext> {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(ctx.region());
     Ec2Client ec2 = ctx.ec2();
-    BuildContext.SourceImage source = resolveSource(ec2, s);
-    ctx.source(source);
+    BuildState.SourceImage source = resolveSource(ec2, s);
+    ctx.state().source(source);
     log.info("Source AMI {} ({})", source.id(), source.name());
     for (String region : targetRegions(ctx)) {
       checkNameFree(ctx.ec2(region), region, s.amiName());
     }
-    ctx.network(network(ec2, s));
+    ctx.state().network(network(ec2, s));
     if (present(s.securityGroupId())) {
-      checkSecurityGroup(ec2, s.securityGroupId(), ctx.network().vpcId());
+      checkSecurityGroup(ec2, s.securityGroupId(), ctx.state().network().vpcId());
     }
     checkInstanceType(ec2, ctx.region(), s.instanceType());
     checkArchitecture(ec2, s.instanceType(), source);
     if (!present(s.securityGroupId())) {
-      ctx.sshSourceCidrs(sshSources(s, ctx.tuning()));
+      ctx.state().sshSourceCidrs(sshSources(s, ctx.tuning()));
     }
-    ctx.amiTags(ctx.spec().renderAtBuildTime(s.tags(), ctx.buildValues(), ctx.buildValues(), "tags"));
+    ctx.state().amiTags(ctx.render(s.tags(), "tags"));
   }
 
   @Override
@@ -74,7 +74,7 @@ public final class PreflightStep implements Step<BuildContext> {
    * One DescribeImages with the explicit id, the filter and the owners together, as Packer does; the newest by
    * CreationDate wins.
    */
-  static BuildContext.SourceImage resolveSource(Ec2Client ec2, AmazonEbsSettings s) {
+  static BuildState.SourceImage resolveSource(Ec2Client ec2, AmazonEbsSettings s) {
     DescribeImagesRequest.Builder request = DescribeImagesRequest.builder();
     List<Filter> filters = new ArrayList<>();
     List<String> owners = new ArrayList<>();
@@ -110,7 +110,7 @@ public final class PreflightStep implements Step<BuildContext> {
     }
     return images.stream()
         .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()))
-        .map(i -> new BuildContext.SourceImage(i.imageId(), i.name(), i.creationDate(),
+        .map(i -> new BuildState.SourceImage(i.imageId(), i.name(), i.creationDate(),
             i.architectureAsString()))
         .orElseThrow(() -> new PreflightException("no source AMI matches "
             + (present(s.sourceAmi()) ? "id " + s.sourceAmi() + " with " : "")
@@ -136,7 +136,7 @@ public final class PreflightStep implements Step<BuildContext> {
     }
   }
 
-  static BuildContext.Network network(Ec2Client ec2, AmazonEbsSettings s) {
+  static BuildState.Network network(Ec2Client ec2, AmazonEbsSettings s) {
     if (present(s.subnetId())) {
       List<Subnet> subnets;
       try {
@@ -152,14 +152,14 @@ public final class PreflightStep implements Step<BuildContext> {
         throw new PreflightException("subnet " + s.subnetId() + " not found in " + s.region()
             + "; check subnet_id and the region");
       }
-      return new BuildContext.Network(subnets.get(0).vpcId(), s.subnetId());
+      return new BuildState.Network(subnets.get(0).vpcId(), s.subnetId());
     }
     List<Vpc> vpcs = ec2.describeVpcs(r -> r.filters(Filter.builder().name("isDefault").values("true").build()))
         .vpcs();
     if (vpcs.isEmpty()) {
       throw new PreflightException("no default VPC in " + s.region() + "; set subnet_id to a subnet the build may use");
     }
-    return new BuildContext.Network(vpcs.get(0).vpcId(), null);
+    return new BuildState.Network(vpcs.get(0).vpcId(), null);
   }
 
   static void checkSecurityGroup(Ec2Client ec2, String groupId, String vpcId) {
@@ -202,7 +202,7 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   /** The instance type must run the source AMI's architecture, or RunInstances fails after the key and group exist. */
-  static void checkArchitecture(Ec2Client ec2, String type, BuildContext.SourceImage source) {
+  static void checkArchitecture(Ec2Client ec2, String type, BuildState.SourceImage source) {
     if (!present(source.architecture())) {
       return;
     }

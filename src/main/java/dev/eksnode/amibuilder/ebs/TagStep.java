@@ -22,11 +22,11 @@ public final class TagStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) {
-    Map<String, String> amiTags = new LinkedHashMap<>(PreflightStep.nonBlank(ctx.amiTags()));
+    Map<String, String> amiTags = new LinkedHashMap<>(PreflightStep.nonBlank(ctx.state().amiTags()));
     amiTags.put(COMPLETE, "true");
-    Map<String, String> snapshotExtra = PreflightStep.nonBlank(ctx.spec().renderAtBuildTime(
-        ctx.settings().snapshotTags(), ctx.buildValues(), ctx.buildValues(), "snapshot_tags"));
-    for (BuildContext.RegionImage image : ctx.images().values()) {
+    Map<String, String> snapshotExtra =
+        PreflightStep.nonBlank(ctx.render(ctx.settings().snapshotTags(), "snapshot_tags"));
+    for (BuildState.RegionImage image : ctx.state().images().values()) {
       List<String> resources = new ArrayList<>();
       resources.add(image.imageId());
       if (snapshotExtra.isEmpty()) {
