@@ -26,8 +26,8 @@ import software.amazon.awssdk.services.ec2.model.Filter;
 /**
  * Finishes what builds left behind: finds their resources by the build-id tag and by the journal, removes them in
  * dependency order (instances, key pairs, security groups, unfinished images with their snapshots, snapshots,
- * volumes), then looks again and reports what is still there. An image tagged {@link TagStep#COMPLETE} belongs
- * to a finished build and is never touched.
+ * volumes) with the same {@link Removers} the step undos use, then looks again and reports what is still there.
+ * An image tagged {@link TagStep#COMPLETE} belongs to a finished build and is never touched.
  */
 public final class Cleaner {
   private static final Logger log = LoggerFactory.getLogger(Cleaner.class);
