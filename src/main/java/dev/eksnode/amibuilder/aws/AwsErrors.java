@@ -50,6 +50,10 @@ public final class AwsErrors {
       // DeleteVolume while the volume is still detaching from a terminating instance.
       "VolumeInUse");
 
+  private static final Set<String> TIMEOUTS = Set.of(
+      // AWS gave up waiting for the request body or for itself; the call may or may not have been acted on.
+      "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete");
+
   private static final Set<String> NOT_FOUND_EXTRA = Set.of(
       // S3 and EKS spell "not found" differently from EC2.
       "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException");
@@ -97,6 +101,20 @@ public final class AwsErrors {
   /** The resource is still in use or in transition; deleting it again shortly will work. */
   public static boolean isStillInUse(Throwable error) {
     return errorCode(error).map(STILL_IN_USE::contains).orElse(false);
+  }
+
+  /**
+   * AWS answered and turned the call down, so a create call created nothing: a 4xx that is not throttling, a
+   * timeout, or a {@code *.Duplicate} (which says the resource is already there, possibly from our own attempt
+   * whose answer was lost). A 5xx or a client-side error leaves it open whether AWS acted.
+   */
+  public static boolean isDefiniteRefusal(Throwable error) {
+    int status = statusCode(error);
+    if (status < 400 || status >= 500 || status == 408 || isThrottling(error)) {
+      return false;
+    }
+    String code = errorCode(error).orElse("");
+    return !TIMEOUTS.contains(code) && !code.endsWith(".Duplicate");
   }
 
   /** The SDK was interrupted (our cancellation); never retry this. */

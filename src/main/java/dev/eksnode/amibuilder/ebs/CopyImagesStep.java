@@ -1,7 +1,5 @@
 package dev.eksnode.amibuilder.ebs;
 
-import dev.eksnode.amibuilder.aws.ShieldedCall;
-import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
@@ -45,7 +43,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
     if (regions.isEmpty()) {
       return;
     }
-    BuildContext.RegionImage source = ctx.images().get(ctx.region());
+    BuildState.RegionImage source = ctx.state().images().get(ctx.region());
     ExecutorService pool = Executors.newFixedThreadPool(regions.size(), r -> {
       Thread t = new Thread(r, "copy-" + ctx.buildId().value());
       t.setDaemon(true);
@@ -83,17 +81,17 @@ public final class CopyImagesStep implements Step<BuildContext> {
     }
   }
 
-  private void copy(BuildContext ctx, BuildContext.RegionImage source, String region) throws Exception {
+  private void copy(BuildContext ctx, BuildState.RegionImage source, String region) throws Exception {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(region);
     Ec2Client ec2 = ctx.ec2(region);
-    created.attempt(region, s.image().name());
-    String id = ShieldedCall.run("CopyImage", () -> {
+    CreateAttempt attempt = created.attempt(ctx, "CopyImage", region, s.image().name());
+    String id = attempt.run(() -> {
       String imageId = ec2.copyImage(r -> {
         r.sourceRegion(ctx.region()).sourceImageId(source.imageId()).name(s.image().name())
             .description(s.image().description())
             .clientToken(ctx.buildId().value() + "-copy-" + region)
-            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, ctx.amiTags()));
+            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, ctx.state().amiTags()));
         if (s.image().encryptBoot()) {
           r.encrypted(true);
           // A KMS key id or ARN names a key of one region: kms_key_id is the build region's. Without a key for
@@ -104,17 +102,17 @@ public final class CopyImagesStep implements Step<BuildContext> {
           }
         }
       }).imageId();
-      created.image(region, s.image().name(), imageId);
-      ctx.created(ResourceKind.IMAGE, imageId, region);
+      attempt.answered(imageId);
       return imageId;
     });
     log.info("Copying {} to {} as {}", source.imageId(), region, id);
     // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag before the long
     // wait so a tag sweep finds the copy even if this process dies.
-    ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(ctx.amiTags())));
-    Image image = Images.awaitAvailable(ctx.imagePoller(), ec2, id, ctx.imageTimeout(), ctx.events()::waiting);
+    ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(ctx.state().amiTags())));
+    Image image = Images.awaitAvailable(ctx.waits().imagePoller(), ec2, id, ctx.waits().imageTimeout(),
+        ctx.events()::waiting);
     List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, id, image);
-    ctx.image(new BuildContext.RegionImage(region, id, snapshots));
+    ctx.state().image(new BuildState.RegionImage(region, id, snapshots));
   }
 
   /** The key to encrypt the copy in {@code region} with, or {@code null} for the region's default EBS key. */

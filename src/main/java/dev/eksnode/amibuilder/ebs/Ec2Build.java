@@ -15,6 +15,7 @@ import dev.eksnode.amibuilder.template.BuildSpec;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ public final class Ec2Build {
   private final Clock clock;
   private final Provisioning provisioning;
   private final String createdBy;
+  private final TimeSource time;
 
   /** What one build did. */
   public record Result(BuildId buildId, Outcome outcome, Map<String, String> amis, Map<String, Duration> phases,
@@ -47,6 +49,13 @@ public final class Ec2Build {
    */
   public Ec2Build(AwsClientFactory aws, BuildTuning tuning, Path journalDir, Clock clock, Provisioning provisioning,
       String createdBy) {
+    this(aws, tuning, journalDir, clock, provisioning, createdBy, TimeSource.system());
+  }
+
+  /** As above, with the time source every wait, retry and step timing of the build runs on. */
+  public Ec2Build(AwsClientFactory aws, BuildTuning tuning, Path journalDir, Clock clock, Provisioning provisioning,
+      String createdBy, TimeSource time) {
+    this.time = Objects.requireNonNull(time, "time");
     this.aws = Objects.requireNonNull(aws, "aws");
     this.tuning = Objects.requireNonNull(tuning, "tuning");
     this.journalDir = Objects.requireNonNull(journalDir, "journalDir");
@@ -56,10 +65,15 @@ public final class Ec2Build {
   }
 
   /** The steps in SPEC §3's order; a fresh list per build because steps remember what they created. */
-  public static List<Step<BuildContext>> steps(Provisioning provisioning) {
-    return List.of(new PreflightStep(), new KeyPairStep(), new SecurityGroupStep(), new LaunchStep(),
-        new ProvisionStep(provisioning), new StopStep(), new CreateImageStep(), new CopyImagesStep(),
-        new ShareStep(), new TagStep(), new ManifestStep());
+  public static List<Step<BuildContext>> steps(Provisioning provisioning, boolean encryptBoot) {
+    List<Step<BuildContext>> steps = new ArrayList<>(List.of(new PreflightStep(), new KeyPairStep(),
+        new SecurityGroupStep(), new LaunchStep(), new ProvisionStep(provisioning), new StopStep(),
+        new CreateImageStep()));
+    if (encryptBoot) {
+      steps.add(new EncryptImageStep());
+    }
+    steps.addAll(List.of(new CopyImagesStep(), new ShareStep(), new TagStep(), new ManifestStep()));
+    return List.copyOf(steps);
   }
 
   /** Starts the journal of {@code buildId}; call before {@link #run} so an interrupt handler can name it. */
@@ -97,22 +111,23 @@ public final class Ec2Build {
         listener.undoFinished(step, took);
       }
     };
-    BuildContext ctx = new BuildContext(spec, buildId, new Tags(buildId.value(), createdBy), aws, journal,
-        cancellation, tuning, events, clock, outputDir);
-    PipelineRunner<BuildContext> runner = new PipelineRunner<>(new PipelineRunner.Options(onError,
-        Duration.ofHours(6)), journal, timing, TimeSource.system());
-    Outcome outcome = runner.run(steps(provisioning), ctx, cancellation);
+    BuildContext ctx = new BuildContext(new BuildInputs(spec, buildId, new Tags(buildId.value(), createdBy),
+        outputDir), aws, journal, cancellation, tuning, events, clock, time);
+    // Exit 0 must mean that only the AMIs and their snapshots remain: a success is checked against the journal.
+    PipelineRunner<BuildContext> runner = new PipelineRunner<BuildContext>(new PipelineRunner.Options(onError,
+        Duration.ofHours(6)), journal, timing, time).auditingSuccessAgainst(BuildContext::artifacts);
+    Outcome outcome = runner.run(steps(provisioning, spec.settings().image().encryptBoot()), ctx, cancellation);
     String status = outcome instanceof Outcome.Succeeded ? "succeeded"
         : outcome instanceof Outcome.Failed ? "failed" : "cancelled";
     if (!outcome.cleanup().nothingLeft()) {
       status += "-cleanup-incomplete";
     }
     journal.finish(status);
-    Map<String, String> amis = outcome instanceof Outcome.Succeeded ? ctx.amiIds() : Map.of();
+    Map<String, String> amis = outcome instanceof Outcome.Succeeded ? ctx.state().amiIds() : Map.of();
     Map<String, Duration> copy;
     synchronized (phases) {
       copy = new LinkedHashMap<>(phases);
     }
-    return new Result(buildId, outcome, amis, copy, ctx.manifests(), journal.file());
+    return new Result(buildId, outcome, amis, copy, ctx.state().manifests(), journal.file());
   }
 }

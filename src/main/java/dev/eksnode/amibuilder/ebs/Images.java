@@ -3,22 +3,16 @@ package dev.eksnode.amibuilder.ebs;
 import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.aws.Poller;
 import dev.eksnode.amibuilder.aws.Tags;
-import dev.eksnode.amibuilder.pipeline.Resource;
-import dev.eksnode.amibuilder.pipeline.ResourceKind;
-import dev.eksnode.amibuilder.pipeline.Retry;
-import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ImageState;
 
-/** Waiting for and removing images; shared by the image steps' undos and the {@code cleanup} command. */
+/** Finding and waiting for images. */
 public final class Images {
   private Images() {}
 
@@ -68,33 +62,5 @@ public final class Images {
       }
     }
     return result;
-  }
-
-  /**
-   * Deregisters the image and deletes its snapshots ({@code knownSnapshots} plus those the image still lists),
-   * reporting each. Idempotent: what is already gone counts as removed.
-   */
-  public static void remove(Ec2Client ec2, String region, String imageId, List<String> knownSnapshots,
-      Retry retry, UndoReport report) {
-    Set<String> snapshots = new LinkedHashSet<>(knownSnapshots);
-    Resource image = new Resource(ResourceKind.IMAGE, imageId, region);
-    try {
-      snapshots.addAll(retry.call("describe " + imageId, () -> snapshotsOf(describe(ec2, imageId))));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      // Deregistering still works without the list; the journal and tags name the snapshots for cleanup.
-    }
-    boolean deregistered = report.remove(image, retry,
-        AwsErrors.ignoringNotFound(() -> ec2.deregisterImage(r -> r.imageId(imageId))));
-    for (String snapshot : snapshots) {
-      Resource resource = new Resource(ResourceKind.SNAPSHOT, snapshot, region);
-      if (!deregistered) {
-        report.leftover(resource, "its image " + imageId + " could not be deregistered");
-        continue;
-      }
-      report.remove(resource, retry, AwsErrors.ignoringNotFound(
-          () -> ec2.deleteSnapshot(r -> r.snapshotId(snapshot))));
-    }
   }
 }

@@ -3,6 +3,7 @@ package dev.eksnode.amibuilder.ebs;
 import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.aws.Poller;
 import dev.eksnode.amibuilder.aws.Tags;
+import dev.eksnode.amibuilder.pipeline.TimeSource;
 import java.time.Duration;
 import java.util.List;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -42,13 +43,13 @@ final class Instances {
 
   /**
    * Terminates {@code id} and waits until it is terminated. "Not found" counts as gone only once DescribeInstances
-   * does not show it either and {@code notFoundUntilNanos} (a {@link System#nanoTime} value) has passed: right after
+   * does not show it either and {@code notFoundUntilNanos} (a {@code time} reading) has passed: right after
    * RunInstances, TerminateInstances can answer InvalidInstanceID.NotFound for an instance that exists and runs.
    */
-  static void terminateAndWait(Ec2Client ec2, String id, Poller poller, long notFoundUntilNanos)
+  static void terminateAndWait(Ec2Client ec2, String id, Poller poller, TimeSource time, long notFoundUntilNanos)
       throws InterruptedException {
     Termination t = poller.waitFor("termination of instance " + id,
-            () -> requestTermination(ec2, id, notFoundUntilNanos))
+            () -> requestTermination(ec2, id, time, notFoundUntilNanos))
         .stateOf(Termination::name)
         .until(s -> s != Termination.NOT_VISIBLE_YET)
         .tolerate(AwsErrors::isThrottling)
@@ -65,7 +66,8 @@ final class Instances {
         .await();
   }
 
-  private static Termination requestTermination(Ec2Client ec2, String id, long notFoundUntilNanos) {
+  private static Termination requestTermination(Ec2Client ec2, String id, TimeSource time,
+      long notFoundUntilNanos) {
     try {
       ec2.terminateInstances(r -> r.instanceIds(id));
       return Termination.ACCEPTED;
@@ -80,6 +82,6 @@ final class Instances {
       return instance.state().name() == InstanceStateName.TERMINATED ? Termination.GONE
           : Termination.NOT_VISIBLE_YET;
     }
-    return System.nanoTime() - notFoundUntilNanos >= 0 ? Termination.GONE : Termination.NOT_VISIBLE_YET;
+    return time.nanoTime() - notFoundUntilNanos >= 0 ? Termination.GONE : Termination.NOT_VISIBLE_YET;
   }
 }

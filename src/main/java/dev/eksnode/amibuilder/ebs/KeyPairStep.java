@@ -1,7 +1,6 @@
 package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
-import dev.eksnode.amibuilder.aws.ShieldedCall;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
@@ -9,14 +8,14 @@ import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.nio.charset.StandardCharsets;
 import dev.eksnode.amibuilder.remote.Ed25519Keys;
 import java.security.KeyPair;
+import java.util.List;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /** Imports a freshly generated ed25519 public key as {@code ami-builder-<build id>}; the private key stays here. */
 public final class KeyPairStep implements Step<BuildContext> {
-  private volatile String created;
-  private volatile boolean attempted;
+  private volatile CreateAttempt attempt;
 
   @Override
   public String name() {
@@ -34,27 +33,28 @@ public final class KeyPairStep implements Step<BuildContext> {
     Ed25519Keys.GeneratedKey generated = Ed25519Keys.generate(name);
     KeyPair pair = generated.keyPair();
     String line = generated.publicKeyLine();
-    attempted = true;
-    String id = ShieldedCall.run("ImportKeyPair", () -> {
+    // The name carries the build id, so a key of that name is ours.
+    CreateAttempt create = ctx.attempt("ImportKeyPair", ResourceKind.KEY_PAIR, ctx.region(), name,
+        () -> exists(ctx, name) ? List.of(name) : List.of());
+    attempt = create;
+    String id = create.run(() -> {
       String keyPairId;
       try {
         keyPairId = importKey(ctx, name, line);
       } catch (Ec2Exception e) {
-        // An SDK retry of a call that did succeed: the name carries our build id, so the key is ours, but its
-        // material is from this attempt only if the first one failed. Replace it to be sure.
+        // An SDK retry of a call that did succeed: the key is ours, but its material is from this attempt only if
+        // the first one failed. Replace it to be sure.
         if (!"InvalidKeyPair.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
           throw e;
         }
-        created = name;
-        ctx.created(ResourceKind.KEY_PAIR, name, ctx.region());
+        create.answered(name);
         ctx.ec2().deleteKeyPair(r -> r.keyName(name));
         keyPairId = importKey(ctx, name, line);
       }
-      created = name;
-      ctx.created(ResourceKind.KEY_PAIR, name, ctx.region());
+      create.answered(name);
       return keyPairId;
     });
-    ctx.key(new BuildContext.TemporaryKey(name, id, pair));
+    ctx.state().key(new BuildState.TemporaryKey(name, id, pair));
   }
 
   private static String importKey(BuildContext ctx, String name, String publicKeyLine) {
@@ -63,49 +63,25 @@ public final class KeyPairStep implements Step<BuildContext> {
         .tagSpecifications(ctx.tags().specification(ResourceType.KEY_PAIR))).keyPairId();
   }
 
-  @Override
-  public void undo(BuildContext ctx, UndoReport report) {
-    String name = created;
-    if (name == null && attempted) {
-      // ImportKeyPair may have got no answer although AWS imported the key: its name is ours alone.
-      name = lost(ctx, report);
+  private static boolean exists(BuildContext ctx, String name) {
+    try {
+      return !ctx.ec2().describeKeyPairs(r -> r.keyNames(name)).keyPairs().isEmpty();
+    } catch (RuntimeException e) {
+      if (AwsErrors.isNotFound(e)) {
+        return false;
+      }
+      throw e;
     }
-    if (name == null) {
-      return;
-    }
-    String keyName = name;
-    report.remove(new Resource(ResourceKind.KEY_PAIR, keyName, ctx.region()), ctx.undoRetry(),
-        AwsErrors.ignoringNotFound(() -> ctx.ec2().deleteKeyPair(r -> r.keyName(keyName))));
   }
 
-  private String lost(BuildContext ctx, UndoReport report) {
-    String name = keyName(ctx);
-    Resource resource = new Resource(ResourceKind.KEY_PAIR, name, ctx.region());
-    boolean exists;
-    try {
-      exists = ctx.undoRetry().call("look up key pair " + name, () -> {
-        try {
-          return !ctx.ec2().describeKeyPairs(r -> r.keyNames(name)).keyPairs().isEmpty();
-        } catch (RuntimeException e) {
-          if (AwsErrors.isNotFound(e)) {
-            return false;
-          }
-          throw e;
-        }
-      });
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      report.leftover(resource, "interrupted while checking whether ImportKeyPair created it");
-      return null;
-    } catch (Exception e) {
-      report.leftover(resource, e);
-      return null;
+  @Override
+  public void undo(BuildContext ctx, UndoReport report) {
+    CreateAttempt create = attempt;
+    if (create == null) {
+      return;
     }
-    if (!exists) {
-      return null;
+    for (String name : create.created(report)) {
+      ctx.removers().remove(new Resource(ResourceKind.KEY_PAIR, name, ctx.region()), report);
     }
-    created = name;
-    ctx.created(ResourceKind.KEY_PAIR, name, ctx.region());
-    return name;
   }
 }

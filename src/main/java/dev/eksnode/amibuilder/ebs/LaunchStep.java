@@ -1,7 +1,6 @@
 package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
-import dev.eksnode.amibuilder.aws.ShieldedCall;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
@@ -24,7 +23,6 @@ import software.amazon.awssdk.services.ec2.model.InstanceNetworkInterfaceSpecifi
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
-import software.amazon.awssdk.services.ec2.model.VolumeState;
 
 /**
  * Launches the build instance (IMDSv2 required, tagged at creation, idempotent through a client token from the
@@ -33,8 +31,7 @@ import software.amazon.awssdk.services.ec2.model.VolumeState;
  */
 public final class LaunchStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(LaunchStep.class);
-  private volatile String created;
-  private volatile boolean attempted;
+  private volatile CreateAttempt attempt;
   private volatile long launchedAtNanos;
   private final List<String> volumes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -47,16 +44,14 @@ public final class LaunchStep implements Step<BuildContext> {
   public void run(BuildContext ctx) throws InterruptedException {
     AmazonEbsSettings s = ctx.settings();
     Ec2Client ec2 = ctx.ec2();
-    Map<String, String> runTags = new LinkedHashMap<>(
-        ctx.spec().renderAtBuildTime(s.tags().run(), ctx.buildValues(), ctx.buildValues(), "run_tags"));
+    Map<String, String> runTags = new LinkedHashMap<>(ctx.render(s.tags().run(), "run_tags"));
     runTags.putIfAbsent("Name", "ami-builder " + ctx.buildId().value());
-    Map<String, String> volumeTags =
-        ctx.spec().renderAtBuildTime(s.tags().runVolume(), ctx.buildValues(), ctx.buildValues(), "run_volume_tags");
+    Map<String, String> volumeTags = ctx.render(s.tags().runVolume(), "run_volume_tags");
     RunInstancesRequest.Builder request = RunInstancesRequest.builder()
-        .imageId(ctx.source().id())
+        .imageId(ctx.state().source().id())
         .instanceType(s.launch().instanceType())
         .minCount(1).maxCount(1)
-        .keyName(ctx.key().name())
+        .keyName(ctx.state().key().name())
         .clientToken(ctx.buildId().value() + "-launch")
         .blockDeviceMappings(mappings(s.launch().blockDevices()))
         .metadataOptions(m -> {
@@ -72,15 +67,15 @@ public final class LaunchStep implements Step<BuildContext> {
     if (s.network().associatePublicIpAddress() != null) {
       InstanceNetworkInterfaceSpecification.Builder nic = InstanceNetworkInterfaceSpecification.builder()
           .deviceIndex(0).associatePublicIpAddress(s.network().associatePublicIpAddress()).deleteOnTermination(true)
-          .groups(ctx.securityGroupId());
-      if (ctx.network().subnetId() != null) {
-        nic.subnetId(ctx.network().subnetId());
+          .groups(ctx.state().securityGroupId());
+      if (ctx.state().network().subnetId() != null) {
+        nic.subnetId(ctx.state().network().subnetId());
       }
       request.networkInterfaces(nic.build());
     } else {
-      request.securityGroupIds(ctx.securityGroupId());
-      if (ctx.network().subnetId() != null) {
-        request.subnetId(ctx.network().subnetId());
+      request.securityGroupIds(ctx.state().securityGroupId());
+      if (ctx.state().network().subnetId() != null) {
+        request.subnetId(ctx.state().network().subnetId());
       }
     }
     if (s.launch().iamInstanceProfile() != null) {
@@ -97,19 +92,22 @@ public final class LaunchStep implements Step<BuildContext> {
       request.userData(Base64.getEncoder().encodeToString(s.launch().userData().getBytes(StandardCharsets.UTF_8)));
     }
     RunInstancesRequest run = request.build();
-    attempted = true;
-    Instance launched = ShieldedCall.run("RunInstances", () -> {
+    // RunInstances is idempotent through its client token; the instance carries the build-id tag from birth.
+    CreateAttempt create = ctx.attempt("RunInstances", ResourceKind.INSTANCE, ctx.region(),
+        "(instance of " + ctx.buildId().value() + ")", () -> Instances.ofBuild(ec2, ctx.buildId().value()));
+    attempt = create;
+    launchedAtNanos = ctx.waits().time().nanoTime();
+    Instance launched = create.run(() -> {
       Instance instance = ec2.runInstances(run).instances().get(0);
-      launchedAtNanos = System.nanoTime();
-      created = instance.instanceId();
-      ctx.created(ResourceKind.INSTANCE, instance.instanceId(), ctx.region());
+      launchedAtNanos = ctx.waits().time().nanoTime();
+      create.answered(instance.instanceId());
       recordVolumes(ctx, instance);
       return instance;
     });
     String id = launched.instanceId();
-    log.info("Launched {} from {}", id, ctx.source().id());
+    log.info("Launched {} from {}", id, ctx.state().source().id());
 
-    Instance running = ctx.poller().waitFor("instance " + id + " running", () -> describe(ec2, id))
+    Instance running = ctx.waits().poller().waitFor("instance " + id + " running", () -> describe(ec2, id))
         .stateOf(i -> i == null ? "not visible yet" : i.state().nameAsString())
         .until(i -> i != null && i.state().name() == InstanceStateName.RUNNING)
         .failWhen(i -> i != null && (i.state().name() == InstanceStateName.TERMINATED
@@ -119,7 +117,7 @@ public final class LaunchStep implements Step<BuildContext> {
         .onProgress(ctx.events()::waiting)
         .await();
     recordVolumes(ctx, running);
-    ctx.instance(new BuildContext.LaunchedInstance(id, volumes, running.publicIpAddress(),
+    ctx.state().instance(new BuildState.LaunchedInstance(id, volumes, running.publicIpAddress(),
         running.privateIpAddress(), running.publicDnsName(), running.privateDnsName()));
   }
 
@@ -161,60 +159,13 @@ public final class LaunchStep implements Step<BuildContext> {
 
   @Override
   public void undo(BuildContext ctx, UndoReport report) {
-    String id = created;
-    if (id == null && attempted) {
-      id = findLost(ctx, report);
-    }
-    if (id == null) {
+    CreateAttempt create = attempt;
+    if (create == null) {
       return;
     }
-    String instanceId = id;
-    long notFoundUntil = launchedAtNanos + Instances.NOT_FOUND_GRACE.toNanos();
-    Resource instance = new Resource(ResourceKind.INSTANCE, instanceId, ctx.region());
-    boolean gone = report.remove(instance, ctx.undoRetry(),
-        () -> Instances.terminateAndWait(ctx.ec2(), instanceId, ctx.undoPoller(), notFoundUntil));
-    for (String volume : volumes) {
-      Resource resource = new Resource(ResourceKind.VOLUME, volume, ctx.region());
-      if (!gone) {
-        report.leftover(resource, "its instance " + instanceId + " could not be terminated");
-        continue;
-      }
-      // delete_on_termination removes the volume with the instance; only one that stayed is deleted here, so a
-      // policy without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
-      report.remove(resource, ctx.undoRetry(), AwsErrors.ignoringNotFound(() -> {
-        // A volume already deleting or deleted went with its instance; only one left available needs removing.
-        if (ctx.ec2().describeVolumes(r -> r.volumeIds(volume)).volumes().stream()
-            .anyMatch(v -> v.state() != VolumeState.DELETING && v.state() != VolumeState.DELETED)) {
-          ctx.ec2().deleteVolume(r -> r.volumeId(volume));
-        }
-      }));
+    List<Resource> known = volumes.stream().map(v -> new Resource(ResourceKind.VOLUME, v, ctx.region())).toList();
+    for (String id : create.created(report)) {
+      ctx.removers().remove(new Resource(ResourceKind.INSTANCE, id, ctx.region()), known, launchedAtNanos, report);
     }
-  }
-
-  /**
-   * RunInstances was sent but its answer never arrived (an SDK timeout, a connection lost after AWS accepted the
-   * call): the instance may exist without our knowing its id. It carries the build-id tag from its creation.
-   */
-  private String findLost(BuildContext ctx, UndoReport report) {
-    launchedAtNanos = System.nanoTime();
-    List<String> found;
-    try {
-      found = ctx.undoRetry().call("find the instance of " + ctx.buildId(),
-          () -> Instances.ofBuild(ctx.ec2(), ctx.buildId().value()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (Exception e) {
-      report.leftover(new Resource(ResourceKind.INSTANCE, "(unknown id)", ctx.region()),
-          "RunInstances got no answer and the instance could not be looked up: " + e.getMessage());
-      return null;
-    }
-    if (found.isEmpty()) {
-      return null;
-    }
-    log.info("RunInstances got no answer, but {} was launched; terminating it", found.get(0));
-    created = found.get(0);
-    ctx.created(ResourceKind.INSTANCE, found.get(0), ctx.region());
-    return found.get(0);
   }
 }

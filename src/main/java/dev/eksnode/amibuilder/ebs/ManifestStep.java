@@ -19,11 +19,10 @@ public final class ManifestStep implements Step<BuildContext> {
   public void run(BuildContext ctx) {
     for (ManifestSpec manifest : ctx.spec().manifests()) {
       Path file = ctx.outputDir().resolve(manifest.output()).normalize();
-      Map<String, String> customData = ctx.spec().renderAtBuildTime(manifest.customData(), ctx.buildValues(),
-          ctx.buildValues(), "manifest.custom_data");
+      Map<String, String> customData = ctx.render(manifest.customData(), "manifest.custom_data");
       ManifestWriter.append(file, new ManifestWriter.BuildRecord(ctx.spec().buildName(), "amazon-ebs",
-          ctx.clock().instant(), ctx.amiIds(), ctx.spec().runUuid(), customData));
-      ctx.manifestWritten(file);
+          ctx.clock().instant(), ctx.state().amiIds(), ctx.spec().runUuid(), customData));
+      ctx.state().manifestWritten(file);
     }
   }
 

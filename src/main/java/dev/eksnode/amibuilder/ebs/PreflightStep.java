@@ -38,22 +38,22 @@ public final class PreflightStep implements Step<BuildContext> {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(ctx.region());
     Ec2Client ec2 = ctx.ec2();
-    BuildContext.SourceImage source = resolveSource(ec2, s);
-    ctx.source(source);
+    BuildState.SourceImage source = resolveSource(ec2, s);
+    ctx.state().source(source);
     log.info("Source AMI {} ({})", source.id(), source.name());
     for (String region : targetRegions(ctx)) {
       checkNameFree(ctx.ec2(region), region, s.image().name());
     }
-    ctx.network(network(ec2, s));
+    ctx.state().network(network(ec2, s));
     if (s.network().securityGroupId() != null) {
-      checkSecurityGroup(ec2, s.network().securityGroupId(), ctx.network().vpcId());
+      checkSecurityGroup(ec2, s.network().securityGroupId(), ctx.state().network().vpcId());
     }
     checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
     checkArchitecture(ec2, s.launch().instanceType(), source);
     if (s.network().securityGroupId() == null) {
-      ctx.sshSourceCidrs(sshSources(s, ctx.tuning()));
+      ctx.state().sshSourceCidrs(sshSources(s, ctx.tuning()));
     }
-    ctx.amiTags(ctx.spec().renderAtBuildTime(s.tags().ami(), ctx.buildValues(), ctx.buildValues(), "tags"));
+    ctx.state().amiTags(ctx.render(s.tags().ami(), "tags"));
   }
 
   @Override
@@ -73,7 +73,7 @@ public final class PreflightStep implements Step<BuildContext> {
    * One DescribeImages with the explicit id, the filter and the owners together, as Packer does; the newest by
    * CreationDate wins.
    */
-  static BuildContext.SourceImage resolveSource(Ec2Client ec2, AmazonEbsSettings s) {
+  static BuildState.SourceImage resolveSource(Ec2Client ec2, AmazonEbsSettings s) {
     DescribeImagesRequest.Builder request = DescribeImagesRequest.builder();
     List<Filter> filters = new ArrayList<>();
     List<String> owners = new ArrayList<>();
@@ -106,7 +106,7 @@ public final class PreflightStep implements Step<BuildContext> {
     }
     return images.stream()
         .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()))
-        .map(i -> new BuildContext.SourceImage(i.imageId(), i.name(), i.creationDate(),
+        .map(i -> new BuildState.SourceImage(i.imageId(), i.name(), i.creationDate(),
             i.architectureAsString()))
         .orElseThrow(() -> new PreflightException("no source AMI matches "
             + (s.source().id() != null ? "id " + s.source().id() + " with " : "")
@@ -132,7 +132,7 @@ public final class PreflightStep implements Step<BuildContext> {
     }
   }
 
-  static BuildContext.Network network(Ec2Client ec2, AmazonEbsSettings s) {
+  static BuildState.Network network(Ec2Client ec2, AmazonEbsSettings s) {
     if (s.network().subnetId() != null) {
       List<Subnet> subnets;
       try {
@@ -148,14 +148,14 @@ public final class PreflightStep implements Step<BuildContext> {
         throw new PreflightException("subnet " + s.network().subnetId() + " not found in " + s.region()
             + "; check subnet_id and the region");
       }
-      return new BuildContext.Network(subnets.get(0).vpcId(), s.network().subnetId());
+      return new BuildState.Network(subnets.get(0).vpcId(), s.network().subnetId());
     }
     List<Vpc> vpcs = ec2.describeVpcs(r -> r.filters(Filter.builder().name("isDefault").values("true").build()))
         .vpcs();
     if (vpcs.isEmpty()) {
       throw new PreflightException("no default VPC in " + s.region() + "; set subnet_id to a subnet the build may use");
     }
-    return new BuildContext.Network(vpcs.get(0).vpcId(), null);
+    return new BuildState.Network(vpcs.get(0).vpcId(), null);
   }
 
   static void checkSecurityGroup(Ec2Client ec2, String groupId, String vpcId) {
@@ -197,7 +197,7 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   /** The instance type must run the source AMI's architecture, or RunInstances fails after the key and group exist. */
-  static void checkArchitecture(Ec2Client ec2, String type, BuildContext.SourceImage source) {
+  static void checkArchitecture(Ec2Client ec2, String type, BuildState.SourceImage source) {
     if (source.architecture() == null || source.architecture().isBlank()) {
       return;
     }

@@ -27,16 +27,17 @@ public final class ProvisionStep implements Step<BuildContext> {
   }
 
   static InstanceEndpoint endpoint(BuildContext ctx) {
-    String host = host(ctx.settings().ssh().host(), ctx.settings().ssh().interfaceName(), ctx.instance());
+    String host = host(ctx.settings().ssh().host(), ctx.settings().ssh().interfaceName(), ctx.state().instance());
     int port = ctx.settings().ssh().port() > 0 ? ctx.settings().ssh().port() : 22;
-    return new InstanceEndpoint(ctx.instance().id(), host, port, ctx.settings().ssh().username(), ctx.key().keyPair());
+    return new InstanceEndpoint(ctx.state().instance().id(), host, port, ctx.settings().ssh().username(),
+        ctx.state().key().keyPair());
   }
 
   /**
    * The address to connect to: {@code ssh_host} when set, else the one {@code ssh_interface} names, else the public
    * IP or, without one, the private IP. Fails naming the missing address when the instance lacks it.
    */
-  static String host(String sshHost, String sshInterface, BuildContext.LaunchedInstance i) {
+  static String host(String sshHost, String sshInterface, BuildState.LaunchedInstance i) {
     if (hasText(sshHost)) {
       return sshHost;
     }

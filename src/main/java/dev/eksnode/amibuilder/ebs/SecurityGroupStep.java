@@ -1,7 +1,5 @@
 package dev.eksnode.amibuilder.ebs;
 
-import dev.eksnode.amibuilder.aws.AwsErrors;
-import dev.eksnode.amibuilder.aws.ShieldedCall;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
@@ -22,8 +20,7 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
  */
 public final class SecurityGroupStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(SecurityGroupStep.class);
-  private volatile String created;
-  private volatile boolean attempted;
+  private volatile CreateAttempt attempt;
 
   @Override
   public String name() {
@@ -33,22 +30,28 @@ public final class SecurityGroupStep implements Step<BuildContext> {
   @Override
   public void run(BuildContext ctx) throws InterruptedException {
     if (ctx.settings().network().securityGroupId() != null) {
-      ctx.securityGroupId(ctx.settings().network().securityGroupId());
+      ctx.state().securityGroupId(ctx.settings().network().securityGroupId());
       return;
     }
     // Preflight chose the sources (looking up the caller's address if need be) before anything was created.
-    List<String> cidrs = ctx.sshSourceCidrs();
+    List<String> cidrs = ctx.state().sshSourceCidrs();
     String name = groupName(ctx);
-    attempted = true;
-    String id = ShieldedCall.run("CreateSecurityGroup", () -> {
-      String groupId = ctx.ec2().createSecurityGroup(r -> r.groupName(name).vpcId(ctx.network().vpcId())
+    String vpcId = ctx.state().network().vpcId();
+    // The name carries the build id and is unique within the VPC.
+    CreateAttempt create = ctx.attempt("CreateSecurityGroup", ResourceKind.SECURITY_GROUP, ctx.region(), name,
+        () -> ctx.ec2().describeSecurityGroups(r -> r.filters(
+            Filter.builder().name("group-name").values(name).build(),
+            Filter.builder().name("vpc-id").values(vpcId).build())).securityGroups().stream()
+            .map(SecurityGroup::groupId).toList());
+    attempt = create;
+    String id = create.run(() -> {
+      String groupId = ctx.ec2().createSecurityGroup(r -> r.groupName(name).vpcId(vpcId)
           .description("Temporary SSH access for ami-builder build " + ctx.buildId().value())
           .tagSpecifications(ctx.tags().specification(ResourceType.SECURITY_GROUP))).groupId();
-      created = groupId;
-      ctx.created(ResourceKind.SECURITY_GROUP, groupId, ctx.region());
+      create.answered(groupId);
       return groupId;
     });
-    ctx.securityGroupId(id);
+    ctx.state().securityGroupId(id);
     int port = ctx.settings().ssh().port() > 0 ? ctx.settings().ssh().port() : 22;
     List<IpRange> ranges = cidrs.stream().map(c -> IpRange.builder().cidrIp(c).build()).toList();
     ctx.ec2().authorizeSecurityGroupIngress(r -> r.groupId(id).ipPermissions(IpPermission.builder()
@@ -62,39 +65,12 @@ public final class SecurityGroupStep implements Step<BuildContext> {
 
   @Override
   public void undo(BuildContext ctx, UndoReport report) {
-    String id = created;
-    if (id == null && attempted) {
-      id = lost(ctx, report);
-    }
-    if (id == null) {
+    CreateAttempt create = attempt;
+    if (create == null) {
       return;
     }
-    String groupId = id;
-    // DependencyViolation while the instance is still shutting down is retried by the undo retry.
-    report.remove(new Resource(ResourceKind.SECURITY_GROUP, groupId, ctx.region()), ctx.undoRetry(),
-        AwsErrors.ignoringNotFound(() -> ctx.ec2().deleteSecurityGroup(r -> r.groupId(groupId))));
-  }
-
-  /** CreateSecurityGroup got no answer: the group may exist anyway, under the name only this build uses. */
-  private String lost(BuildContext ctx, UndoReport report) {
-    List<SecurityGroup> groups;
-    try {
-      groups = ctx.undoRetry().call("look up security group " + groupName(ctx),
-          () -> ctx.ec2().describeSecurityGroups(r -> r.filters(
-              Filter.builder().name("group-name").values(groupName(ctx)).build(),
-              Filter.builder().name("vpc-id").values(ctx.network().vpcId()).build())).securityGroups());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (Exception e) {
-      report.leftover(new Resource(ResourceKind.SECURITY_GROUP, groupName(ctx), ctx.region()), e);
-      return null;
+    for (String groupId : create.created(report)) {
+      ctx.removers().remove(new Resource(ResourceKind.SECURITY_GROUP, groupId, ctx.region()), report);
     }
-    if (groups.isEmpty()) {
-      return null;
-    }
-    created = groups.get(0).groupId();
-    ctx.created(ResourceKind.SECURITY_GROUP, created, ctx.region());
-    return created;
   }
 }

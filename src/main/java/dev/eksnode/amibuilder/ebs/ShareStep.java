@@ -27,7 +27,7 @@ public final class ShareStep implements Step<BuildContext> {
     if (users.isEmpty() && groups.isEmpty() && snapshotUsers.isEmpty()) {
       return;
     }
-    for (BuildContext.RegionImage image : ctx.images().values()) {
+    for (BuildState.RegionImage image : ctx.state().images().values()) {
       Ec2Client ec2 = ctx.ec2(image.region());
       if (!users.isEmpty() || !groups.isEmpty()) {
         List<LaunchPermission> add = new java.util.ArrayList<>();

@@ -16,10 +16,10 @@ public final class StopStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) throws InterruptedException {
-    String id = ctx.instance().id();
+    String id = ctx.state().instance().id();
     Ec2Client ec2 = ctx.ec2();
     ec2.stopInstances(r -> r.instanceIds(id));
-    ctx.poller().waitFor("instance " + id + " stopped", () -> LaunchStep.describe(ec2, id))
+    ctx.waits().poller().waitFor("instance " + id + " stopped", () -> LaunchStep.describe(ec2, id))
         .stateOf(i -> i == null ? "not visible" : i.state().nameAsString())
         .until(i -> i != null && i.state().name() == InstanceStateName.STOPPED)
         .failWhen(i -> i == null || i.state().name() == InstanceStateName.TERMINATED)

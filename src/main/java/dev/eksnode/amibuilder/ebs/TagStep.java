@@ -22,11 +22,10 @@ public final class TagStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) {
-    Map<String, String> amiTags = new LinkedHashMap<>(ctx.amiTags());
+    Map<String, String> amiTags = new LinkedHashMap<>(ctx.state().amiTags());
     amiTags.put(COMPLETE, "true");
-    Map<String, String> snapshotExtra = ctx.spec().renderAtBuildTime(
-        ctx.settings().tags().snapshot(), ctx.buildValues(), ctx.buildValues(), "snapshot_tags");
-    for (BuildContext.RegionImage image : ctx.images().values()) {
+    Map<String, String> snapshotExtra = ctx.render(ctx.settings().tags().snapshot(), "snapshot_tags");
+    for (BuildState.RegionImage image : ctx.state().images().values()) {
       List<String> resources = new ArrayList<>();
       resources.add(image.imageId());
       if (snapshotExtra.isEmpty()) {

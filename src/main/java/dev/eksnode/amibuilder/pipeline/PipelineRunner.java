@@ -3,6 +3,7 @@ package dev.eksnode.amibuilder.pipeline;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,16 +54,32 @@ public final class PipelineRunner<C> {
   private final ResourceLedger ledger;
   private final PipelineListener listener;
   private final TimeSource time;
+  private final Function<? super C, ? extends Collection<Resource>> artifacts;
 
   public PipelineRunner(Options options, ResourceLedger ledger) {
     this(options, ledger, PipelineListener.none(), TimeSource.system());
   }
 
   public PipelineRunner(Options options, ResourceLedger ledger, PipelineListener listener, TimeSource time) {
+    this(options, ledger, listener, time, null);
+  }
+
+  private PipelineRunner(Options options, ResourceLedger ledger, PipelineListener listener, TimeSource time,
+      Function<? super C, ? extends Collection<Resource>> artifacts) {
     this.options = Objects.requireNonNull(options, "options");
     this.ledger = Objects.requireNonNull(ledger, "ledger");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.time = Objects.requireNonNull(time, "time");
+    this.artifacts = artifacts;
+  }
+
+  /**
+   * A runner that also audits success: after the temporaries are undone, anything the ledger still holds that is
+   * not among {@code artifacts} (what the build delivers, read from the context once the steps ran) is a
+   * leftover. Without it a success is not audited, as a step that keeps its result may keep anything.
+   */
+  public PipelineRunner<C> auditingSuccessAgainst(Function<? super C, ? extends Collection<Resource>> artifacts) {
+    return new PipelineRunner<>(options, ledger, listener, time, Objects.requireNonNull(artifacts, "artifacts"));
   }
 
   /**
@@ -120,14 +138,14 @@ public final class PipelineRunner<C> {
     }
     if (failure == null && !cancelled) {
       List<Step<C>> temporaries = stack.stream().filter(s -> !s.keepOnSuccess()).toList();
-      return new Outcome.Succeeded(unwind(temporaries, ctx, false));
+      return new Outcome.Succeeded(unwind(temporaries, ctx, artifacts == null ? null : kept(ctx)));
     }
     if (failure != null && options.onError() == OnError.ABORT) {
       List<Resource> kept = ledger.live();
       log.info("Keeping {} resource(s) for debugging (--on-error abort)", kept.size());
       return new Outcome.Failed(current, failure, new CleanupReport(List.of(), List.of(), kept));
     }
-    CleanupReport report = unwind(List.copyOf(stack), ctx, true);
+    CleanupReport report = unwind(List.copyOf(stack), ctx, Set.of());
     if (failure != null) {
       return new Outcome.Failed(current, failure, report);
     }
@@ -154,8 +172,21 @@ public final class PipelineRunner<C> {
     return error;
   }
 
-  /** Undoes {@code stack} (top first); with {@code audit}, anything still live in the ledger is a leftover. */
-  private CleanupReport unwind(List<Step<C>> stack, C ctx, boolean audit) {
+  private Set<Resource> kept(C ctx) {
+    try {
+      return new HashSet<>(artifacts.apply(ctx));
+    } catch (RuntimeException e) {
+      // Better to call every live resource a leftover than to pass a success nobody checked.
+      log.warn("Could not list the build's artifacts to check the unwind: {}", e.getMessage());
+      return Set.of();
+    }
+  }
+
+  /**
+   * Undoes {@code stack} (top first); unless {@code exempt} is null, anything still live in the ledger that is
+   * not exempt is a leftover.
+   */
+  private CleanupReport unwind(List<Step<C>> stack, C ctx, Set<Resource> exempt) {
     UndoReport report = new UndoReport(ledger);
     for (Step<C> step : stack) {
       report.beginStep(step.name());
@@ -171,8 +202,9 @@ public final class PipelineRunner<C> {
       listener.undoFinished(step.name(), time.since(start));
     }
     List<CleanupReport.Leftover> leftovers = new ArrayList<>(report.leftovers());
-    if (audit) {
+    if (exempt != null) {
       Set<Resource> accounted = new HashSet<>(report.removedResources());
+      accounted.addAll(exempt);
       leftovers.forEach(l -> accounted.add(l.resource()));
       List<Resource> live;
       try {

@@ -88,11 +88,13 @@ public final class UndoReport {
     return removed.containsKey(resource);
   }
 
-  synchronized List<Resource> removedResources() {
+  /** What was removed so far. */
+  public synchronized List<Resource> removedResources() {
     return List.copyOf(removed.keySet());
   }
 
-  synchronized List<CleanupReport.Leftover> leftovers() {
+  /** What could not be removed so far. */
+  public synchronized List<CleanupReport.Leftover> leftovers() {
     return List.copyOf(leftovers);
   }
 

@@ -16,7 +16,7 @@ class ImageScheduleTest {
   /** Polls until the image turns available at {@code readyAfter}; returns when the wait noticed it. */
   private Duration noticed(AmazonEbsSettings.Polling polling, Duration readyAfter) throws InterruptedException {
     long start = time.nanoTime();
-    new Poller(BuildContext.imageSchedule(polling), time, Cancellation.create())
+    new Poller(Waits.imageSchedule(polling), time, Cancellation.create())
         .waitFor("image", () -> time.nanoTime() - start >= readyAfter.toNanos() ? "available" : "pending")
         .until("available"::equals).timeout(Duration.ofHours(1)).await();
     return Duration.ofNanos(time.nanoTime() - start);
@@ -46,6 +46,6 @@ class ImageScheduleTest {
 
   @Test
   void noPollingBlock_usesTheResponsiveSchedule() {
-    assertEquals(Poller.Schedule.responsive(), BuildContext.imageSchedule(null));
+    assertEquals(Poller.Schedule.responsive(), Waits.imageSchedule(null));
   }
 }

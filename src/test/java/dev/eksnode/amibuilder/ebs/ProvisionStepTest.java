@@ -12,10 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Which address the provisioning connects to, per ssh_interface and ssh_host. */
 class ProvisionStepTest {
-  private static final BuildContext.LaunchedInstance ALL = new BuildContext.LaunchedInstance("i-0123", List.of(),
+  private static final BuildState.LaunchedInstance ALL = new BuildState.LaunchedInstance("i-0123", List.of(),
       "203.0.113.7", "10.0.1.7", "ec2-203-0-113-7.us-west-2.compute.amazonaws.com",
       "ip-10-0-1-7.us-west-2.compute.internal");
-  private static final BuildContext.LaunchedInstance PRIVATE_ONLY = new BuildContext.LaunchedInstance("i-0456",
+  private static final BuildState.LaunchedInstance PRIVATE_ONLY = new BuildState.LaunchedInstance("i-0456",
       List.of(), null, "10.0.1.8", "", "ip-10-0-1-8.us-west-2.compute.internal");
 
   @ParameterizedTest(name = "{0}")
@@ -57,7 +57,7 @@ class ProvisionStepTest {
 
   @Test
   void privateAddressMissing_failsToo() {
-    BuildContext.LaunchedInstance noPrivateDns = new BuildContext.LaunchedInstance("i-0789", List.of(),
+    BuildState.LaunchedInstance noPrivateDns = new BuildState.LaunchedInstance("i-0789", List.of(),
         "203.0.113.9", "10.0.1.9", null, null);
 
     RemoteOperationException error = assertThrows(RemoteOperationException.class,

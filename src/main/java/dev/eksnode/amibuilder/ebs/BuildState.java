@@ -1,0 +1,142 @@
+package dev.eksnode.amibuilder.ebs;
+
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the steps of one build have produced so far, typed: later steps read it, the pipeline's success audit
+ * reads the images. Written only by the steps of this package; safe to read from other threads.
+ */
+public final class BuildState {
+
+  /** The resolved source AMI; {@code architecture} as EC2 names it ({@code x86_64}, {@code arm64}), may be null. */
+  public record SourceImage(String id, String name, String creationDate, String architecture) {}
+
+  /** Where the instance runs: the VPC always, the subnet when the user chose one. */
+  public record Network(String vpcId, String subnetId) {}
+
+  /** The temporary key pair; {@code keyPair} holds the private key, which never leaves the process. */
+  public record TemporaryKey(String name, String id, KeyPair keyPair) {}
+
+  /** The build instance with the addresses it got. */
+  public record LaunchedInstance(String id, List<String> volumeIds, String publicIp, String privateIp,
+      String publicDns, String privateDns) {
+    public LaunchedInstance {
+      volumeIds = List.copyOf(volumeIds);
+    }
+  }
+
+  /** The AMI in one region and the snapshots behind it. */
+  public record RegionImage(String region, String imageId, List<String> snapshotIds) {
+    public RegionImage {
+      snapshotIds = List.copyOf(snapshotIds);
+    }
+  }
+
+  private volatile SourceImage source;
+  private volatile Network network;
+  private volatile TemporaryKey key;
+  private volatile String securityGroupId;
+  private volatile List<String> sshSourceCidrs = List.of();
+  private volatile LaunchedInstance instance;
+  private volatile Map<String, String> amiTags = Map.of();
+  private volatile RegionImage unencrypted;
+  private final Map<String, RegionImage> images = new TreeMap<>();
+  private final List<Path> manifests = new ArrayList<>();
+
+  public SourceImage source() {
+    return source;
+  }
+
+  void source(SourceImage value) {
+    source = value;
+  }
+
+  public Network network() {
+    return network;
+  }
+
+  void network(Network value) {
+    network = value;
+  }
+
+  public TemporaryKey key() {
+    return key;
+  }
+
+  void key(TemporaryKey value) {
+    key = value;
+  }
+
+  public String securityGroupId() {
+    return securityGroupId;
+  }
+
+  void securityGroupId(String value) {
+    securityGroupId = value;
+  }
+
+  /** Where the temporary security group lets SSH in from; chosen by preflight. */
+  public List<String> sshSourceCidrs() {
+    return sshSourceCidrs;
+  }
+
+  void sshSourceCidrs(List<String> value) {
+    sshSourceCidrs = List.copyOf(value);
+  }
+
+  public LaunchedInstance instance() {
+    return instance;
+  }
+
+  void instance(LaunchedInstance value) {
+    instance = value;
+  }
+
+  /** The reference tag set rendered with this build's values (Name, created, source_ami_id, ...). */
+  public Map<String, String> amiTags() {
+    return amiTags;
+  }
+
+  void amiTags(Map<String, String> value) {
+    amiTags = Map.copyOf(value);
+  }
+
+  /** The unencrypted image an {@code encrypt_boot} build copies from; not an artifact of the build. */
+  public RegionImage unencrypted() {
+    return unencrypted;
+  }
+
+  void unencrypted(RegionImage value) {
+    unencrypted = value;
+  }
+
+  /** The AMI per region, sorted by region. */
+  public synchronized Map<String, RegionImage> images() {
+    return new LinkedHashMap<>(images);
+  }
+
+  synchronized void image(RegionImage image) {
+    images.put(image.region(), image);
+  }
+
+  /** The region → AMI id pairs of the finished build. */
+  public synchronized Map<String, String> amiIds() {
+    Map<String, String> result = new TreeMap<>();
+    images.forEach((region, image) -> result.put(region, image.imageId()));
+    return result;
+  }
+
+  public synchronized List<Path> manifests() {
+    return List.copyOf(manifests);
+  }
+
+  synchronized void manifestWritten(Path path) {
+    manifests.add(path);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.eksnode.amibuilder.ebs;
+
+import dev.eksnode.amibuilder.pipeline.Step;
+import dev.eksnode.amibuilder.pipeline.UndoReport;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+
+/**
+ * With {@code encrypt_boot}: copies the unencrypted image in the build region into an encrypted one (the build's
+ * key, or the region's default EBS key), as Packer does. The encrypted AMI survives success and is removed on
+ * failure; the unencrypted one is removed by the undo of {@link CreateImageStep}.
+ */
+public final class EncryptImageStep implements Step<BuildContext> {
+  private static final Logger log = LoggerFactory.getLogger(EncryptImageStep.class);
+  private final ImageLedger created = new ImageLedger();
+
+  @Override
+  public String name() {
+    return "encrypt-image";
+  }
+
+  @Override
+  public boolean keepOnSuccess() {
+    return true;
+  }
+
+  @Override
+  public void run(BuildContext ctx) throws Exception {
+    AmazonEbsSettings s = ctx.settings();
+    Ec2Client ec2 = ctx.ec2();
+    String region = ctx.region();
+    BuildState.RegionImage source = ctx.state().unencrypted();
+    CreateAttempt attempt = created.attempt(ctx, "CopyImage", region, s.image().name());
+    String encryptedId = attempt.run(() -> {
+      String id = ec2.copyImage(r -> {
+        r.sourceRegion(region).sourceImageId(source.imageId()).name(s.image().name())
+            .description(s.image().description())
+            .clientToken(ctx.buildId().value() + "-encrypt").encrypted(true)
+            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, ctx.state().amiTags()));
+        if (s.image().kmsKeyId() != null) {
+          r.kmsKeyId(s.image().kmsKeyId());
+        }
+      }).imageId();
+      attempt.answered(id);
+      return id;
+    });
+    Image encrypted = Images.awaitAvailable(ctx.waits().imagePoller(), ec2, encryptedId, ctx.waits().imageTimeout(),
+        ctx.events()::waiting);
+    List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, encryptedId, encrypted);
+    log.info("Encrypted {} as {}", source.imageId(), encryptedId);
+    ctx.state().image(new BuildState.RegionImage(region, encryptedId, snapshots));
+  }
+
+  @Override
+  public void undo(BuildContext ctx, UndoReport report) {
+    created.undo(ctx, report);
+  }
+}
