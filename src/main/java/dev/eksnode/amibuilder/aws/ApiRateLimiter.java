@@ -18,15 +18,16 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * Token buckets in front of the EC2 API, shared by every build in the process so a matrix of builds stays
- * under EC2's request-rate limits instead of finding them through {@code RequestLimitExceeded}. EC2 throttles
- * per account, region and API action (each action has its own bucket; mutating actions get a smaller refill
- * than describe calls), so there is one bucket per region and action, sized by the action's class. A shared
- * bucket per class would make a matrix of builds queue behind each other for calls EC2 would have accepted.
- * Waiting callers queue in arrival order (a reservation may drive a bucket negative).
+ * Token buckets in front of the EC2 API, shared by every build in the process so a matrix of builds
+ * stays under EC2's request-rate limits instead of finding them through {@code
+ * RequestLimitExceeded}. EC2 throttles per account, region and API action (each action has its own
+ * bucket; mutating actions get a smaller refill than describe calls), so there is one bucket per
+ * region and action, sized by the action's class. A shared bucket per class would make a matrix of
+ * builds queue behind each other for calls EC2 would have accepted. Waiting callers queue in
+ * arrival order (a reservation may drive a bucket negative).
  *
- * <p>Create one per process and hand it to the {@link AwsClientFactory}; it is not a singleton so tests get
- * their own.
+ * <p>Create one per process and hand it to the {@link AwsClientFactory}; it is not a singleton so
+ * tests get their own.
  */
 public final class ApiRateLimiter {
   private static final Logger log = LoggerFactory.getLogger(ApiRateLimiter.class);
@@ -57,8 +58,8 @@ public final class ApiRateLimiter {
   }
 
   /**
-   * Per-action buckets under EC2's documented defaults, so other tools of the account keep some room:
-   * a mutating action 40 burst / 5 per second, a describe action 80 burst / 16 per second.
+   * Per-action buckets under EC2's documented defaults, so other tools of the account keep some
+   * room: a mutating action 40 burst / 5 per second, a describe action 80 burst / 16 per second.
    */
   public static ApiRateLimiter ec2Defaults() {
     return new ApiRateLimiter(new Bucket(40, 5), new Bucket(80, 16), TimeSource.system());
@@ -89,28 +90,35 @@ public final class ApiRateLimiter {
     return result;
   }
 
-  /** An interceptor taking a permit before every attempt (retries included) of the client's calls. */
+  /**
+   * An interceptor taking a permit before every attempt (retries included) of the client's calls.
+   */
   public ExecutionInterceptor interceptor() {
     return interceptor;
   }
 
   private final class PermitInterceptor implements ExecutionInterceptor {
     @Override
-    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+    public void beforeTransmission(
+        Context.BeforeTransmission context, ExecutionAttributes attributes) {
       Region region = attributes.getAttribute(AwsExecutionAttribute.AWS_REGION);
       String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
       try {
         acquire(region == null ? "global" : region.id(), operation == null ? "unknown" : operation);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw AbortedException.builder().message("interrupted while waiting for the API rate limiter")
-            .cause(e).build();
+        throw AbortedException.builder()
+            .message("interrupted while waiting for the API rate limiter")
+            .cause(e)
+            .build();
       }
     }
   }
 
   static boolean isReadOnly(String operation) {
-    return operation.startsWith("Describe") || operation.startsWith("Get") || operation.startsWith("List");
+    return operation.startsWith("Describe")
+        || operation.startsWith("Get")
+        || operation.startsWith("List");
   }
 
   private static final class State {

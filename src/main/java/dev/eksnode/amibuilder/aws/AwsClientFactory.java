@@ -25,9 +25,10 @@ import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
- * The only place AWS clients are made: one client per service and region per run, created on first use
- * (so {@code --help} and {@code validate} never pay for SDK start-up), all closed with the factory. Thread
- * safe; concurrent builds share one factory and therefore one {@link ApiRateLimiter}.
+ * The only place AWS clients are made: one client per service and region per run, created on first
+ * use (so {@code --help} and {@code validate} never pay for SDK start-up), all closed with the
+ * factory. Thread safe; concurrent builds share one factory and therefore one {@link
+ * ApiRateLimiter}.
  */
 public final class AwsClientFactory implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AwsClientFactory.class);
@@ -41,16 +42,20 @@ public final class AwsClientFactory implements AutoCloseable {
   private volatile boolean closed;
 
   public AwsClientFactory(AwsSettings settings, ApiRateLimiter limiter) {
-    this(settings, limiter, settings.profile() != null
-        ? ProfileCredentialsProvider.builder().profileName(settings.profile()).build()
-        : DefaultCredentialsProvider.builder().build());
+    this(
+        settings,
+        limiter,
+        settings.profile() != null
+            ? ProfileCredentialsProvider.builder().profileName(settings.profile()).build()
+            : DefaultCredentialsProvider.builder().build());
   }
 
   /**
    * With explicit credentials: the CLI resolves them from its own environment map (not the process
    * environment), so an in-process run sees exactly the variables it was given.
    */
-  public AwsClientFactory(AwsSettings settings, ApiRateLimiter limiter, AwsCredentialsProvider credentials) {
+  public AwsClientFactory(
+      AwsSettings settings, ApiRateLimiter limiter, AwsCredentialsProvider credentials) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.limiter = Objects.requireNonNull(limiter, "limiter");
     this.credentials = Objects.requireNonNull(credentials, "credentials");
@@ -66,7 +71,8 @@ public final class AwsClientFactory implements AutoCloseable {
 
   /** EC2 in {@code region}; its calls pass through the shared rate limiter. */
   public Ec2Client ec2(String region) {
-    return client("ec2", region, Ec2Client.class, () -> configure(Ec2Client.builder(), region, true).build());
+    return client(
+        "ec2", region, Ec2Client.class, () -> configure(Ec2Client.builder(), region, true).build());
   }
 
   public Ec2Client ec2() {
@@ -74,33 +80,52 @@ public final class AwsClientFactory implements AutoCloseable {
   }
 
   /**
-   * S3 in {@code region}. Not rate limited: S3 scales per prefix and the preflight checks many binaries
-   * at once. Path-style addressing with an endpoint override, since emulators serve one host name.
+   * S3 in {@code region}. Not rate limited: S3 scales per prefix and the preflight checks many
+   * binaries at once. Path-style addressing with an endpoint override, since emulators serve one
+   * host name.
    */
   public S3Client s3(String region) {
-    return client("s3", region, S3Client.class, () -> configure(S3Client.builder(), region, false)
-        .forcePathStyle(settings.endpointOverride() != null).build());
+    return client(
+        "s3",
+        region,
+        S3Client.class,
+        () ->
+            configure(S3Client.builder(), region, false)
+                .forcePathStyle(settings.endpointOverride() != null)
+                .build());
   }
 
   public EksClient eks(String region) {
-    return client("eks", region, EksClient.class, () -> configure(EksClient.builder(), region, false).build());
+    return client(
+        "eks",
+        region,
+        EksClient.class,
+        () -> configure(EksClient.builder(), region, false).build());
   }
 
   public StsClient sts(String region) {
-    return client("sts", region, StsClient.class, () -> configure(StsClient.builder(), region, false).build());
+    return client(
+        "sts",
+        region,
+        StsClient.class,
+        () -> configure(StsClient.builder(), region, false).build());
   }
 
-  private <T extends SdkClient> T client(String service, String region, Class<T> type,
-      Supplier<T> create) {
+  private <T extends SdkClient> T client(
+      String service, String region, Class<T> type, Supplier<T> create) {
     if (region == null || region.isBlank()) {
       throw new IllegalArgumentException("region must be set for " + service);
     }
     ensureOpen();
-    SdkClient client = clients.computeIfAbsent(new Key(service, region), key -> {
-      log.debug("Creating {} client [region={}]", service, region);
-      return create.get();
-    });
-    // close() may have run between the check and the creation; do not hand out a client nobody will close.
+    SdkClient client =
+        clients.computeIfAbsent(
+            new Key(service, region),
+            key -> {
+              log.debug("Creating {} client [region={}]", service, region);
+              return create.get();
+            });
+    // close() may have run between the check and the creation; do not hand out a client nobody will
+    // close.
     if (closed) {
       client.close();
       ensureOpen();
@@ -108,22 +133,28 @@ public final class AwsClientFactory implements AutoCloseable {
     return type.cast(client);
   }
 
-  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder, String region, boolean rateLimited) {
-    ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder()
-        .apiCallTimeout(settings.apiCallTimeout())
-        .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
-        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
-            .maxAttempts(settings.maxAttempts()).build());
+  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
+      B builder, String region, boolean rateLimited) {
+    ClientOverrideConfiguration.Builder override =
+        ClientOverrideConfiguration.builder()
+            .apiCallTimeout(settings.apiCallTimeout())
+            .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
+            .retryStrategy(
+                AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                    .maxAttempts(settings.maxAttempts())
+                    .build());
     if (rateLimited) {
       override.addExecutionInterceptor(limiter.interceptor());
     }
-    builder.region(Region.of(region))
+    builder
+        .region(Region.of(region))
         .credentialsProvider(credentials)
         .overrideConfiguration(override.build());
     if (settings.endpointOverride() != null) {
       builder.endpointOverride(settings.endpointOverride());
     }
-    // The URL-connection client starts fast and has no thread pools to shut down; set it explicitly because
+    // The URL-connection client starts fast and has no thread pools to shut down; set it explicitly
+    // because
     // the Apache client also comes onto the class path with the service modules.
     builder.httpClientBuilder(UrlConnectionHttpClient.builder());
     return builder;

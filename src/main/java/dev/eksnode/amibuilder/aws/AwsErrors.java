@@ -13,54 +13,69 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  */
 public final class AwsErrors {
 
-  private static final Set<String> THROTTLING = Set.of(
-      // EC2's account-wide API token bucket is empty: a build matrix polling together hits this first.
-      "RequestLimitExceeded",
-      // Generic throttling codes of the JSON/query protocols (STS, EKS) and of EC2 under load.
-      "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-      "TooManyRequestsException",
-      // S3 asks for a slower request rate on one prefix.
-      "SlowDown",
-      // EC2 snapshot copies and image copies have their own concurrency quota per region.
-      "ResourceLimitExceeded");
+  private static final Set<String> THROTTLING =
+      Set.of(
+          // EC2's account-wide API token bucket is empty: a build matrix polling together hits this
+          // first.
+          "RequestLimitExceeded",
+          // Generic throttling codes of the JSON/query protocols (STS, EKS) and of EC2 under load.
+          "Throttling",
+          "ThrottlingException",
+          "ThrottledException",
+          "RequestThrottled",
+          "RequestThrottledException",
+          "TooManyRequestsException",
+          // S3 asks for a slower request rate on one prefix.
+          "SlowDown",
+          // EC2 snapshot copies and image copies have their own concurrency quota per region.
+          "ResourceLimitExceeded");
 
-  private static final Set<String> EVENTUAL_CONSISTENCY = Set.of(
-      // Describe right after RunInstances may not see the new instance for a few seconds.
-      "InvalidInstanceID.NotFound",
-      // Same for CreateImage/CopyImage: the new AMI id is not yet visible to DescribeImages.
-      "InvalidAMIID.NotFound",
-      // Snapshots of a new image appear in DescribeSnapshots after the image call returns.
-      "InvalidSnapshot.NotFound",
-      // AuthorizeSecurityGroupIngress or RunInstances right after CreateSecurityGroup.
-      "InvalidGroup.NotFound",
-      // RunInstances right after ImportKeyPair.
-      "InvalidKeyPair.NotFound",
-      // Volumes created by RunInstances show up a little after the instance.
-      "InvalidVolume.NotFound");
+  private static final Set<String> EVENTUAL_CONSISTENCY =
+      Set.of(
+          // Describe right after RunInstances may not see the new instance for a few seconds.
+          "InvalidInstanceID.NotFound",
+          // Same for CreateImage/CopyImage: the new AMI id is not yet visible to DescribeImages.
+          "InvalidAMIID.NotFound",
+          // Snapshots of a new image appear in DescribeSnapshots after the image call returns.
+          "InvalidSnapshot.NotFound",
+          // AuthorizeSecurityGroupIngress or RunInstances right after CreateSecurityGroup.
+          "InvalidGroup.NotFound",
+          // RunInstances right after ImportKeyPair.
+          "InvalidKeyPair.NotFound",
+          // Volumes created by RunInstances show up a little after the instance.
+          "InvalidVolume.NotFound");
 
-  private static final Set<String> STILL_IN_USE = Set.of(
-      // DeleteSecurityGroup while the instance using it is still shutting down (a minute or two).
-      "DependencyViolation",
-      // TerminateInstances/StopInstances while the instance is still pending or mid-transition.
-      "IncorrectInstanceState",
-      // DeleteSnapshot right after DeregisterImage: the snapshot is released a moment later.
-      "InvalidSnapshot.InUse",
-      // DeregisterImage/ModifyImageAttribute while a copy or creation is still settling.
-      "IncorrectState",
-      // DeleteVolume while the volume is still detaching from a terminating instance.
-      "VolumeInUse");
+  private static final Set<String> STILL_IN_USE =
+      Set.of(
+          // DeleteSecurityGroup while the instance using it is still shutting down (a minute or
+          // two).
+          "DependencyViolation",
+          // TerminateInstances/StopInstances while the instance is still pending or mid-transition.
+          "IncorrectInstanceState",
+          // DeleteSnapshot right after DeregisterImage: the snapshot is released a moment later.
+          "InvalidSnapshot.InUse",
+          // DeregisterImage/ModifyImageAttribute while a copy or creation is still settling.
+          "IncorrectState",
+          // DeleteVolume while the volume is still detaching from a terminating instance.
+          "VolumeInUse");
 
-  private static final Set<String> TIMEOUTS = Set.of(
-      // AWS gave up waiting for the request body or for itself; the call may or may not have been acted on.
-      "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete");
+  private static final Set<String> TIMEOUTS =
+      Set.of(
+          // AWS gave up waiting for the request body or for itself; the call may or may not have
+          // been acted on.
+          "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete");
 
-  private static final Set<String> NOT_FOUND_EXTRA = Set.of(
-      // S3 and EKS spell "not found" differently from EC2.
-      "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException");
+  private static final Set<String> NOT_FOUND_EXTRA =
+      Set.of(
+          // S3 and EKS spell "not found" differently from EC2.
+          "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException");
 
   private AwsErrors() {}
 
-  /** The AWS error code of {@code error} or one of its causes, e.g. {@code InvalidInstanceID.NotFound}. */
+  /**
+   * The AWS error code of {@code error} or one of its causes, e.g. {@code
+   * InvalidInstanceID.NotFound}.
+   */
   public static Optional<String> errorCode(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof AwsServiceException service && service.awsErrorDetails() != null) {
@@ -90,7 +105,9 @@ public final class AwsErrors {
 
   /** The resource does not exist (any {@code *.NotFound} code, or the S3/EKS spellings). */
   public static boolean isNotFound(Throwable error) {
-    return errorCode(error).map(c -> c.endsWith(".NotFound") || NOT_FOUND_EXTRA.contains(c)).orElse(false);
+    return errorCode(error)
+        .map(c -> c.endsWith(".NotFound") || NOT_FOUND_EXTRA.contains(c))
+        .orElse(false);
   }
 
   /** A just-created resource is not yet visible; a wait loop should keep polling. */
@@ -104,9 +121,10 @@ public final class AwsErrors {
   }
 
   /**
-   * AWS answered and turned the call down, so a create call created nothing: a 4xx that is not throttling, a
-   * timeout, or a {@code *.Duplicate} (which says the resource is already there, possibly from our own attempt
-   * whose answer was lost). A 5xx or a client-side error leaves it open whether AWS acted.
+   * AWS answered and turned the call down, so a create call created nothing: a 4xx that is not
+   * throttling, a timeout, or a {@code *.Duplicate} (which says the resource is already there,
+   * possibly from our own attempt whose answer was lost). A 5xx or a client-side error leaves it
+   * open whether AWS acted.
    */
   public static boolean isDefiniteRefusal(Throwable error) {
     int status = statusCode(error);
@@ -128,8 +146,8 @@ public final class AwsErrors {
   }
 
   /**
-   * Whether an undo call should be retried: throttling, a resource still in use, a 5xx, or a network
-   * error. "Not found" is not retried: an undo treats it as "already gone".
+   * Whether an undo call should be retried: throttling, a resource still in use, a 5xx, or a
+   * network error. "Not found" is not retried: an undo treats it as "already gone".
    */
   public static boolean isRetryableForUndo(Throwable error) {
     if (isAborted(error)) {
@@ -145,16 +163,18 @@ public final class AwsErrors {
     return status == 0 && hasCause(error, SdkClientException.class);
   }
 
-  /** The retry every undo should use: about five minutes of backoff on {@link #isRetryableForUndo}. */
+  /**
+   * The retry every undo should use: about five minutes of backoff on {@link #isRetryableForUndo}.
+   */
   public static Retry undoRetry() {
     return new Retry(Retry.Policy.forUndo(), AwsErrors::isRetryableForUndo);
   }
 
   /**
-   * Wraps an undo action so "not found" counts as success: undo is idempotent, and a resource removed by
-   * an earlier attempt (or by hand) is exactly what we want. A delete issued within seconds of the create
-   * can also see "not found" through eventual consistency; the journal and the build-id tag let
-   * {@code cleanup} catch that rare case.
+   * Wraps an undo action so "not found" counts as success: undo is idempotent, and a resource
+   * removed by an earlier attempt (or by hand) is exactly what we want. A delete issued within
+   * seconds of the create can also see "not found" through eventual consistency; the journal and
+   * the build-id tag let {@code cleanup} catch that rare case.
    */
   public static Retry.Action ignoringNotFound(Retry.Action action) {
     return () -> {

@@ -14,8 +14,13 @@ import java.util.Objects;
  * @param apiCallAttemptTimeout limit for one HTTP attempt
  * @param maxAttempts attempts of the SDK's standard retry strategy (the SDK default is 3)
  */
-public record AwsSettings(String region, String profile, URI endpointOverride, Duration apiCallTimeout,
-    Duration apiCallAttemptTimeout, int maxAttempts) {
+public record AwsSettings(
+    String region,
+    String profile,
+    URI endpointOverride,
+    Duration apiCallTimeout,
+    Duration apiCallAttemptTimeout,
+    int maxAttempts) {
 
   public AwsSettings {
     if (region == null || region.isBlank()) {
@@ -35,19 +40,22 @@ public record AwsSettings(String region, String profile, URI endpointOverride, D
   }
 
   /**
-   * Region only; default credentials; 2 min per call, 30 s per attempt, 8 attempts (more than the SDK's 3:
-   * a matrix of builds can meet throttling in bursts, and a failed describe inside a long wait costs a build).
+   * Region only; default credentials; 2 min per call, 30 s per attempt, 8 attempts (more than the
+   * SDK's 3: a matrix of builds can meet throttling in bursts, and a failed describe inside a long
+   * wait costs a build).
    */
   public static AwsSettings of(String region) {
     return new AwsSettings(region, null, null, Duration.ofMinutes(2), Duration.ofSeconds(30), 8);
   }
 
   public AwsSettings withProfile(String name) {
-    return new AwsSettings(region, name, endpointOverride, apiCallTimeout, apiCallAttemptTimeout, maxAttempts);
+    return new AwsSettings(
+        region, name, endpointOverride, apiCallTimeout, apiCallAttemptTimeout, maxAttempts);
   }
 
   public AwsSettings withEndpointOverride(URI endpoint) {
-    return new AwsSettings(region, profile, endpoint, apiCallTimeout, apiCallAttemptTimeout, maxAttempts);
+    return new AwsSettings(
+        region, profile, endpoint, apiCallTimeout, apiCallAttemptTimeout, maxAttempts);
   }
 
   public AwsSettings withTimeouts(Duration perCall, Duration perAttempt) {
@@ -55,6 +63,7 @@ public record AwsSettings(String region, String profile, URI endpointOverride, D
   }
 
   public AwsSettings withMaxAttempts(int attempts) {
-    return new AwsSettings(region, profile, endpointOverride, apiCallTimeout, apiCallAttemptTimeout, attempts);
+    return new AwsSettings(
+        region, profile, endpointOverride, apiCallTimeout, apiCallAttemptTimeout, attempts);
   }
 }

@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls until a resource reaches a state. The default schedule notices a state change within about two
- * seconds during the first minutes (instances boot and stop in well under a minute), then backs off to
- * fifteen seconds for long waits (AMI creation and copies), so a build neither waits blindly nor burns
- * the API budget. Every sleep wakes early on cancellation; every poll first checks it.
+ * Polls until a resource reaches a state. The default schedule notices a state change within about
+ * two seconds during the first minutes (instances boot and stop in well under a minute), then backs
+ * off to fifteen seconds for long waits (AMI creation and copies), so a build neither waits blindly
+ * nor burns the API budget. Every sleep wakes early on cancellation; every poll first checks it.
  *
  * <pre>{@code
  * Image image = poller.waitFor("AMI " + id + " available", () -> describeImage(id))
@@ -40,14 +40,21 @@ public final class Poller {
    * @param growth factor applied to the previous delay
    * @param maxAttempts polls before giving up, 0 for "until the timeout"
    */
-  public record Schedule(Duration initialDelay, Duration fastDelay, Duration fastPhase, Duration maxDelay,
-      double growth, int maxAttempts) {
+  public record Schedule(
+      Duration initialDelay,
+      Duration fastDelay,
+      Duration fastPhase,
+      Duration maxDelay,
+      double growth,
+      int maxAttempts) {
     public Schedule {
       Objects.requireNonNull(initialDelay, "initialDelay");
       Objects.requireNonNull(fastDelay, "fastDelay");
       Objects.requireNonNull(fastPhase, "fastPhase");
       Objects.requireNonNull(maxDelay, "maxDelay");
-      if (initialDelay.isNegative() || initialDelay.isZero() || fastDelay.compareTo(initialDelay) < 0
+      if (initialDelay.isNegative()
+          || initialDelay.isZero()
+          || fastDelay.compareTo(initialDelay) < 0
           || maxDelay.compareTo(fastDelay) < 0) {
         throw new IllegalArgumentException("need 0 < initialDelay <= fastDelay <= maxDelay");
       }
@@ -60,12 +67,18 @@ public final class Poller {
     }
 
     /**
-     * Every second for the first two minutes (an instance boots or stops, a small AMI turns available, in that
-     * time: a state change is seen within a second), then growing by half each poll to 15 s for long waits.
+     * Every second for the first two minutes (an instance boots or stops, a small AMI turns
+     * available, in that time: a state change is seen within a second), then growing by half each
+     * poll to 15 s for long waits.
      */
     public static Schedule responsive() {
-      return new Schedule(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(2),
-          Duration.ofSeconds(15), 1.5, 0);
+      return new Schedule(
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(1),
+          Duration.ofMinutes(2),
+          Duration.ofSeconds(15),
+          1.5,
+          0);
     }
 
     /** The same schedule never waiting longer than {@code cap} (positive) between polls. */
@@ -73,14 +86,18 @@ public final class Poller {
       if (cap.compareTo(maxDelay) >= 0) {
         return this;
       }
-      return new Schedule(shorter(initialDelay, cap), shorter(fastDelay, cap), fastPhase, cap, growth, maxAttempts);
+      return new Schedule(
+          shorter(initialDelay, cap), shorter(fastDelay, cap), fastPhase, cap, growth, maxAttempts);
     }
 
     private static Duration shorter(Duration a, Duration b) {
       return a.compareTo(b) <= 0 ? a : b;
     }
 
-    /** The delay after a poll, given the previous delay ({@code null} after the first) and the time waited. */
+    /**
+     * The delay after a poll, given the previous delay ({@code null} after the first) and the time
+     * waited.
+     */
     public Duration next(Duration previous, Duration elapsed) {
       if (previous == null) {
         return initialDelay;
@@ -155,7 +172,10 @@ public final class Poller {
       return this;
     }
 
-    /** Probe errors that mean "not yet" rather than failure, e.g. {@link AwsErrors#isEventualConsistency}. */
+    /**
+     * Probe errors that mean "not yet" rather than failure, e.g. {@link
+     * AwsErrors#isEventualConsistency}.
+     */
     public Wait<T> tolerate(Predicate<Throwable> transientError) {
       this.tolerate = Objects.requireNonNull(transientError);
       return this;
@@ -213,7 +233,10 @@ public final class Poller {
           if (e instanceof WaitFailedException || !tolerate.test(e)) {
             throw e;
           }
-          state = "not visible yet (" + AwsErrors.errorCode(e).orElse(e.getClass().getSimpleName()) + ")";
+          state =
+              "not visible yet ("
+                  + AwsErrors.errorCode(e).orElse(e.getClass().getSimpleName())
+                  + ")";
           report(state, lastState, start);
           lastState = state;
         }

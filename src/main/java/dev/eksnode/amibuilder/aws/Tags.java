@@ -11,8 +11,8 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
 /**
- * The ownership tags every resource of a build carries from its creation call, so {@code cleanup} can find
- * a build's leftovers by tag even when the local journal is gone.
+ * The ownership tags every resource of a build carries from its creation call, so {@code cleanup}
+ * can find a build's leftovers by tag even when the local journal is gone.
  */
 public final class Tags {
   public static final String BUILD_ID = "ami-builder:build-id";
@@ -39,10 +39,14 @@ public final class Tags {
 
   /** The two ownership tags. */
   public List<Tag> ownership() {
-    return List.of(tag(BUILD_ID, ownership.get(BUILD_ID)), tag(CREATED_BY, ownership.get(CREATED_BY)));
+    return List.of(
+        tag(BUILD_ID, ownership.get(BUILD_ID)), tag(CREATED_BY, ownership.get(CREATED_BY)));
   }
 
-  /** Ownership tags plus {@code extra} (template tags, {@code Name}), ownership last so it cannot be overridden. */
+  /**
+   * Ownership tags plus {@code extra} (template tags, {@code Name}), ownership last so it cannot be
+   * overridden.
+   */
   public List<Tag> with(Map<String, String> extra) {
     Map<String, String> merged = new LinkedHashMap<>(extra);
     merged.keySet().removeAll(ownership.keySet());
@@ -51,7 +55,9 @@ public final class Tags {
     return result;
   }
 
-  /** A TagSpecification for a create call, so the resource is tagged atomically with its creation. */
+  /**
+   * A TagSpecification for a create call, so the resource is tagged atomically with its creation.
+   */
   public TagSpecification specification(ResourceType type) {
     return specification(type, Map.of());
   }
@@ -75,12 +81,17 @@ public final class Tags {
     return Filter.builder().name("tag:" + BUILD_ID).values(buildId).build();
   }
 
-  /** Describe filter for everything any ami-builder build created (the {@code --older-than} sweep). */
+  /**
+   * Describe filter for everything any ami-builder build created (the {@code --older-than} sweep).
+   */
   public static Filter createdByToolFilter() {
     return Filter.builder().name("tag-key").values(BUILD_ID).build();
   }
 
-  /** Tags from a map, validated against EC2's limits so a bad template tag fails before any create call. */
+  /**
+   * Tags from a map, validated against EC2's limits so a bad template tag fails before any create
+   * call.
+   */
   public static List<Tag> toTags(Map<String, String> tags) {
     List<Tag> result = new ArrayList<>();
     tags.forEach((key, value) -> result.add(tag(key, value)));
@@ -89,13 +100,15 @@ public final class Tags {
 
   private static Tag tag(String key, String value) {
     if (key == null || key.isEmpty() || key.length() > MAX_KEY) {
-      throw new IllegalArgumentException("tag key must be 1.." + MAX_KEY + " characters: '" + key + "'");
+      throw new IllegalArgumentException(
+          "tag key must be 1.." + MAX_KEY + " characters: '" + key + "'");
     }
     if (key.toLowerCase(java.util.Locale.ROOT).startsWith("aws:")) {
       throw new IllegalArgumentException("tag key '" + key + "' uses the reserved prefix aws:");
     }
     if (value == null || value.length() > MAX_VALUE) {
-      throw new IllegalArgumentException("tag '" + key + "' needs a value of at most " + MAX_VALUE + " characters");
+      throw new IllegalArgumentException(
+          "tag '" + key + "' needs a value of at most " + MAX_VALUE + " characters");
     }
     return Tag.builder().key(key).value(value).build();
   }

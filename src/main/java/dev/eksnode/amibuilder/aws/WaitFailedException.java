@@ -3,7 +3,10 @@ package dev.eksnode.amibuilder.aws;
 import dev.eksnode.amibuilder.failure.Categorized;
 import dev.eksnode.amibuilder.failure.FailureCategory;
 
-/** A wait loop saw a state from which the wanted one is unreachable (an AMI {@code failed}, an instance terminated). */
+/**
+ * A wait loop saw a state from which the wanted one is unreachable (an AMI {@code failed}, an
+ * instance terminated).
+ */
 public class WaitFailedException extends RuntimeException implements Categorized {
   private final String state;
 

@@ -10,8 +10,14 @@ public class WaitTimeoutException extends RuntimeException implements Categorize
   private final String lastState;
 
   public WaitTimeoutException(String what, Duration waited, int polls, String lastState) {
-    super("timed out after " + seconds(waited) + " (" + polls + " polls) waiting for " + what
-        + (lastState == null ? "" : "; last state: " + lastState));
+    super(
+        "timed out after "
+            + seconds(waited)
+            + " ("
+            + polls
+            + " polls) waiting for "
+            + what
+            + (lastState == null ? "" : "; last state: " + lastState));
     this.what = what;
     this.lastState = lastState;
   }

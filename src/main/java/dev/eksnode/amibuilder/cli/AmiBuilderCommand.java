@@ -6,11 +6,23 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The top-level command: only dispatches to its subcommands. Its help footer, the exit codes, is {@link ExitCode}. */
-@Command(name = "ami-builder", mixinStandardHelpOptions = true, versionProvider = AmiBuilderCommand.Version.class,
+/**
+ * The top-level command: only dispatches to its subcommands. Its help footer, the exit codes, is
+ * {@link ExitCode}.
+ */
+@Command(
+    name = "ami-builder",
+    mixinStandardHelpOptions = true,
+    versionProvider = AmiBuilderCommand.Version.class,
     description = "Builds Amazon EKS worker node AMIs (Amazon Linux 2) end to end.",
-    subcommands = {K8sCommand.class, CleanupCommand.class, ValidateCommand.class, VarsCommand.class,
-        MaxPodsCommand.class, GenerateCompletion.class},
+    subcommands = {
+      K8sCommand.class,
+      CleanupCommand.class,
+      ValidateCommand.class,
+      VarsCommand.class,
+      MaxPodsCommand.class,
+      GenerateCompletion.class
+    },
     footerHeading = "%nExit codes:%n")
 final class AmiBuilderCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -34,8 +46,14 @@ final class AmiBuilderCommand implements Runnable {
     @Override
     public String[] getVersion() {
       String v = AmiBuilderCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"ami-builder " + (v == null ? "development" : v),
-          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+      return new String[] {
+        "ami-builder " + (v == null ? "development" : v),
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")"
+      };
     }
   }
 }

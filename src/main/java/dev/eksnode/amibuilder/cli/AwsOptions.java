@@ -6,16 +6,22 @@ import picocli.CommandLine.Option;
 
 /** Options that choose how to reach AWS. */
 public final class AwsOptions {
-  @Option(names = "--profile", paramLabel = "NAME", description = "AWS shared-config profile (default: AWS_PROFILE or the default chain).")
+  @Option(
+      names = "--profile",
+      paramLabel = "NAME",
+      description = "AWS shared-config profile (default: AWS_PROFILE or the default chain).")
   String profile;
 
-  @Option(names = "--endpoint-url", paramLabel = "URL",
+  @Option(
+      names = "--endpoint-url",
+      paramLabel = "URL",
       description = "Send every AWS call to this AWS-compatible endpoint (e.g. a local emulator).")
   String endpointUrl;
 
   /**
-   * The AWS clients of one command: this region, the profile or the command's environment credentials (checked now,
-   * so a missing credential is one line before any call), and {@code --endpoint-url}.
+   * The AWS clients of one command: this region, the profile or the command's environment
+   * credentials (checked now, so a missing credential is one line before any call), and {@code
+   * --endpoint-url}.
    */
   dev.eksnode.amibuilder.aws.AwsClientFactory clients(CliContext ctx, String region) {
     return clients(ctx, region, endpoint());
@@ -24,9 +30,12 @@ public final class AwsOptions {
   /** As {@link #clients(CliContext, String)} with an explicit endpoint (null for AWS's own). */
   dev.eksnode.amibuilder.aws.AwsClientFactory clients(CliContext ctx, String region, URI endpoint) {
     var credentials = AwsCredentials.checked(ctx.env(), profile);
-    var settings = dev.eksnode.amibuilder.aws.AwsSettings.of(region).withProfile(profile).withEndpointOverride(endpoint);
-    return new dev.eksnode.amibuilder.aws.AwsClientFactory(settings,
-        dev.eksnode.amibuilder.aws.ApiRateLimiter.ec2Defaults(), credentials);
+    var settings =
+        dev.eksnode.amibuilder.aws.AwsSettings.of(region)
+            .withProfile(profile)
+            .withEndpointOverride(endpoint);
+    return new dev.eksnode.amibuilder.aws.AwsClientFactory(
+        settings, dev.eksnode.amibuilder.aws.ApiRateLimiter.ec2Defaults(), credentials);
   }
 
   /** The endpoint as a URI, or null. */
@@ -36,14 +45,15 @@ public final class AwsOptions {
     }
     try {
       URI uri = new URI(endpointUrl);
-      if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
           || uri.getHost() == null) {
         throw new URISyntaxException(endpointUrl, "needs http:// or https:// and a host");
       }
       return uri;
     } catch (URISyntaxException e) {
-      throw new dev.eksnode.amibuilder.config.ConfigException("--endpoint-url '" + endpointUrl
-          + "' is not a URL; write e.g. http://127.0.0.1:5000");
+      throw new dev.eksnode.amibuilder.config.ConfigException(
+          "--endpoint-url '" + endpointUrl + "' is not a URL; write e.g. http://127.0.0.1:5000");
     }
   }
 }

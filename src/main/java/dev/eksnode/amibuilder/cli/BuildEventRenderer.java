@@ -14,12 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * Shows the build core's events: lines for people on the console, one JSON object per event with {@code --json}.
- * Parallel builds call it from their own threads, so each event is printed whole under one lock.
+ * Shows the build core's events: lines for people on the console, one JSON object per event with
+ * {@code --json}. Parallel builds call it from their own threads, so each event is printed whole
+ * under one lock.
  */
 final class BuildEventRenderer implements Consumer<BuildEvent> {
   private final CliContext ctx;
   private final Console console;
+
   /** Builds that already printed the "removing temporary resources" header. */
   private final Set<BuildId> unwinding = ConcurrentHashMap.newKeySet();
 
@@ -32,56 +34,102 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
   public synchronized void accept(BuildEvent event) {
     String p = event.label();
     if (event instanceof BuildEvent.Planned e) {
-        console.info("Building AMI " + e.amiName() + " for Kubernetes "
-          + e.kubernetesVersion() + " on " + e.arch() + " in " + e.region());
+      console.info(
+          "Building AMI "
+              + e.amiName()
+              + " for Kubernetes "
+              + e.kubernetesVersion()
+              + " on "
+              + e.arch()
+              + " in "
+              + e.region());
     } else if (event instanceof BuildEvent.Started e) {
-        console.info(p + "Build " + e.buildId() + " (journal " + e.journal() + ")");
-        console.event("build_started", Map.of("build_id", e.buildId().value(), "ami_name", e.amiName(),
-            "region", e.region()));
+      console.info(p + "Build " + e.buildId() + " (journal " + e.journal() + ")");
+      console.event(
+          "build_started",
+          Map.of("build_id", e.buildId().value(), "ami_name", e.amiName(), "region", e.region()));
     } else if (event instanceof BuildEvent.StepStarted e) {
-        console.info(p + "==> " + e.step());
-        console.event("step_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
+      console.info(p + "==> " + e.step());
+      console.event("step_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
     } else if (event instanceof BuildEvent.StepFinished e) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("build_id", e.buildId().value());
-        fields.put("step", e.step());
-        fields.put("seconds", e.took().toMillis() / 1000.0);
-        fields.put("ok", e.ok());
-        console.event("step_finished", fields);
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("build_id", e.buildId().value());
+      fields.put("step", e.step());
+      fields.put("seconds", e.took().toMillis() / 1000.0);
+      fields.put("ok", e.ok());
+      console.event("step_finished", fields);
     } else if (event instanceof BuildEvent.UndoStarted e) {
-        if (unwinding.add(e.buildId())) {
-          console.info(p + "==> removing temporary resources");
-        }
-        console.event("undo_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
+      if (unwinding.add(e.buildId())) {
+        console.info(p + "==> removing temporary resources");
+      }
+      console.event("undo_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
     } else if (event instanceof BuildEvent.ResourceCreated e) {
-        console.info(p + "  created " + e.resource());
-        console.event("resource_created", resourceFields(e.buildId(), e.resource()));
+      console.info(p + "  created " + e.resource());
+      console.event("resource_created", resourceFields(e.buildId(), e.resource()));
     } else if (event instanceof BuildEvent.ResourceRemoved e) {
-        console.info(p + "  removed " + e.resource());
-        console.event("resource_removed", resourceFields(e.buildId(), e.resource()));
+      console.info(p + "  removed " + e.resource());
+      console.event("resource_removed", resourceFields(e.buildId(), e.resource()));
     } else if (event instanceof BuildEvent.Waiting e) {
-        console.info(p + "  waiting for " + e.what() + ": " + e.state() + " (" + e.elapsed().toSeconds() + " s)");
-        console.event("waiting", Map.of("build_id", e.buildId().value(), "what", e.what(), "state", e.state(),
-            "elapsed_seconds", e.elapsed().toSeconds()));
+      console.info(
+          p
+              + "  waiting for "
+              + e.what()
+              + ": "
+              + e.state()
+              + " ("
+              + e.elapsed().toSeconds()
+              + " s)");
+      console.event(
+          "waiting",
+          Map.of(
+              "build_id",
+              e.buildId().value(),
+              "what",
+              e.what(),
+              "state",
+              e.state(),
+              "elapsed_seconds",
+              e.elapsed().toSeconds()));
     } else if (event instanceof BuildEvent.OutputLine e) {
-        console.info(p + "  [" + e.provisioner() + "] " + e.line());
-        console.event("output", Map.of("build_id", e.buildId().value(), "provisioner", e.provisioner(),
-            "line", e.line()));
+      console.info(p + "  [" + e.provisioner() + "] " + e.line());
+      console.event(
+          "output",
+          Map.of(
+              "build_id", e.buildId().value(), "provisioner", e.provisioner(), "line", e.line()));
     } else if (event instanceof BuildEvent.Provisioned e) {
-        console.info(p + "  " + e.provisioner() + " done in " + e.took().toMillis() + " ms");
-        console.event("provisioned", Map.of("build_id", e.buildId().value(), "provisioner", e.provisioner(),
-            "millis", e.took().toMillis(), "ssh_channels", e.channels()));
+      console.info(p + "  " + e.provisioner() + " done in " + e.took().toMillis() + " ms");
+      console.event(
+          "provisioned",
+          Map.of(
+              "build_id",
+              e.buildId().value(),
+              "provisioner",
+              e.provisioner(),
+              "millis",
+              e.took().toMillis(),
+              "ssh_channels",
+              e.channels()));
     } else if (event instanceof BuildEvent.Finished e) {
-        finished(e.result());
+      finished(e.result());
     }
   }
 
   private static Map<String, Object> resourceFields(BuildId id, Resource resource) {
-    return Map.of("build_id", id.value(), "kind", resource.kind().name(), "id", resource.id(),
-        "region", resource.region());
+    return Map.of(
+        "build_id",
+        id.value(),
+        "kind",
+        resource.kind().name(),
+        "id",
+        resource.id(),
+        "region",
+        resource.region());
   }
 
-  /** What is left or kept, the summary, the JSON result and, in a matrix, the build's own error line. */
+  /**
+   * What is left or kept, the summary, the JSON result and, in a matrix, the build's own error
+   * line.
+   */
   private void finished(BuildResult result) {
     String p = result.label();
     CleanupReport cleanup = result.cleanup();
@@ -94,22 +142,37 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     if (!cleanup.leftovers().isEmpty()) {
       ctx.err().println(p + "Cleanup incomplete; left over:");
       for (CleanupReport.Leftover l : cleanup.leftovers()) {
-        ctx.err().println("  " + (l.resource() == null ? "(unknown)" : l.resource().kind() + " " + l.resource().id()
-            + " in " + l.resource().region()) + ": " + l.lastError());
+        ctx.err()
+            .println(
+                "  "
+                    + (l.resource() == null
+                        ? "(unknown)"
+                        : l.resource().kind()
+                            + " "
+                            + l.resource().id()
+                            + " in "
+                            + l.resource().region())
+                    + ": "
+                    + l.lastError());
       }
       ctx.err().println(p + "Finish with: " + result.cleanupCommand());
     }
     ctx.err().flush();
     if (result.succeeded()) {
-      BuildSummary.lines(result.amiName(), result.amis(), result.phases()).forEach(l -> console.result(p + l));
+      BuildSummary.lines(result.amiName(), result.amis(), result.phases())
+          .forEach(l -> console.result(p + l));
     }
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("build_id", result.buildId().value());
     fields.put("status", result.status());
     fields.put("exit_code", code);
     fields.put("amis", result.amis());
-    fields.put("leftovers", cleanup.leftovers().stream().filter(l -> l.resource() != null)
-        .map(l -> l.resource().toString()).toList());
+    fields.put(
+        "leftovers",
+        cleanup.leftovers().stream()
+            .filter(l -> l.resource() != null)
+            .map(l -> l.resource().toString())
+            .toList());
     fields.put("kept", cleanup.kept().stream().map(Resource::toString).toList());
     if (result.failureLine() != null) {
       fields.put("error", result.failureLine());
@@ -125,17 +188,21 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
   }
 
   /**
-   * The command's exit code for {@code report}, after its closing error line: a lone build's failure line, or for a
-   * matrix how many builds did not succeed (each already printed its own).
+   * The command's exit code for {@code report}, after its closing error line: a lone build's
+   * failure line, or for a matrix how many builds did not succeed (each already printed its own).
    */
   int close(BuildReport report) {
     int code = ExitCodes.forReport(report);
     if (code == ExitCodes.OK) {
       return code;
     }
-    String line = report.matrix()
-        ? report.unsuccessful().size() + " of " + report.builds().size() + " builds did not succeed (see above)"
-        : report.builds().get(0).failureLine();
+    String line =
+        report.matrix()
+            ? report.unsuccessful().size()
+                + " of "
+                + report.builds().size()
+                + " builds did not succeed (see above)"
+            : report.builds().get(0).failureLine();
     ctx.err().println("error: " + Main.oneLine(line));
     ctx.err().flush();
     return code;

@@ -1,9 +1,9 @@
 package dev.eksnode.amibuilder.cli;
 
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
+import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.ebs.BuildTuning;
 import dev.eksnode.amibuilder.ebs.Cleaner;
-import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.Resource;
@@ -26,13 +26,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** Removes what builds left behind, from the journal and the build-id tags. */
-@Command(name = "cleanup", mixinStandardHelpOptions = true,
-    description = {"Remove what a build left behind.",
-        "Instances, key pairs, security groups, unfinished AMIs, snapshots and volumes tagged by the build. A "
-            + "finished build's AMI (tagged ami-builder:complete=true) is never removed.",
-        "  ami-builder cleanup --build-id ab-20261125T1203-7f3k2q",
-        "  ami-builder cleanup --older-than 6h --region us-west-2 --region us-east-1 --dry-run",
-        "Exit 0 when nothing is left, 3 when something remains (or, with --dry-run, was found)."})
+@Command(
+    name = "cleanup",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Remove what a build left behind.",
+      "Instances, key pairs, security groups, unfinished AMIs, snapshots and volumes tagged by the build. A "
+          + "finished build's AMI (tagged ami-builder:complete=true) is never removed.",
+      "  ami-builder cleanup --build-id ab-20261125T1203-7f3k2q",
+      "  ami-builder cleanup --older-than 6h --region us-west-2 --region us-east-1 --dry-run",
+      "Exit 0 when nothing is left, 3 when something remains (or, with --dry-run, was found)."
+    })
 final class CleanupCommand implements Callable<Integer> {
   private static final Pattern DURATION = Pattern.compile("(\\d+)([smhd])");
 
@@ -40,15 +44,24 @@ final class CleanupCommand implements Callable<Integer> {
   @Mixin AwsOptions aws;
   @Mixin OutputOptions output;
 
-  @Option(names = "--build-id", paramLabel = "ID", description = "The build to finish (printed by k8s).")
+  @Option(
+      names = "--build-id",
+      paramLabel = "ID",
+      description = "The build to finish (printed by k8s).")
   String buildId;
 
-  @Option(names = "--older-than", paramLabel = "DURATION",
-      description = "Sweep every ami-builder build started longer ago than this (e.g. 90m, 6h, 2d).")
+  @Option(
+      names = "--older-than",
+      paramLabel = "DURATION",
+      description =
+          "Sweep every ami-builder build started longer ago than this (e.g. 90m, 6h, 2d).")
   String olderThan;
 
-  @Option(names = "--region", paramLabel = "REGION",
-      description = "Region to sweep (repeatable); with --build-id added to the regions the journal names.")
+  @Option(
+      names = "--region",
+      paramLabel = "REGION",
+      description =
+          "Region to sweep (repeatable); with --build-id added to the regions the journal names.")
   List<String> regions = new ArrayList<>();
 
   @Option(names = "--dry-run", description = "Only list what would be removed.")
@@ -63,7 +76,8 @@ final class CleanupCommand implements Callable<Integer> {
     }
     for (String r : regions) {
       if (!dev.eksnode.amibuilder.config.VariableValidator.isRegion(r)) {
-        throw new ConfigException("--region '" + r + "' is not an AWS region name; use e.g. us-west-2");
+        throw new ConfigException(
+            "--region '" + r + "' is not an AWS region name; use e.g. us-west-2");
       }
     }
     Set<String> sweep = new LinkedHashSet<>(regions);
@@ -99,9 +113,12 @@ final class CleanupCommand implements Callable<Integer> {
     try (AwsClientFactory factory = aws.clients(ctx, sweep.iterator().next())) {
       Cleaner cleaner = new Cleaner(factory, BuildTuning.fromEnvironment(ctx.env()));
       if (id != null) {
-        report = cleaner.cleanBuild(id, sweep, journaled, dryRun, journal == null ? ResourceLedger.none() : journal);
+        report =
+            cleaner.cleanBuild(
+                id, sweep, journaled, dryRun, journal == null ? ResourceLedger.none() : journal);
       } else {
-        report = cleaner.cleanOlderThan(parseDuration(olderThan), ctx.clock().instant(), sweep, dryRun);
+        report =
+            cleaner.cleanOlderThan(parseDuration(olderThan), ctx.clock().instant(), sweep, dryRun);
       }
     }
     if (journal != null && !dryRun && report.clean()) {
@@ -120,12 +137,21 @@ final class CleanupCommand implements Callable<Integer> {
     fields.put("remaining", report.remaining().stream().map(Resource::toString).toList());
     console.event("cleanup", fields);
     if (report.clean()) {
-      console.result("Nothing left" + (id != null ? " of build " + id : "") + " in " + String.join(", ", sweep) + ".");
+      console.result(
+          "Nothing left"
+              + (id != null ? " of build " + id : "")
+              + " in "
+              + String.join(", ", sweep)
+              + ".");
       return ExitCodes.OK;
     }
     if (!dryRun) {
-      ctx.err().println("error: " + report.remaining().size() + " resource(s) could not be removed; run the same "
-          + "command again later (with -v for the reasons)");
+      ctx.err()
+          .println(
+              "error: "
+                  + report.remaining().size()
+                  + " resource(s) could not be removed; run the same "
+                  + "command again later (with -v for the reasons)");
     }
     ctx.err().flush();
     return ExitCodes.CLEANUP_INCOMPLETE;
@@ -134,7 +160,8 @@ final class CleanupCommand implements Callable<Integer> {
   static Duration parseDuration(String text) {
     Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
-      throw new ConfigException("--older-than '" + text + "' is not a duration; write e.g. 90m, 6h or 2d");
+      throw new ConfigException(
+          "--older-than '" + text + "' is not a duration; write e.g. 90m, 6h or 2d");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {

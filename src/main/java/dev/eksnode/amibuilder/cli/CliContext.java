@@ -6,11 +6,17 @@ import java.time.Clock;
 import java.util.Map;
 
 /**
- * What a command may touch of the outside world: its output streams, environment, clock, working directory and the
- * installation directory (which holds templates/, files/ and scripts/). Tests pass their own.
+ * What a command may touch of the outside world: its output streams, environment, clock, working
+ * directory and the installation directory (which holds templates/, files/ and scripts/). Tests
+ * pass their own.
  */
 public record CliContext(
-    PrintWriter out, PrintWriter err, Map<String, String> env, Clock clock, Path workingDir, Path home) {
+    PrintWriter out,
+    PrintWriter err,
+    Map<String, String> env,
+    Clock clock,
+    Path workingDir,
+    Path home) {
 
   public CliContext {
     env = Map.copyOf(env);
@@ -19,10 +25,15 @@ public record CliContext(
   /** Overrides the journal directory ({@code ~/.ami-builder/builds}). */
   public static final String STATE_DIR_ENV = "AMI_BUILDER_STATE_DIR";
 
-  /** Where build journals go: {@value #STATE_DIR_ENV} when set, else the default under the home directory. */
+  /**
+   * Where build journals go: {@value #STATE_DIR_ENV} when set, else the default under the home
+   * directory.
+   */
   public Path stateDir() {
     String dir = env.get(STATE_DIR_ENV);
-    return dir != null && !dir.isBlank() ? resolve(dir) : dev.eksnode.amibuilder.pipeline.BuildJournal.defaultDirectory();
+    return dir != null && !dir.isBlank()
+        ? resolve(dir)
+        : dev.eksnode.amibuilder.pipeline.BuildJournal.defaultDirectory();
   }
 
   /** Resolves a user-given path against the working directory. */

@@ -4,7 +4,9 @@ import dev.eksnode.amibuilder.failure.Categorized;
 import dev.eksnode.amibuilder.failure.FailureCategory;
 import java.util.Arrays;
 
-/** A failure whose one-line message is already written for the user, with the exit code to end with. */
+/**
+ * A failure whose one-line message is already written for the user, with the exit code to end with.
+ */
 public class CommandFailedException extends RuntimeException implements Categorized {
   private static final long serialVersionUID = 1L;
   private final int exitCode;
@@ -24,12 +26,14 @@ public class CommandFailedException extends RuntimeException implements Categori
   }
 
   /**
-   * The category whose code the command chose. "Something remains" belongs to no category; it means AWS refused an
-   * undo, so it counts as the environment failing.
+   * The category whose code the command chose. "Something remains" belongs to no category; it means
+   * AWS refused an undo, so it counts as the environment failing.
    */
   @Override
   public FailureCategory category() {
-    return Arrays.stream(FailureCategory.values()).filter(c -> ExitCodes.forCategory(c).code() == exitCode)
-        .findFirst().orElse(FailureCategory.ENVIRONMENT);
+    return Arrays.stream(FailureCategory.values())
+        .filter(c -> ExitCodes.forCategory(c).code() == exitCode)
+        .findFirst()
+        .orElse(FailureCategory.ENVIRONMENT);
   }
 }

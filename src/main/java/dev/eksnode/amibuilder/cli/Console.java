@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /**
- * Terminal output for people and, with {@code --json}, one JSON event per line on stdout for CI. Warnings and errors go
- * to stderr as single lines.
+ * Terminal output for people and, with {@code --json}, one JSON event per line on stdout for CI.
+ * Warnings and errors go to stderr as single lines.
  */
 public final class Console {
   private static final ObjectMapper JSON = new ObjectMapper();

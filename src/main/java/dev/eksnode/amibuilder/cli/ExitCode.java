@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The one exit-code table. The --help footer is printed from it, and {@code ExitCodeTableTest} checks that the README
- * and the docs list the same codes with the same meanings.
+ * The one exit-code table. The --help footer is printed from it, and {@code ExitCodeTableTest}
+ * checks that the README and the docs list the same codes with the same meanings.
  */
 public enum ExitCode {
   OK(0, "success"),
@@ -41,7 +41,8 @@ public enum ExitCode {
   /** The --help footer: one line per code, in the table's order. */
   static String[] helpFooter() {
     // picocli formats footer lines with String.format, so a literal % must be doubled.
-    return Arrays.stream(values()).map(c -> String.format("  %-4d %s", c.code, c.meaning.replace("%", "%%")))
+    return Arrays.stream(values())
+        .map(c -> String.format("  %-4d %s", c.code, c.meaning.replace("%", "%%")))
         .toArray(String[]::new);
   }
 }

@@ -14,12 +14,14 @@ import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The one place that decides which code a failure ends with: {@link #forFailure} for an exception,
- * {@link #forOutcome} for a finished build. Our exceptions say their {@link FailureCategory}; the few library types
- * we do not own are classified by {@link #FOREIGN}. The codes themselves are the table {@link ExitCode}.
+ * {@link #forOutcome} for a finished build. Our exceptions say their {@link FailureCategory}; the
+ * few library types we do not own are classified by {@link #FOREIGN}. The codes themselves are the
+ * table {@link ExitCode}.
  */
 public final class ExitCodes {
   /** Shorthands for the commands' {@code return}s; the values live in {@link ExitCode}. */
   public static final int OK = ExitCode.OK.code();
+
   public static final int BUILD_FAILED = ExitCode.BUILD_FAILED.code();
   public static final int USAGE = ExitCode.USAGE.code();
   public static final int CLEANUP_INCOMPLETE = ExitCode.CLEANUP_INCOMPLETE.code();
@@ -27,23 +29,33 @@ public final class ExitCodes {
   public static final int INTERRUPTED = ExitCode.INTERRUPTED.code();
 
   /**
-   * Library exceptions by category, matched with their subclasses. Only what the user must change is usage (picocli
-   * rejecting the command line); AWS, the network or the local disk failing is the environment.
+   * Library exceptions by category, matched with their subclasses. Only what the user must change
+   * is usage (picocli rejecting the command line); AWS, the network or the local disk failing is
+   * the environment.
    */
-  private static final Map<Class<? extends Throwable>, FailureCategory> FOREIGN = Map.of(
-      CommandLine.ParameterException.class, FailureCategory.USAGE,
-      SdkException.class, FailureCategory.ENVIRONMENT,
-      IOException.class, FailureCategory.ENVIRONMENT,
-      UncheckedIOException.class, FailureCategory.ENVIRONMENT,
-      InterruptedException.class, FailureCategory.INTERRUPTED);
+  private static final Map<Class<? extends Throwable>, FailureCategory> FOREIGN =
+      Map.of(
+          CommandLine.ParameterException.class, FailureCategory.USAGE,
+          SdkException.class, FailureCategory.ENVIRONMENT,
+          IOException.class, FailureCategory.ENVIRONMENT,
+          UncheckedIOException.class, FailureCategory.ENVIRONMENT,
+          InterruptedException.class, FailureCategory.INTERRUPTED);
 
-  /** Wrappers that only carry a failure from another thread, a future or a picocli command: their cause decides. */
-  private static final Set<Class<? extends Throwable>> WRAPPERS = Set.of(
-      ExecutionException.class, CompletionException.class, CommandLine.ExecutionException.class);
+  /**
+   * Wrappers that only carry a failure from another thread, a future or a picocli command: their
+   * cause decides.
+   */
+  private static final Set<Class<? extends Throwable>> WRAPPERS =
+      Set.of(
+          ExecutionException.class,
+          CompletionException.class,
+          CommandLine.ExecutionException.class);
 
   private ExitCodes() {}
 
-  /** The code a category ends with; the switch fails to compile if a category is added without one. */
+  /**
+   * The code a category ends with; the switch fails to compile if a category is added without one.
+   */
   public static ExitCode forCategory(FailureCategory category) {
     return switch (category) {
       case USAGE -> ExitCode.USAGE;
@@ -56,7 +68,8 @@ public final class ExitCodes {
   /** The code for a failure: the one a command already chose, else the code of its category. */
   public static int forFailure(Throwable failure) {
     Throwable t = unwrap(failure);
-    // A command that printed its own line may also have chosen a code no category has (3: something remains).
+    // A command that printed its own line may also have chosen a code no category has (3: something
+    // remains).
     if (t instanceof CommandFailedException decided) {
       return decided.exitCode();
     }
@@ -64,20 +77,25 @@ public final class ExitCodes {
   }
 
   /**
-   * The category of a failure: its own if it is ours, else the library table's; anything unknown is a bug of ours.
+   * The category of a failure: its own if it is ours, else the library table's; anything unknown is
+   * a bug of ours.
    */
   public static FailureCategory categoryOf(Throwable failure) {
     Throwable t = unwrap(failure);
     if (t instanceof Categorized categorized) {
       return categorized.category();
     }
-    return FOREIGN.entrySet().stream().filter(e -> e.getKey().isInstance(t)).map(Map.Entry::getValue).findFirst()
+    return FOREIGN.entrySet().stream()
+        .filter(e -> e.getKey().isInstance(t))
+        .map(Map.Entry::getValue)
+        .findFirst()
         .orElse(FailureCategory.BUG);
   }
 
   /**
-   * The code for a finished build: leftovers outrank the failure that caused them (the caller must act on them),
-   * an interrupt outranks both, and a failure whose unwind completed takes the code of its cause.
+   * The code for a finished build: leftovers outrank the failure that caused them (the caller must
+   * act on them), an interrupt outranks both, and a failure whose unwind completed takes the code
+   * of its cause.
    */
   public static int forOutcome(Outcome outcome) {
     if (outcome instanceof Outcome.Succeeded) {
@@ -99,7 +117,8 @@ public final class ExitCodes {
 
   /** 130 beats 3 beats 4 beats 1 beats 2 beats 0: the most urgent news for the caller wins. */
   public static int worst(java.util.List<Integer> codes) {
-    for (int c : java.util.List.of(INTERRUPTED, CLEANUP_INCOMPLETE, INTERNAL, BUILD_FAILED, USAGE)) {
+    for (int c :
+        java.util.List.of(INTERRUPTED, CLEANUP_INCOMPLETE, INTERNAL, BUILD_FAILED, USAGE)) {
       if (codes.contains(c)) {
         return c;
       }

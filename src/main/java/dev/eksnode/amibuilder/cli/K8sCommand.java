@@ -24,37 +24,58 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** Builds one AMI, a per-minor shortcut, or all of them. */
-@Command(name = "k8s", aliases = "build", mixinStandardHelpOptions = true,
-    description = {"Build an EKS worker node AMI.",
-        "  ami-builder k8s --kubernetes-version 1.23.16 --kubernetes-build-date 2023-01-30",
-        "  ami-builder k8s 1.23          (pinned 1.23.16 / 2023-01-30, like 'make 1.23')",
-        "  ami-builder k8s all --parallel 2",
-        "Everything is validated before AWS is contacted; every resource the build creates is tagged with its build id",
-        "and removed on failure or Ctrl-C."})
+@Command(
+    name = "k8s",
+    aliases = "build",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Build an EKS worker node AMI.",
+      "  ami-builder k8s --kubernetes-version 1.23.16 --kubernetes-build-date 2023-01-30",
+      "  ami-builder k8s 1.23          (pinned 1.23.16 / 2023-01-30, like 'make 1.23')",
+      "  ami-builder k8s all --parallel 2",
+      "Everything is validated before AWS is contacted; every resource the build creates is tagged with its build id",
+      "and removed on failure or Ctrl-C."
+    })
 final class K8sCommand implements Callable<Integer> {
   @ParentCommand AmiBuilderCommand parent;
   @Mixin BuildOptions build;
   @Mixin AwsOptions aws;
   @Mixin OutputOptions output;
 
-  @Option(names = "--on-error", paramLabel = "cleanup|abort", defaultValue = "cleanup", converter = OnErrorConverter.class,
-      description = "On failure remove what the build created (cleanup, default) or keep it for debugging (abort).")
+  @Option(
+      names = "--on-error",
+      paramLabel = "cleanup|abort",
+      defaultValue = "cleanup",
+      converter = OnErrorConverter.class,
+      description =
+          "On failure remove what the build created (cleanup, default) or keep it for debugging (abort).")
   OnError onError;
 
-  @Option(names = "--output-dir", paramLabel = "DIR",
-      description = "Where manifest.json, <ami_name>-manifest.json and the version info go (default: current directory).")
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
+      description =
+          "Where manifest.json, <ami_name>-manifest.json and the version info go (default: current directory).")
   String outputDir;
 
-  @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
+  @Option(
+      names = "--parallel",
+      paramLabel = "N",
+      defaultValue = "1",
       description = "With 'all': how many builds run at once (default ${DEFAULT-VALUE}).")
   int parallel;
 
-
-  @Option(names = "--checkip-url", hidden = true, paramLabel = "URL",
-      description = "Where to learn this machine's public address (default: AMI_BUILDER_CHECKIP_URL or checkip.amazonaws.com).")
+  @Option(
+      names = "--checkip-url",
+      hidden = true,
+      paramLabel = "URL",
+      description =
+          "Where to learn this machine's public address (default: AMI_BUILDER_CHECKIP_URL or checkip.amazonaws.com).")
   String checkIpUrl;
 
-  @Parameters(paramLabel = "WORDS", arity = "0..*",
+  @Parameters(
+      paramLabel = "WORDS",
+      arity = "0..*",
       description = "Optional shortcut (1.21 .. 1.25 or all) first, then NAME=VALUE assignments.")
   List<String> words = new ArrayList<>();
 
@@ -67,7 +88,8 @@ final class K8sCommand implements Callable<Integer> {
     }
     Positionals pos = Positionals.parse(words, true);
     if (!pos.all() && parallel != 1) {
-      throw new ConfigException("--parallel only applies to 'k8s all'; drop it or build all versions");
+      throw new ConfigException(
+          "--parallel only applies to 'k8s all'; drop it or build all versions");
     }
     Path out = outputDir == null ? ctx.workingDir() : ctx.resolve(outputDir);
     if (Files.exists(out) && !Files.isDirectory(out)) {
@@ -79,21 +101,34 @@ final class K8sCommand implements Callable<Integer> {
       tuning = new BuildTuning(tuning.pollSchedule(), tuning.undoRetry(), URI.create(checkIpUrl));
     }
 
-    // Everything the user wrote is rendered and validated here, before the core is called: a bad value is exit 2
+    // Everything the user wrote is rendered and validated here, before the core is called: a bad
+    // value is exit 2
     // with nothing contacted.
     SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
     Template template = loader.template();
     List<BuildRequest.Entry> entries = new ArrayList<>();
-    List<Shortcut> targets = pos.shortcuts().isEmpty() ? Collections.singletonList(null) : pos.shortcuts();
+    List<Shortcut> targets =
+        pos.shortcuts().isEmpty() ? Collections.singletonList(null) : pos.shortcuts();
     for (Shortcut s : targets) {
       BuildSpec spec = loader.spec(template, loader.variables(template, s));
       spec.variables().warnings().forEach(console::warn);
-      entries.add(new BuildRequest.Entry(spec, resolved -> loader.spec(template, loader.variables(template, s,
-          resolved))));
+      entries.add(
+          new BuildRequest.Entry(
+              spec, resolved -> loader.spec(template, loader.variables(template, s, resolved))));
     }
-    BuildRequest request = new BuildRequest(entries, out, onError, parallel, tuning, ctx.stateDir(), endpoint,
-        (region, url) -> aws.clients(ctx, region, url), ctx.clock(), LineStream.over(ctx.err()),
-        ExitCodes.INTERRUPTED);
+    BuildRequest request =
+        new BuildRequest(
+            entries,
+            out,
+            onError,
+            parallel,
+            tuning,
+            ctx.stateDir(),
+            endpoint,
+            (region, url) -> aws.clients(ctx, region, url),
+            ctx.clock(),
+            LineStream.over(ctx.err()),
+            ExitCodes.INTERRUPTED);
     BuildEventRenderer renderer = new BuildEventRenderer(ctx, console);
     BuildReport report = new BuildService().run(request, renderer);
     return renderer.close(report);
@@ -108,7 +143,8 @@ final class K8sCommand implements Callable<Integer> {
           return e;
         }
       }
-      throw new CommandLine.TypeConversionException("'" + value + "' is not known; use cleanup or abort");
+      throw new CommandLine.TypeConversionException(
+          "'" + value + "' is not known; use cleanup or abort");
     }
   }
 }

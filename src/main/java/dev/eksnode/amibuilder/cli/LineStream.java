@@ -5,7 +5,9 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
-/** A PrintStream over the command's PrintWriter, for APIs (the interrupt guard) that want a stream. */
+/**
+ * A PrintStream over the command's PrintWriter, for APIs (the interrupt guard) that want a stream.
+ */
 final class LineStream extends OutputStream {
   private final PrintWriter writer;
   private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();

@@ -20,8 +20,14 @@ public final class Main {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-    CliContext ctx = new CliContext(out, err, System.getenv(), Clock.systemDefaultZone(),
-        Path.of("").toAbsolutePath(), Home.locate(System.getenv()));
+    CliContext ctx =
+        new CliContext(
+            out,
+            err,
+            System.getenv(),
+            Clock.systemDefaultZone(),
+            Path.of("").toAbsolutePath(),
+            Home.locate(System.getenv()));
     int code = run(ctx, args);
     out.flush();
     err.flush();
@@ -42,17 +48,21 @@ public final class Main {
     cli.setOut(ctx.out());
     cli.setErr(ctx.err());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setParameterExceptionHandler((ex, args) -> {
-      String hint = ex.getCommandLine().getCommandSpec().qualifiedName();
-      ctx.err().println("error: " + oneLine(ex.getMessage()) + "; see '" + hint + " --help'");
-      ctx.err().flush();
-      return ExitCodes.forFailure(ex);
-    });
+    cli.setParameterExceptionHandler(
+        (ex, args) -> {
+          String hint = ex.getCommandLine().getCommandSpec().qualifiedName();
+          ctx.err().println("error: " + oneLine(ex.getMessage()) + "; see '" + hint + " --help'");
+          ctx.err().flush();
+          return ExitCodes.forFailure(ex);
+        });
     cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ctx, ex, verbosity));
     return cli;
   }
 
-  /** Prints a failure as one line; the exit code comes from the one mapper, {@link ExitCodes#forFailure}. */
+  /**
+   * Prints a failure as one line; the exit code comes from the one mapper, {@link
+   * ExitCodes#forFailure}.
+   */
   static int report(CliContext ctx, Exception ex, int verbosity) {
     int code = ExitCodes.forFailure(ex);
     ctx.err().println("error: " + oneLine(message(ex, code)));
@@ -68,16 +78,24 @@ public final class Main {
       return ex.getMessage();
     }
     if (ex instanceof SdkClientException sdk) {
-      // Nothing answered (network, endpoint, DNS): not a bug of ours, and the command created nothing it left behind.
-      return "cannot reach AWS: " + sdk.getMessage() + "; check the network, --region and --endpoint-url";
+      // Nothing answered (network, endpoint, DNS): not a bug of ours, and the command created
+      // nothing it left behind.
+      return "cannot reach AWS: "
+          + sdk.getMessage()
+          + "; check the network, --region and --endpoint-url";
     }
     if (ex instanceof AwsServiceException aws) {
-      return "AWS refused the request: " + (aws.awsErrorDetails() == null ? aws.getMessage()
-          : aws.awsErrorDetails().errorCode() + ": " + aws.awsErrorDetails().errorMessage())
+      return "AWS refused the request: "
+          + (aws.awsErrorDetails() == null
+              ? aws.getMessage()
+              : aws.awsErrorDetails().errorCode() + ": " + aws.awsErrorDetails().errorMessage())
           + "; check the credentials' permissions and --region";
     }
     if (code == ExitCodes.INTERNAL) {
-      return "internal error: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+      return "internal error: "
+          + ex.getClass().getSimpleName()
+          + ": "
+          + ex.getMessage()
           + " (please report it; -vv shows the stack trace)";
     }
     return ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();

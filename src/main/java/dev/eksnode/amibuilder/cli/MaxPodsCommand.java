@@ -21,28 +21,42 @@ import picocli.CommandLine.ParentCommand;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /** The max-pods calculator of bootstrap.sh, and the generator of eni-max-pods.txt. */
-@Command(name = "max-pods", mixinStandardHelpOptions = true,
-    description = {"Print the maximum number of pods for an instance type.",
-        "Computed as max-pods-calculator.sh does from EC2 DescribeInstanceTypes: ENIs x (IPv4 per ENI - 1) + 2, or "
-            + "with /28 prefixes when prefix delegation is on, capped at 110 (or 250 above 30 vCPUs) unless "
-            + "--show-max-allowed.",
-        "  ami-builder max-pods --instance-type m5.large --cni-version 1.10.0"},
+@Command(
+    name = "max-pods",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Print the maximum number of pods for an instance type.",
+      "Computed as max-pods-calculator.sh does from EC2 DescribeInstanceTypes: ENIs x (IPv4 per ENI - 1) + 2, or "
+          + "with /28 prefixes when prefix delegation is on, capped at 110 (or 250 above 30 vCPUs) unless "
+          + "--show-max-allowed.",
+      "  ami-builder max-pods --instance-type m5.large --cni-version 1.10.0"
+    },
     subcommands = MaxPodsCommand.Generate.class)
 final class MaxPodsCommand implements Callable<Integer> {
   @ParentCommand AmiBuilderCommand parent;
   @Mixin AwsOptions aws;
   @Mixin OutputOptions output;
 
-  @Option(names = "--instance-type", paramLabel = "TYPE", description = "EC2 instance type, e.g. m5.large.")
+  @Option(
+      names = "--instance-type",
+      paramLabel = "TYPE",
+      description = "EC2 instance type, e.g. m5.large.")
   String instanceType;
 
-  @Option(names = "--cni-version", paramLabel = "VERSION", description = "VPC CNI version, e.g. 1.10.0 (required).")
+  @Option(
+      names = "--cni-version",
+      paramLabel = "VERSION",
+      description = "VPC CNI version, e.g. 1.10.0 (required).")
   String cniVersion;
 
-  @Option(names = "--cni-custom-networking-enabled", description = "Custom networking: the primary ENI hosts no pods.")
+  @Option(
+      names = "--cni-custom-networking-enabled",
+      description = "Custom networking: the primary ENI hosts no pods.")
   boolean customNetworking;
 
-  @Option(names = "--cni-prefix-delegation-enabled", description = "Prefix delegation (CNI 1.9+ on Nitro instances).")
+  @Option(
+      names = "--cni-prefix-delegation-enabled",
+      description = "Prefix delegation (CNI 1.9+ on Nitro instances).")
   boolean prefixDelegation;
 
   @Option(names = "--cni-max-eni", paramLabel = "N", description = "Use at most N ENIs.")
@@ -51,7 +65,9 @@ final class MaxPodsCommand implements Callable<Integer> {
   @Option(names = "--show-max-allowed", description = "Print the uncapped value.")
   boolean showMaxAllowed;
 
-  @Option(names = "--region", paramLabel = "REGION",
+  @Option(
+      names = "--region",
+      paramLabel = "REGION",
       description = "Region to ask (default: AWS_REGION, AWS_DEFAULT_REGION, else us-west-2).")
   String region;
 
@@ -62,8 +78,10 @@ final class MaxPodsCommand implements Callable<Integer> {
       throw new ConfigException("--instance-type is required; e.g. --instance-type m5.large");
     }
     if (cniVersion == null || !cniVersion.matches("v?\\d+\\.\\d+(\\.\\d+)?([-+].*)?")) {
-      throw new ConfigException("--cni-version " + (cniVersion == null ? "is required" : "'" + cniVersion
-          + "' is not a version") + "; pass the VPC CNI version, e.g. --cni-version 1.10.0");
+      throw new ConfigException(
+          "--cni-version "
+              + (cniVersion == null ? "is required" : "'" + cniVersion + "' is not a version")
+              + "; pass the VPC CNI version, e.g. --cni-version 1.10.0");
     }
     if (maxEni != null && maxEni < 1) {
       throw new ConfigException("--cni-max-eni " + maxEni + " must be at least 1");
@@ -87,8 +105,12 @@ final class MaxPodsCommand implements Callable<Integer> {
       try {
         info = InstanceTypeInfo.describe(clients, r, instanceType);
       } catch (InstanceTypeInfo.UnknownInstanceTypeException e) {
-        throw new ConfigException("--instance-type " + instanceType + " is not offered in " + r
-            + "; check the name or try another --region");
+        throw new ConfigException(
+            "--instance-type "
+                + instanceType
+                + " is not offered in "
+                + r
+                + "; check the name or try another --region");
       }
       int pods = MaxPodsCalculator.maxPods(info, settings);
       Console console = new Console(ctx, output.json, output.quiet);
@@ -99,8 +121,13 @@ final class MaxPodsCommand implements Callable<Integer> {
       console.event("max-pods", event);
       return ExitCodes.OK;
     } catch (SdkClientException e) {
-      throw new CommandFailedException(ExitCodes.BUILD_FAILED, "cannot reach EC2 in " + r + ": "
-          + Main.oneLine(e.getMessage()) + "; check credentials, --region and --endpoint-url");
+      throw new CommandFailedException(
+          ExitCodes.BUILD_FAILED,
+          "cannot reach EC2 in "
+              + r
+              + ": "
+              + Main.oneLine(e.getMessage())
+              + "; check credentials, --region and --endpoint-url");
     }
   }
 
@@ -113,53 +140,90 @@ final class MaxPodsCommand implements Callable<Integer> {
   }
 
   /** Rewrites eni-max-pods.txt from DescribeInstanceTypes. */
-  @Command(name = "generate", mixinStandardHelpOptions = true,
-      description = {"Rewrite eni-max-pods.txt from EC2 DescribeInstanceTypes.",
-          "Queries one or more regions and uses the default network card's ENIs x (IPv4 per ENI - 1) + 2. Types "
-              + "listed in the existing file that the API no longer returns are kept. The header records when and "
-              + "from what the file was generated."})
+  @Command(
+      name = "generate",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Rewrite eni-max-pods.txt from EC2 DescribeInstanceTypes.",
+        "Queries one or more regions and uses the default network card's ENIs x (IPv4 per ENI - 1) + 2. Types "
+            + "listed in the existing file that the API no longer returns are kept. The header records when and "
+            + "from what the file was generated."
+      })
   static final class Generate implements Callable<Integer> {
     @ParentCommand MaxPodsCommand maxPods;
     @Mixin AwsOptions aws;
 
-    @Option(names = "--region", paramLabel = "REGION", description = "Region to query; repeatable (default: us-east-1, us-west-2).")
+    @Option(
+        names = "--region",
+        paramLabel = "REGION",
+        description = "Region to query; repeatable (default: us-east-1, us-west-2).")
     List<String> regions = new ArrayList<>();
 
-    @Option(names = "--output", paramLabel = "FILE",
-        description = "File to write (default: eni-max-pods.txt of the installation); '-' prints to stdout.")
+    @Option(
+        names = "--output",
+        paramLabel = "FILE",
+        description =
+            "File to write (default: eni-max-pods.txt of the installation); '-' prints to stdout.")
     String outputFile;
 
     @Override
     public Integer call() throws IOException {
       CliContext ctx = maxPods.parent.context();
-      // Options written before the subcommand word belong to the parent command; honour them here too.
-      AwsOptions aws = this.aws.endpointUrl == null && this.aws.profile == null ? maxPods.aws : this.aws;
-      List<String> rs = !regions.isEmpty() ? regions
-          : maxPods.region != null ? List.of(maxPods.region) : List.of("us-east-1", "us-west-2");
+      // Options written before the subcommand word belong to the parent command; honour them here
+      // too.
+      AwsOptions aws =
+          this.aws.endpointUrl == null && this.aws.profile == null ? maxPods.aws : this.aws;
+      List<String> rs =
+          !regions.isEmpty()
+              ? regions
+              : maxPods.region != null
+                  ? List.of(maxPods.region)
+                  : List.of("us-east-1", "us-west-2");
       for (String r : rs) {
         if (!VariableValidator.isRegion(r)) {
-          throw new ConfigException("--region '" + r + "' is not an AWS region name; use e.g. us-east-1");
+          throw new ConfigException(
+              "--region '" + r + "' is not an AWS region name; use e.g. us-east-1");
         }
       }
-      Path target = outputFile == null ? ctx.home().resolve("eni-max-pods.txt")
-          : outputFile.equals("-") ? null : ctx.resolve(outputFile);
-      Path existing = outputFile == null || !outputFile.equals("-") ? target : ctx.home().resolve("eni-max-pods.txt");
+      Path target =
+          outputFile == null
+              ? ctx.home().resolve("eni-max-pods.txt")
+              : outputFile.equals("-") ? null : ctx.resolve(outputFile);
+      Path existing =
+          outputFile == null || !outputFile.equals("-")
+              ? target
+              : ctx.home().resolve("eni-max-pods.txt");
       try (AwsClientFactory clients = aws.clients(ctx, rs.get(0))) {
-        String source = "EC2 DescribeInstanceTypes" + (aws.endpoint() == null ? "" : " at " + aws.endpoint());
-        String text = EniMaxPodsGenerator.generate(clients, rs, existing != null && Files.exists(existing) ? existing : null,
-            ctx.clock(), source);
+        String source =
+            "EC2 DescribeInstanceTypes" + (aws.endpoint() == null ? "" : " at " + aws.endpoint());
+        String text =
+            EniMaxPodsGenerator.generate(
+                clients,
+                rs,
+                existing != null && Files.exists(existing) ? existing : null,
+                ctx.clock(),
+                source);
         if (target == null) {
           ctx.out().print(text);
           ctx.out().flush();
         } else {
           Files.writeString(target, text);
-          ctx.err().println("wrote " + target + " (" + EniMaxPodsGenerator.parse(text).size() + " instance types)");
+          ctx.err()
+              .println(
+                  "wrote "
+                      + target
+                      + " ("
+                      + EniMaxPodsGenerator.parse(text).size()
+                      + " instance types)");
           ctx.err().flush();
         }
         return ExitCodes.OK;
       } catch (SdkClientException e) {
-        throw new CommandFailedException(ExitCodes.BUILD_FAILED, "cannot reach EC2: " + Main.oneLine(e.getMessage())
-            + "; check credentials, --region and --endpoint-url");
+        throw new CommandFailedException(
+            ExitCodes.BUILD_FAILED,
+            "cannot reach EC2: "
+                + Main.oneLine(e.getMessage())
+                + "; check credentials, --region and --endpoint-url");
       }
     }
   }

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The bare words after a command: an optional shortcut ({@code 1.23} or {@code all}) first, then {@code name=value}
- * assignments as {@code make} accepts them.
+ * The bare words after a command: an optional shortcut ({@code 1.23} or {@code all}) first, then
+ * {@code name=value} assignments as {@code make} accepts them.
  */
 record Positionals(List<Shortcut> shortcuts, boolean all, List<String> assignments) {
 
@@ -27,15 +27,28 @@ record Positionals(List<Shortcut> shortcuts, boolean all, List<String> assignmen
         continue;
       }
       if (i == 0 && w.matches("\\d+\\.\\d+")) {
-        Shortcut s = Shortcut.find(w).orElseThrow(() -> new ConfigException("no shortcut for Kubernetes " + w
-            + "; shortcuts exist for " + String.join(", ", Shortcut.ALL.stream().map(Shortcut::minor).toList())
-            + ", otherwise use --kubernetes-version " + w));
+        Shortcut s =
+            Shortcut.find(w)
+                .orElseThrow(
+                    () ->
+                        new ConfigException(
+                            "no shortcut for Kubernetes "
+                                + w
+                                + "; shortcuts exist for "
+                                + String.join(
+                                    ", ", Shortcut.ALL.stream().map(Shortcut::minor).toList())
+                                + ", otherwise use --kubernetes-version "
+                                + w));
         shortcuts.add(s);
         continue;
       }
-      throw new ConfigException("unexpected argument '" + w + "'; give a shortcut (" + String.join(", ",
-          Shortcut.ALL.stream().map(Shortcut::minor).toList()) + (allowAll ? ", all" : "")
-          + ") first, then name=value words; see --help");
+      throw new ConfigException(
+          "unexpected argument '"
+              + w
+              + "'; give a shortcut ("
+              + String.join(", ", Shortcut.ALL.stream().map(Shortcut::minor).toList())
+              + (allowAll ? ", all" : "")
+              + ") first, then name=value words; see --help");
     }
     return new Positionals(shortcuts, all, assignments);
   }

@@ -14,15 +14,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** Checks the template and variables exactly as a build would, without any AWS call. */
-@Command(name = "validate", mixinStandardHelpOptions = true,
-    description = {"Check the template and variables as 'k8s' does, without AWS.",
-        "Makes no AWS call and needs no credentials. Exit 0 when the build could start, 2 with the reason otherwise."})
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Check the template and variables as 'k8s' does, without AWS.",
+      "Makes no AWS call and needs no credentials. Exit 0 when the build could start, 2 with the reason otherwise."
+    })
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand AmiBuilderCommand parent;
   @Mixin BuildOptions build;
   @Mixin OutputOptions output;
 
-  @Parameters(paramLabel = "WORDS", arity = "0..*",
+  @Parameters(
+      paramLabel = "WORDS",
+      arity = "0..*",
       description = "Optional shortcut (1.21 .. 1.25) first, then NAME=VALUE assignments.")
   List<String> words = new ArrayList<>();
 
@@ -39,12 +45,27 @@ final class ValidateCommand implements Callable<Integer> {
     spec.variables().warnings().forEach(console::warn);
     String version = spec.kubernetesVersion();
     String date = spec.variables().value("kubernetes_build_date");
-    console.result("Template " + template.path() + " is valid: " + spec.settings().image().name() + " (Kubernetes " + version
-        + ", " + spec.variables().value("arch") + ", " + spec.settings().launch().instanceType() + " in "
-        + spec.settings().region() + ")");
+    console.result(
+        "Template "
+            + template.path()
+            + " is valid: "
+            + spec.settings().image().name()
+            + " (Kubernetes "
+            + version
+            + ", "
+            + spec.variables().value("arch")
+            + ", "
+            + spec.settings().launch().instanceType()
+            + " in "
+            + spec.settings().region()
+            + ")");
     if (date.isEmpty()) {
-      console.info("kubernetes_build_date is not set: the newest build date for " + version + " in s3://"
-          + spec.variables().value("binary_bucket_name") + " will be used at build time.");
+      console.info(
+          "kubernetes_build_date is not set: the newest build date for "
+              + version
+              + " in s3://"
+              + spec.variables().value("binary_bucket_name")
+              + " will be used at build time.");
     }
     Map<String, Object> event = new LinkedHashMap<>();
     event.put("template", template.path().toString());

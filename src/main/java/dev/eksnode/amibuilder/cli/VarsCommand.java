@@ -19,17 +19,23 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** Prints the merged variables with their sources. */
-@Command(name = "vars", mixinStandardHelpOptions = true,
-    description = {"Print the merged variables and where each value came from.",
-        "Sources: template default, default file, your variable file, environment, command line, derived or pinned. "
-            + "Secrets are redacted."})
+@Command(
+    name = "vars",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Print the merged variables and where each value came from.",
+      "Sources: template default, default file, your variable file, environment, command line, derived or pinned. "
+          + "Secrets are redacted."
+    })
 final class VarsCommand implements Callable<Integer> {
 
   @ParentCommand AmiBuilderCommand parent;
   @Mixin BuildOptions build;
   @Mixin OutputOptions output;
 
-  @Parameters(paramLabel = "WORDS", arity = "0..*",
+  @Parameters(
+      paramLabel = "WORDS",
+      arity = "0..*",
       description = "Optional shortcut (1.21 .. 1.25) first, then NAME=VALUE assignments.")
   List<String> words = new ArrayList<>();
 
@@ -41,7 +47,8 @@ final class VarsCommand implements Callable<Integer> {
     SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
     Template template = loader.template();
     Shortcut shortcut = pos.shortcuts().isEmpty() ? null : pos.shortcuts().get(0);
-    Variables vars = loader.renderer().resolveVariables(template, loader.variables(template, shortcut));
+    Variables vars =
+        loader.renderer().resolveVariables(template, loader.variables(template, shortcut));
     new VariableValidator().validate(vars, VariableValidator.Purpose.LIST);
     vars.warnings().forEach(console::warn);
 

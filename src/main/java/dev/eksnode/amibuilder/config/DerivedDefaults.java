@@ -6,12 +6,15 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
 /**
- * Values the reference Makefile derives. Unlike the Makefile they fill only what no user layer set: a user's variable
- * file may override them. They do replace values from the template's own defaults (for example the Docker version
- * for Kubernetes 1.25, which has no Docker).
+ * Values the reference Makefile derives. Unlike the Makefile they fill only what no user layer set:
+ * a user's variable file may override them. They do replace values from the template's own defaults
+ * (for example the Docker version for Kubernetes 1.25, which has no Docker).
  */
 public final class DerivedDefaults {
-  /** Source AMI owner accounts for the partitions whose Amazon Linux images live under another account. */
+  /**
+   * Source AMI owner accounts for the partitions whose Amazon Linux images live under another
+   * account.
+   */
   public static final Map<String, String> SOURCE_AMI_OWNERS_BY_REGION =
       Map.of("cn-northwest-1", "141808717104", "us-gov-west-1", "045324592363");
 
@@ -20,7 +23,8 @@ public final class DerivedDefaults {
   static final String DOCKER_FREE_DESCRIPTION =
       "(k8s: {{user `kubernetes_version`}}, containerd: {{user `containerd_version`}})";
 
-  private static final DateTimeFormatter NAME_SUFFIX = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+  private static final DateTimeFormatter NAME_SUFFIX =
+      DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 
   private DerivedDefaults() {}
 
@@ -31,52 +35,83 @@ public final class DerivedDefaults {
       arch = "x86_64";
       out = fill(out, "arch", arch, "default architecture");
     }
-    out = fill(out, "instance_type", "arm64".equals(arch) ? "m6g.large" : "m4.large", "instance type for " + arch);
+    out =
+        fill(
+            out,
+            "instance_type",
+            "arm64".equals(arch) ? "m6g.large" : "m4.large",
+            "instance type for " + arch);
 
     var version = KubernetesVersion.parse(out.value("kubernetes_version"));
-    String minor = version.map(KubernetesVersion::minorString).orElse(out.value("kubernetes_version"));
+    String minor =
+        version.map(KubernetesVersion::minorString).orElse(out.value("kubernetes_version"));
     String stamp = ZonedDateTime.now(clock).format(NAME_SUFFIX);
-    String name = ("arm64".equals(arch) ? "amazon-eks-arm64-node-" : "amazon-eks-node-") + minor + "-v" + stamp;
+    String name =
+        ("arm64".equals(arch) ? "amazon-eks-arm64-node-" : "amazon-eks-node-")
+            + minor
+            + "-v"
+            + stamp;
     if (!minor.isEmpty()) {
       out = fill(out, "ami_name", name, "AMI name with a time suffix");
     }
 
     String owner = SOURCE_AMI_OWNERS_BY_REGION.get(out.value("aws_region"));
     if (owner != null) {
-      out = fill(out, "source_ami_owners", owner, "Amazon Linux owner in " + out.value("aws_region"));
+      out =
+          fill(out, "source_ami_owners", owner, "Amazon Linux owner in " + out.value("aws_region"));
     }
 
     if (version.isPresent()) {
       KubernetesVersion v = version.get();
       if (v.atLeast(1, 25)) {
         out = fill(out, "docker_version", "none", "no Docker from Kubernetes 1.25");
-        out = fill(out, "ami_component_description", DOCKER_FREE_DESCRIPTION, "no Docker from Kubernetes 1.25");
+        out =
+            fill(
+                out,
+                "ami_component_description",
+                DOCKER_FREE_DESCRIPTION,
+                "no Docker from Kubernetes 1.25");
       }
-      out = fill(out, "kernel_version", v.atLeast(1, 24) ? "5.10" : "5.4",
-          "kernel for Kubernetes " + v.minorString());
+      out =
+          fill(
+              out,
+              "kernel_version",
+              v.atLeast(1, 24) ? "5.10" : "5.4",
+              "kernel for Kubernetes " + v.minorString());
     }
     return guardCredentials(out);
   }
 
   /**
-   * The reference forwards the caller's AWS keys to the build instance. We only do so when asked: an instance profile
-   * is the safe path, and keys on the instance end up in process listings and shell history.
+   * The reference forwards the caller's AWS keys to the build instance. We only do so when asked:
+   * an instance profile is the safe path, and keys on the instance end up in process listings and
+   * shell history.
    */
   private static Variables guardCredentials(Variables vars) {
     if (Booleans.isTrue(vars.value(CREDENTIAL_GUARD))) {
       return vars;
     }
     Variables out = vars;
-    for (String name : new String[] {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"}) {
+    for (String name :
+        new String[] {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"}) {
       Variable v = out.get(name);
       if (v == null || v.value().isEmpty()) {
         continue;
       }
       if (v.source().isUserLayer()) {
-        out = out.withWarning(name + " (from " + v.source().describe()
-            + ") is not forwarded to the build instance; set forward_aws_credentials=true to forward it");
+        out =
+            out.withWarning(
+                name
+                    + " (from "
+                    + v.source().describe()
+                    + ") is not forwarded to the build instance; set forward_aws_credentials=true to forward it");
       }
-      out = out.with(new Variable(name, "", VariableSource.derived("not forwarded; set forward_aws_credentials=true")));
+      out =
+          out.with(
+              new Variable(
+                  name,
+                  "",
+                  VariableSource.derived("not forwarded; set forward_aws_credentials=true")));
     }
     return out;
   }
@@ -92,10 +127,19 @@ public final class DerivedDefaults {
     return vars.with(new Variable(name, value, VariableSource.derived(rule)));
   }
 
-  /** Names whose template-default value a derived value replaces (the Makefile passes these with -var). */
+  /**
+   * Names whose template-default value a derived value replaces (the Makefile passes these with
+   * -var).
+   */
   private static boolean overridable(String name) {
     return switch (name) {
-      case "arch", "instance_type", "ami_name", "source_ami_owners", "docker_version", "ami_component_description" -> true;
+      case "arch",
+          "instance_type",
+          "ami_name",
+          "source_ami_owners",
+          "docker_version",
+          "ami_component_description" ->
+          true;
       default -> false;
     };
   }

@@ -3,7 +3,10 @@ package dev.eksnode.amibuilder.config;
 import java.util.Collection;
 import java.util.Optional;
 
-/** Suggests the closest known name for a misspelt one (edit distance, at most a third of the length). */
+/**
+ * Suggests the closest known name for a misspelt one (edit distance, at most a third of the
+ * length).
+ */
 public final class DidYouMean {
   private DidYouMean() {}
 
@@ -11,7 +14,10 @@ public final class DidYouMean {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : known) {
-      int d = distance(unknown.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+      int d =
+          distance(
+              unknown.toLowerCase(java.util.Locale.ROOT),
+              candidate.toLowerCase(java.util.Locale.ROOT));
       if (d < bestDistance) {
         bestDistance = d;
         best = candidate;

@@ -4,9 +4,14 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A Kubernetes version as EKS names them: {@code 1.23.9}, or {@code 1.23} meaning "the newest 1.23 patch". */
-public record KubernetesVersion(int major, int minor, Integer patch) implements Comparable<KubernetesVersion> {
-  private static final Pattern SYNTAX = Pattern.compile("v?(\\d{1,3})\\.(\\d{1,3})(?:\\.(\\d{1,4}))?");
+/**
+ * A Kubernetes version as EKS names them: {@code 1.23.9}, or {@code 1.23} meaning "the newest 1.23
+ * patch".
+ */
+public record KubernetesVersion(int major, int minor, Integer patch)
+    implements Comparable<KubernetesVersion> {
+  private static final Pattern SYNTAX =
+      Pattern.compile("v?(\\d{1,3})\\.(\\d{1,3})(?:\\.(\\d{1,4}))?");
 
   public static Optional<KubernetesVersion> parse(String text) {
     Matcher m = SYNTAX.matcher(text == null ? "" : text.strip());
@@ -14,7 +19,8 @@ public record KubernetesVersion(int major, int minor, Integer patch) implements 
       return Optional.empty();
     }
     Integer patch = m.group(3) == null ? null : Integer.valueOf(m.group(3));
-    return Optional.of(new KubernetesVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), patch));
+    return Optional.of(
+        new KubernetesVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), patch));
   }
 
   public boolean hasPatch() {
@@ -26,7 +32,10 @@ public record KubernetesVersion(int major, int minor, Integer patch) implements 
     return major + "." + minor;
   }
 
-  /** True when this version is at or above {@code major.minor} (a bare minor counts as its .0 patch or newer). */
+  /**
+   * True when this version is at or above {@code major.minor} (a bare minor counts as its .0 patch
+   * or newer).
+   */
   public boolean atLeast(int wantMajor, int wantMinor) {
     return major > wantMajor || (major == wantMajor && minor >= wantMinor);
   }

@@ -10,10 +10,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Merges the variable layers, lowest first: template defaults, the template's default variable file, the user's
- * {@code --var-file}s in order, lower-case environment variables named like template variables, then {@code --var}
- * and bare {@code name=value} words, and finally the values a per-minor shortcut pins. An empty value never overrides
- * a lower layer. Derived defaults are applied afterwards by {@link DerivedDefaults}.
+ * Merges the variable layers, lowest first: template defaults, the template's default variable
+ * file, the user's {@code --var-file}s in order, lower-case environment variables named like
+ * template variables, then {@code --var} and bare {@code name=value} words, and finally the values
+ * a per-minor shortcut pins. An empty value never overrides a lower layer. Derived defaults are
+ * applied afterwards by {@link DerivedDefaults}.
  */
 public final class VariableLayers {
   /** Variables the tool itself understands whether or not the template declares them. */
@@ -55,14 +56,24 @@ public final class VariableLayers {
     if (in.defaultFile() != null && Files.isRegularFile(in.defaultFile())) {
       Map<String, String> values = VariableFile.read(in.defaultFile(), "default variable file");
       for (var e : values.entrySet()) {
-        put(merged, e.getKey(), e.getValue(), new VariableSource(VariableSource.Kind.DEFAULT_FILE, in.defaultFile().getFileName() + ":" + e.getKey()));
+        put(
+            merged,
+            e.getKey(),
+            e.getValue(),
+            new VariableSource(
+                VariableSource.Kind.DEFAULT_FILE,
+                in.defaultFile().getFileName() + ":" + e.getKey()));
       }
     }
     for (Path file : in.varFiles()) {
       Map<String, String> values = VariableFile.read(file, "--var-file");
       for (var e : values.entrySet()) {
         checkKnown(e.getKey(), known, file + ":" + e.getKey(), in.strict(), warnings);
-        put(merged, e.getKey(), e.getValue(), new VariableSource(VariableSource.Kind.VAR_FILE, file + ":" + e.getKey()));
+        put(
+            merged,
+            e.getKey(),
+            e.getValue(),
+            new VariableSource(VariableSource.Kind.VAR_FILE, file + ":" + e.getKey()));
       }
     }
     for (String name : known) {
@@ -78,10 +89,21 @@ public final class VariableLayers {
     if (in.shortcut() != null) {
       for (var e : new java.util.TreeMap<>(in.shortcut().pinned()).entrySet()) {
         Variable before = merged.get(e.getKey());
-        if (before != null && before.source().isUserLayer() && !before.value().isEmpty()
+        if (before != null
+            && before.source().isUserLayer()
+            && !before.value().isEmpty()
             && !before.value().equals(e.getValue())) {
-          warnings.add(e.getKey() + " = '" + before.value() + "' (from " + before.source().describe() + ") is ignored: "
-              + in.shortcut().label() + " pins it to '" + e.getValue() + "'; use 'k8s --kubernetes-version' to choose freely");
+          warnings.add(
+              e.getKey()
+                  + " = '"
+                  + before.value()
+                  + "' (from "
+                  + before.source().describe()
+                  + ") is ignored: "
+                  + in.shortcut().label()
+                  + " pins it to '"
+                  + e.getValue()
+                  + "'; use 'k8s --kubernetes-version' to choose freely");
         }
         put(merged, e.getKey(), e.getValue(), VariableSource.pinned(in.shortcut().label()));
       }
@@ -89,23 +111,33 @@ public final class VariableLayers {
     return Variables.of(merged.values(), warnings);
   }
 
-  private static void put(Map<String, Variable> merged, String name, String value, VariableSource source) {
+  private static void put(
+      Map<String, Variable> merged, String name, String value, VariableSource source) {
     if (value == null || value.isEmpty()) {
       return; // empty means "not set": it never hides a lower layer
     }
     merged.put(name, new Variable(name, value, source));
   }
 
-  private static void checkKnown(String name, Set<String> known, String where, boolean strict, List<String> warnings) {
+  private static void checkKnown(
+      String name, Set<String> known, String where, boolean strict, List<String> warnings) {
     if (known.contains(name)) {
       return;
     }
-    String hint = DidYouMean.suggest(name, known).map(s -> "did you mean '" + s + "'?").orElse(
-        "run 'ami-builder vars' to list the known names");
+    String hint =
+        DidYouMean.suggest(name, known)
+            .map(s -> "did you mean '" + s + "'?")
+            .orElse("run 'ami-builder vars' to list the known names");
     if (strict) {
-      throw new ConfigException("unknown variable '" + name + "' (from " + where + "): the template does not declare it; "
-          + hint);
+      throw new ConfigException(
+          "unknown variable '"
+              + name
+              + "' (from "
+              + where
+              + "): the template does not declare it; "
+              + hint);
     }
-    warnings.add("unknown variable '" + name + "' (from " + where + ") is ignored by the template; " + hint);
+    warnings.add(
+        "unknown variable '" + name + "' (from " + where + ") is ignored by the template; " + hint);
   }
 }

@@ -58,6 +58,9 @@ public record VariableSource(Kind kind, String detail) {
 
   /** True for layers the user wrote (files they passed, environment, command line). */
   public boolean isUserLayer() {
-    return kind == Kind.VAR_FILE || kind == Kind.ENVIRONMENT || kind == Kind.COMMAND_LINE || kind == Kind.PINNED;
+    return kind == Kind.VAR_FILE
+        || kind == Kind.ENVIRONMENT
+        || kind == Kind.COMMAND_LINE
+        || kind == Kind.PINNED;
   }
 }

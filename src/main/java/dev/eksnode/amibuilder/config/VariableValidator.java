@@ -10,8 +10,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Checks every variable value before anything talks to AWS. The first problem is thrown as a one-line
- * {@link ConfigException} naming the variable, its value, where it came from and the fix.
+ * Checks every variable value before anything talks to AWS. The first problem is thrown as a
+ * one-line {@link ConfigException} naming the variable, its value, where it came from and the fix.
  */
 public final class VariableValidator {
   /** What the checks need to know about the command being run. */
@@ -30,16 +30,39 @@ public final class VariableValidator {
   private final Map<String, Function<String, Problem>> rules = new LinkedHashMap<>();
 
   public VariableValidator() {
-    rules.put("kubernetes_version", v -> KubernetesVersion.parse(v).isPresent() && !v.startsWith("v") ? null
-        : new Problem("not a Kubernetes version", "use MAJOR.MINOR.PATCH such as 1.23.16, or MAJOR.MINOR such as 1.23"));
+    rules.put(
+        "kubernetes_version",
+        v ->
+            KubernetesVersion.parse(v).isPresent() && !v.startsWith("v")
+                ? null
+                : new Problem(
+                    "not a Kubernetes version",
+                    "use MAJOR.MINOR.PATCH such as 1.23.16, or MAJOR.MINOR such as 1.23"));
     rules.put("kubernetes_build_date", VariableValidator::date);
-    rules.put("arch", v -> Set.of("x86_64", "arm64").contains(v) ? null
-        : new Problem("unsupported architecture", "use x86_64 or arm64"));
-    rules.put("kernel_version", v -> KERNELS.contains(v) ? null
-        : new Problem("unsupported kernel", "use 4.14, 5.4 or 5.10 (or leave it empty for the version's default)"));
-    for (String b : new String[] {"encrypted", "cache_container_images", "pull_cni_from_github",
-        "associate_public_ip_address", "forward_aws_credentials"}) {
-      rules.put(b, v -> Booleans.isBoolean(v) ? null : new Problem("not a boolean", "use true or false"));
+    rules.put(
+        "arch",
+        v ->
+            Set.of("x86_64", "arm64").contains(v)
+                ? null
+                : new Problem("unsupported architecture", "use x86_64 or arm64"));
+    rules.put(
+        "kernel_version",
+        v ->
+            KERNELS.contains(v)
+                ? null
+                : new Problem(
+                    "unsupported kernel",
+                    "use 4.14, 5.4 or 5.10 (or leave it empty for the version's default)"));
+    for (String b :
+        new String[] {
+          "encrypted",
+          "cache_container_images",
+          "pull_cni_from_github",
+          "associate_public_ip_address",
+          "forward_aws_credentials"
+        }) {
+      rules.put(
+          b, v -> Booleans.isBoolean(v) ? null : new Problem("not a boolean", "use true or false"));
     }
     rules.put("launch_block_device_mappings_volume_size", ValueRules::volumeSize);
     rules.put("aws_region", ValueRules::region);
@@ -56,18 +79,44 @@ public final class VariableValidator {
     rules.put("subnet_id", ValueRules::subnetId);
     rules.put("security_group_id", ValueRules::securityGroupId);
     rules.put("ssh_interface", ValueRules::sshInterface);
-    rules.put("binary_bucket_name", v -> BUCKET.matcher(v).matches() && !v.contains("..") ? null
-        : new Problem("not a valid S3 bucket name", "use 3-63 lower-case letters, digits, dots and hyphens"));
-    rules.put("cni_plugin_version", v -> CNI_VERSION.matcher(v).matches() ? null
-        : new Problem("not a CNI plugins release", "use a tag such as v0.8.6"));
+    rules.put(
+        "binary_bucket_name",
+        v ->
+            BUCKET.matcher(v).matches() && !v.contains("..")
+                ? null
+                : new Problem(
+                    "not a valid S3 bucket name",
+                    "use 3-63 lower-case letters, digits, dots and hyphens"));
+    rules.put(
+        "cni_plugin_version",
+        v ->
+            CNI_VERSION.matcher(v).matches()
+                ? null
+                : new Problem("not a CNI plugins release", "use a tag such as v0.8.6"));
     for (String p : new String[] {"containerd_version", "runc_version"}) {
-      rules.put(p, v -> PACKAGE_VERSION.matcher(v).matches() ? null
-          : new Problem("not a package version", "use the yum version-release, e.g. 1.6.6-1.amzn2.0.2"));
+      rules.put(
+          p,
+          v ->
+              PACKAGE_VERSION.matcher(v).matches()
+                  ? null
+                  : new Problem(
+                      "not a package version",
+                      "use the yum version-release, e.g. 1.6.6-1.amzn2.0.2"));
     }
-    rules.put("docker_version", v -> v.equals("none") || PACKAGE_VERSION.matcher(v).matches() ? null
-        : new Problem("not a package version", "use the yum version-release such as 20.10.17-1.amzn2.0.1, or none"));
-    rules.put("pause_container_version", v -> PACKAGE_VERSION.matcher(v).matches() ? null
-        : new Problem("not an image tag", "use a tag such as 3.5"));
+    rules.put(
+        "docker_version",
+        v ->
+            v.equals("none") || PACKAGE_VERSION.matcher(v).matches()
+                ? null
+                : new Problem(
+                    "not a package version",
+                    "use the yum version-release such as 20.10.17-1.amzn2.0.1, or none"));
+    rules.put(
+        "pause_container_version",
+        v ->
+            PACKAGE_VERSION.matcher(v).matches()
+                ? null
+                : new Problem("not an image tag", "use a tag such as 3.5"));
     rules.put("remote_folder", ValueRules::remoteFolder);
     rules.put("ssh_username", ValueRules::sshUsername);
     rules.put("ssh_port", ValueRules::port);
@@ -76,8 +125,9 @@ public final class VariableValidator {
 
   public void validate(Variables vars, Purpose purpose) {
     if (purpose == Purpose.BUILD && !vars.isSet("kubernetes_version")) {
-      throw new ConfigException("kubernetes_version is not set; pass --kubernetes-version 1.23.16 (or any MAJOR.MINOR[.PATCH]), "
-          + "a variable file that sets it, or use a shortcut such as 'ami-builder k8s 1.23'");
+      throw new ConfigException(
+          "kubernetes_version is not set; pass --kubernetes-version 1.23.16 (or any MAJOR.MINOR[.PATCH]), "
+              + "a variable file that sets it, or use a shortcut such as 'ami-builder k8s 1.23'");
     }
     for (var rule : rules.entrySet()) {
       Variable v = vars.get(rule.getKey());
@@ -92,13 +142,21 @@ public final class VariableValidator {
     checkKernelCompatibility(vars);
   }
 
-  /** Kubernetes 1.24 and later images are built on kernel 5.10 (or 5.4); 4.14 lacks what their containerd setup needs. */
+  /**
+   * Kubernetes 1.24 and later images are built on kernel 5.10 (or 5.4); 4.14 lacks what their
+   * containerd setup needs.
+   */
   private static void checkKernelCompatibility(Variables vars) {
     Variable kernel = vars.get("kernel_version");
     var version = KubernetesVersion.parse(vars.value("kubernetes_version"));
-    if (kernel != null && "4.14".equals(kernel.value()) && version.isPresent() && version.get().atLeast(1, 24)) {
-      throw ConfigException.forVariable(kernel, "kernel 4.14 is not supported for Kubernetes "
-          + version.get().minorString(), "use 5.10 (the default from 1.24) or 5.4");
+    if (kernel != null
+        && "4.14".equals(kernel.value())
+        && version.isPresent()
+        && version.get().atLeast(1, 24)) {
+      throw ConfigException.forVariable(
+          kernel,
+          "kernel 4.14 is not supported for Kubernetes " + version.get().minorString(),
+          "use 5.10 (the default from 1.24) or 5.4");
     }
   }
 
@@ -109,12 +167,19 @@ public final class VariableValidator {
         return null;
       }
     } catch (DateTimeParseException e) {
-      return new Problem("not a real calendar date", "use YYYY-MM-DD, a build-date folder of the binary bucket such as 2023-01-30");
+      return new Problem(
+          "not a real calendar date",
+          "use YYYY-MM-DD, a build-date folder of the binary bucket such as 2023-01-30");
     }
-    return new Problem("not a build date", "use YYYY-MM-DD, a build-date folder of the binary bucket such as 2023-01-30");
+    return new Problem(
+        "not a build date",
+        "use YYYY-MM-DD, a build-date folder of the binary bucket such as 2023-01-30");
   }
 
-  /** Whether {@code v} has the shape of an AWS region name (us-west-2, cn-northwest-1, us-iso-east-1...). */
+  /**
+   * Whether {@code v} has the shape of an AWS region name (us-west-2, cn-northwest-1,
+   * us-iso-east-1...).
+   */
   public static boolean isRegion(String v) {
     return ValueRules.isRegion(v);
   }
@@ -128,13 +193,15 @@ public final class VariableValidator {
       for (String field : record.split(",")) {
         int eq = field.indexOf('=');
         if (eq <= 0) {
-          return new Problem("'" + field + "' is not key=value",
+          return new Problem(
+              "'" + field + "' is not key=value",
               "write repo=NAME,name=TEXT,baseurl=URL[,priority=N] records separated by ';'");
         }
         fields.put(field.substring(0, eq).strip(), field.substring(eq + 1));
       }
       if (!fields.containsKey("repo") || !fields.containsKey("baseurl")) {
-        return new Problem("a record lacks repo= or baseurl=",
+        return new Problem(
+            "a record lacks repo= or baseurl=",
             "write repo=NAME,name=TEXT,baseurl=URL[,priority=N] records separated by ';'");
       }
     }

@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The merged variables: each name's winning value and source. Immutable; "not set" means absent or empty. */
+/**
+ * The merged variables: each name's winning value and source. Immutable; "not set" means absent or
+ * empty.
+ */
 public final class Variables {
   private final Map<String, Variable> byName;
   private final List<String> warnings;
@@ -37,7 +40,10 @@ public final class Variables {
     return !value(name).isEmpty();
   }
 
-  /** True when a layer the user controls (var file, environment, command line, shortcut) set a non-empty value. */
+  /**
+   * True when a layer the user controls (var file, environment, command line, shortcut) set a
+   * non-empty value.
+   */
   public boolean isSetByUser(String name) {
     Variable v = byName.get(name);
     return v != null && !v.value().isEmpty() && v.source().isUserLayer();

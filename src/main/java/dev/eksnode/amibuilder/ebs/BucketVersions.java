@@ -12,9 +12,10 @@ import java.util.List;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Completes a bare {@code MAJOR.MINOR} version and a missing build date from the binary bucket, as the reference's
- * Makefile leaves to the user: the newest patch and the newest date published. Runs after validation and before
- * anything is created; the only AWS call a build makes before its preflight.
+ * Completes a bare {@code MAJOR.MINOR} version and a missing build date from the binary bucket, as
+ * the reference's Makefile leaves to the user: the newest patch and the newest date published. Runs
+ * after validation and before anything is created; the only AWS call a build makes before its
+ * preflight.
  */
 final class BucketVersions {
   private BucketVersions() {}
@@ -37,10 +38,16 @@ final class BucketVersions {
     try (AwsClientFactory aws = clients.open(region, endpoint)) {
       found = new BinaryBucket(aws.s3(region), bucket, region).resolve(version, date);
     } catch (S3Exception e) {
-      throw new ConfigException("cannot list s3://" + bucket + " in " + region + " ("
-          + (e.awsErrorDetails() == null ? e.statusCode() : e.awsErrorDetails().errorCode())
-          + ") to find the newest build of Kubernetes " + version
-          + "; pass --kubernetes-build-date, or check binary_bucket_name/binary_bucket_region");
+      throw new ConfigException(
+          "cannot list s3://"
+              + bucket
+              + " in "
+              + region
+              + " ("
+              + (e.awsErrorDetails() == null ? e.statusCode() : e.awsErrorDetails().errorCode())
+              + ") to find the newest build of Kubernetes "
+              + version
+              + "; pass --kubernetes-build-date, or check binary_bucket_name/binary_bucket_region");
     }
     String from = "resolved from s3://" + bucket;
     List<Assignment> out = new ArrayList<>();

@@ -21,9 +21,9 @@ import java.util.Objects;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
- * What the steps of one build share: its {@link BuildInputs}, the typed {@link BuildState} the steps fill in, the
- * services they call (clients, journal, events) and the {@link Waits} and {@link Removers} of the build, all on
- * one injected time source.
+ * What the steps of one build share: its {@link BuildInputs}, the typed {@link BuildState} the
+ * steps fill in, the services they call (clients, journal, events) and the {@link Waits} and {@link
+ * Removers} of the build, all on one injected time source.
  */
 public final class BuildContext {
   private final BuildInputs inputs;
@@ -37,8 +37,15 @@ public final class BuildContext {
   private final Waits waits;
   private final Removers removers;
 
-  public BuildContext(BuildInputs inputs, AwsClientFactory aws, BuildJournal journal, Cancellation cancellation,
-      BuildTuning tuning, BuildEvents events, Clock clock, TimeSource time) {
+  public BuildContext(
+      BuildInputs inputs,
+      AwsClientFactory aws,
+      BuildJournal journal,
+      Cancellation cancellation,
+      BuildTuning tuning,
+      BuildEvents events,
+      Clock clock,
+      TimeSource time) {
     this.inputs = Objects.requireNonNull(inputs, "inputs");
     this.aws = Objects.requireNonNull(aws, "aws");
     this.journal = Objects.requireNonNull(journal, "journal");
@@ -119,7 +126,9 @@ public final class BuildContext {
     return aws.ec2(region);
   }
 
-  /** Records a new resource in the journal (durably) and tells the listener; call before any wait. */
+  /**
+   * Records a new resource in the journal (durably) and tells the listener; call before any wait.
+   */
   public void created(ResourceKind kind, String id, String region) {
     created(new Resource(kind, id, region));
   }
@@ -130,17 +139,30 @@ public final class BuildContext {
   }
 
   /**
-   * A create call of this build, journaling what it answers; its lookup runs when the answer was lost.
+   * A create call of this build, journaling what it answers; its lookup runs when the answer was
+   * lost.
    *
    * @param label what the resource is called before it has an id, for reports
    */
-  CreateAttempt attempt(String action, ResourceKind kind, String region, String label, CreateAttempt.Lookup lookup) {
+  CreateAttempt attempt(
+      String action, ResourceKind kind, String region, String label, CreateAttempt.Lookup lookup) {
     Duration backoff = tuning.undoRetry().initialDelay();
-    return new CreateAttempt(action, kind, region, label, lookup, this::created, waits.undoRetry(), waits.time(),
+    return new CreateAttempt(
+        action,
+        kind,
+        region,
+        label,
+        lookup,
+        this::created,
+        waits.undoRetry(),
+        waits.time(),
         backoff);
   }
 
-  /** A map field of the template rendered now that the build's values ({@code build `ID`}, source AMI) are known. */
+  /**
+   * A map field of the template rendered now that the build's values ({@code build `ID`}, source
+   * AMI) are known.
+   */
   Map<String, String> render(Map<String, String> field, String where) {
     Map<String, String> values = buildValues();
     return inputs.spec().renderAtBuildTime(field, values, values, where);
@@ -151,7 +173,9 @@ public final class BuildContext {
     List<Resource> result = new ArrayList<>();
     for (BuildState.RegionImage image : state.images().values()) {
       result.add(new Resource(ResourceKind.IMAGE, image.imageId(), image.region()));
-      image.snapshotIds().forEach(s -> result.add(new Resource(ResourceKind.SNAPSHOT, s, image.region())));
+      image
+          .snapshotIds()
+          .forEach(s -> result.add(new Resource(ResourceKind.SNAPSHOT, s, image.region())));
     }
     return result;
   }

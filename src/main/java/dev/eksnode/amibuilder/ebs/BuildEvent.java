@@ -7,10 +7,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Everything the build core tells its caller while it works, as one closed set of types: a command renders them
- * (lines for people, JSON for scripts) and never needs to know how a build is put together. Events of one build
- * arrive in order; events of parallel builds interleave, so each names its build and the label its lines carry
- * ({@code ""} for a lone build, {@code "[ami name] "} in a matrix).
+ * Everything the build core tells its caller while it works, as one closed set of types: a command
+ * renders them (lines for people, JSON for scripts) and never needs to know how a build is put
+ * together. Events of one build arrive in order; events of parallel builds interleave, so each
+ * names its build and the label its lines carry ({@code ""} for a lone build, {@code "[ami name] "}
+ * in a matrix).
  */
 public sealed interface BuildEvent {
 
@@ -22,11 +23,13 @@ public sealed interface BuildEvent {
       implements BuildEvent {}
 
   /** The build has an id and a journal; from here on everything it creates is recorded. */
-  record Started(BuildId buildId, String label, String amiName, String region, Path journal) implements BuildEvent {}
+  record Started(BuildId buildId, String label, String amiName, String region, Path journal)
+      implements BuildEvent {}
 
   record StepStarted(BuildId buildId, String label, String step) implements BuildEvent {}
 
-  record StepFinished(BuildId buildId, String label, String step, Duration took, boolean ok) implements BuildEvent {}
+  record StepFinished(BuildId buildId, String label, String step, Duration took, boolean ok)
+      implements BuildEvent {}
 
   /** The undo of {@code step} begins: the build is removing what it created. */
   record UndoStarted(BuildId buildId, String label, String step) implements BuildEvent {}
@@ -36,16 +39,19 @@ public sealed interface BuildEvent {
   record ResourceRemoved(BuildId buildId, String label, Resource resource) implements BuildEvent {}
 
   /**
-   * A wait is in {@code state} after {@code elapsed}; sent when the state changes and while it lasts every
-   * {@link BuildService#WAIT_REPEAT}, not on every poll.
+   * A wait is in {@code state} after {@code elapsed}; sent when the state changes and while it
+   * lasts every {@link BuildService#WAIT_REPEAT}, not on every poll.
    */
-  record Waiting(BuildId buildId, String label, String what, String state, Duration elapsed) implements BuildEvent {}
+  record Waiting(BuildId buildId, String label, String what, String state, Duration elapsed)
+      implements BuildEvent {}
 
   /** One line of remote output, already redacted. */
-  record OutputLine(BuildId buildId, String label, String provisioner, String line) implements BuildEvent {}
+  record OutputLine(BuildId buildId, String label, String provisioner, String line)
+      implements BuildEvent {}
 
   /** Progress: a provisioner finished in {@code took}, using {@code channels} SSH round trips. */
-  record Provisioned(BuildId buildId, String label, String provisioner, Duration took, long channels)
+  record Provisioned(
+      BuildId buildId, String label, String provisioner, Duration took, long channels)
       implements BuildEvent {}
 
   /** The build is over: its result, the last event of that build. */

@@ -2,7 +2,10 @@ package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.pipeline.Resource;
 
-/** What a build tells its caller besides the step events: resources as they appear, and progress of waits. */
+/**
+ * What a build tells its caller besides the step events: resources as they appear, and progress of
+ * waits.
+ */
 public interface BuildEvents {
 
   default void resourceCreated(Resource resource) {}

@@ -6,7 +6,10 @@ import dev.eksnode.amibuilder.template.BuildSpec;
 import java.nio.file.Path;
 import java.util.Objects;
 
-/** What a build is asked to do, fixed before its first step: the spec, its id and tags, where results go. */
+/**
+ * What a build is asked to do, fixed before its first step: the spec, its id and tags, where
+ * results go.
+ */
 public record BuildInputs(BuildSpec spec, BuildId buildId, Tags tags, Path outputDir) {
   public BuildInputs {
     Objects.requireNonNull(spec, "spec");

@@ -12,26 +12,36 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything {@link BuildService#run} needs, decided by the caller: the rendered builds and the options that apply to
- * all of them. Nothing in here has touched AWS yet.
+ * Everything {@link BuildService#run} needs, decided by the caller: the rendered builds and the
+ * options that apply to all of them. Nothing in here has touched AWS yet.
  *
  * @param entries the builds, in order; more than one makes a matrix
  * @param parallel how many builds of a matrix run at once
  * @param journalDir where each build's journal goes
- * @param endpointOverride every AWS call goes here when set ({@code --endpoint-url}); otherwise a build's own
- *     {@code custom_endpoint_ec2} applies to its EC2 calls
- * @param clients opens the AWS clients for a region and endpoint (credentials are the caller's business)
+ * @param endpointOverride every AWS call goes here when set ({@code --endpoint-url}); otherwise a
+ *     build's own {@code custom_endpoint_ec2} applies to its EC2 calls
+ * @param clients opens the AWS clients for a region and endpoint (credentials are the caller's
+ *     business)
  * @param notices where the interrupt guard writes what it is doing after Ctrl-C
- * @param interruptedStatus the process exit status when a second Ctrl-C stops waiting for the unwind (the
- *     caller's exit-code table owns the number)
+ * @param interruptedStatus the process exit status when a second Ctrl-C stops waiting for the
+ *     unwind (the caller's exit-code table owns the number)
  */
-public record BuildRequest(List<Entry> entries, Path outputDir, OnError onError, int parallel, BuildTuning tuning,
-    Path journalDir, URI endpointOverride, ClientSource clients, Clock clock, PrintStream notices,
+public record BuildRequest(
+    List<Entry> entries,
+    Path outputDir,
+    OnError onError,
+    int parallel,
+    BuildTuning tuning,
+    Path journalDir,
+    URI endpointOverride,
+    ClientSource clients,
+    Clock clock,
+    PrintStream notices,
     int interruptedStatus) {
 
   /**
-   * One build: its spec as rendered from the user's words, and how to render it again once the binary bucket has
-   * completed its version or build date.
+   * One build: its spec as rendered from the user's words, and how to render it again once the
+   * binary bucket has completed its version or build date.
    */
   public record Entry(BuildSpec spec, Rerender rerender) {
     public Entry {

@@ -16,14 +16,24 @@ import java.util.Objects;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 /**
- * What one build of a request did, typed: how it ended, the AMIs it made, how long each step took, and, when it did
- * not simply succeed, the one line that says why (with the build's secrets masked).
+ * What one build of a request did, typed: how it ended, the AMIs it made, how long each step took,
+ * and, when it did not simply succeed, the one line that says why (with the build's secrets
+ * masked).
  *
  * @param label {@code ""} for a lone build, {@code "[ami name] "} in a matrix
  * @param failureLine {@code null} when the build succeeded and left nothing behind
  */
-public record BuildResult(BuildId buildId, String label, String amiName, String region, Outcome outcome,
-    Map<String, String> amis, Map<String, Duration> phases, List<Path> manifests, Path journal, String failureLine) {
+public record BuildResult(
+    BuildId buildId,
+    String label,
+    String amiName,
+    String region,
+    Outcome outcome,
+    Map<String, String> amis,
+    Map<String, Duration> phases,
+    List<Path> manifests,
+    Path journal,
+    String failureLine) {
 
   public BuildResult {
     Objects.requireNonNull(buildId, "buildId");
@@ -34,9 +44,12 @@ public record BuildResult(BuildId buildId, String label, String amiName, String 
     manifests = List.copyOf(manifests);
   }
 
-  /** {@code succeeded}, {@code failed} or {@code cancelled}, as the journal and the JSON result say. */
+  /**
+   * {@code succeeded}, {@code failed} or {@code cancelled}, as the journal and the JSON result say.
+   */
   public String status() {
-    return outcome instanceof Outcome.Succeeded ? "succeeded"
+    return outcome instanceof Outcome.Succeeded
+        ? "succeeded"
         : outcome instanceof Outcome.Failed ? "failed" : "cancelled";
   }
 
@@ -53,7 +66,10 @@ public record BuildResult(BuildId buildId, String label, String amiName, String 
     return "ami-builder cleanup --build-id " + buildId;
   }
 
-  /** The one-line account of a build that did not end clean, masked with {@code redactor}; null if it did. */
+  /**
+   * The one-line account of a build that did not end clean, masked with {@code redactor}; null if
+   * it did.
+   */
   static String failureLine(BuildId buildId, Outcome outcome, Redactor redactor) {
     if (outcome instanceof Outcome.Succeeded && outcome.cleanup().complete()) {
       return null;
@@ -67,11 +83,19 @@ public record BuildResult(BuildId buildId, String label, String amiName, String 
         // Already written for the user, and says what was (not) created.
         return f.cause().getMessage();
       }
-      return "step " + f.step() + " failed: " + describe(f.cause())
+      return "step "
+          + f.step()
+          + " failed: "
+          + describe(f.cause())
           + (f.cleanup().nothingLeft() ? "; everything the build created was removed" : "");
     }
     if (outcome instanceof Outcome.Cancelled c) {
-      return "build " + buildId + " " + c.reason() + " during " + c.step()
+      return "build "
+          + buildId
+          + " "
+          + c.reason()
+          + " during "
+          + c.step()
           + (c.cleanup().nothingLeft() ? "; everything it created was removed" : "");
     }
     return "build " + buildId + " succeeded but its temporary resources could not all be removed";
@@ -81,7 +105,9 @@ public record BuildResult(BuildId buildId, String label, String amiName, String 
   static String describe(Throwable t) {
     for (Throwable e = t; e != null; e = e.getCause()) {
       if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
-        return AwsErrors.errorCode(aws).orElse("error") + ": " + aws.awsErrorDetails().errorMessage();
+        return AwsErrors.errorCode(aws).orElse("error")
+            + ": "
+            + aws.awsErrorDetails().errorMessage();
       }
     }
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();

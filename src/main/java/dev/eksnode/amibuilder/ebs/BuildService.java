@@ -27,14 +27,16 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * The one entry point of the build core: completes versions from the binary bucket, then runs one build or a
- * matrix of them (one client factory and rate limiter per endpoint, a journal per build, an interrupt guard over
- * all of them), tells the caller what happens through {@link BuildEvent}s, and returns a typed {@link BuildReport}.
- * It never decides exit codes and never prints: that is the command's job.
+ * The one entry point of the build core: completes versions from the binary bucket, then runs one
+ * build or a matrix of them (one client factory and rate limiter per endpoint, a journal per build,
+ * an interrupt guard over all of them), tells the caller what happens through {@link BuildEvent}s,
+ * and returns a typed {@link BuildReport}. It never decides exit codes and never prints: that is
+ * the command's job.
  */
 public final class BuildService {
   /** How often an unchanged state of a long wait is reported again. */
   public static final Duration WAIT_REPEAT = Duration.ofSeconds(30);
+
   /** How long a second Ctrl-C waits for the unwind before the guard gives up on it. */
   private static final Duration UNWIND_LIMIT = Duration.ofMinutes(15);
 
@@ -55,29 +57,48 @@ public final class BuildService {
   }
 
   /**
-   * Runs {@code request}. Problems found before anything is created (a bucket that cannot be listed, no build of
-   * the version) are thrown; once builds start, every failure ends up in the report instead.
+   * Runs {@code request}. Problems found before anything is created (a bucket that cannot be
+   * listed, no build of the version) are thrown; once builds start, every failure ends up in the
+   * report instead.
    */
   public BuildReport run(BuildRequest request, Consumer<BuildEvent> events) {
     List<BuildSpec> specs = resolve(request);
     boolean matrix = specs.size() > 1;
     for (BuildSpec spec : specs) {
-      events.accept(new BuildEvent.Planned(label(spec, matrix), spec.settings().image().name(), spec.kubernetesVersion(),
-          spec.variables().value("arch"), spec.settings().region()));
+      events.accept(
+          new BuildEvent.Planned(
+              label(spec, matrix),
+              spec.settings().image().name(),
+              spec.kubernetesVersion(),
+              spec.variables().value("arch"),
+              spec.settings().region()));
     }
     Run run = new Run(request, events, matrix);
     Map<URI, AwsClientFactory> factories = new LinkedHashMap<>();
     Cancellation root = Cancellation.create();
-    try (InterruptGuard guard = new InterruptGuard(root, UNWIND_LIMIT, run::leftoverSummary, request.notices(),
-        request.interruptedStatus())
-        .install()) {
+    try (InterruptGuard guard =
+        new InterruptGuard(
+                root,
+                UNWIND_LIMIT,
+                run::leftoverSummary,
+                request.notices(),
+                request.interruptedStatus())
+            .install()) {
       List<Ec2Build> builders = new ArrayList<>();
       for (BuildSpec spec : specs) {
         URI endpoint = endpoint(request, spec);
-        AwsClientFactory factory = factories.computeIfAbsent(endpoint == null ? NO_ENDPOINT : endpoint,
-            e -> request.clients().open(spec.settings().region(), endpoint));
-        builders.add(new Ec2Build(factory, request.tuning(), request.journalDir(), request.clock(), provisioning,
-            createdBy()));
+        AwsClientFactory factory =
+            factories.computeIfAbsent(
+                endpoint == null ? NO_ENDPOINT : endpoint,
+                e -> request.clients().open(spec.settings().region(), endpoint));
+        builders.add(
+            new Ec2Build(
+                factory,
+                request.tuning(),
+                request.journalDir(),
+                request.clock(),
+                provisioning,
+                createdBy()));
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {
@@ -105,12 +126,14 @@ public final class BuildService {
     }
   }
 
-  /** Map key for "AWS's own endpoint" (a map of URIs cannot hold null keys in every implementation). */
+  /**
+   * Map key for "AWS's own endpoint" (a map of URIs cannot hold null keys in every implementation).
+   */
   private static final URI NO_ENDPOINT = URI.create("aws:default");
 
   /**
-   * {@code --endpoint-url} for everything when given; else the build's own {@code custom_endpoint_ec2}. Each build
-   * keeps its own: a matrix may mix them.
+   * {@code --endpoint-url} for everything when given; else the build's own {@code
+   * custom_endpoint_ec2}. Each build keeps its own: a matrix may mix them.
    */
   static URI endpoint(BuildRequest request, BuildSpec spec) {
     if (request.endpointOverride() != null) {
@@ -124,7 +147,8 @@ public final class BuildService {
   private static List<BuildSpec> resolve(BuildRequest request) {
     List<BuildSpec> specs = new ArrayList<>();
     for (BuildRequest.Entry entry : request.entries()) {
-      List<Assignment> resolved = BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride());
+      List<Assignment> resolved =
+          BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride());
       specs.add(resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved));
     }
     return specs;
@@ -142,12 +166,16 @@ public final class BuildService {
         // Ctrl-C reaches the builds through the cancellation; keep waiting for their unwind.
         root.cancel("interrupted");
       } catch (ExecutionException e) {
-        throw new IllegalStateException("a build of the matrix failed outside its pipeline", e.getCause());
+        throw new IllegalStateException(
+            "a build of the matrix failed outside its pipeline", e.getCause());
       }
     }
   }
 
-  /** The state of one request while it runs: its journals (for the interrupt guard) and how to report. */
+  /**
+   * The state of one request while it runs: its journals (for the interrupt guard) and how to
+   * report.
+   */
   private static final class Run {
     private final BuildRequest request;
     private final Consumer<BuildEvent> events;
@@ -161,18 +189,28 @@ public final class BuildService {
     }
 
     /**
-     * One build of a matrix: a failure outside its pipeline (the journal cannot be written) becomes its result, so
-     * the other builds go on and the report still names it.
+     * One build of a matrix: a failure outside its pipeline (the journal cannot be written) becomes
+     * its result, so the other builds go on and the report still names it.
      */
     BuildResult oneOfMany(Ec2Build builder, BuildSpec spec, Cancellation cancellation) {
       try {
         return one(builder, spec, cancellation);
       } catch (RuntimeException e) {
         BuildId id = BuildId.generate(request.clock());
-        Outcome failed = new Outcome.Failed("start", e, dev.eksnode.amibuilder.pipeline.CleanupReport.empty());
-        BuildResult result = new BuildResult(id, label(spec, true), spec.settings().image().name(),
-            spec.settings().region(), failed, Map.of(), Map.of(), List.of(), null,
-            BuildResult.failureLine(id, failed, Redactor.of(spec.secrets())));
+        Outcome failed =
+            new Outcome.Failed("start", e, dev.eksnode.amibuilder.pipeline.CleanupReport.empty());
+        BuildResult result =
+            new BuildResult(
+                id,
+                label(spec, true),
+                spec.settings().image().name(),
+                spec.settings().region(),
+                failed,
+                Map.of(),
+                Map.of(),
+                List.of(),
+                null,
+                BuildResult.failureLine(id, failed, Redactor.of(spec.secrets())));
         events.accept(new BuildEvent.Finished(result));
         return result;
       }
@@ -183,16 +221,38 @@ public final class BuildService {
       String label = label(spec, matrix);
       BuildJournal journal = builder.journal(id);
       journals.add(journal);
-      events.accept(new BuildEvent.Started(id, label, spec.settings().image().name(), spec.settings().region(),
-          journal.file()));
-      Ec2Build.Result done = builder.run(spec, id, journal, request.outputDir(), request.onError(), cancellation,
-          new Forwarder(id, label, events), listener(id, label));
+      events.accept(
+          new BuildEvent.Started(
+              id, label, spec.settings().image().name(), spec.settings().region(), journal.file()));
+      Ec2Build.Result done =
+          builder.run(
+              spec,
+              id,
+              journal,
+              request.outputDir(),
+              request.onError(),
+              cancellation,
+              new Forwarder(id, label, events),
+              listener(id, label));
       Outcome outcome = done.outcome();
-      // The unwind reports removals in bulk; say each one before the result, so a reader sees where they went.
-      outcome.cleanup().removed().forEach(r -> events.accept(new BuildEvent.ResourceRemoved(id, label, r)));
-      BuildResult result = new BuildResult(id, label, spec.settings().image().name(), spec.settings().region(), outcome,
-          done.amis(), done.phases(), done.manifests(), done.journal(),
-          BuildResult.failureLine(id, outcome, Redactor.of(spec.secrets())));
+      // The unwind reports removals in bulk; say each one before the result, so a reader sees where
+      // they went.
+      outcome
+          .cleanup()
+          .removed()
+          .forEach(r -> events.accept(new BuildEvent.ResourceRemoved(id, label, r)));
+      BuildResult result =
+          new BuildResult(
+              id,
+              label,
+              spec.settings().image().name(),
+              spec.settings().region(),
+              outcome,
+              done.amis(),
+              done.phases(),
+              done.manifests(),
+              done.journal(),
+              BuildResult.failureLine(id, outcome, Redactor.of(spec.secrets())));
       events.accept(new BuildEvent.Finished(result));
       return result;
     }
@@ -216,7 +276,9 @@ public final class BuildService {
       };
     }
 
-    /** For the interrupt guard: what is still recorded as live, and the command to finish the job. */
+    /**
+     * For the interrupt guard: what is still recorded as live, and the command to finish the job.
+     */
     String leftoverSummary() {
       StringBuilder text = new StringBuilder();
       for (BuildJournal journal : journals) {
@@ -226,15 +288,19 @@ public final class BuildService {
         }
         text.append("Build ").append(journal.buildId()).append(" left:\n");
         live.forEach(r -> text.append("  ").append(r).append('\n'));
-        text.append("Finish with: ami-builder cleanup --build-id ").append(journal.buildId()).append('\n');
+        text.append("Finish with: ami-builder cleanup --build-id ")
+            .append(journal.buildId())
+            .append('\n');
       }
-      return text.length() == 0 ? "Nothing recorded as left over." : text.toString().stripTrailing();
+      return text.length() == 0
+          ? "Nothing recorded as left over."
+          : text.toString().stripTrailing();
     }
   }
 
   /**
-   * Turns the steps' callbacks into events. Waits poll often; a wait is reported when its state changes and every
-   * {@link #WAIT_REPEAT} while it lasts, not on every poll.
+   * Turns the steps' callbacks into events. Waits poll often; a wait is reported when its state
+   * changes and every {@link #WAIT_REPEAT} while it lasts, not on every poll.
    */
   private static final class Forwarder implements BuildEvents {
     private record Shown(String state, Duration at) {}
@@ -253,7 +319,9 @@ public final class BuildService {
     @Override
     public void waiting(String what, String state, Duration elapsed) {
       Shown last = shown.get(what);
-      if (last != null && last.state().equals(state) && elapsed.minus(last.at()).compareTo(WAIT_REPEAT) < 0) {
+      if (last != null
+          && last.state().equals(state)
+          && elapsed.minus(last.at()).compareTo(WAIT_REPEAT) < 0) {
         return;
       }
       shown.put(what, new Shown(state, elapsed));

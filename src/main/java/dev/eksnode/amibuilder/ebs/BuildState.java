@@ -9,23 +9,34 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the steps of one build have produced so far, typed: later steps read it, the pipeline's success audit
- * reads the images. Written only by the steps of this package; safe to read from other threads.
+ * What the steps of one build have produced so far, typed: later steps read it, the pipeline's
+ * success audit reads the images. Written only by the steps of this package; safe to read from
+ * other threads.
  */
 public final class BuildState {
 
-  /** The resolved source AMI; {@code architecture} as EC2 names it ({@code x86_64}, {@code arm64}), may be null. */
+  /**
+   * The resolved source AMI; {@code architecture} as EC2 names it ({@code x86_64}, {@code arm64}),
+   * may be null.
+   */
   public record SourceImage(String id, String name, String creationDate, String architecture) {}
 
   /** Where the instance runs: the VPC always, the subnet when the user chose one. */
   public record Network(String vpcId, String subnetId) {}
 
-  /** The temporary key pair; {@code keyPair} holds the private key, which never leaves the process. */
+  /**
+   * The temporary key pair; {@code keyPair} holds the private key, which never leaves the process.
+   */
   public record TemporaryKey(String name, String id, KeyPair keyPair) {}
 
   /** The build instance with the addresses it got. */
-  public record LaunchedInstance(String id, List<String> volumeIds, String publicIp, String privateIp,
-      String publicDns, String privateDns) {
+  public record LaunchedInstance(
+      String id,
+      List<String> volumeIds,
+      String publicIp,
+      String privateIp,
+      String publicDns,
+      String privateDns) {
     public LaunchedInstance {
       volumeIds = List.copyOf(volumeIds);
     }
@@ -98,7 +109,9 @@ public final class BuildState {
     instance = value;
   }
 
-  /** The reference tag set rendered with this build's values (Name, created, source_ami_id, ...). */
+  /**
+   * The reference tag set rendered with this build's values (Name, created, source_ami_id, ...).
+   */
   public Map<String, String> amiTags() {
     return amiTags;
   }
@@ -107,7 +120,9 @@ public final class BuildState {
     amiTags = Map.copyOf(value);
   }
 
-  /** The unencrypted image an {@code encrypt_boot} build copies from; not an artifact of the build. */
+  /**
+   * The unencrypted image an {@code encrypt_boot} build copies from; not an artifact of the build.
+   */
   public RegionImage unencrypted() {
     return unencrypted;
   }

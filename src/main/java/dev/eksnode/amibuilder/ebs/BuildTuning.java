@@ -10,22 +10,25 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Timing and endpoints a build uses besides the template: how waits poll, how undo calls retry, and where the
- * caller's public address is asked for. Production uses {@link #defaults()}; tests shorten the delays through the
- * environment so a fault matrix runs in seconds instead of minutes.
+ * Timing and endpoints a build uses besides the template: how waits poll, how undo calls retry, and
+ * where the caller's public address is asked for. Production uses {@link #defaults()}; tests
+ * shorten the delays through the environment so a fault matrix runs in seconds instead of minutes.
  *
- * @param pollSchedule schedule of every wait; {@code null} means "as the template's aws_polling says" for image
- *     waits and the responsive schedule for instance waits
+ * @param pollSchedule schedule of every wait; {@code null} means "as the template's aws_polling
+ *     says" for image waits and the responsive schedule for instance waits
  * @param undoRetry backoff of undo calls
  * @param checkIpUrl answers the caller's public IPv4 address as plain text
  */
 public record BuildTuning(Poller.Schedule pollSchedule, Retry.Policy undoRetry, URI checkIpUrl) {
   /** Fixed poll delay in milliseconds for every wait (tests). */
   public static final String POLL_DELAY_ENV = "AMI_BUILDER_POLL_DELAY_MS";
+
   /** {@code attempts,initialDelayMs} for undo retries (tests). */
   public static final String UNDO_RETRY_ENV = "AMI_BUILDER_UNDO_RETRY";
+
   /** Where to learn the caller's public address. */
   public static final String CHECKIP_ENV = "AMI_BUILDER_CHECKIP_URL";
+
   public static final URI DEFAULT_CHECKIP = URI.create("https://checkip.amazonaws.com");
 
   public BuildTuning {
@@ -51,8 +54,12 @@ public record BuildTuning(Poller.Schedule pollSchedule, Retry.Policy undoRetry, 
     if (retry != null && !retry.isBlank()) {
       String[] parts = retry.trim().split(",");
       if (parts.length != 2) {
-        throw new ConfigException("environment " + UNDO_RETRY_ENV + "='" + retry
-            + "' must be 'attempts,initialDelayMs'; fix or unset it");
+        throw new ConfigException(
+            "environment "
+                + UNDO_RETRY_ENV
+                + "='"
+                + retry
+                + "' must be 'attempts,initialDelayMs'; fix or unset it");
       }
       int attempts = (int) parsePositive(UNDO_RETRY_ENV, parts[0].trim());
       Duration initial = Duration.ofMillis(parsePositive(UNDO_RETRY_ENV, parts[1].trim()));
@@ -64,7 +71,8 @@ public record BuildTuning(Poller.Schedule pollSchedule, Retry.Policy undoRetry, 
       try {
         url = URI.create(checkIp.trim());
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("environment " + CHECKIP_ENV + "='" + checkIp + "' is not a URL; fix or unset it");
+        throw new ConfigException(
+            "environment " + CHECKIP_ENV + "='" + checkIp + "' is not a URL; fix or unset it");
       }
     }
     return new BuildTuning(schedule, undo, url);
@@ -83,7 +91,8 @@ public record BuildTuning(Poller.Schedule pollSchedule, Retry.Policy undoRetry, 
       }
       return value;
     } catch (NumberFormatException e) {
-      throw new ConfigException("environment " + name + "='" + text + "' must be a positive number; fix or unset it");
+      throw new ConfigException(
+          "environment " + name + "='" + text + "' must be a positive number; fix or unset it");
     }
   }
 }

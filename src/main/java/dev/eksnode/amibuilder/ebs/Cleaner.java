@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.ec2.model.Filter;
 
 /**
- * Finishes what builds left behind: finds their resources by the build-id tag and by the journal, removes them in
- * dependency order (instances, key pairs, security groups, unfinished images with their snapshots, snapshots,
- * volumes) with the same {@link Removers} the step undos use, then looks again and reports what is still there.
- * An image tagged {@link TagStep#COMPLETE} belongs to a finished build and is never touched.
+ * Finishes what builds left behind: finds their resources by the build-id tag and by the journal,
+ * removes them in dependency order (instances, key pairs, security groups, unfinished images with
+ * their snapshots, snapshots, volumes) with the same {@link Removers} the step undos use, then
+ * looks again and reports what is still there. An image tagged {@link TagStep#COMPLETE} belongs to
+ * a finished build and is never touched.
  */
 public final class Cleaner {
   private static final Logger log = LoggerFactory.getLogger(Cleaner.class);
@@ -61,33 +62,55 @@ public final class Cleaner {
   }
 
   /**
-   * Cleans one build in {@code regions}: everything tagged with its id, plus {@code journaled} resources the tags
-   * miss. Removals are forwarded to {@code ledger} (the build's journal when there is one).
+   * Cleans one build in {@code regions}: everything tagged with its id, plus {@code journaled}
+   * resources the tags miss. Removals are forwarded to {@code ledger} (the build's journal when
+   * there is one).
    */
-  public Report cleanBuild(BuildId buildId, Collection<String> regions, Collection<Resource> journaled,
-      boolean dryRun, ResourceLedger ledger) {
+  public Report cleanBuild(
+      BuildId buildId,
+      Collection<String> regions,
+      Collection<Resource> journaled,
+      boolean dryRun,
+      ResourceLedger ledger) {
     Filter filter = Tags.buildIdFilter(buildId.value());
     return clean(regions, filter, id -> buildId.value().equals(id), journaled, dryRun, ledger);
   }
 
   /** Cleans every build older than {@code age} (by the start time in its id) in {@code regions}. */
-  public Report cleanOlderThan(Duration age, Instant now, Collection<String> regions, boolean dryRun) {
+  public Report cleanOlderThan(
+      Duration age, Instant now, Collection<String> regions, boolean dryRun) {
     Instant cutoff = now.minus(age);
-    Predicate<String> old = id -> {
-      try {
-        return BuildId.parse(id).startedAt().isBefore(cutoff);
-      } catch (RuntimeException e) {
-        return false;
-      }
-    };
-    return clean(regions, Tags.createdByToolFilter(), old, List.of(), dryRun, ResourceLedger.none());
+    Predicate<String> old =
+        id -> {
+          try {
+            return BuildId.parse(id).startedAt().isBefore(cutoff);
+          } catch (RuntimeException e) {
+            return false;
+          }
+        };
+    return clean(
+        regions, Tags.createdByToolFilter(), old, List.of(), dryRun, ResourceLedger.none());
   }
 
-  private Report clean(Collection<String> regions, Filter filter, Predicate<String> buildIds,
-      Collection<Resource> journaled, boolean dryRun, ResourceLedger ledger) {
-    Removers removers = new Removers(aws::ec2, tuning.undo(), () -> new Poller(
-        tuning.pollSchedule() != null ? tuning.pollSchedule() : Poller.Schedule.responsive(), time,
-        Cancellation.create()), time);
+  private Report clean(
+      Collection<String> regions,
+      Filter filter,
+      Predicate<String> buildIds,
+      Collection<Resource> journaled,
+      boolean dryRun,
+      ResourceLedger ledger) {
+    Removers removers =
+        new Removers(
+            aws::ec2,
+            tuning.undo(),
+            () ->
+                new Poller(
+                    tuning.pollSchedule() != null
+                        ? tuning.pollSchedule()
+                        : Poller.Schedule.responsive(),
+                    time,
+                    Cancellation.create()),
+            time);
     Set<Resource> found = new LinkedHashSet<>();
     for (String region : regions) {
       found.addAll(discover(removers, region, filter, buildIds, journaled));
@@ -96,25 +119,26 @@ public final class Cleaner {
       return new Report(List.copyOf(found), List.of(), List.copyOf(found));
     }
     List<Resource> removed = new ArrayList<>();
-    ResourceLedger recording = new ResourceLedger() {
-      @Override
-      public void created(Resource resource) {}
+    ResourceLedger recording =
+        new ResourceLedger() {
+          @Override
+          public void created(Resource resource) {}
 
-      @Override
-      public synchronized void removed(Resource resource) {
-        removed.add(resource);
-        try {
-          ledger.removed(resource);
-        } catch (RuntimeException e) {
-          log.warn("Could not update the journal for {}: {}", resource, e.getMessage());
-        }
-      }
+          @Override
+          public synchronized void removed(Resource resource) {
+            removed.add(resource);
+            try {
+              ledger.removed(resource);
+            } catch (RuntimeException e) {
+              log.warn("Could not update the journal for {}: {}", resource, e.getMessage());
+            }
+          }
 
-      @Override
-      public List<Resource> live() {
-        return List.of();
-      }
-    };
+          @Override
+          public List<Resource> live() {
+            return List.of();
+          }
+        };
     UndoReport report = new UndoReport(recording);
     for (ResourceKind kind : Removers.ORDER) {
       for (Resource r : found) {
@@ -131,9 +155,16 @@ public final class Cleaner {
     return new Report(List.copyOf(found), removed, List.copyOf(remaining));
   }
 
-  /** Everything of the selected builds in one region that still exists and is not a finished artifact. */
-  private static List<Resource> discover(Removers removers, String region, Filter filter,
-      Predicate<String> buildIds, Collection<Resource> journaled) {
+  /**
+   * Everything of the selected builds in one region that still exists and is not a finished
+   * artifact.
+   */
+  private static List<Resource> discover(
+      Removers removers,
+      String region,
+      Filter filter,
+      Predicate<String> buildIds,
+      Collection<Resource> journaled) {
     Set<Resource> result = new LinkedHashSet<>(removers.discover(region, filter, buildIds));
     for (Resource r : journaled) {
       if (r.region().equals(region) && !result.contains(r) && removers.stillThere(r)) {

@@ -19,9 +19,9 @@ import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /**
- * Copies the AMI to every {@code ami_regions} region at once (client token per region, encrypted with the
- * region's key when asked), journals each copy the moment its id is known, and waits for all of them. Copies
- * survive success and are removed on failure.
+ * Copies the AMI to every {@code ami_regions} region at once (client token per region, encrypted
+ * with the region's key when asked), journals each copy the moment its id is known, and waits for
+ * all of them. Copies survive success and are removed on failure.
  */
 public final class CopyImagesStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(CopyImagesStep.class);
@@ -39,26 +39,33 @@ public final class CopyImagesStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) throws Exception {
-    List<String> regions = PreflightStep.targetRegions(ctx).stream().filter(r -> !r.equals(ctx.region())).toList();
+    List<String> regions =
+        PreflightStep.targetRegions(ctx).stream().filter(r -> !r.equals(ctx.region())).toList();
     if (regions.isEmpty()) {
       return;
     }
     BuildState.RegionImage source = ctx.state().images().get(ctx.region());
-    ExecutorService pool = Executors.newFixedThreadPool(regions.size(), r -> {
-      Thread t = new Thread(r, "copy-" + ctx.buildId().value());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            regions.size(),
+            r -> {
+              Thread t = new Thread(r, "copy-" + ctx.buildId().value());
+              t.setDaemon(true);
+              return t;
+            });
     List<Future<?>> futures = new ArrayList<>();
     CompletionService<Void> done = new ExecutorCompletionService<>(pool);
     try {
       for (String region : regions) {
-        futures.add(done.submit(() -> {
-          copy(ctx, source, region);
-          return null;
-        }));
+        futures.add(
+            done.submit(
+                () -> {
+                  copy(ctx, source, region);
+                  return null;
+                }));
       }
-      // Take results as they finish, so the first failing region stops the others at once, whatever its place.
+      // Take results as they finish, so the first failing region stops the others at once, whatever
+      // its place.
       Exception failure = null;
       for (int i = 0; i < futures.size() && failure == null; i++) {
         try {
@@ -71,7 +78,8 @@ public final class CopyImagesStep implements Step<BuildContext> {
         throw failure;
       }
     } finally {
-      // A copy call in flight finishes and is journaled before its thread honours this (see ShieldedCall).
+      // A copy call in flight finishes and is journaled before its thread honours this (see
+      // ShieldedCall).
       futures.forEach(f -> f.cancel(true));
       pool.shutdown();
       // Let every copy call return (and be journaled) before the undo looks at what was created.
@@ -81,41 +89,58 @@ public final class CopyImagesStep implements Step<BuildContext> {
     }
   }
 
-  private void copy(BuildContext ctx, BuildState.RegionImage source, String region) throws Exception {
+  private void copy(BuildContext ctx, BuildState.RegionImage source, String region)
+      throws Exception {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(region);
     Ec2Client ec2 = ctx.ec2(region);
     CreateAttempt attempt = created.attempt(ctx, "CopyImage", region, s.image().name());
-    String id = attempt.run(() -> {
-      String imageId = ec2.copyImage(r -> {
-        r.sourceRegion(ctx.region()).sourceImageId(source.imageId()).name(s.image().name())
-            .description(s.image().description())
-            .clientToken(ctx.buildId().value() + "-copy-" + region)
-            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, ctx.state().amiTags()));
-        if (s.image().encryptBoot()) {
-          r.encrypted(true);
-          // A KMS key id or ARN names a key of one region: kms_key_id is the build region's. Without a key for
-          // this region in region_kms_key_ids, EC2 uses the region's default EBS key, as Packer does.
-          String key = regionKey(s, region);
-          if (key != null) {
-            r.kmsKeyId(key);
-          }
-        }
-      }).imageId();
-      attempt.answered(imageId);
-      return imageId;
-    });
+    String id =
+        attempt.run(
+            () -> {
+              String imageId =
+                  ec2.copyImage(
+                          r -> {
+                            r.sourceRegion(ctx.region())
+                                .sourceImageId(source.imageId())
+                                .name(s.image().name())
+                                .description(s.image().description())
+                                .clientToken(ctx.buildId().value() + "-copy-" + region)
+                                .tagSpecifications(
+                                    ctx.tags()
+                                        .specification(ResourceType.IMAGE, ctx.state().amiTags()));
+                            if (s.image().encryptBoot()) {
+                              r.encrypted(true);
+                              // A KMS key id or ARN names a key of one region: kms_key_id is the
+                              // build region's. Without a key for
+                              // this region in region_kms_key_ids, EC2 uses the region's default
+                              // EBS key, as Packer does.
+                              String key = regionKey(s, region);
+                              if (key != null) {
+                                r.kmsKeyId(key);
+                              }
+                            }
+                          })
+                      .imageId();
+              attempt.answered(imageId);
+              return imageId;
+            });
     log.info("Copying {} to {} as {}", source.imageId(), region, id);
-    // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag before the long
+    // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag
+    // before the long
     // wait so a tag sweep finds the copy even if this process dies.
     ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(ctx.state().amiTags())));
-    Image image = Images.awaitAvailable(ctx.waits().imagePoller(), ec2, id, ctx.waits().imageTimeout(),
-        ctx.events()::waiting);
+    Image image =
+        Images.awaitAvailable(
+            ctx.waits().imagePoller(), ec2, id, ctx.waits().imageTimeout(), ctx.events()::waiting);
     List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, id, image);
     ctx.state().image(new BuildState.RegionImage(region, id, snapshots));
   }
 
-  /** The key to encrypt the copy in {@code region} with, or {@code null} for the region's default EBS key. */
+  /**
+   * The key to encrypt the copy in {@code region} with, or {@code null} for the region's default
+   * EBS key.
+   */
   static String regionKey(AmazonEbsSettings s, String region) {
     return s.distribution().regionKmsKeyIds().get(region);
   }

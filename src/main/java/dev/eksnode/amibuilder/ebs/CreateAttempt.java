@@ -19,16 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One create call (RunInstances, ImportKeyPair, CreateImage, ...) and the answer to "what did it create?" that
- * its step's undo asks. The call runs shielded from interrupts ({@link ShieldedCall}) and every id it answers is
- * journaled at once. When the call was sent but no answer came back (an SDK timeout, a connection lost after AWS
- * acted, a 5xx), the undo looks the resource up by its idempotency token or build-id tag; when AWS refused it
- * outright (a 4xx), nothing was created and nothing is looked up.
+ * One create call (RunInstances, ImportKeyPair, CreateImage, ...) and the answer to "what did it
+ * create?" that its step's undo asks. The call runs shielded from interrupts ({@link ShieldedCall})
+ * and every id it answers is journaled at once. When the call was sent but no answer came back (an
+ * SDK timeout, a connection lost after AWS acted, a 5xx), the undo looks the resource up by its
+ * idempotency token or build-id tag; when AWS refused it outright (a 4xx), nothing was created and
+ * nothing is looked up.
  */
 final class CreateAttempt {
   private static final Logger log = LoggerFactory.getLogger(CreateAttempt.class);
 
-  /** Lookups while the answer is empty: tag filters can miss a resource for a few seconds after its creation. */
+  /**
+   * Lookups while the answer is empty: tag filters can miss a resource for a few seconds after its
+   * creation.
+   */
   static final int LOOKUPS = 3;
 
   /** Finds the ids the call may have created. */
@@ -37,7 +41,12 @@ final class CreateAttempt {
     List<String> find() throws Exception;
   }
 
-  private enum State { NOT_SENT, SENT, REFUSED, ANSWERED }
+  private enum State {
+    NOT_SENT,
+    SENT,
+    REFUSED,
+    ANSWERED
+  }
 
   private final String action;
   private final ResourceKind kind;
@@ -53,13 +62,22 @@ final class CreateAttempt {
 
   /**
    * @param action the AWS action, for logs and reports
-   * @param label what the resource is called before it has an id (its name, "instance of ab-..."), for reports
+   * @param label what the resource is called before it has an id (its name, "instance of ab-..."),
+   *     for reports
    * @param journal records a created resource durably
    * @param retry retries a failing lookup (throttling, 5xx)
    * @param backoff pause before the second lookup, doubled before the third
    */
-  CreateAttempt(String action, ResourceKind kind, String region, String label, Lookup lookup,
-      Consumer<Resource> journal, Retry retry, TimeSource time, Duration backoff) {
+  CreateAttempt(
+      String action,
+      ResourceKind kind,
+      String region,
+      String label,
+      Lookup lookup,
+      Consumer<Resource> journal,
+      Retry retry,
+      TimeSource time,
+      Duration backoff) {
     this.action = Objects.requireNonNull(action, "action");
     this.kind = Objects.requireNonNull(kind, "kind");
     this.region = Objects.requireNonNull(region, "region");
@@ -76,27 +94,29 @@ final class CreateAttempt {
   }
 
   /**
-   * Sends the call; {@code call} reports each id through {@link #answered} as soon as AWS returns it. An
-   * interrupt during the call lets it finish first (see {@link ShieldedCall}).
+   * Sends the call; {@code call} reports each id through {@link #answered} as soon as AWS returns
+   * it. An interrupt during the call lets it finish first (see {@link ShieldedCall}).
    */
   <T> T run(Supplier<T> call) throws InterruptedException {
-    return ShieldedCall.run(action, () -> {
-      synchronized (this) {
-        if (state == State.NOT_SENT) {
-          state = State.SENT;
-        }
-      }
-      try {
-        return call.get();
-      } catch (RuntimeException e) {
-        synchronized (this) {
-          if (ids.isEmpty() && AwsErrors.isDefiniteRefusal(e)) {
-            state = State.REFUSED;
+    return ShieldedCall.run(
+        action,
+        () -> {
+          synchronized (this) {
+            if (state == State.NOT_SENT) {
+              state = State.SENT;
+            }
           }
-        }
-        throw e;
-      }
-    });
+          try {
+            return call.get();
+          } catch (RuntimeException e) {
+            synchronized (this) {
+              if (ids.isEmpty() && AwsErrors.isDefiniteRefusal(e)) {
+                state = State.REFUSED;
+              }
+            }
+            throw e;
+          }
+        });
   }
 
   /** AWS answered with {@code id}: journal it before anything else happens. */
@@ -112,8 +132,9 @@ final class CreateAttempt {
   }
 
   /**
-   * The ids the call created. For a call without an answer, looks them up (journaling what it finds); when it
-   * cannot tell (the lookup failed or was interrupted) it reports a leftover under the resource's label.
+   * The ids the call created. For a call without an answer, looks them up (journaling what it
+   * finds); when it cannot tell (the lookup failed or was interrupted) it reports a leftover under
+   * the resource's label.
    */
   List<String> created(UndoReport report) {
     synchronized (this) {

@@ -16,10 +16,11 @@ import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /**
- * Creates the AMI from the stopped instance, tagged at creation, and waits until it is available; then tags its
- * snapshots (EC2 and moto do not take a snapshot TagSpecification on CreateImage). The AMI survives success and
- * is removed on failure. With {@code encrypt_boot} this image is only the unencrypted stepping stone for
- * {@link EncryptImageStep}: it does not survive, its removal on success being an ordinary undo.
+ * Creates the AMI from the stopped instance, tagged at creation, and waits until it is available;
+ * then tags its snapshots (EC2 and moto do not take a snapshot TagSpecification on CreateImage).
+ * The AMI survives success and is removed on failure. With {@code encrypt_boot} this image is only
+ * the unencrypted stepping stone for {@link EncryptImageStep}: it does not survive, its removal on
+ * success being an ordinary undo.
  */
 public final class CreateImageStep implements Step<BuildContext> {
   private final ImageLedger created = new ImageLedger();
@@ -45,13 +46,20 @@ public final class CreateImageStep implements Step<BuildContext> {
     String name = encrypt ? unencryptedName(ctx) : s.image().name();
     Map<String, String> imageTags = encrypt ? Map.of("Name", name) : ctx.state().amiTags();
     CreateAttempt attempt = created.attempt(ctx, "CreateImage", region, name);
-    String imageId = attempt.run(() -> {
-      String id = createImage(ctx, ec2, name, imageTags);
-      attempt.answered(id);
-      return id;
-    });
-    Image image = Images.awaitAvailable(ctx.waits().imagePoller(), ec2, imageId, ctx.waits().imageTimeout(),
-        ctx.events()::waiting);
+    String imageId =
+        attempt.run(
+            () -> {
+              String id = createImage(ctx, ec2, name, imageTags);
+              attempt.answered(id);
+              return id;
+            });
+    Image image =
+        Images.awaitAvailable(
+            ctx.waits().imagePoller(),
+            ec2,
+            imageId,
+            ctx.waits().imageTimeout(),
+            ctx.events()::waiting);
     List<String> snapshots = recordSnapshots(ctx, created, region, imageId, image);
     BuildState.RegionImage result = new BuildState.RegionImage(region, imageId, snapshots);
     if (encrypt) {
@@ -66,23 +74,33 @@ public final class CreateImageStep implements Step<BuildContext> {
   }
 
   /**
-   * CreateImage has no client token: when an SDK retry of a call that did succeed meets our own name, the image
-   * with that name and our build id is the one we made.
+   * CreateImage has no client token: when an SDK retry of a call that did succeed meets our own
+   * name, the image with that name and our build id is the one we made.
    */
-  private static String createImage(BuildContext ctx, Ec2Client ec2, String name, Map<String, String> tags) {
+  private static String createImage(
+      BuildContext ctx, Ec2Client ec2, String name, Map<String, String> tags) {
     AmazonEbsSettings s = ctx.settings();
     try {
-      return ec2.createImage(r -> r.instanceId(ctx.state().instance().id()).name(name)
-          .description(s.image().description())
-          .blockDeviceMappings(LaunchStep.mappings(s.image().blockDevices()))
-          .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, tags))).imageId();
+      return ec2.createImage(
+              r ->
+                  r.instanceId(ctx.state().instance().id())
+                      .name(name)
+                      .description(s.image().description())
+                      .blockDeviceMappings(LaunchStep.mappings(s.image().blockDevices()))
+                      .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, tags)))
+          .imageId();
     } catch (Ec2Exception e) {
       if (!"InvalidAMIName.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
         throw e;
       }
-      List<Image> ours = ec2.describeImages(r -> r.owners("self").filters(
-          Filter.builder().name("name").values(name).build(),
-          Tags.buildIdFilter(ctx.buildId().value()))).images();
+      List<Image> ours =
+          ec2.describeImages(
+                  r ->
+                      r.owners("self")
+                          .filters(
+                              Filter.builder().name("name").values(name).build(),
+                              Tags.buildIdFilter(ctx.buildId().value())))
+              .images();
       if (ours.isEmpty()) {
         throw e;
       }
@@ -91,8 +109,8 @@ public final class CreateImageStep implements Step<BuildContext> {
   }
 
   /** Journals the image's snapshots and tags them with the ownership tags and the AMI's tags. */
-  static List<String> recordSnapshots(BuildContext ctx, ImageLedger ledger, String region, String imageId,
-      Image image) {
+  static List<String> recordSnapshots(
+      BuildContext ctx, ImageLedger ledger, String region, String imageId, Image image) {
     List<String> snapshots = Images.snapshotsOf(image);
     ledger.snapshots(imageId, snapshots);
     for (String snapshot : snapshots) {

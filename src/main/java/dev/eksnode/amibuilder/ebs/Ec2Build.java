@@ -22,8 +22,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Runs one amazon-ebs build: the steps of SPEC §3 in order on a {@link PipelineRunner}, journaled, with the undo
- * contract. Thread safe: a build matrix runs several builds on one instance (one client factory, one limiter).
+ * Runs one amazon-ebs build: the steps of SPEC §3 in order on a {@link PipelineRunner}, journaled,
+ * with the undo contract. Thread safe: a build matrix runs several builds on one instance (one
+ * client factory, one limiter).
  */
 public final class Ec2Build {
   private final AwsClientFactory aws;
@@ -35,8 +36,13 @@ public final class Ec2Build {
   private final TimeSource time;
 
   /** What one build did. */
-  public record Result(BuildId buildId, Outcome outcome, Map<String, String> amis, Map<String, Duration> phases,
-      List<Path> manifests, Path journal) {
+  public record Result(
+      BuildId buildId,
+      Outcome outcome,
+      Map<String, String> amis,
+      Map<String, Duration> phases,
+      List<Path> manifests,
+      Path journal) {
     public Result {
       amis = Map.copyOf(amis);
       phases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(phases));
@@ -45,16 +51,28 @@ public final class Ec2Build {
   }
 
   /**
-   * @param createdBy value of the {@code ami-builder:created-by} tag, e.g. {@code ami-builder/0.1.0}
+   * @param createdBy value of the {@code ami-builder:created-by} tag, e.g. {@code
+   *     ami-builder/0.1.0}
    */
-  public Ec2Build(AwsClientFactory aws, BuildTuning tuning, Path journalDir, Clock clock, Provisioning provisioning,
+  public Ec2Build(
+      AwsClientFactory aws,
+      BuildTuning tuning,
+      Path journalDir,
+      Clock clock,
+      Provisioning provisioning,
       String createdBy) {
     this(aws, tuning, journalDir, clock, provisioning, createdBy, TimeSource.system());
   }
 
   /** As above, with the time source every wait, retry and step timing of the build runs on. */
-  public Ec2Build(AwsClientFactory aws, BuildTuning tuning, Path journalDir, Clock clock, Provisioning provisioning,
-      String createdBy, TimeSource time) {
+  public Ec2Build(
+      AwsClientFactory aws,
+      BuildTuning tuning,
+      Path journalDir,
+      Clock clock,
+      Provisioning provisioning,
+      String createdBy,
+      TimeSource time) {
     this.time = Objects.requireNonNull(time, "time");
     this.aws = Objects.requireNonNull(aws, "aws");
     this.tuning = Objects.requireNonNull(tuning, "tuning");
@@ -64,11 +82,20 @@ public final class Ec2Build {
     this.createdBy = Objects.requireNonNull(createdBy, "createdBy");
   }
 
-  /** The steps in SPEC §3's order; a fresh list per build because steps remember what they created. */
+  /**
+   * The steps in SPEC §3's order; a fresh list per build because steps remember what they created.
+   */
   public static List<Step<BuildContext>> steps(Provisioning provisioning, boolean encryptBoot) {
-    List<Step<BuildContext>> steps = new ArrayList<>(List.of(new PreflightStep(), new KeyPairStep(),
-        new SecurityGroupStep(), new LaunchStep(), new ProvisionStep(provisioning), new StopStep(),
-        new CreateImageStep()));
+    List<Step<BuildContext>> steps =
+        new ArrayList<>(
+            List.of(
+                new PreflightStep(),
+                new KeyPairStep(),
+                new SecurityGroupStep(),
+                new LaunchStep(),
+                new ProvisionStep(provisioning),
+                new StopStep(),
+                new CreateImageStep()));
     if (encryptBoot) {
       steps.add(new EncryptImageStep());
     }
@@ -76,54 +103,80 @@ public final class Ec2Build {
     return List.copyOf(steps);
   }
 
-  /** Starts the journal of {@code buildId}; call before {@link #run} so an interrupt handler can name it. */
+  /**
+   * Starts the journal of {@code buildId}; call before {@link #run} so an interrupt handler can
+   * name it.
+   */
   public BuildJournal journal(BuildId buildId) {
     return BuildJournal.create(journalDir, buildId, clock);
   }
 
-  public Result run(BuildSpec spec, BuildId buildId, BuildJournal journal, Path outputDir, OnError onError,
-      Cancellation cancellation, BuildEvents events, PipelineListener listener) {
+  public Result run(
+      BuildSpec spec,
+      BuildId buildId,
+      BuildJournal journal,
+      Path outputDir,
+      OnError onError,
+      Cancellation cancellation,
+      BuildEvents events,
+      PipelineListener listener) {
     Map<String, Duration> phases = new LinkedHashMap<>();
-    PipelineListener timing = new PipelineListener() {
-      @Override
-      public void stepStarted(String step) {
-        listener.stepStarted(step);
-      }
+    PipelineListener timing =
+        new PipelineListener() {
+          @Override
+          public void stepStarted(String step) {
+            listener.stepStarted(step);
+          }
 
-      @Override
-      public void stepFinished(String step, Duration took, Throwable error) {
-        synchronized (phases) {
-          phases.put(step, took);
-        }
-        listener.stepFinished(step, took, error);
-      }
+          @Override
+          public void stepFinished(String step, Duration took, Throwable error) {
+            synchronized (phases) {
+              phases.put(step, took);
+            }
+            listener.stepFinished(step, took, error);
+          }
 
-      @Override
-      public void undoStarted(String step) {
-        listener.undoStarted(step);
-      }
+          @Override
+          public void undoStarted(String step) {
+            listener.undoStarted(step);
+          }
 
-      @Override
-      public void undoFinished(String step, Duration took) {
-        synchronized (phases) {
-          phases.merge("cleanup", took, Duration::plus);
-        }
-        listener.undoFinished(step, took);
-      }
-    };
-    BuildContext ctx = new BuildContext(new BuildInputs(spec, buildId, new Tags(buildId.value(), createdBy),
-        outputDir), aws, journal, cancellation, tuning, events, clock, time);
-    // Exit 0 must mean that only the AMIs and their snapshots remain: a success is checked against the journal.
-    PipelineRunner<BuildContext> runner = new PipelineRunner<BuildContext>(new PipelineRunner.Options(onError,
-        Duration.ofHours(6)), journal, timing, time).auditingSuccessAgainst(BuildContext::artifacts);
-    Outcome outcome = runner.run(steps(provisioning, spec.settings().image().encryptBoot()), ctx, cancellation);
-    String status = outcome instanceof Outcome.Succeeded ? "succeeded"
-        : outcome instanceof Outcome.Failed ? "failed" : "cancelled";
+          @Override
+          public void undoFinished(String step, Duration took) {
+            synchronized (phases) {
+              phases.merge("cleanup", took, Duration::plus);
+            }
+            listener.undoFinished(step, took);
+          }
+        };
+    BuildContext ctx =
+        new BuildContext(
+            new BuildInputs(spec, buildId, new Tags(buildId.value(), createdBy), outputDir),
+            aws,
+            journal,
+            cancellation,
+            tuning,
+            events,
+            clock,
+            time);
+    // Exit 0 must mean that only the AMIs and their snapshots remain: a success is checked against
+    // the journal.
+    PipelineRunner<BuildContext> runner =
+        new PipelineRunner<BuildContext>(
+                new PipelineRunner.Options(onError, Duration.ofHours(6)), journal, timing, time)
+            .auditingSuccessAgainst(BuildContext::artifacts);
+    Outcome outcome =
+        runner.run(steps(provisioning, spec.settings().image().encryptBoot()), ctx, cancellation);
+    String status =
+        outcome instanceof Outcome.Succeeded
+            ? "succeeded"
+            : outcome instanceof Outcome.Failed ? "failed" : "cancelled";
     if (!outcome.cleanup().nothingLeft()) {
       status += "-cleanup-incomplete";
     }
     journal.finish(status);
-    Map<String, String> amis = outcome instanceof Outcome.Succeeded ? ctx.state().amiIds() : Map.of();
+    Map<String, String> amis =
+        outcome instanceof Outcome.Succeeded ? ctx.state().amiIds() : Map.of();
     Map<String, Duration> copy;
     synchronized (phases) {
       copy = new LinkedHashMap<>(phases);

@@ -11,9 +11,10 @@ import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /**
- * With {@code encrypt_boot}: copies the unencrypted image in the build region into an encrypted one (the build's
- * key, or the region's default EBS key), as Packer does. The encrypted AMI survives success and is removed on
- * failure; the unencrypted one is removed by the undo of {@link CreateImageStep}.
+ * With {@code encrypt_boot}: copies the unencrypted image in the build region into an encrypted one
+ * (the build's key, or the region's default EBS key), as Packer does. The encrypted AMI survives
+ * success and is removed on failure; the unencrypted one is removed by the undo of {@link
+ * CreateImageStep}.
  */
 public final class EncryptImageStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(EncryptImageStep.class);
@@ -36,22 +37,38 @@ public final class EncryptImageStep implements Step<BuildContext> {
     String region = ctx.region();
     BuildState.RegionImage source = ctx.state().unencrypted();
     CreateAttempt attempt = created.attempt(ctx, "CopyImage", region, s.image().name());
-    String encryptedId = attempt.run(() -> {
-      String id = ec2.copyImage(r -> {
-        r.sourceRegion(region).sourceImageId(source.imageId()).name(s.image().name())
-            .description(s.image().description())
-            .clientToken(ctx.buildId().value() + "-encrypt").encrypted(true)
-            .tagSpecifications(ctx.tags().specification(ResourceType.IMAGE, ctx.state().amiTags()));
-        if (s.image().kmsKeyId() != null) {
-          r.kmsKeyId(s.image().kmsKeyId());
-        }
-      }).imageId();
-      attempt.answered(id);
-      return id;
-    });
-    Image encrypted = Images.awaitAvailable(ctx.waits().imagePoller(), ec2, encryptedId, ctx.waits().imageTimeout(),
-        ctx.events()::waiting);
-    List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, encryptedId, encrypted);
+    String encryptedId =
+        attempt.run(
+            () -> {
+              String id =
+                  ec2.copyImage(
+                          r -> {
+                            r.sourceRegion(region)
+                                .sourceImageId(source.imageId())
+                                .name(s.image().name())
+                                .description(s.image().description())
+                                .clientToken(ctx.buildId().value() + "-encrypt")
+                                .encrypted(true)
+                                .tagSpecifications(
+                                    ctx.tags()
+                                        .specification(ResourceType.IMAGE, ctx.state().amiTags()));
+                            if (s.image().kmsKeyId() != null) {
+                              r.kmsKeyId(s.image().kmsKeyId());
+                            }
+                          })
+                      .imageId();
+              attempt.answered(id);
+              return id;
+            });
+    Image encrypted =
+        Images.awaitAvailable(
+            ctx.waits().imagePoller(),
+            ec2,
+            encryptedId,
+            ctx.waits().imageTimeout(),
+            ctx.events()::waiting);
+    List<String> snapshots =
+        CreateImageStep.recordSnapshots(ctx, created, region, encryptedId, encrypted);
     log.info("Encrypted {} as {}", source.imageId(), encryptedId);
     ctx.state().image(new BuildState.RegionImage(region, encryptedId, snapshots));
   }

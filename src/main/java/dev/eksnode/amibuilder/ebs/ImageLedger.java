@@ -12,20 +12,25 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The image create calls (CreateImage, CopyImage) of one step and the snapshots behind what they made, for its
- * undo; thread safe for parallel copies.
+ * The image create calls (CreateImage, CopyImage) of one step and the snapshots behind what they
+ * made, for its undo; thread safe for parallel copies.
  */
 final class ImageLedger {
   private final List<CreateAttempt> attempts = new ArrayList<>();
   private final Map<String, Set<String>> snapshots = new LinkedHashMap<>();
 
   /**
-   * A create call of an image called {@code name} in {@code region}. Its lookup, should the answer be lost, is
-   * by that name and the build-id tag the image gets at creation.
+   * A create call of an image called {@code name} in {@code region}. Its lookup, should the answer
+   * be lost, is by that name and the build-id tag the image gets at creation.
    */
   CreateAttempt attempt(BuildContext ctx, String action, String region, String name) {
-    CreateAttempt attempt = ctx.attempt(action, ResourceKind.IMAGE, region, name,
-        () -> Images.ofBuild(ctx.ec2(region), name, ctx.buildId().value()));
+    CreateAttempt attempt =
+        ctx.attempt(
+            action,
+            ResourceKind.IMAGE,
+            region,
+            name,
+            () -> Images.ofBuild(ctx.ec2(region), name, ctx.buildId().value()));
     synchronized (this) {
       attempts.add(attempt);
     }
@@ -44,15 +49,19 @@ final class ImageLedger {
     }
     Collections.reverse(all);
     for (CreateAttempt attempt : all) {
-      for (Resource image : attempt.created(report).stream()
-          .map(id -> new Resource(ResourceKind.IMAGE, id, attempt.region())).toList()) {
+      for (Resource image :
+          attempt.created(report).stream()
+              .map(id -> new Resource(ResourceKind.IMAGE, id, attempt.region()))
+              .toList()) {
         if (report.wasRemoved(image)) {
           continue;
         }
         List<Resource> known;
         synchronized (this) {
-          known = snapshots.getOrDefault(image.id(), Set.of()).stream()
-              .map(s -> new Resource(ResourceKind.SNAPSHOT, s, image.region())).toList();
+          known =
+              snapshots.getOrDefault(image.id(), Set.of()).stream()
+                  .map(s -> new Resource(ResourceKind.SNAPSHOT, s, image.region()))
+                  .toList();
         }
         ctx.removers().remove(image, known, ctx.waits().time().nanoTime(), report);
       }

@@ -19,31 +19,56 @@ public final class Images {
   /** The image, or {@code null} when EC2 does not (or no longer) know it. */
   public static Image describe(Ec2Client ec2, String imageId) {
     try {
-      return ec2.describeImages(r -> r.imageIds(imageId)).images().stream().findFirst().orElse(null);
+      return ec2.describeImages(r -> r.imageIds(imageId)).images().stream()
+          .findFirst()
+          .orElse(null);
     } catch (RuntimeException e) {
-      if (AwsErrors.isNotFound(e) || "InvalidAMIID.Unavailable".equals(AwsErrors.errorCode(e).orElse(""))) {
+      if (AwsErrors.isNotFound(e)
+          || "InvalidAMIID.Unavailable".equals(AwsErrors.errorCode(e).orElse(""))) {
         return null;
       }
       throw e;
     }
   }
 
-  /** Images of this account called {@code name} and tagged with {@code buildId}, not deregistered. */
+  /**
+   * Images of this account called {@code name} and tagged with {@code buildId}, not deregistered.
+   */
   public static List<String> ofBuild(Ec2Client ec2, String name, String buildId) {
-    return ec2.describeImages(r -> r.owners("self").filters(Filter.builder().name("name").values(name).build(),
-            Tags.buildIdFilter(buildId))).images().stream()
-        .filter(i -> i.state() != ImageState.DEREGISTERED).map(Image::imageId).toList();
+    return ec2
+        .describeImages(
+            r ->
+                r.owners("self")
+                    .filters(
+                        Filter.builder().name("name").values(name).build(),
+                        Tags.buildIdFilter(buildId)))
+        .images()
+        .stream()
+        .filter(i -> i.state() != ImageState.DEREGISTERED)
+        .map(Image::imageId)
+        .toList();
   }
 
   /** Waits until {@code imageId} is available; tolerates the new id not being visible yet. */
-  public static Image awaitAvailable(Poller poller, Ec2Client ec2, String imageId, Duration timeout,
-      Poller.Progress progress) throws InterruptedException {
-    return poller.waitFor("AMI " + imageId + " available",
-            () -> ec2.describeImages(r -> r.imageIds(imageId)).images().stream().findFirst().orElse(null))
+  public static Image awaitAvailable(
+      Poller poller, Ec2Client ec2, String imageId, Duration timeout, Poller.Progress progress)
+      throws InterruptedException {
+    return poller
+        .waitFor(
+            "AMI " + imageId + " available",
+            () ->
+                ec2.describeImages(r -> r.imageIds(imageId)).images().stream()
+                    .findFirst()
+                    .orElse(null))
         .stateOf(i -> i == null ? "not visible yet" : i.stateAsString())
         .until(i -> i != null && i.state() == ImageState.AVAILABLE)
-        .failWhen(i -> i != null && (i.state() == ImageState.FAILED || i.state() == ImageState.ERROR
-            || i.state() == ImageState.INVALID || i.state() == ImageState.DEREGISTERED))
+        .failWhen(
+            i ->
+                i != null
+                    && (i.state() == ImageState.FAILED
+                        || i.state() == ImageState.ERROR
+                        || i.state() == ImageState.INVALID
+                        || i.state() == ImageState.DEREGISTERED))
         .tolerate(e -> AwsErrors.isEventualConsistency(e) || AwsErrors.isThrottling(e))
         .timeout(timeout)
         .onProgress(progress)

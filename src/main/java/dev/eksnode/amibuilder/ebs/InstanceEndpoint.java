@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param username login user
  * @param key the temporary key pair whose public half was imported into EC2
  */
-public record InstanceEndpoint(String instanceId, String host, int port, String username, KeyPair key) {
+public record InstanceEndpoint(
+    String instanceId, String host, int port, String username, KeyPair key) {
   public InstanceEndpoint {
     Objects.requireNonNull(instanceId, "instanceId");
     Objects.requireNonNull(host, "host");

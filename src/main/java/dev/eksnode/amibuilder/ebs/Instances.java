@@ -11,12 +11,19 @@ import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 
-/** Finding and terminating build instances; shared by the launch step's undo and the {@code cleanup} command. */
+/**
+ * Finding and terminating build instances; shared by the launch step's undo and the {@code cleanup}
+ * command.
+ */
 final class Instances {
   /** How long "not found" may be EC2's eventual consistency rather than a gone instance. */
   static final Duration NOT_FOUND_GRACE = Duration.ofMinutes(2);
 
-  private enum Termination { ACCEPTED, GONE, NOT_VISIBLE_YET }
+  private enum Termination {
+    ACCEPTED,
+    GONE,
+    NOT_VISIBLE_YET
+  }
 
   private Instances() {}
 
@@ -24,7 +31,9 @@ final class Instances {
   static Instance describe(Ec2Client ec2, String id) {
     try {
       return ec2.describeInstances(r -> r.instanceIds(id)).reservations().stream()
-          .flatMap(r -> r.instances().stream()).findFirst().orElse(null);
+          .flatMap(r -> r.instances().stream())
+          .findFirst()
+          .orElse(null);
     } catch (RuntimeException e) {
       if (AwsErrors.isNotFound(e)) {
         return null;
@@ -35,30 +44,46 @@ final class Instances {
 
   /** Instances of {@code buildId} that are not terminated (yet), found by their build-id tag. */
   static List<String> ofBuild(Ec2Client ec2, String buildId) {
-    return ec2.describeInstancesPaginator(r -> r.filters(Tags.buildIdFilter(buildId),
-            Filter.builder().name("instance-state-name").values("pending", "running", "stopping", "stopped",
-                "shutting-down").build()))
-        .reservations().stream().flatMap(r -> r.instances().stream()).map(Instance::instanceId).toList();
+    return ec2
+        .describeInstancesPaginator(
+            r ->
+                r.filters(
+                    Tags.buildIdFilter(buildId),
+                    Filter.builder()
+                        .name("instance-state-name")
+                        .values("pending", "running", "stopping", "stopped", "shutting-down")
+                        .build()))
+        .reservations()
+        .stream()
+        .flatMap(r -> r.instances().stream())
+        .map(Instance::instanceId)
+        .toList();
   }
 
   /**
-   * Terminates {@code id} and waits until it is terminated. "Not found" counts as gone only once DescribeInstances
-   * does not show it either and {@code notFoundUntilNanos} (a {@code time} reading) has passed: right after
-   * RunInstances, TerminateInstances can answer InvalidInstanceID.NotFound for an instance that exists and runs.
+   * Terminates {@code id} and waits until it is terminated. "Not found" counts as gone only once
+   * DescribeInstances does not show it either and {@code notFoundUntilNanos} (a {@code time}
+   * reading) has passed: right after RunInstances, TerminateInstances can answer
+   * InvalidInstanceID.NotFound for an instance that exists and runs.
    */
-  static void terminateAndWait(Ec2Client ec2, String id, Poller poller, TimeSource time, long notFoundUntilNanos)
+  static void terminateAndWait(
+      Ec2Client ec2, String id, Poller poller, TimeSource time, long notFoundUntilNanos)
       throws InterruptedException {
-    Termination t = poller.waitFor("termination of instance " + id,
-            () -> requestTermination(ec2, id, time, notFoundUntilNanos))
-        .stateOf(Termination::name)
-        .until(s -> s != Termination.NOT_VISIBLE_YET)
-        .tolerate(AwsErrors::isThrottling)
-        .timeout(NOT_FOUND_GRACE.plus(Duration.ofMinutes(3)))
-        .await();
+    Termination t =
+        poller
+            .waitFor(
+                "termination of instance " + id,
+                () -> requestTermination(ec2, id, time, notFoundUntilNanos))
+            .stateOf(Termination::name)
+            .until(s -> s != Termination.NOT_VISIBLE_YET)
+            .tolerate(AwsErrors::isThrottling)
+            .timeout(NOT_FOUND_GRACE.plus(Duration.ofMinutes(3)))
+            .await();
     if (t == Termination.GONE) {
       return;
     }
-    poller.waitFor("instance " + id + " terminated", () -> describe(ec2, id))
+    poller
+        .waitFor("instance " + id + " terminated", () -> describe(ec2, id))
         .stateOf(i -> i == null ? "gone" : i.state().nameAsString())
         .until(i -> i == null || i.state().name() == InstanceStateName.TERMINATED)
         .tolerate(AwsErrors::isThrottling)
@@ -66,8 +91,8 @@ final class Instances {
         .await();
   }
 
-  private static Termination requestTermination(Ec2Client ec2, String id, TimeSource time,
-      long notFoundUntilNanos) {
+  private static Termination requestTermination(
+      Ec2Client ec2, String id, TimeSource time, long notFoundUntilNanos) {
     try {
       ec2.terminateInstances(r -> r.instanceIds(id));
       return Termination.ACCEPTED;
@@ -79,9 +104,12 @@ final class Instances {
     Instance instance = describe(ec2, id);
     if (instance != null) {
       // Describe sees it: the NotFound was a stale read; ask again unless it is already over.
-      return instance.state().name() == InstanceStateName.TERMINATED ? Termination.GONE
+      return instance.state().name() == InstanceStateName.TERMINATED
+          ? Termination.GONE
           : Termination.NOT_VISIBLE_YET;
     }
-    return time.nanoTime() - notFoundUntilNanos >= 0 ? Termination.GONE : Termination.NOT_VISIBLE_YET;
+    return time.nanoTime() - notFoundUntilNanos >= 0
+        ? Termination.GONE
+        : Termination.NOT_VISIBLE_YET;
   }
 }

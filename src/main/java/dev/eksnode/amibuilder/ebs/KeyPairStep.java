@@ -5,15 +5,18 @@ import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
-import java.nio.charset.StandardCharsets;
 import dev.eksnode.amibuilder.remote.Ed25519Keys;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.util.List;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
-/** Imports a freshly generated ed25519 public key as {@code ami-builder-<build id>}; the private key stays here. */
+/**
+ * Imports a freshly generated ed25519 public key as {@code ami-builder-<build id>}; the private key
+ * stays here.
+ */
 public final class KeyPairStep implements Step<BuildContext> {
   private volatile CreateAttempt attempt;
 
@@ -34,33 +37,46 @@ public final class KeyPairStep implements Step<BuildContext> {
     KeyPair pair = generated.keyPair();
     String line = generated.publicKeyLine();
     // The name carries the build id, so a key of that name is ours.
-    CreateAttempt create = ctx.attempt("ImportKeyPair", ResourceKind.KEY_PAIR, ctx.region(), name,
-        () -> exists(ctx, name) ? List.of(name) : List.of());
+    CreateAttempt create =
+        ctx.attempt(
+            "ImportKeyPair",
+            ResourceKind.KEY_PAIR,
+            ctx.region(),
+            name,
+            () -> exists(ctx, name) ? List.of(name) : List.of());
     attempt = create;
-    String id = create.run(() -> {
-      String keyPairId;
-      try {
-        keyPairId = importKey(ctx, name, line);
-      } catch (Ec2Exception e) {
-        // An SDK retry of a call that did succeed: the key is ours, but its material is from this attempt only if
-        // the first one failed. Replace it to be sure.
-        if (!"InvalidKeyPair.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
-          throw e;
-        }
-        create.answered(name);
-        ctx.ec2().deleteKeyPair(r -> r.keyName(name));
-        keyPairId = importKey(ctx, name, line);
-      }
-      create.answered(name);
-      return keyPairId;
-    });
+    String id =
+        create.run(
+            () -> {
+              String keyPairId;
+              try {
+                keyPairId = importKey(ctx, name, line);
+              } catch (Ec2Exception e) {
+                // An SDK retry of a call that did succeed: the key is ours, but its material is
+                // from this attempt only if
+                // the first one failed. Replace it to be sure.
+                if (!"InvalidKeyPair.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
+                  throw e;
+                }
+                create.answered(name);
+                ctx.ec2().deleteKeyPair(r -> r.keyName(name));
+                keyPairId = importKey(ctx, name, line);
+              }
+              create.answered(name);
+              return keyPairId;
+            });
     ctx.state().key(new BuildState.TemporaryKey(name, id, pair));
   }
 
   private static String importKey(BuildContext ctx, String name, String publicKeyLine) {
-    return ctx.ec2().importKeyPair(r -> r.keyName(name)
-        .publicKeyMaterial(SdkBytes.fromString(publicKeyLine, StandardCharsets.US_ASCII))
-        .tagSpecifications(ctx.tags().specification(ResourceType.KEY_PAIR))).keyPairId();
+    return ctx.ec2()
+        .importKeyPair(
+            r ->
+                r.keyName(name)
+                    .publicKeyMaterial(
+                        SdkBytes.fromString(publicKeyLine, StandardCharsets.US_ASCII))
+                    .tagSpecifications(ctx.tags().specification(ResourceType.KEY_PAIR)))
+        .keyPairId();
   }
 
   private static boolean exists(BuildContext ctx, String name) {

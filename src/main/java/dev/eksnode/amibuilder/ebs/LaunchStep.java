@@ -25,9 +25,9 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 
 /**
- * Launches the build instance (IMDSv2 required, tagged at creation, idempotent through a client token from the
- * build id), journals it at once, then waits until it runs. Its undo terminates it and waits for the end, so the
- * security group can go next.
+ * Launches the build instance (IMDSv2 required, tagged at creation, idempotent through a client
+ * token from the build id), journals it at once, then waits until it runs. Its undo terminates it
+ * and waits for the end, so the security group can go next.
  */
 public final class LaunchStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(LaunchStep.class);
@@ -47,27 +47,34 @@ public final class LaunchStep implements Step<BuildContext> {
     Map<String, String> runTags = new LinkedHashMap<>(ctx.render(s.tags().run(), "run_tags"));
     runTags.putIfAbsent("Name", "ami-builder " + ctx.buildId().value());
     Map<String, String> volumeTags = ctx.render(s.tags().runVolume(), "run_volume_tags");
-    RunInstancesRequest.Builder request = RunInstancesRequest.builder()
-        .imageId(ctx.state().source().id())
-        .instanceType(s.launch().instanceType())
-        .minCount(1).maxCount(1)
-        .keyName(ctx.state().key().name())
-        .clientToken(ctx.buildId().value() + "-launch")
-        .blockDeviceMappings(mappings(s.launch().blockDevices()))
-        .metadataOptions(m -> {
-          AmazonEbsSettings.MetadataOptions o = s.launch().metadataOptions();
-          m.httpTokens(o.httpTokens());
-          m.httpEndpoint(o.httpEndpoint());
-          if (o.httpPutResponseHopLimit() > 0) {
-            m.httpPutResponseHopLimit(o.httpPutResponseHopLimit());
-          }
-        })
-        .tagSpecifications(ctx.tags().specification(ResourceType.INSTANCE, runTags),
-            ctx.tags().specification(ResourceType.VOLUME, volumeTags));
+    RunInstancesRequest.Builder request =
+        RunInstancesRequest.builder()
+            .imageId(ctx.state().source().id())
+            .instanceType(s.launch().instanceType())
+            .minCount(1)
+            .maxCount(1)
+            .keyName(ctx.state().key().name())
+            .clientToken(ctx.buildId().value() + "-launch")
+            .blockDeviceMappings(mappings(s.launch().blockDevices()))
+            .metadataOptions(
+                m -> {
+                  AmazonEbsSettings.MetadataOptions o = s.launch().metadataOptions();
+                  m.httpTokens(o.httpTokens());
+                  m.httpEndpoint(o.httpEndpoint());
+                  if (o.httpPutResponseHopLimit() > 0) {
+                    m.httpPutResponseHopLimit(o.httpPutResponseHopLimit());
+                  }
+                })
+            .tagSpecifications(
+                ctx.tags().specification(ResourceType.INSTANCE, runTags),
+                ctx.tags().specification(ResourceType.VOLUME, volumeTags));
     if (s.network().associatePublicIpAddress() != null) {
-      InstanceNetworkInterfaceSpecification.Builder nic = InstanceNetworkInterfaceSpecification.builder()
-          .deviceIndex(0).associatePublicIpAddress(s.network().associatePublicIpAddress()).deleteOnTermination(true)
-          .groups(ctx.state().securityGroupId());
+      InstanceNetworkInterfaceSpecification.Builder nic =
+          InstanceNetworkInterfaceSpecification.builder()
+              .deviceIndex(0)
+              .associatePublicIpAddress(s.network().associatePublicIpAddress())
+              .deleteOnTermination(true)
+              .groups(ctx.state().securityGroupId());
       if (ctx.state().network().subnetId() != null) {
         nic.subnetId(ctx.state().network().subnetId());
       }
@@ -80,45 +87,69 @@ public final class LaunchStep implements Step<BuildContext> {
     }
     if (s.launch().iamInstanceProfile() != null) {
       String profile = s.launch().iamInstanceProfile();
-      request.iamInstanceProfile(p -> {
-        if (profile.startsWith("arn:")) {
-          p.arn(profile);
-        } else {
-          p.name(profile);
-        }
-      });
+      request.iamInstanceProfile(
+          p -> {
+            if (profile.startsWith("arn:")) {
+              p.arn(profile);
+            } else {
+              p.name(profile);
+            }
+          });
     }
     if (s.launch().userData() != null) {
-      request.userData(Base64.getEncoder().encodeToString(s.launch().userData().getBytes(StandardCharsets.UTF_8)));
+      request.userData(
+          Base64.getEncoder()
+              .encodeToString(s.launch().userData().getBytes(StandardCharsets.UTF_8)));
     }
     RunInstancesRequest run = request.build();
-    // RunInstances is idempotent through its client token; the instance carries the build-id tag from birth.
-    CreateAttempt create = ctx.attempt("RunInstances", ResourceKind.INSTANCE, ctx.region(),
-        "(instance of " + ctx.buildId().value() + ")", () -> Instances.ofBuild(ec2, ctx.buildId().value()));
+    // RunInstances is idempotent through its client token; the instance carries the build-id tag
+    // from birth.
+    CreateAttempt create =
+        ctx.attempt(
+            "RunInstances",
+            ResourceKind.INSTANCE,
+            ctx.region(),
+            "(instance of " + ctx.buildId().value() + ")",
+            () -> Instances.ofBuild(ec2, ctx.buildId().value()));
     attempt = create;
     launchedAtNanos = ctx.waits().time().nanoTime();
-    Instance launched = create.run(() -> {
-      Instance instance = ec2.runInstances(run).instances().get(0);
-      launchedAtNanos = ctx.waits().time().nanoTime();
-      create.answered(instance.instanceId());
-      recordVolumes(ctx, instance);
-      return instance;
-    });
+    Instance launched =
+        create.run(
+            () -> {
+              Instance instance = ec2.runInstances(run).instances().get(0);
+              launchedAtNanos = ctx.waits().time().nanoTime();
+              create.answered(instance.instanceId());
+              recordVolumes(ctx, instance);
+              return instance;
+            });
     String id = launched.instanceId();
     log.info("Launched {} from {}", id, ctx.state().source().id());
 
-    Instance running = ctx.waits().poller().waitFor("instance " + id + " running", () -> describe(ec2, id))
-        .stateOf(i -> i == null ? "not visible yet" : i.state().nameAsString())
-        .until(i -> i != null && i.state().name() == InstanceStateName.RUNNING)
-        .failWhen(i -> i != null && (i.state().name() == InstanceStateName.TERMINATED
-            || i.state().name() == InstanceStateName.SHUTTING_DOWN))
-        .tolerate(AwsErrors::isEventualConsistency)
-        .timeout(java.time.Duration.ofMinutes(15))
-        .onProgress(ctx.events()::waiting)
-        .await();
+    Instance running =
+        ctx.waits()
+            .poller()
+            .waitFor("instance " + id + " running", () -> describe(ec2, id))
+            .stateOf(i -> i == null ? "not visible yet" : i.state().nameAsString())
+            .until(i -> i != null && i.state().name() == InstanceStateName.RUNNING)
+            .failWhen(
+                i ->
+                    i != null
+                        && (i.state().name() == InstanceStateName.TERMINATED
+                            || i.state().name() == InstanceStateName.SHUTTING_DOWN))
+            .tolerate(AwsErrors::isEventualConsistency)
+            .timeout(java.time.Duration.ofMinutes(15))
+            .onProgress(ctx.events()::waiting)
+            .await();
     recordVolumes(ctx, running);
-    ctx.state().instance(new BuildState.LaunchedInstance(id, volumes, running.publicIpAddress(),
-        running.privateIpAddress(), running.publicDnsName(), running.privateDnsName()));
+    ctx.state()
+        .instance(
+            new BuildState.LaunchedInstance(
+                id,
+                volumes,
+                running.publicIpAddress(),
+                running.privateIpAddress(),
+                running.publicDnsName(),
+                running.privateDnsName()));
   }
 
   private void recordVolumes(BuildContext ctx, Instance instance) {
@@ -132,13 +163,16 @@ public final class LaunchStep implements Step<BuildContext> {
 
   static Instance describe(Ec2Client ec2, String id) {
     return ec2.describeInstances(r -> r.instanceIds(id)).reservations().stream()
-        .flatMap(r -> r.instances().stream()).findFirst().orElse(null);
+        .flatMap(r -> r.instances().stream())
+        .findFirst()
+        .orElse(null);
   }
 
   static List<BlockDeviceMapping> mappings(List<AmazonEbsSettings.BlockDevice> devices) {
     List<BlockDeviceMapping> result = new ArrayList<>();
     for (AmazonEbsSettings.BlockDevice d : devices) {
-      EbsBlockDevice.Builder ebs = EbsBlockDevice.builder().deleteOnTermination(d.deleteOnTermination());
+      EbsBlockDevice.Builder ebs =
+          EbsBlockDevice.builder().deleteOnTermination(d.deleteOnTermination());
       ebs.volumeType(d.volumeType());
       if (d.volumeSize() != null) {
         ebs.volumeSize(d.volumeSize());
@@ -163,9 +197,15 @@ public final class LaunchStep implements Step<BuildContext> {
     if (create == null) {
       return;
     }
-    List<Resource> known = volumes.stream().map(v -> new Resource(ResourceKind.VOLUME, v, ctx.region())).toList();
+    List<Resource> known =
+        volumes.stream().map(v -> new Resource(ResourceKind.VOLUME, v, ctx.region())).toList();
     for (String id : create.created(report)) {
-      ctx.removers().remove(new Resource(ResourceKind.INSTANCE, id, ctx.region()), known, launchedAtNanos, report);
+      ctx.removers()
+          .remove(
+              new Resource(ResourceKind.INSTANCE, id, ctx.region()),
+              known,
+              launchedAtNanos,
+              report);
     }
   }
 }

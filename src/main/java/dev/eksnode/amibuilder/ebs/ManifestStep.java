@@ -7,7 +7,10 @@ import dev.eksnode.amibuilder.template.ManifestSpec;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Appends this build to each manifest file (Packer's format), relative paths resolved in the output directory. */
+/**
+ * Appends this build to each manifest file (Packer's format), relative paths resolved in the output
+ * directory.
+ */
 public final class ManifestStep implements Step<BuildContext> {
 
   @Override
@@ -20,8 +23,15 @@ public final class ManifestStep implements Step<BuildContext> {
     for (ManifestSpec manifest : ctx.spec().manifests()) {
       Path file = ctx.outputDir().resolve(manifest.output()).normalize();
       Map<String, String> customData = ctx.render(manifest.customData(), "manifest.custom_data");
-      ManifestWriter.append(file, new ManifestWriter.BuildRecord(ctx.spec().buildName(), "amazon-ebs",
-          ctx.clock().instant(), ctx.state().amiIds(), ctx.spec().runUuid(), customData));
+      ManifestWriter.append(
+          file,
+          new ManifestWriter.BuildRecord(
+              ctx.spec().buildName(),
+              "amazon-ebs",
+              ctx.clock().instant(),
+              ctx.state().amiIds(),
+              ctx.spec().runUuid(),
+              customData));
       ctx.state().manifestWritten(file);
     }
   }

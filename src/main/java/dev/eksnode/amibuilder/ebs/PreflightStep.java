@@ -21,9 +21,10 @@ import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.ec2.model.Vpc;
 
 /**
- * Everything that can be checked before the first resource exists: the source AMI, the AMI name in every target
- * region, the subnet or default VPC, the given security group and the instance type. Creates nothing, so its undo
- * has nothing to do; any failure it explains is a {@link PreflightException}.
+ * Everything that can be checked before the first resource exists: the source AMI, the AMI name in
+ * every target region, the subnet or default VPC, the given security group and the instance type.
+ * Creates nothing, so its undo has nothing to do; any failure it explains is a {@link
+ * PreflightException}.
  */
 public final class PreflightStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(PreflightStep.class);
@@ -70,22 +71,23 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   /**
-   * One DescribeImages with the explicit id, the filter and the owners together, as Packer does; the newest by
-   * CreationDate wins.
+   * One DescribeImages with the explicit id, the filter and the owners together, as Packer does;
+   * the newest by CreationDate wins.
    */
   static BuildState.SourceImage resolveSource(Ec2Client ec2, AmazonEbsSettings s) {
     DescribeImagesRequest.Builder request = DescribeImagesRequest.builder();
     List<Filter> filters = new ArrayList<>();
     List<String> owners = new ArrayList<>();
     if (s.source().filter() != null) {
-      new java.util.TreeMap<>(s.source().filter().filters()).forEach((name, value) ->
-          filters.add(Filter.builder().name(name).values(value).build()));
+      new java.util.TreeMap<>(s.source().filter().filters())
+          .forEach((name, value) -> filters.add(Filter.builder().name(name).values(value).build()));
       owners.addAll(s.source().filter().owners());
     }
     if (s.source().id() != null) {
       request.imageIds(s.source().id());
     } else if (filters.isEmpty() && owners.isEmpty()) {
-      throw new PreflightException("no source AMI: set source_ami_id or source_ami_filter_name and source_ami_owners");
+      throw new PreflightException(
+          "no source AMI: set source_ami_id or source_ami_filter_name and source_ami_owners");
     }
     if (!filters.isEmpty()) {
       request.filters(filters);
@@ -97,38 +99,65 @@ public final class PreflightStep implements Step<BuildContext> {
     try {
       images = ec2.describeImages(request.build()).images();
     } catch (software.amazon.awssdk.services.ec2.model.Ec2Exception e) {
-      if (s.source().id() != null && dev.eksnode.amibuilder.aws.AwsErrors.errorCode(e)
-          .map(c -> c.startsWith("InvalidAMIID")).orElse(false)) {
-        throw new PreflightException("source AMI " + s.source().id() + " not found in " + s.region() + ": "
-            + e.awsErrorDetails().errorMessage());
+      if (s.source().id() != null
+          && dev.eksnode.amibuilder.aws.AwsErrors.errorCode(e)
+              .map(c -> c.startsWith("InvalidAMIID"))
+              .orElse(false)) {
+        throw new PreflightException(
+            "source AMI "
+                + s.source().id()
+                + " not found in "
+                + s.region()
+                + ": "
+                + e.awsErrorDetails().errorMessage());
       }
       throw e;
     }
     return images.stream()
         .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()))
-        .map(i -> new BuildState.SourceImage(i.imageId(), i.name(), i.creationDate(),
-            i.architectureAsString()))
-        .orElseThrow(() -> new PreflightException("no source AMI matches "
-            + (s.source().id() != null ? "id " + s.source().id() + " with " : "")
-            + describe(filters) + (owners.isEmpty() ? "" : " owned by " + String.join(",", owners))
-            + " in " + s.region() + "; check source_ami_filter_name, source_ami_owners and arch"
-            + (s.source().id() != null ? " (an explicit source_ami_id must match the filter and owners too)" : "")));
+        .map(
+            i ->
+                new BuildState.SourceImage(
+                    i.imageId(), i.name(), i.creationDate(), i.architectureAsString()))
+        .orElseThrow(
+            () ->
+                new PreflightException(
+                    "no source AMI matches "
+                        + (s.source().id() != null ? "id " + s.source().id() + " with " : "")
+                        + describe(filters)
+                        + (owners.isEmpty() ? "" : " owned by " + String.join(",", owners))
+                        + " in "
+                        + s.region()
+                        + "; check source_ami_filter_name, source_ami_owners and arch"
+                        + (s.source().id() != null
+                            ? " (an explicit source_ami_id must match the filter and owners too)"
+                            : "")));
   }
 
   private static String describe(List<Filter> filters) {
     if (filters.isEmpty()) {
       return "no filter";
     }
-    return filters.stream().map(f -> f.name() + "=" + String.join("|", f.values()))
+    return filters.stream()
+        .map(f -> f.name() + "=" + String.join("|", f.values()))
         .collect(Collectors.joining(", ", "filter [", "]"));
   }
 
   static void checkNameFree(Ec2Client ec2, String region, String amiName) {
-    List<Image> taken = ec2.describeImages(r -> r.owners("self")
-        .filters(Filter.builder().name("name").values(amiName).build())).images();
+    List<Image> taken =
+        ec2.describeImages(
+                r ->
+                    r.owners("self").filters(Filter.builder().name("name").values(amiName).build()))
+            .images();
     if (!taken.isEmpty()) {
-      throw new PreflightException("AMI name '" + amiName + "' is already used in " + region + " by "
-          + taken.get(0).imageId() + "; choose another ami_name or deregister that AMI");
+      throw new PreflightException(
+          "AMI name '"
+              + amiName
+              + "' is already used in "
+              + region
+              + " by "
+              + taken.get(0).imageId()
+              + "; choose another ami_name or deregister that AMI");
     }
   }
 
@@ -145,15 +174,21 @@ public final class PreflightStep implements Step<BuildContext> {
         }
       }
       if (subnets.isEmpty()) {
-        throw new PreflightException("subnet " + s.network().subnetId() + " not found in " + s.region()
-            + "; check subnet_id and the region");
+        throw new PreflightException(
+            "subnet "
+                + s.network().subnetId()
+                + " not found in "
+                + s.region()
+                + "; check subnet_id and the region");
       }
       return new BuildState.Network(subnets.get(0).vpcId(), s.network().subnetId());
     }
-    List<Vpc> vpcs = ec2.describeVpcs(r -> r.filters(Filter.builder().name("isDefault").values("true").build()))
-        .vpcs();
+    List<Vpc> vpcs =
+        ec2.describeVpcs(r -> r.filters(Filter.builder().name("isDefault").values("true").build()))
+            .vpcs();
     if (vpcs.isEmpty()) {
-      throw new PreflightException("no default VPC in " + s.region() + "; set subnet_id to a subnet the build may use");
+      throw new PreflightException(
+          "no default VPC in " + s.region() + "; set subnet_id to a subnet the build may use");
     }
     return new BuildState.Network(vpcs.get(0).vpcId(), null);
   }
@@ -170,44 +205,76 @@ public final class PreflightStep implements Step<BuildContext> {
       }
     }
     if (groups.isEmpty()) {
-      throw new PreflightException("security group " + groupId + " not found; check security_group_id");
+      throw new PreflightException(
+          "security group " + groupId + " not found; check security_group_id");
     }
     if (vpcId != null && groups.get(0).vpcId() != null && !vpcId.equals(groups.get(0).vpcId())) {
-      throw new PreflightException("security group " + groupId + " is in " + groups.get(0).vpcId()
-          + " but the build runs in " + vpcId + "; pick a group of that VPC or set subnet_id");
+      throw new PreflightException(
+          "security group "
+              + groupId
+              + " is in "
+              + groups.get(0).vpcId()
+              + " but the build runs in "
+              + vpcId
+              + "; pick a group of that VPC or set subnet_id");
     }
   }
 
   /**
-   * Where the temporary security group admits SSH from: the configured CIDRs, else the caller's public /32. The
-   * check-IP lookup belongs here so its failure happens before the key pair or anything else exists.
+   * Where the temporary security group admits SSH from: the configured CIDRs, else the caller's
+   * public /32. The check-IP lookup belongs here so its failure happens before the key pair or
+   * anything else exists.
    */
-  static List<String> sshSources(AmazonEbsSettings s, BuildTuning tuning) throws InterruptedException {
+  static List<String> sshSources(AmazonEbsSettings s, BuildTuning tuning)
+      throws InterruptedException {
     List<String> cidrs = s.network().temporarySecurityGroupSourceCidrs();
     return cidrs.isEmpty() ? List.of(CallerIp.lookup(tuning.checkIpUrl())) : cidrs;
   }
 
   static void checkInstanceType(Ec2Client ec2, String region, String type) {
-    boolean offered = !ec2.describeInstanceTypeOfferings(r -> r.locationType(LocationType.REGION)
-        .filters(Filter.builder().name("instance-type").values(type).build())).instanceTypeOfferings().isEmpty();
+    boolean offered =
+        !ec2.describeInstanceTypeOfferings(
+                r ->
+                    r.locationType(LocationType.REGION)
+                        .filters(Filter.builder().name("instance-type").values(type).build()))
+            .instanceTypeOfferings()
+            .isEmpty();
     if (!offered) {
-      throw new PreflightException("instance type " + type + " is not offered in " + region
-          + "; set instance_type to one that is");
+      throw new PreflightException(
+          "instance type "
+              + type
+              + " is not offered in "
+              + region
+              + "; set instance_type to one that is");
     }
   }
 
-  /** The instance type must run the source AMI's architecture, or RunInstances fails after the key and group exist. */
+  /**
+   * The instance type must run the source AMI's architecture, or RunInstances fails after the key
+   * and group exist.
+   */
   static void checkArchitecture(Ec2Client ec2, String type, BuildState.SourceImage source) {
     if (source.architecture() == null || source.architecture().isBlank()) {
       return;
     }
-    List<String> supported = ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(type)).instanceTypes()
-        .stream().filter(t -> t.processorInfo() != null)
-        .flatMap(t -> t.processorInfo().supportedArchitecturesAsStrings().stream()).toList();
+    List<String> supported =
+        ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(type)).instanceTypes().stream()
+            .filter(t -> t.processorInfo() != null)
+            .flatMap(t -> t.processorInfo().supportedArchitecturesAsStrings().stream())
+            .toList();
     if (!supported.isEmpty() && !supported.contains(source.architecture())) {
-      throw new PreflightException("instance type " + type + " runs " + String.join("/", supported)
-          + " but source AMI " + source.id() + " is " + source.architecture()
-          + "; set instance_type to a " + source.architecture() + " type or change arch");
+      throw new PreflightException(
+          "instance type "
+              + type
+              + " runs "
+              + String.join("/", supported)
+              + " but source AMI "
+              + source.id()
+              + " is "
+              + source.architecture()
+              + "; set instance_type to a "
+              + source.architecture()
+              + " type or change arch");
     }
   }
 }

@@ -18,8 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Translates the template's rendered provisioners into the remote package's provisioners. Local paths of downloads
- * resolve against the output directory, so version info lands beside the manifests.
+ * Translates the template's rendered provisioners into the remote package's provisioners. Local
+ * paths of downloads resolve against the output directory, so version info lands beside the
+ * manifests.
  */
 public final class ProvisionerPlan {
   private ProvisionerPlan() {}
@@ -31,12 +32,18 @@ public final class ProvisionerPlan {
     List<Item> items = new ArrayList<>();
     for (ProvisionerSpec p : spec.provisioners()) {
       if (p instanceof ShellProvisionerSpec shell) {
-        items.add(new Item(shell.label(), new ShellProvisioner(shellConfig(spec, shell)), shell.rebootTimeout()));
+        items.add(
+            new Item(
+                shell.label(),
+                new ShellProvisioner(shellConfig(spec, shell)),
+                shell.rebootTimeout()));
       } else if (p instanceof FileProvisionerSpec file) {
         for (String source : file.sources()) {
-          FileProvisionerConfig config = file.direction() == FileProvisionerSpec.Direction.UPLOAD
-              ? FileProvisionerConfig.upload(source, file.destination())
-              : FileProvisionerConfig.download(source, outputDir.resolve(file.destination()).toString());
+          FileProvisionerConfig config =
+              file.direction() == FileProvisionerSpec.Direction.UPLOAD
+                  ? FileProvisionerConfig.upload(source, file.destination())
+                  : FileProvisionerConfig.download(
+                      source, outputDir.resolve(file.destination()).toString());
           items.add(new Item(file.label(), new FileProvisioner(config), null));
         }
       }
@@ -45,10 +52,13 @@ public final class ProvisionerPlan {
   }
 
   static ShellProvisionerConfig shellConfig(BuildSpec spec, ShellProvisionerSpec shell) {
-    ShellProvisionerConfig.Builder b = shell.scripts().isEmpty()
-        ? ShellProvisionerConfig.inline(shell.inline().toArray(String[]::new)).inlineShebang(shell.inlineShebang())
-        : shell.scripts().size() == 1 ? ShellProvisionerConfig.script(shell.scripts().get(0))
-        : ShellProvisionerConfig.scripts(shell.scripts());
+    ShellProvisionerConfig.Builder b =
+        shell.scripts().isEmpty()
+            ? ShellProvisionerConfig.inline(shell.inline().toArray(String[]::new))
+                .inlineShebang(shell.inlineShebang())
+            : shell.scripts().size() == 1
+                ? ShellProvisionerConfig.script(shell.scripts().get(0))
+                : ShellProvisionerConfig.scripts(shell.scripts());
     return b.name(shell.label())
         .environmentVars(environment(shell))
         .executeCommand(shell.executeCommand())
@@ -67,8 +77,12 @@ public final class ProvisionerPlan {
     for (String entry : shell.environmentVars()) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
-        throw new TemplateException("provisioners[" + shell.index() + "].environment_vars: '" + entry
-            + "' is not KEY=value");
+        throw new TemplateException(
+            "provisioners["
+                + shell.index()
+                + "].environment_vars: '"
+                + entry
+                + "' is not KEY=value");
       }
       env.put(entry.substring(0, eq), entry.substring(eq + 1));
     }

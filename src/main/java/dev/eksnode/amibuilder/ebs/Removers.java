@@ -26,15 +26,19 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.VolumeState;
 
 /**
- * One remover per kind of resource a build creates, used by the step undos and by {@code cleanup} alike. A
- * removal is idempotent (already gone is success), retried with the undo policy and reported, never thrown.
- * Removing an image also deletes its snapshots, and whatever goes with a resource stays when the resource does.
+ * One remover per kind of resource a build creates, used by the step undos and by {@code cleanup}
+ * alike. A removal is idempotent (already gone is success), retried with the undo policy and
+ * reported, never thrown. Removing an image also deletes its snapshots, and whatever goes with a
+ * resource stays when the resource does.
  */
 final class Removers {
 
   /** How one kind of resource is deleted, checked and found. */
   interface Remover {
-    /** Deletes it; "not found" counts as done. {@code notFoundUntilNanos}: see {@link Instances#terminateAndWait}. */
+    /**
+     * Deletes it; "not found" counts as done. {@code notFoundUntilNanos}: see {@link
+     * Instances#terminateAndWait}.
+     */
     void delete(Ec2Client ec2, String id, long notFoundUntilNanos) throws Exception;
 
     /** Resources that go after this one and only once it is gone (an image's snapshots). */
@@ -45,13 +49,25 @@ final class Removers {
     /** Whether it still exists and is not a finished build's artifact; "not found" means no. */
     boolean stillThere(Ec2Client ec2, String id);
 
-    /** The ids of this kind matching {@code filter} whose tags {@code ours} accepts, artifacts excluded. */
+    /**
+     * The ids of this kind matching {@code filter} whose tags {@code ours} accepts, artifacts
+     * excluded.
+     */
     List<String> discover(Ec2Client ec2, Filter filter, Predicate<List<Tag>> ours);
   }
 
-  /** Dependency order: the instance holds the key pair and group; images hold snapshots; volumes go last. */
-  static final List<ResourceKind> ORDER = List.of(ResourceKind.INSTANCE, ResourceKind.KEY_PAIR,
-      ResourceKind.SECURITY_GROUP, ResourceKind.IMAGE, ResourceKind.SNAPSHOT, ResourceKind.VOLUME);
+  /**
+   * Dependency order: the instance holds the key pair and group; images hold snapshots; volumes go
+   * last.
+   */
+  static final List<ResourceKind> ORDER =
+      List.of(
+          ResourceKind.INSTANCE,
+          ResourceKind.KEY_PAIR,
+          ResourceKind.SECURITY_GROUP,
+          ResourceKind.IMAGE,
+          ResourceKind.SNAPSHOT,
+          ResourceKind.VOLUME);
 
   private final Function<String, Ec2Client> clients;
   private final Retry retry;
@@ -63,7 +79,8 @@ final class Removers {
    * @param clients the EC2 client of a region
    * @param poller a poller for the termination wait, not tied to the build's cancellation
    */
-  Removers(Function<String, Ec2Client> clients, Retry retry, Supplier<Poller> poller, TimeSource time) {
+  Removers(
+      Function<String, Ec2Client> clients, Retry retry, Supplier<Poller> poller, TimeSource time) {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.retry = Objects.requireNonNull(retry, "retry");
     this.poller = Objects.requireNonNull(poller, "poller");
@@ -80,17 +97,22 @@ final class Removers {
     return retry;
   }
 
-  /** Removes {@code resource} and what goes with it, reporting each; {@code true} if the resource is gone. */
+  /**
+   * Removes {@code resource} and what goes with it, reporting each; {@code true} if the resource is
+   * gone.
+   */
   boolean remove(Resource resource, UndoReport report) {
     return remove(resource, List.of(), time.nanoTime(), report);
   }
 
   /**
-   * As {@link #remove(Resource, UndoReport)}, with companions the caller knows of (an instance's volumes, an
-   * image's snapshots it recorded) and when the resource was created or last seen (a {@link TimeSource#nanoTime}
-   * value): for a while after that, EC2 may answer "not found" for a resource that exists.
+   * As {@link #remove(Resource, UndoReport)}, with companions the caller knows of (an instance's
+   * volumes, an image's snapshots it recorded) and when the resource was created or last seen (a
+   * {@link TimeSource#nanoTime} value): for a while after that, EC2 may answer "not found" for a
+   * resource that exists.
    */
-  boolean remove(Resource resource, Collection<Resource> known, long seenAtNanos, UndoReport report) {
+  boolean remove(
+      Resource resource, Collection<Resource> known, long seenAtNanos, UndoReport report) {
     Remover remover = byKind.get(resource.kind());
     if (remover == null) {
       report.leftover(resource, "ami-builder does not know how to remove a " + resource.kind());
@@ -99,20 +121,24 @@ final class Removers {
     Ec2Client ec2 = clients.apply(resource.region());
     Set<Resource> companions = new LinkedHashSet<>(known);
     try {
-      companions.addAll(retry.call("list what goes with " + resource, () -> remover.companions(ec2, resource)));
+      companions.addAll(
+          retry.call("list what goes with " + resource, () -> remover.companions(ec2, resource)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
-      // The removal works without the list; the journal and the tags still name the companions for cleanup.
+      // The removal works without the list; the journal and the tags still name the companions for
+      // cleanup.
     }
     long notFoundUntil = seenAtNanos + Instances.NOT_FOUND_GRACE.toNanos();
-    boolean gone = report.remove(resource, retry, () -> remover.delete(ec2, resource.id(), notFoundUntil));
+    boolean gone =
+        report.remove(resource, retry, () -> remover.delete(ec2, resource.id(), notFoundUntil));
     for (Resource companion : companions) {
       if (report.wasRemoved(companion)) {
         continue;
       }
       if (!gone) {
-        report.leftover(companion, "its " + resource.kind() + " " + resource.id() + " could not be removed");
+        report.leftover(
+            companion, "its " + resource.kind() + " " + resource.id() + " could not be removed");
         continue;
       }
       remove(companion, report);
@@ -120,25 +146,36 @@ final class Removers {
     return gone;
   }
 
-  /** Whether a journaled resource still exists (and is not a finished artifact); unknown kinds count as there. */
+  /**
+   * Whether a journaled resource still exists (and is not a finished artifact); unknown kinds count
+   * as there.
+   */
   boolean stillThere(Resource resource) {
     Remover remover = byKind.get(resource.kind());
     return remover == null || remover.stillThere(clients.apply(resource.region()), resource.id());
   }
 
-  /** Everything in {@code region} matching {@code filter} and tagged with an accepted build id, artifacts excluded. */
+  /**
+   * Everything in {@code region} matching {@code filter} and tagged with an accepted build id,
+   * artifacts excluded.
+   */
   List<Resource> discover(String region, Filter filter, Predicate<String> buildIds) {
     Ec2Client ec2 = clients.apply(region);
-    Predicate<List<Tag>> ours = tags -> tags.stream()
-        .anyMatch(t -> Tags.BUILD_ID.equals(t.key()) && buildIds.test(t.value()));
+    Predicate<List<Tag>> ours =
+        tags ->
+            tags.stream().anyMatch(t -> Tags.BUILD_ID.equals(t.key()) && buildIds.test(t.value()));
     Set<Resource> result = new LinkedHashSet<>();
-    byKind.forEach((kind, remover) -> remover.discover(ec2, filter, ours)
-        .forEach(id -> result.add(new Resource(kind, id, region))));
+    byKind.forEach(
+        (kind, remover) ->
+            remover
+                .discover(ec2, filter, ours)
+                .forEach(id -> result.add(new Resource(kind, id, region))));
     return List.copyOf(result);
   }
 
   static boolean complete(List<Tag> tags) {
-    return tags.stream().anyMatch(t -> TagStep.COMPLETE.equals(t.key()) && "true".equals(t.value()));
+    return tags.stream()
+        .anyMatch(t -> TagStep.COMPLETE.equals(t.key()) && "true".equals(t.value()));
   }
 
   private static boolean present(Supplier<Boolean> check) {
@@ -154,7 +191,8 @@ final class Removers {
 
   private final class InstanceRemover implements Remover {
     @Override
-    public void delete(Ec2Client ec2, String id, long notFoundUntilNanos) throws InterruptedException {
+    public void delete(Ec2Client ec2, String id, long notFoundUntilNanos)
+        throws InterruptedException {
       Instances.terminateAndWait(ec2, id, poller.get(), time, notFoundUntilNanos);
     }
 
@@ -169,7 +207,8 @@ final class Removers {
       return ec2.describeInstancesPaginator(q -> q.filters(filter)).reservations().stream()
           .flatMap(r -> r.instances().stream())
           .filter(i -> i.state().name() != InstanceStateName.TERMINATED && ours.test(i.tags()))
-          .map(i -> i.instanceId()).toList();
+          .map(i -> i.instanceId())
+          .toList();
     }
   }
 
@@ -186,8 +225,10 @@ final class Removers {
 
     @Override
     public List<String> discover(Ec2Client ec2, Filter filter, Predicate<List<Tag>> ours) {
-      return ec2.describeKeyPairs(q -> q.filters(filter)).keyPairs().stream().filter(k -> ours.test(k.tags()))
-          .map(k -> k.keyName()).toList();
+      return ec2.describeKeyPairs(q -> q.filters(filter)).keyPairs().stream()
+          .filter(k -> ours.test(k.tags()))
+          .map(k -> k.keyName())
+          .toList();
     }
   }
 
@@ -200,13 +241,16 @@ final class Removers {
 
     @Override
     public boolean stillThere(Ec2Client ec2, String id) {
-      return present(() -> !ec2.describeSecurityGroups(q -> q.groupIds(id)).securityGroups().isEmpty());
+      return present(
+          () -> !ec2.describeSecurityGroups(q -> q.groupIds(id)).securityGroups().isEmpty());
     }
 
     @Override
     public List<String> discover(Ec2Client ec2, Filter filter, Predicate<List<Tag>> ours) {
       return ec2.describeSecurityGroups(q -> q.filters(filter)).securityGroups().stream()
-          .filter(g -> ours.test(g.tags())).map(g -> g.groupId()).toList();
+          .filter(g -> ours.test(g.tags()))
+          .map(g -> g.groupId())
+          .toList();
     }
   }
 
@@ -219,19 +263,24 @@ final class Removers {
     @Override
     public List<Resource> companions(Ec2Client ec2, Resource image) {
       return Images.snapshotsOf(Images.describe(ec2, image.id())).stream()
-          .map(s -> new Resource(ResourceKind.SNAPSHOT, s, image.region())).toList();
+          .map(s -> new Resource(ResourceKind.SNAPSHOT, s, image.region()))
+          .toList();
     }
 
     @Override
     public boolean stillThere(Ec2Client ec2, String id) {
       Image image = Images.describe(ec2, id);
-      return image != null && !"deregistered".equals(image.stateAsString()) && !complete(image.tags());
+      return image != null
+          && !"deregistered".equals(image.stateAsString())
+          && !complete(image.tags());
     }
 
     @Override
     public List<String> discover(Ec2Client ec2, Filter filter, Predicate<List<Tag>> ours) {
       return ec2.describeImages(q -> q.owners("self").filters(filter)).images().stream()
-          .filter(i -> ours.test(i.tags()) && !complete(i.tags())).map(i -> i.imageId()).toList();
+          .filter(i -> ours.test(i.tags()) && !complete(i.tags()))
+          .map(i -> i.imageId())
+          .toList();
     }
   }
 
@@ -243,28 +292,38 @@ final class Removers {
 
     @Override
     public boolean stillThere(Ec2Client ec2, String id) {
-      return present(() -> ec2.describeSnapshots(q -> q.snapshotIds(id)).snapshots().stream()
-          .anyMatch(s -> !complete(s.tags())));
+      return present(
+          () ->
+              ec2.describeSnapshots(q -> q.snapshotIds(id)).snapshots().stream()
+                  .anyMatch(s -> !complete(s.tags())));
     }
 
     @Override
     public List<String> discover(Ec2Client ec2, Filter filter, Predicate<List<Tag>> ours) {
       return ec2.describeSnapshots(q -> q.ownerIds("self").filters(filter)).snapshots().stream()
-          .filter(s -> ours.test(s.tags()) && !complete(s.tags())).map(s -> s.snapshotId()).toList();
+          .filter(s -> ours.test(s.tags()) && !complete(s.tags()))
+          .map(s -> s.snapshotId())
+          .toList();
     }
   }
 
   private static final class VolumeRemover implements Remover {
     @Override
     public void delete(Ec2Client ec2, String id, long notFoundUntilNanos) throws Exception {
-      // delete_on_termination volumes go with their instance: only one still there is deleted, so a policy
+      // delete_on_termination volumes go with their instance: only one still there is deleted, so a
+      // policy
       // without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
-      AwsErrors.ignoringNotFound(() -> {
-        if (ec2.describeVolumes(q -> q.volumeIds(id)).volumes().stream()
-            .anyMatch(v -> v.state() != VolumeState.DELETING && v.state() != VolumeState.DELETED)) {
-          ec2.deleteVolume(q -> q.volumeId(id));
-        }
-      }).run();
+      AwsErrors.ignoringNotFound(
+              () -> {
+                if (ec2.describeVolumes(q -> q.volumeIds(id)).volumes().stream()
+                    .anyMatch(
+                        v ->
+                            v.state() != VolumeState.DELETING
+                                && v.state() != VolumeState.DELETED)) {
+                  ec2.deleteVolume(q -> q.volumeId(id));
+                }
+              })
+          .run();
     }
 
     @Override
@@ -274,8 +333,10 @@ final class Removers {
 
     @Override
     public List<String> discover(Ec2Client ec2, Filter filter, Predicate<List<Tag>> ours) {
-      return ec2.describeVolumes(q -> q.filters(filter)).volumes().stream().filter(v -> ours.test(v.tags()))
-          .map(v -> v.volumeId()).toList();
+      return ec2.describeVolumes(q -> q.filters(filter)).volumes().stream()
+          .filter(v -> ours.test(v.tags()))
+          .map(v -> v.volumeId())
+          .toList();
     }
   }
 }

@@ -14,9 +14,9 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 
 /**
- * Creates the temporary security group (unless {@code security_group_id} names one): SSH only, only from
- * {@code temporary_security_group_source_cidrs} or else the caller's public /32, never the whole internet by
- * default.
+ * Creates the temporary security group (unless {@code security_group_id} names one): SSH only, only
+ * from {@code temporary_security_group_source_cidrs} or else the caller's public /32, never the
+ * whole internet by default.
  */
 public final class SecurityGroupStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(SecurityGroupStep.class);
@@ -33,29 +33,63 @@ public final class SecurityGroupStep implements Step<BuildContext> {
       ctx.state().securityGroupId(ctx.settings().network().securityGroupId());
       return;
     }
-    // Preflight chose the sources (looking up the caller's address if need be) before anything was created.
+    // Preflight chose the sources (looking up the caller's address if need be) before anything was
+    // created.
     List<String> cidrs = ctx.state().sshSourceCidrs();
     String name = groupName(ctx);
     String vpcId = ctx.state().network().vpcId();
     // The name carries the build id and is unique within the VPC.
-    CreateAttempt create = ctx.attempt("CreateSecurityGroup", ResourceKind.SECURITY_GROUP, ctx.region(), name,
-        () -> ctx.ec2().describeSecurityGroups(r -> r.filters(
-            Filter.builder().name("group-name").values(name).build(),
-            Filter.builder().name("vpc-id").values(vpcId).build())).securityGroups().stream()
-            .map(SecurityGroup::groupId).toList());
+    CreateAttempt create =
+        ctx.attempt(
+            "CreateSecurityGroup",
+            ResourceKind.SECURITY_GROUP,
+            ctx.region(),
+            name,
+            () ->
+                ctx
+                    .ec2()
+                    .describeSecurityGroups(
+                        r ->
+                            r.filters(
+                                Filter.builder().name("group-name").values(name).build(),
+                                Filter.builder().name("vpc-id").values(vpcId).build()))
+                    .securityGroups()
+                    .stream()
+                    .map(SecurityGroup::groupId)
+                    .toList());
     attempt = create;
-    String id = create.run(() -> {
-      String groupId = ctx.ec2().createSecurityGroup(r -> r.groupName(name).vpcId(vpcId)
-          .description("Temporary SSH access for ami-builder build " + ctx.buildId().value())
-          .tagSpecifications(ctx.tags().specification(ResourceType.SECURITY_GROUP))).groupId();
-      create.answered(groupId);
-      return groupId;
-    });
+    String id =
+        create.run(
+            () -> {
+              String groupId =
+                  ctx.ec2()
+                      .createSecurityGroup(
+                          r ->
+                              r.groupName(name)
+                                  .vpcId(vpcId)
+                                  .description(
+                                      "Temporary SSH access for ami-builder build "
+                                          + ctx.buildId().value())
+                                  .tagSpecifications(
+                                      ctx.tags().specification(ResourceType.SECURITY_GROUP)))
+                      .groupId();
+              create.answered(groupId);
+              return groupId;
+            });
     ctx.state().securityGroupId(id);
     int port = ctx.settings().ssh().port() > 0 ? ctx.settings().ssh().port() : 22;
     List<IpRange> ranges = cidrs.stream().map(c -> IpRange.builder().cidrIp(c).build()).toList();
-    ctx.ec2().authorizeSecurityGroupIngress(r -> r.groupId(id).ipPermissions(IpPermission.builder()
-        .ipProtocol("tcp").fromPort(port).toPort(port).ipRanges(ranges).build()));
+    ctx.ec2()
+        .authorizeSecurityGroupIngress(
+            r ->
+                r.groupId(id)
+                    .ipPermissions(
+                        IpPermission.builder()
+                            .ipProtocol("tcp")
+                            .fromPort(port)
+                            .toPort(port)
+                            .ipRanges(ranges)
+                            .build()));
     log.info("Security group {} allows TCP {} from {}", id, port, String.join(", ", cidrs));
   }
 
@@ -70,7 +104,8 @@ public final class SecurityGroupStep implements Step<BuildContext> {
       return;
     }
     for (String groupId : create.created(report)) {
-      ctx.removers().remove(new Resource(ResourceKind.SECURITY_GROUP, groupId, ctx.region()), report);
+      ctx.removers()
+          .remove(new Resource(ResourceKind.SECURITY_GROUP, groupId, ctx.region()), report);
     }
   }
 }

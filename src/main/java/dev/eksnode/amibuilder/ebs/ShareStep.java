@@ -4,13 +4,14 @@ import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.util.List;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.LaunchPermission;
 import software.amazon.awssdk.services.ec2.model.OperationType;
 import software.amazon.awssdk.services.ec2.model.SnapshotAttributeName;
-import software.amazon.awssdk.services.ec2.model.LaunchPermission;
 
 /**
- * Shares the AMI in every region: launch permission for {@code ami_users} and {@code ami_groups}, create-volume
- * permission on the snapshots for {@code snapshot_users}. Nothing to undo: a removed image takes its permissions.
+ * Shares the AMI in every region: launch permission for {@code ami_users} and {@code ami_groups},
+ * create-volume permission on the snapshots for {@code snapshot_users}. Nothing to undo: a removed
+ * image takes its permissions.
  */
 public final class ShareStep implements Step<BuildContext> {
 
@@ -38,9 +39,12 @@ public final class ShareStep implements Step<BuildContext> {
       if (!snapshotUsers.isEmpty()) {
         for (String snapshot : image.snapshotIds()) {
           // The flat OperationType/UserId form: EC2 takes both, moto only this one.
-          ec2.modifySnapshotAttribute(r -> r.snapshotId(snapshot)
-              .attribute(SnapshotAttributeName.CREATE_VOLUME_PERMISSION)
-              .operationType(OperationType.ADD).userIds(snapshotUsers));
+          ec2.modifySnapshotAttribute(
+              r ->
+                  r.snapshotId(snapshot)
+                      .attribute(SnapshotAttributeName.CREATE_VOLUME_PERMISSION)
+                      .operationType(OperationType.ADD)
+                      .userIds(snapshotUsers));
         }
       }
     }

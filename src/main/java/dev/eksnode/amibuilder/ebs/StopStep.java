@@ -6,7 +6,10 @@ import dev.eksnode.amibuilder.pipeline.UndoReport;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 
-/** Stops the instance so the image is consistent, and waits until it is stopped. The launch undo terminates it. */
+/**
+ * Stops the instance so the image is consistent, and waits until it is stopped. The launch undo
+ * terminates it.
+ */
 public final class StopStep implements Step<BuildContext> {
 
   @Override
@@ -19,7 +22,9 @@ public final class StopStep implements Step<BuildContext> {
     String id = ctx.state().instance().id();
     Ec2Client ec2 = ctx.ec2();
     ec2.stopInstances(r -> r.instanceIds(id));
-    ctx.waits().poller().waitFor("instance " + id + " stopped", () -> LaunchStep.describe(ec2, id))
+    ctx.waits()
+        .poller()
+        .waitFor("instance " + id + " stopped", () -> LaunchStep.describe(ec2, id))
         .stateOf(i -> i == null ? "not visible" : i.state().nameAsString())
         .until(i -> i != null && i.state().name() == InstanceStateName.STOPPED)
         .failWhen(i -> i == null || i.state().name() == InstanceStateName.TERMINATED)

@@ -11,8 +11,8 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The pollers and retries of one build, all on one injected {@link TimeSource}, so a test drives every wait with
- * fake time.
+ * The pollers and retries of one build, all on one injected {@link TimeSource}, so a test drives
+ * every wait with fake time.
  */
 public final class Waits {
   private final BuildTuning tuning;
@@ -24,7 +24,11 @@ public final class Waits {
    * @param polling the template's aws_polling, or null
    * @param cancellation the build's: Ctrl-C ends its waits (undo waits ignore it)
    */
-  public Waits(BuildTuning tuning, AmazonEbsSettings.Polling polling, TimeSource time, Cancellation cancellation) {
+  public Waits(
+      BuildTuning tuning,
+      AmazonEbsSettings.Polling polling,
+      TimeSource time,
+      Cancellation cancellation) {
     this.tuning = Objects.requireNonNull(tuning, "tuning");
     this.polling = polling;
     this.time = Objects.requireNonNull(time, "time");
@@ -41,12 +45,14 @@ public final class Waits {
   }
 
   /**
-   * Polls for images at the responsive pace, so an image that becomes available is noticed within about 2 s in
-   * the first minutes, backing off to at most the template's aws_polling delay (and never past 15 s). Packer
-   * sleeps the full delay between polls; the template's delay × attempts still bounds the wait (imageTimeout).
+   * Polls for images at the responsive pace, so an image that becomes available is noticed within
+   * about 2 s in the first minutes, backing off to at most the template's aws_polling delay (and
+   * never past 15 s). Packer sleeps the full delay between polls; the template's delay × attempts
+   * still bounds the wait (imageTimeout).
    */
   public Poller imagePoller() {
-    Poller.Schedule schedule = tuning.pollSchedule() != null ? tuning.pollSchedule() : imageSchedule(polling);
+    Poller.Schedule schedule =
+        tuning.pollSchedule() != null ? tuning.pollSchedule() : imageSchedule(polling);
     return new Poller(schedule, time, cancellation);
   }
 
@@ -55,9 +61,12 @@ public final class Waits {
     if (polling == null) {
       return responsive;
     }
-    // Validation keeps delay_seconds at 1 or more; a zero delay from a hand-built spec still polls every second.
-    return responsive.cappedAt(polling.delay().isZero() || polling.delay().isNegative() ? Duration.ofSeconds(1)
-        : polling.delay());
+    // Validation keeps delay_seconds at 1 or more; a zero delay from a hand-built spec still polls
+    // every second.
+    return responsive.cappedAt(
+        polling.delay().isZero() || polling.delay().isNegative()
+            ? Duration.ofSeconds(1)
+            : polling.delay());
   }
 
   /** How long an image may take to become available. */
@@ -73,7 +82,10 @@ public final class Waits {
 
   /** The retry of every undo call of this build. */
   public Retry undoRetry() {
-    return new Retry(tuning.undoRetry(), AwsErrors::isRetryableForUndo, time,
+    return new Retry(
+        tuning.undoRetry(),
+        AwsErrors::isRetryableForUndo,
+        time,
         () -> ThreadLocalRandom.current().nextDouble());
   }
 

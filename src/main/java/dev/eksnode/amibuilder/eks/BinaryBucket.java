@@ -11,8 +11,9 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 /**
- * Reads the layout of the EKS binary bucket ({@code <version>/<build date>/bin/linux/<arch>/...}) to complete a
- * version given as {@code MAJOR.MINOR} and a missing build date with the newest ones published.
+ * Reads the layout of the EKS binary bucket ({@code <version>/<build date>/bin/linux/<arch>/...})
+ * to complete a version given as {@code MAJOR.MINOR} and a missing build date with the newest ones
+ * published.
  */
 public final class BinaryBucket {
   /** A fully known version and build date. */
@@ -30,32 +31,62 @@ public final class BinaryBucket {
 
   /** Completes {@code version} (may be minor only) and {@code buildDate} (may be empty). */
   public Build resolve(String version, String buildDate) {
-    KubernetesVersion v = KubernetesVersion.parse(version)
-        .orElseThrow(() -> new ConfigException("kubernetes_version '" + version + "' is not a version"));
+    KubernetesVersion v =
+        KubernetesVersion.parse(version)
+            .orElseThrow(
+                () -> new ConfigException("kubernetes_version '" + version + "' is not a version"));
     String full = version;
     if (!v.hasPatch()) {
-      full = newest(folders(v.minorString() + "."), p -> KubernetesVersion.parse(p).filter(KubernetesVersion::hasPatch)
-          .filter(k -> k.major() == v.major() && k.minor() == v.minor()).isPresent(), BinaryBucket::compareVersions)
-          .orElseThrow(() -> new ConfigException("no Kubernetes " + version + ".x build in s3://" + bucket + " ("
-              + region + "); pass --kubernetes-version with a published MAJOR.MINOR.PATCH"));
+      full =
+          newest(
+                  folders(v.minorString() + "."),
+                  p ->
+                      KubernetesVersion.parse(p)
+                          .filter(KubernetesVersion::hasPatch)
+                          .filter(k -> k.major() == v.major() && k.minor() == v.minor())
+                          .isPresent(),
+                  BinaryBucket::compareVersions)
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          "no Kubernetes "
+                              + version
+                              + ".x build in s3://"
+                              + bucket
+                              + " ("
+                              + region
+                              + "); pass --kubernetes-version with a published MAJOR.MINOR.PATCH"));
     }
     String date = buildDate;
     if (date == null || date.isEmpty()) {
       String prefix = full + "/";
-      date = newest(folders(prefix), d -> d.matches("\\d{4}-\\d{2}-\\d{2}"), String::compareTo)
-          .orElseThrow(() -> new ConfigException("no build of Kubernetes " + version + " in s3://" + bucket + " ("
-              + region + "); check kubernetes_version, or binary_bucket_name/binary_bucket_region for your own bucket"));
+      date =
+          newest(folders(prefix), d -> d.matches("\\d{4}-\\d{2}-\\d{2}"), String::compareTo)
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          "no build of Kubernetes "
+                              + version
+                              + " in s3://"
+                              + bucket
+                              + " ("
+                              + region
+                              + "); check kubernetes_version, or binary_bucket_name/binary_bucket_region for your own bucket"));
     }
     return new Build(full, date);
   }
 
-  /** The names of the "folders" directly below {@code prefix}'s parent that start with {@code prefix}. */
+  /**
+   * The names of the "folders" directly below {@code prefix}'s parent that start with {@code
+   * prefix}.
+   */
   private List<String> folders(String prefix) {
     String parent = prefix.contains("/") ? prefix.substring(0, prefix.lastIndexOf('/') + 1) : "";
     List<String> names = new ArrayList<>();
     String token = null;
     do {
-      ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/");
+      ListObjectsV2Request.Builder req =
+          ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/");
       if (token != null) {
         req.continuationToken(token);
       }
@@ -70,11 +101,15 @@ public final class BinaryBucket {
   }
 
   private static Optional<String> newest(
-      List<String> names, java.util.function.Predicate<String> keep, java.util.Comparator<String> order) {
+      List<String> names,
+      java.util.function.Predicate<String> keep,
+      java.util.Comparator<String> order) {
     return names.stream().filter(keep).max(order);
   }
 
   private static int compareVersions(String a, String b) {
-    return KubernetesVersion.parse(a).orElseThrow().compareTo(KubernetesVersion.parse(b).orElseThrow());
+    return KubernetesVersion.parse(a)
+        .orElseThrow()
+        .compareTo(KubernetesVersion.parse(b).orElseThrow());
   }
 }

@@ -29,7 +29,9 @@ public record InstanceTypeInfo(
   public InstanceTypeInfo {
     Objects.requireNonNull(instanceType, "instanceType");
     hypervisor = hypervisor == null ? "" : hypervisor;
-    if (maximumNetworkInterfaces < 0 || defaultCardNetworkInterfaces < 0 || ipv4AddressesPerInterface < 0) {
+    if (maximumNetworkInterfaces < 0
+        || defaultCardNetworkInterfaces < 0
+        || ipv4AddressesPerInterface < 0) {
       throw new IllegalArgumentException("negative network limits for " + instanceType);
     }
   }
@@ -39,7 +41,8 @@ public record InstanceTypeInfo(
   }
 
   /** Converts the EC2 API's description. */
-  public static InstanceTypeInfo from(software.amazon.awssdk.services.ec2.model.InstanceTypeInfo api) {
+  public static InstanceTypeInfo from(
+      software.amazon.awssdk.services.ec2.model.InstanceTypeInfo api) {
     NetworkInfo network = api.networkInfo();
     int total = network == null ? 0 : nullToZero(network.maximumNetworkInterfaces());
     return new InstanceTypeInfo(
@@ -51,22 +54,28 @@ public record InstanceTypeInfo(
         api.vCpuInfo() == null ? 0 : nullToZero(api.vCpuInfo().defaultVCpus()));
   }
 
-  /** As {@link #describe(Ec2Client, String)}, with the EC2 client of {@code region} from {@code aws}. */
-  public static InstanceTypeInfo describe(dev.eksnode.amibuilder.aws.AwsClientFactory aws, String region,
-      String instanceType) {
+  /**
+   * As {@link #describe(Ec2Client, String)}, with the EC2 client of {@code region} from {@code
+   * aws}.
+   */
+  public static InstanceTypeInfo describe(
+      dev.eksnode.amibuilder.aws.AwsClientFactory aws, String region, String instanceType) {
     return describe(aws.ec2(region), instanceType);
   }
 
   /** Asks EC2 DescribeInstanceTypes about one type. */
   public static InstanceTypeInfo describe(Ec2Client ec2, String instanceType) {
     try {
-      return ec2.describeInstanceTypes(request -> request.instanceTypesWithStrings(instanceType))
-          .instanceTypes().stream()
+      return ec2
+          .describeInstanceTypes(request -> request.instanceTypesWithStrings(instanceType))
+          .instanceTypes()
+          .stream()
           .findFirst()
           .map(InstanceTypeInfo::from)
           .orElseThrow(() -> new UnknownInstanceTypeException(instanceType, null));
     } catch (Ec2Exception e) {
-      if (e.awsErrorDetails() != null && "InvalidInstanceType".equals(e.awsErrorDetails().errorCode())) {
+      if (e.awsErrorDetails() != null
+          && "InvalidInstanceType".equals(e.awsErrorDetails().errorCode())) {
         throw new UnknownInstanceTypeException(instanceType, e);
       }
       throw e;
@@ -93,7 +102,8 @@ public record InstanceTypeInfo(
   }
 
   /** EC2 does not know the instance type: the user named one that is not offered in the region. */
-  public static final class UnknownInstanceTypeException extends RuntimeException implements Categorized {
+  public static final class UnknownInstanceTypeException extends RuntimeException
+      implements Categorized {
     private static final long serialVersionUID = 1L;
 
     public UnknownInstanceTypeException(String instanceType, Throwable cause) {

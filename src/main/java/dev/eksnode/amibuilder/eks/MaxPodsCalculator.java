@@ -11,8 +11,10 @@ public final class MaxPodsCalculator {
 
   /** With more vCPUs than this the cap is {@link #LARGE_CAP}, otherwise {@link #SMALL_CAP}. */
   public static final int VCPU_THRESHOLD = 30;
+
   public static final int SMALL_CAP = 110;
   public static final int LARGE_CAP = 250;
+
   /** Each prefix assigned under prefix delegation is a /28, i.e. 16 addresses. */
   public static final int ADDRESSES_PER_PREFIX = 16;
 
@@ -30,18 +32,24 @@ public final class MaxPodsCalculator {
    * @param showMaxAllowed return the uncapped value
    */
   public record Settings(
-      String cniVersion, boolean customNetworking, boolean prefixDelegation, int cniMaxEni, boolean showMaxAllowed) {
+      String cniVersion,
+      boolean customNetworking,
+      boolean prefixDelegation,
+      int cniMaxEni,
+      boolean showMaxAllowed) {
 
     public Settings {
       if (cniVersion == null || cniVersion.isBlank()) {
-        throw new IllegalArgumentException("You must specify a CNI version (cniVersion), e.g. 1.10.1");
+        throw new IllegalArgumentException(
+            "You must specify a CNI version (cniVersion), e.g. 1.10.1");
       }
       if (!VERSION.matcher(cniVersion).find()) {
         throw new IllegalArgumentException(
             "CNI version '" + cniVersion + "' is not MAJOR.MINOR[.PATCH], e.g. 1.10.1");
       }
       if (cniMaxEni < 0) {
-        throw new IllegalArgumentException("cniMaxEni must be positive, or 0 for no limit: " + cniMaxEni);
+        throw new IllegalArgumentException(
+            "cniMaxEni must be positive, or 0 for no limit: " + cniMaxEni);
       }
     }
 
@@ -78,10 +86,11 @@ public final class MaxPodsCalculator {
     int addressesPerEni = type.ipv4AddressesPerInterface() - 1;
     // Only Nitro instances can take prefixes; on others the CNI falls back to single addresses.
     boolean prefixes =
-        type.nitro() && settings.prefixDelegation() && prefixDelegationSupported(settings.cniVersion());
-    int raw = prefixes
-        ? enis * (addressesPerEni * ADDRESSES_PER_PREFIX) + 2
-        : enis * addressesPerEni + 2;
+        type.nitro()
+            && settings.prefixDelegation()
+            && prefixDelegationSupported(settings.cniVersion());
+    int raw =
+        prefixes ? enis * (addressesPerEni * ADDRESSES_PER_PREFIX) + 2 : enis * addressesPerEni + 2;
     if (settings.showMaxAllowed()) {
       return raw;
     }
@@ -92,7 +101,8 @@ public final class MaxPodsCalculator {
   public static boolean prefixDelegationSupported(String cniVersion) {
     Matcher matcher = VERSION.matcher(cniVersion);
     if (!matcher.find()) {
-      throw new IllegalArgumentException("CNI version '" + cniVersion + "' is not MAJOR.MINOR[.PATCH]");
+      throw new IllegalArgumentException(
+          "CNI version '" + cniVersion + "' is not MAJOR.MINOR[.PATCH]");
     }
     int major = Integer.parseInt(matcher.group(1));
     int minor = Integer.parseInt(matcher.group(2));

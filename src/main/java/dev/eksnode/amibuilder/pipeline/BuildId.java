@@ -11,8 +11,9 @@ import java.util.function.IntUnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * A build's id, e.g. {@code ab-20261125T1203-7f3k2q}: short enough for a tag value and a file name, sortable
- * by start time (UTC minute), and unique through six random base-36 characters (36^6 ≈ 2·10^9 per minute).
+ * A build's id, e.g. {@code ab-20261125T1203-7f3k2q}: short enough for a tag value and a file name,
+ * sortable by start time (UTC minute), and unique through six random base-36 characters (36^6 ≈
+ * 2·10^9 per minute).
  */
 public record BuildId(String value) implements Comparable<BuildId> {
   private static final Pattern FORMAT = Pattern.compile("ab-\\d{8}T\\d{4}-[0-9a-z]{6}");
@@ -22,7 +23,8 @@ public record BuildId(String value) implements Comparable<BuildId> {
   public BuildId {
     Objects.requireNonNull(value, "value");
     if (!FORMAT.matcher(value).matches()) {
-      throw new IllegalArgumentException("not a build id: '" + value + "' (expected e.g. ab-20261125T1203-7f3k2q)");
+      throw new IllegalArgumentException(
+          "not a build id: '" + value + "' (expected e.g. ab-20261125T1203-7f3k2q)");
     }
   }
 

@@ -1,13 +1,13 @@
 package dev.eksnode.amibuilder.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.io.IOException;
@@ -31,38 +31,54 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The durable record of one build, {@code <dir>/<buildId>.json}: what it created, where, and whether it was
- * removed. Every change rewrites the file atomically (temp file, fsync, atomic rename, fsync of the
- * directory), so after {@code kill -9} or a power cut the file holds either the previous or the new state,
- * never a torn one. This is what lets {@code cleanup --build-id} finish any build.
+ * The durable record of one build, {@code <dir>/<buildId>.json}: what it created, where, and
+ * whether it was removed. Every change rewrites the file atomically (temp file, fsync, atomic
+ * rename, fsync of the directory), so after {@code kill -9} or a power cut the file holds either
+ * the previous or the new state, never a torn one. This is what lets {@code cleanup --build-id}
+ * finish any build.
  */
 public final class BuildJournal implements ResourceLedger {
   private static final Logger log = LoggerFactory.getLogger(BuildJournal.class);
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .addModule(instantAsIsoText())
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .serializationInclusion(JsonInclude.Include.NON_NULL)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .addModule(instantAsIsoText())
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .serializationInclusion(JsonInclude.Include.NON_NULL)
+          .build();
 
-  /** ISO-8601 instants, readable by people and by {@code jq}; saves pulling in the jsr310 module for two fields. */
+  /**
+   * ISO-8601 instants, readable by people and by {@code jq}; saves pulling in the jsr310 module for
+   * two fields.
+   */
   private static SimpleModule instantAsIsoText() {
     SimpleModule module = new SimpleModule("instant-as-iso-text");
     module.addSerializer(Instant.class, ToStringSerializer.instance);
-    module.addDeserializer(Instant.class, new StdScalarDeserializer<Instant>(Instant.class) {
-      @Override
-      public Instant deserialize(JsonParser parser, DeserializationContext context) throws IOException {
-        return Instant.parse(parser.getValueAsString());
-      }
-    });
+    module.addDeserializer(
+        Instant.class,
+        new StdScalarDeserializer<Instant>(Instant.class) {
+          @Override
+          public Instant deserialize(JsonParser parser, DeserializationContext context)
+              throws IOException {
+            return Instant.parse(parser.getValueAsString());
+          }
+        });
     return module;
   }
 
   /** Whether a journaled resource still exists, as far as the build knows. */
-  public enum State { CREATED, REMOVED }
+  public enum State {
+    CREATED,
+    REMOVED
+  }
 
   /** One resource line of the journal. */
-  public record Entry(ResourceKind kind, String id, String region, State state, Instant createdAt,
+  public record Entry(
+      ResourceKind kind,
+      String id,
+      String region,
+      State state,
+      Instant createdAt,
       Instant removedAt) {
     public Resource resource() {
       return new Resource(kind, id, region);
@@ -74,7 +90,11 @@ public final class BuildJournal implements ResourceLedger {
    *
    * @param status free text set by {@link #finish}, {@code "running"} until then
    */
-  public record Contents(String buildId, Instant createdAt, List<String> regions, List<Entry> resources,
+  public record Contents(
+      String buildId,
+      Instant createdAt,
+      List<String> regions,
+      List<Entry> resources,
       String status) {
     public Contents {
       regions = regions == null ? List.of() : List.copyOf(regions);
@@ -83,7 +103,10 @@ public final class BuildJournal implements ResourceLedger {
 
     /** Resources recorded as created and not removed, in creation order. */
     public List<Resource> live() {
-      return resources.stream().filter(e -> e.state() == State.CREATED).map(Entry::resource).toList();
+      return resources.stream()
+          .filter(e -> e.state() == State.CREATED)
+          .map(Entry::resource)
+          .toList();
     }
   }
 
@@ -115,19 +138,27 @@ public final class BuildJournal implements ResourceLedger {
     return dir.resolve(buildId.value() + ".json");
   }
 
-  /** Starts the journal of a new build and writes it at once, so even a build killed early is on disk. */
+  /**
+   * Starts the journal of a new build and writes it at once, so even a build killed early is on
+   * disk.
+   */
   public static BuildJournal create(Path dir, BuildId buildId, Clock clock) {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new JournalException("cannot create the build journal directory " + dir + ": " + e.getMessage(), e);
+      throw new JournalException(
+          "cannot create the build journal directory " + dir + ": " + e.getMessage(), e);
     }
     Path file = fileOf(dir, buildId);
     if (Files.exists(file)) {
-      throw new JournalException("a journal for build " + buildId + " already exists: " + file, null);
+      throw new JournalException(
+          "a journal for build " + buildId + " already exists: " + file, null);
     }
-    BuildJournal journal = new BuildJournal(file, clock,
-        new Contents(buildId.value(), clock.instant(), List.of(), List.of(), "running"));
+    BuildJournal journal =
+        new BuildJournal(
+            file,
+            clock,
+            new Contents(buildId.value(), clock.instant(), List.of(), List.of(), "running"));
     synchronized (journal) {
       journal.write();
     }
@@ -154,7 +185,9 @@ public final class BuildJournal implements ResourceLedger {
     }
   }
 
-  /** Every journal in {@code dir}, oldest build first; unreadable files are skipped with a warning. */
+  /**
+   * Every journal in {@code dir}, oldest build first; unreadable files are skipped with a warning.
+   */
   public static List<Contents> list(Path dir) {
     List<Path> files = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
@@ -197,7 +230,14 @@ public final class BuildJournal implements ResourceLedger {
     Objects.requireNonNull(resource, "resource");
     regions.add(resource.region());
     int index = indexOf(resource);
-    Entry entry = new Entry(resource.kind(), resource.id(), resource.region(), State.CREATED, clock.instant(), null);
+    Entry entry =
+        new Entry(
+            resource.kind(),
+            resource.id(),
+            resource.region(),
+            State.CREATED,
+            clock.instant(),
+            null);
     if (index >= 0) {
       entries.set(index, entry);
     } else {
@@ -209,13 +249,22 @@ public final class BuildJournal implements ResourceLedger {
   @Override
   public synchronized void removed(Resource resource) {
     int index = indexOf(resource);
-    Entry entry = index >= 0
-        ? entries.get(index)
-        : new Entry(resource.kind(), resource.id(), resource.region(), State.CREATED, null, null);
+    Entry entry =
+        index >= 0
+            ? entries.get(index)
+            : new Entry(
+                resource.kind(), resource.id(), resource.region(), State.CREATED, null, null);
     if (entry.state() == State.REMOVED) {
       return;
     }
-    Entry gone = new Entry(entry.kind(), entry.id(), entry.region(), State.REMOVED, entry.createdAt(), clock.instant());
+    Entry gone =
+        new Entry(
+            entry.kind(),
+            entry.id(),
+            entry.region(),
+            State.REMOVED,
+            entry.createdAt(),
+            clock.instant());
     if (index >= 0) {
       entries.set(index, gone);
     } else {
@@ -229,7 +278,10 @@ public final class BuildJournal implements ResourceLedger {
     return snapshot().live();
   }
 
-  /** Marks the build finished with a status word ({@code succeeded}, {@code failed}, {@code cancelled}, ...). */
+  /**
+   * Marks the build finished with a status word ({@code succeeded}, {@code failed}, {@code
+   * cancelled}, ...).
+   */
   public synchronized void finish(String finalStatus) {
     status = Objects.requireNonNull(finalStatus, "finalStatus");
     write();
@@ -242,7 +294,9 @@ public final class BuildJournal implements ResourceLedger {
   private int indexOf(Resource resource) {
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
-      if (e.kind().equals(resource.kind()) && e.id().equals(resource.id()) && e.region().equals(resource.region())) {
+      if (e.kind().equals(resource.kind())
+          && e.id().equals(resource.id())
+          && e.region().equals(resource.region())) {
         return i;
       }
     }
@@ -254,8 +308,12 @@ public final class BuildJournal implements ResourceLedger {
     Path temp = dir.resolve("." + file.getFileName() + ".tmp");
     try {
       byte[] bytes = JSON.writeValueAsBytes(snapshot());
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel channel =
+          FileChannel.open(
+              temp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
           channel.write(buffer);
@@ -273,7 +331,10 @@ public final class BuildJournal implements ResourceLedger {
     }
   }
 
-  /** Makes the rename itself durable; not every platform lets a directory be opened, which is fine there. */
+  /**
+   * Makes the rename itself durable; not every platform lets a directory be opened, which is fine
+   * there.
+   */
   private static void syncDirectory(Path dir) {
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);

@@ -10,10 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A cancellation token that the runner and every wait loop check. Cancelling runs the registered callbacks
- * and interrupts registered threads (a step blocked in a socket read or {@code Thread.sleep} only notices an
- * interrupt). Tokens form a tree: cancelling a parent (the process-wide token of a build matrix) cancels
- * every child (one per build); cancelling a child leaves the parent alone.
+ * A cancellation token that the runner and every wait loop check. Cancelling runs the registered
+ * callbacks and interrupts registered threads (a step blocked in a socket read or {@code
+ * Thread.sleep} only notices an interrupt). Tokens form a tree: cancelling a parent (the
+ * process-wide token of a build matrix) cancels every child (one per build); cancelling a child
+ * leaves the parent alone.
  */
 public final class Cancellation {
   private static final Logger log = LoggerFactory.getLogger(Cancellation.class);
@@ -34,7 +35,8 @@ public final class Cancellation {
   public Cancellation child() {
     Cancellation child = new Cancellation();
     Registration link = onCancel(() -> child.cancel(reason().orElse("cancelled")));
-    // Dropping the link when the child fires keeps a long-lived parent from collecting dead children.
+    // Dropping the link when the child fires keeps a long-lived parent from collecting dead
+    // children.
     child.onCancel(link::close);
     return child;
   }
@@ -85,17 +87,18 @@ public final class Cancellation {
   }
 
   /**
-   * Runs {@code callback} once when the token is cancelled (at once if it already is). Close the returned
-   * registration to drop the callback.
+   * Runs {@code callback} once when the token is cancelled (at once if it already is). Close the
+   * returned registration to drop the callback.
    */
   public Registration onCancel(Runnable callback) {
     return register(new Registration(this, callback, null));
   }
 
   /**
-   * Interrupts {@code thread} when the token is cancelled (at once if it already is), until the returned
-   * registration is closed. Once {@code close()} returns no further interrupt arrives from this token, so
-   * the caller can clear the interrupt flag and start its unwind without being interrupted again.
+   * Interrupts {@code thread} when the token is cancelled (at once if it already is), until the
+   * returned registration is closed. Once {@code close()} returns no further interrupt arrives from
+   * this token, so the caller can clear the interrupt flag and start its unwind without being
+   * interrupted again.
    */
   public Registration interruptOnCancel(Thread thread) {
     return register(new Registration(this, null, thread));
@@ -150,7 +153,8 @@ public final class Cancellation {
 
     @Override
     public void close() {
-      // Holding the registration's monitor means an interrupt in progress finishes before close returns.
+      // Holding the registration's monitor means an interrupt in progress finishes before close
+      // returns.
       synchronized (this) {
         closed = true;
       }

@@ -4,15 +4,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the unwind did: resources removed, resources left behind with the last error (→ the CLI's "cleanup
- * incomplete" exit code and the {@code cleanup} command), and resources deliberately kept by {@link OnError#ABORT}.
+ * What the unwind did: resources removed, resources left behind with the last error (→ the CLI's
+ * "cleanup incomplete" exit code and the {@code cleanup} command), and resources deliberately kept
+ * by {@link OnError#ABORT}.
  */
 public record CleanupReport(List<Resource> removed, List<Leftover> leftovers, List<Resource> kept) {
 
   /**
    * A resource an undo could not remove, or an undo that failed without naming one.
    *
-   * @param resource the resource, or {@code null} when an undo threw before saying what it was removing
+   * @param resource the resource, or {@code null} when an undo threw before saying what it was
+   *     removing
    * @param step the step whose undo reported it
    * @param lastError the last error message, for the user
    */
@@ -24,7 +26,10 @@ public record CleanupReport(List<Resource> removed, List<Leftover> leftovers, Li
 
     @Override
     public String toString() {
-      return (resource == null ? "(unknown resource)" : resource.toString()) + " from step '" + step + "': "
+      return (resource == null ? "(unknown resource)" : resource.toString())
+          + " from step '"
+          + step
+          + "': "
           + lastError;
     }
   }

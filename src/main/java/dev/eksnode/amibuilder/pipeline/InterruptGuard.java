@@ -20,17 +20,17 @@ import sun.misc.SignalHandler;
  * Turns SIGINT/SIGTERM into an orderly unwind.
  *
  * <ul>
- *   <li>First signal: cancel the build token (which interrupts the running steps), let the unwind run and
- *       the command exit normally (with its "interrupted" code). If the unwind takes longer than {@code maxWait},
- *       give up as below.
+ *   <li>First signal: cancel the build token (which interrupts the running steps), let the unwind
+ *       run and the command exit normally (with its "interrupted" code). If the unwind takes longer
+ *       than {@code maxWait}, give up as below.
  *   <li>Second signal: stop waiting, print what is left and how to remove it, halt at once with
  *       {@code interruptedStatus}.
  *   <li>Any other JVM shutdown (SIGHUP, {@code System.exit} elsewhere, or a platform without signal
  *       handlers): a shutdown hook cancels and waits up to {@code maxWait} for the unwind.
  * </ul>
  *
- * <p>Handlers are installed by {@link #install()} and removed by {@link #close()}; the command calls
- * {@link #unwindFinished()} once the outcome is printed so a later shutdown does not wait.
+ * <p>Handlers are installed by {@link #install()} and removed by {@link #close()}; the command
+ * calls {@link #unwindFinished()} once the outcome is printed so a later shutdown does not wait.
  */
 public final class InterruptGuard implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InterruptGuard.class);
@@ -50,17 +50,34 @@ public final class InterruptGuard implements AutoCloseable {
   private Thread hook;
 
   /**
-   * @param leftoverSummary what is left and the {@code cleanup} command, printed when we stop waiting
-   * @param interruptedStatus the exit status to halt with when we stop waiting (the CLI's table owns the number)
+   * @param leftoverSummary what is left and the {@code cleanup} command, printed when we stop
+   *     waiting
+   * @param interruptedStatus the exit status to halt with when we stop waiting (the CLI's table
+   *     owns the number)
    */
-  public InterruptGuard(Cancellation cancellation, Duration maxWait, Supplier<String> leftoverSummary,
-      PrintStream err, int interruptedStatus) {
-    this(cancellation, maxWait, leftoverSummary, err, interruptedStatus, status -> Runtime.getRuntime().halt(status));
+  public InterruptGuard(
+      Cancellation cancellation,
+      Duration maxWait,
+      Supplier<String> leftoverSummary,
+      PrintStream err,
+      int interruptedStatus) {
+    this(
+        cancellation,
+        maxWait,
+        leftoverSummary,
+        err,
+        interruptedStatus,
+        status -> Runtime.getRuntime().halt(status));
   }
 
   /** As above; {@code halt} replaces {@link Runtime#halt} so tests survive a second signal. */
-  InterruptGuard(Cancellation cancellation, Duration maxWait, Supplier<String> leftoverSummary, PrintStream err,
-      int interruptedStatus, IntConsumer halt) {
+  InterruptGuard(
+      Cancellation cancellation,
+      Duration maxWait,
+      Supplier<String> leftoverSummary,
+      PrintStream err,
+      int interruptedStatus,
+      IntConsumer halt) {
     this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
     this.maxWait = Objects.requireNonNull(maxWait, "maxWait");
     this.leftoverSummary = Objects.requireNonNull(leftoverSummary, "leftoverSummary");
@@ -82,7 +99,8 @@ public final class InterruptGuard implements AutoCloseable {
         SignalHandler previous = Signal.handle(signal, s -> onSignal(s.getName()));
         uninstallers.add(() -> Signal.handle(signal, previous));
       } catch (IllegalArgumentException | UnsupportedOperationException e) {
-        // Signal already used by the JVM (e.g. -Xrs) or unknown on this platform: the hook covers it.
+        // Signal already used by the JVM (e.g. -Xrs) or unknown on this platform: the hook covers
+        // it.
         log.debug("Cannot handle SIG{}: {}", name, e.getMessage());
       }
     }
@@ -119,18 +137,24 @@ public final class InterruptGuard implements AutoCloseable {
     return hook;
   }
 
-  /** What a signal does; package-private so tests can deliver one without signalling the test JVM. */
+  /**
+   * What a signal does; package-private so tests can deliver one without signalling the test JVM.
+   */
   void onSignal(String name) {
     int count = signals.incrementAndGet();
     if (count == 1) {
-      err.println("Interrupted (SIG" + name + "): cleaning up. Press Ctrl-C again to stop waiting.");
+      err.println(
+          "Interrupted (SIG" + name + "): cleaning up. Press Ctrl-C again to stop waiting.");
       err.flush();
       cancellation.cancel("interrupted by SIG" + name);
-      Thread watchdog = new Thread(() -> {
-        if (!awaitRelease()) {
-          giveUp("the cleanup did not finish within " + maxWait);
-        }
-      }, "interrupt-guard-watchdog");
+      Thread watchdog =
+          new Thread(
+              () -> {
+                if (!awaitRelease()) {
+                  giveUp("the cleanup did not finish within " + maxWait);
+                }
+              },
+              "interrupt-guard-watchdog");
       watchdog.setDaemon(true);
       watchdog.start();
     } else {

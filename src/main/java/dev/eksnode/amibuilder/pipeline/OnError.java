@@ -5,8 +5,8 @@ public enum OnError {
   /** Undo every step in reverse order (the default). */
   CLEANUP,
   /**
-   * Keep everything for debugging and report what exists. A cancellation (Ctrl-C, SIGTERM) still cleans
-   * up: the user asked to stop, not to keep a running instance.
+   * Keep everything for debugging and report what exists. A cancellation (Ctrl-C, SIGTERM) still
+   * cleans up: the user asked to stop, not to keep a running instance.
    */
   ABORT
 }

@@ -18,10 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs steps in order with an undo stack. Each step is pushed before it runs; on failure, cancellation or
- * timeout the stack unwinds in reverse, each undo isolated from the others. On success only the steps that
- * do not {@link Step#keepOnSuccess() keep} their result are undone. Undo errors never escape: they end up in
- * the {@link CleanupReport} of the returned {@link Outcome}.
+ * Runs steps in order with an undo stack. Each step is pushed before it runs; on failure,
+ * cancellation or timeout the stack unwinds in reverse, each undo isolated from the others. On
+ * success only the steps that do not {@link Step#keepOnSuccess() keep} their result are undone.
+ * Undo errors never escape: they end up in the {@link CleanupReport} of the returned {@link
+ * Outcome}.
  *
  * <p>A runner holds no per-run state, so one instance can run several builds concurrently.
  *
@@ -60,11 +61,16 @@ public final class PipelineRunner<C> {
     this(options, ledger, PipelineListener.none(), TimeSource.system());
   }
 
-  public PipelineRunner(Options options, ResourceLedger ledger, PipelineListener listener, TimeSource time) {
+  public PipelineRunner(
+      Options options, ResourceLedger ledger, PipelineListener listener, TimeSource time) {
     this(options, ledger, listener, time, null);
   }
 
-  private PipelineRunner(Options options, ResourceLedger ledger, PipelineListener listener, TimeSource time,
+  private PipelineRunner(
+      Options options,
+      ResourceLedger ledger,
+      PipelineListener listener,
+      TimeSource time,
       Function<? super C, ? extends Collection<Resource>> artifacts) {
     this.options = Objects.requireNonNull(options, "options");
     this.ledger = Objects.requireNonNull(ledger, "ledger");
@@ -74,32 +80,40 @@ public final class PipelineRunner<C> {
   }
 
   /**
-   * A runner that also audits success: after the temporaries are undone, anything the ledger still holds that is
-   * not among {@code artifacts} (what the build delivers, read from the context once the steps ran) is a
-   * leftover. Without it a success is not audited, as a step that keeps its result may keep anything.
+   * A runner that also audits success: after the temporaries are undone, anything the ledger still
+   * holds that is not among {@code artifacts} (what the build delivers, read from the context once
+   * the steps ran) is a leftover. Without it a success is not audited, as a step that keeps its
+   * result may keep anything.
    */
-  public PipelineRunner<C> auditingSuccessAgainst(Function<? super C, ? extends Collection<Resource>> artifacts) {
-    return new PipelineRunner<>(options, ledger, listener, time, Objects.requireNonNull(artifacts, "artifacts"));
+  public PipelineRunner<C> auditingSuccessAgainst(
+      Function<? super C, ? extends Collection<Resource>> artifacts) {
+    return new PipelineRunner<>(
+        options, ledger, listener, time, Objects.requireNonNull(artifacts, "artifacts"));
   }
 
   /**
-   * Runs {@code steps} on the calling thread. Cancelling {@code cancellation} interrupts the running step
-   * and unwinds; the call still returns normally, with a {@link Outcome.Cancelled}.
+   * Runs {@code steps} on the calling thread. Cancelling {@code cancellation} interrupts the
+   * running step and unwinds; the call still returns normally, with a {@link Outcome.Cancelled}.
    */
   public Outcome run(List<? extends Step<C>> steps, C ctx, Cancellation cancellation) {
     Objects.requireNonNull(steps, "steps");
     Objects.requireNonNull(cancellation, "cancellation");
     Cancellation token = cancellation.child();
     AtomicBoolean timedOut = new AtomicBoolean();
-    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "pipeline-watchdog");
-      thread.setDaemon(true);
-      return thread;
-    });
-    watchdog.schedule(() -> {
-      timedOut.set(true);
-      token.cancel("build timed out after " + options.timeout());
-    }, options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    ScheduledExecutorService watchdog =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "pipeline-watchdog");
+              thread.setDaemon(true);
+              return thread;
+            });
+    watchdog.schedule(
+        () -> {
+          timedOut.set(true);
+          token.cancel("build timed out after " + options.timeout());
+        },
+        options.timeout().toNanos(),
+        TimeUnit.NANOSECONDS);
 
     Deque<Step<C>> stack = new ArrayDeque<>();
     String current = "(none)";
@@ -117,7 +131,9 @@ public final class PipelineRunner<C> {
         if (error == null) {
           continue;
         }
-        if (token.isCancelled() || error instanceof InterruptedException || error instanceof CancelledException) {
+        if (token.isCancelled()
+            || error instanceof InterruptedException
+            || error instanceof CancelledException) {
           // A step that fails because we interrupted it was cancelled, whatever exception it chose.
           token.cancel("interrupted");
           cancelled = true;
@@ -162,10 +178,12 @@ public final class PipelineRunner<C> {
     } catch (Throwable t) {
       error = t;
     }
-    // After the registration is closed no interrupt can arrive from the token; clear one that did land so
+    // After the registration is closed no interrupt can arrive from the token; clear one that did
+    // land so
     // the unwind (or the next step) does not trip over it.
     if (Thread.interrupted() && error == null && !token.isCancelled()) {
-      log.debug("Step '{}' left the thread interrupted; treating it as a cancellation", step.name());
+      log.debug(
+          "Step '{}' left the thread interrupted; treating it as a cancellation", step.name());
       error = new InterruptedException("interrupted during step " + step.name());
     }
     listener.stepFinished(step.name(), time.since(start), error);
@@ -183,8 +201,8 @@ public final class PipelineRunner<C> {
   }
 
   /**
-   * Undoes {@code stack} (top first); unless {@code exempt} is null, anything still live in the ledger that is
-   * not exempt is a leftover.
+   * Undoes {@code stack} (top first); unless {@code exempt} is null, anything still live in the
+   * ledger that is not exempt is a leftover.
    */
   private CleanupReport unwind(List<Step<C>> stack, C ctx, Set<Resource> exempt) {
     UndoReport report = new UndoReport(ledger);
@@ -215,8 +233,9 @@ public final class PipelineRunner<C> {
       }
       for (Resource resource : live) {
         if (!accounted.contains(resource)) {
-          leftovers.add(new CleanupReport.Leftover(resource, JOURNAL_STEP,
-              "recorded as created but no undo removed it"));
+          leftovers.add(
+              new CleanupReport.Leftover(
+                  resource, JOURNAL_STEP, "recorded as created but no undo removed it"));
         }
       }
     }

@@ -6,9 +6,9 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The kind of a cloud resource a build creates. A record rather than an enum so that a journal written by a
- * newer version (with kinds this one does not know) still reads back; the constants cover what EC2 builds
- * create today.
+ * The kind of a cloud resource a build creates. A record rather than an enum so that a journal
+ * written by a newer version (with kinds this one does not know) still reads back; the constants
+ * cover what EC2 builds create today.
  */
 public record ResourceKind(String name) {
   private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
@@ -23,7 +23,8 @@ public record ResourceKind(String name) {
   public ResourceKind {
     Objects.requireNonNull(name, "name");
     if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("resource kind must be UPPER_SNAKE_CASE, got '" + name + "'");
+      throw new IllegalArgumentException(
+          "resource kind must be UPPER_SNAKE_CASE, got '" + name + "'");
     }
   }
 

@@ -9,11 +9,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Retries an action with exponential backoff and jitter while a classifier says the error is transient
- * (throttling, eventual consistency, a dependency still shutting down). Bounded by attempts and by elapsed
- * time, interruptible, and driven by an injectable {@link TimeSource} so tests never sleep.
+ * Retries an action with exponential backoff and jitter while a classifier says the error is
+ * transient (throttling, eventual consistency, a dependency still shutting down). Bounded by
+ * attempts and by elapsed time, interruptible, and driven by an injectable {@link TimeSource} so
+ * tests never sleep.
  *
- * <p>Undo calls use it without a cancellation: a Ctrl-C must not cut short the cleanup it triggered.
+ * <p>Undo calls use it without a cancellation: a Ctrl-C must not cut short the cleanup it
+ * triggered.
  */
 public final class Retry {
   private static final Logger log = LoggerFactory.getLogger(Retry.class);
@@ -36,9 +38,11 @@ public final class Retry {
    * @param maxAttempts total attempts including the first, at least 1
    * @param initialDelay delay before the second attempt, doubled for each further one
    * @param maxDelay cap for one delay
-   * @param maxElapsed no new attempt starts if its delay would end after this much time since the first
+   * @param maxElapsed no new attempt starts if its delay would end after this much time since the
+   *     first
    */
-  public record Policy(int maxAttempts, Duration initialDelay, Duration maxDelay, Duration maxElapsed) {
+  public record Policy(
+      int maxAttempts, Duration initialDelay, Duration maxDelay, Duration maxElapsed) {
     public Policy {
       if (maxAttempts < 1) {
         throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
@@ -52,8 +56,8 @@ public final class Retry {
     }
 
     /**
-     * For undo calls: a security group stays in use for a minute or two while its instance terminates, so
-     * allow about five minutes in total.
+     * For undo calls: a security group stays in use for a minute or two while its instance
+     * terminates, so allow about five minutes in total.
      */
     public static Policy forUndo() {
       return new Policy(12, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(5));
@@ -73,7 +77,8 @@ public final class Retry {
   /**
    * @param random source of uniform values in [0, 1) for the jitter
    */
-  public Retry(Policy policy, Predicate<Throwable> retryable, TimeSource time, DoubleSupplier random) {
+  public Retry(
+      Policy policy, Predicate<Throwable> retryable, TimeSource time, DoubleSupplier random) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.retryable = Objects.requireNonNull(retryable, "retryable");
     this.time = Objects.requireNonNull(time, "time");
@@ -85,9 +90,9 @@ public final class Retry {
   }
 
   /**
-   * The delay after failed attempt number {@code attempt} (1-based): "equal jitter", i.e. half of the
-   * capped exponential delay plus a random share of the other half, so builds retrying together spread out
-   * yet never retry sooner than half the nominal delay.
+   * The delay after failed attempt number {@code attempt} (1-based): "equal jitter", i.e. half of
+   * the capped exponential delay plus a random share of the other half, so builds retrying together
+   * spread out yet never retry sooner than half the nominal delay.
    */
   public Duration delayAfter(int attempt) {
     long base = policy.initialDelay().toNanos();
@@ -102,8 +107,8 @@ public final class Retry {
   }
 
   /**
-   * Calls {@code attempt} until it succeeds, fails with an error the classifier rejects, or the limits are
-   * reached; then rethrows the last error (earlier ones attached as suppressed).
+   * Calls {@code attempt} until it succeeds, fails with an error the classifier rejects, or the
+   * limits are reached; then rethrows the last error (earlier ones attached as suppressed).
    *
    * @throws InterruptedException if interrupted while waiting between attempts
    */
@@ -126,8 +131,13 @@ public final class Retry {
         if (time.since(start).plus(delay).compareTo(policy.maxElapsed()) > 0) {
           throw e;
         }
-        log.debug("{} failed (attempt {}/{}), retrying in {} ms: {}", what, n, policy.maxAttempts(),
-            delay.toMillis(), e.toString());
+        log.debug(
+            "{} failed (attempt {}/{}), retrying in {} ms: {}",
+            what,
+            n,
+            policy.maxAttempts(),
+            delay.toMillis(),
+            e.toString());
         first = first == null ? e : first;
         time.sleep(delay);
       }
@@ -136,9 +146,11 @@ public final class Retry {
 
   /** As {@link #call} for an action without a result. */
   public void run(String what, Action action) throws Exception {
-    call(what, () -> {
-      action.run();
-      return null;
-    });
+    call(
+        what,
+        () -> {
+          action.run();
+          return null;
+        });
   }
 }

@@ -3,8 +3,8 @@ package dev.eksnode.amibuilder.pipeline;
 import java.time.Duration;
 
 /**
- * Monotonic time and sleeping, injectable so retry and wait loops can be tested without sleeping. Tests use a
- * fake whose {@link #sleep} advances {@link #nanoTime} instantly.
+ * Monotonic time and sleeping, injectable so retry and wait loops can be tested without sleeping.
+ * Tests use a fake whose {@link #sleep} advances {@link #nanoTime} instantly.
  */
 public interface TimeSource {
 

@@ -9,8 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects the results of undo calls. Passed to {@link Step#undo}; thread safe so a step may undo several
- * regions in parallel. Removals are forwarded to the {@link ResourceLedger} so the journal follows along.
+ * Collects the results of undo calls. Passed to {@link Step#undo}; thread safe so a step may undo
+ * several regions in parallel. Removals are forwarded to the {@link ResourceLedger} so the journal
+ * follows along.
  */
 public final class UndoReport {
   private static final Logger log = LoggerFactory.getLogger(UndoReport.class);
@@ -39,7 +40,8 @@ public final class UndoReport {
     try {
       ledger.removed(resource);
     } catch (RuntimeException e) {
-      // The resource is gone either way; a stale journal entry only costs a no-op in a later cleanup.
+      // The resource is gone either way; a stale journal entry only costs a no-op in a later
+      // cleanup.
       log.warn("Could not record removal of {} in the journal: {}", resource, e.getMessage());
     }
   }
@@ -63,9 +65,10 @@ public final class UndoReport {
   }
 
   /**
-   * Removes {@code resource} with {@code retry}, then records it as removed or as a leftover. The usual body
-   * of an undo: {@code report.remove(instance, retry, () -> ec2.terminateInstances(...))}. An action that
-   * finds the resource already gone should simply return.
+   * Removes {@code resource} with {@code retry}, then records it as removed or as a leftover. The
+   * usual body of an undo: {@code report.remove(instance, retry, () ->
+   * ec2.terminateInstances(...))}. An action that finds the resource already gone should simply
+   * return.
    *
    * @return {@code true} if removed
    */

@@ -8,13 +8,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the instance's console output in the background, alongside the SSH connect attempts, until the host-key
- * block appears or the watch runs out of time, and hands the keys to the {@link HostKeyPolicy}. A fresh instance
- * prints the block late in its boot, often after SSH already answers, so a single read right after launch would
- * almost never pin anything.
+ * Reads the instance's console output in the background, alongside the SSH connect attempts, until
+ * the host-key block appears or the watch runs out of time, and hands the keys to the {@link
+ * HostKeyPolicy}. A fresh instance prints the block late in its boot, often after SSH already
+ * answers, so a single read right after launch would almost never pin anything.
  *
- * <p>When the keys contradict a key already trusted on first use, the policy fails and {@link #onMismatch} runs
- * (the session drops its connection, so a running script stops and the next command reports the mismatch).
+ * <p>When the keys contradict a key already trusted on first use, the policy fails and {@link
+ * #onMismatch} runs (the session drops its connection, so a running script stops and the next
+ * command reports the mismatch).
  */
 public final class ConsoleHostKeyWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleHostKeyWatch.class);
@@ -32,7 +33,8 @@ public final class ConsoleHostKeyWatch implements AutoCloseable {
    * @param console the decoded console text so far; may return null or throw while there is none
    * @param bound how long to keep looking, from now
    */
-  public ConsoleHostKeyWatch(Supplier<String> console, HostKeyPolicy policy, Duration interval, Duration bound) {
+  public ConsoleHostKeyWatch(
+      Supplier<String> console, HostKeyPolicy policy, Duration interval, Duration bound) {
     this.console = console;
     this.policy = policy;
     this.interval = interval;
@@ -53,8 +55,8 @@ public final class ConsoleHostKeyWatch implements AutoCloseable {
   }
 
   /**
-   * One read of the console. Returns true when the watch is finished: the keys were found (pinned, or
-   * contradicting the trusted key) or the time is up.
+   * One read of the console. Returns true when the watch is finished: the keys were found (pinned,
+   * or contradicting the trusted key) or the time is up.
    */
   public boolean pollOnce() {
     if (done) {
@@ -102,7 +104,8 @@ public final class ConsoleHostKeyWatch implements AutoCloseable {
     if (thread == null) {
       return;
     }
-    // Join even when this thread was interrupted (a Ctrl-C during the SSH connect), so no GetConsoleOutput call
+    // Join even when this thread was interrupted (a Ctrl-C during the SSH connect), so no
+    // GetConsoleOutput call
     // outlives the provisioning; the interrupt is restored afterwards.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     boolean interrupted = false;

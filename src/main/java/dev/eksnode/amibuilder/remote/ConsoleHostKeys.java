@@ -14,7 +14,8 @@ import org.apache.sshd.common.digest.BuiltinDigests;
 /**
  * Host keys that cloud-init printed on the instance console, used to pin the SSH host key.
  *
- * @param fingerprints fingerprints from the FINGERPRINTS block, e.g. {@code SHA256:abc...} or MD5 hex pairs
+ * @param fingerprints fingerprints from the FINGERPRINTS block, e.g. {@code SHA256:abc...} or MD5
+ *     hex pairs
  * @param keys full public keys from the KEYS block
  */
 public record ConsoleHostKeys(List<Fingerprint> fingerprints, List<PublicKey> keys) {
@@ -23,10 +24,11 @@ public record ConsoleHostKeys(List<Fingerprint> fingerprints, List<PublicKey> ke
   private static final String KEYS_BEGIN = "-----BEGIN SSH HOST KEY KEYS-----";
   private static final String KEYS_END = "-----END SSH HOST KEY KEYS-----";
   // cloud-init prefixes lines with "ec2: " and the kernel log may add "[  12.3] cloud-init[42]: ".
-  private static final Pattern FINGERPRINT_LINE = Pattern.compile(
-      "(\\d+)\\s+(SHA256:[A-Za-z0-9+/]+=*|MD5:[0-9a-f:]{47}|(?:[0-9a-f]{2}:){15}[0-9a-f]{2})\\s.*?\\((\\w+)\\)\\s*$");
-  private static final Pattern KEY_LINE = Pattern.compile(
-      "((?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+)\\s+(AAAA[A-Za-z0-9+/]+=*)");
+  private static final Pattern FINGERPRINT_LINE =
+      Pattern.compile(
+          "(\\d+)\\s+(SHA256:[A-Za-z0-9+/]+=*|MD5:[0-9a-f:]{47}|(?:[0-9a-f]{2}:){15}[0-9a-f]{2})\\s.*?\\((\\w+)\\)\\s*$");
+  private static final Pattern KEY_LINE =
+      Pattern.compile("((?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+)\\s+(AAAA[A-Za-z0-9+/]+=*)");
 
   /** One fingerprint line: bits, the fingerprint text, and the key type in parentheses. */
   public record Fingerprint(int bits, String value, String type) {
@@ -49,8 +51,8 @@ public record ConsoleHostKeys(List<Fingerprint> fingerprints, List<PublicKey> ke
   }
 
   /**
-   * Reads the last complete fingerprint and key blocks from decoded console output. Output without the
-   * blocks (not yet printed, or truncated) gives an empty result rather than an error.
+   * Reads the last complete fingerprint and key blocks from decoded console output. Output without
+   * the blocks (not yet printed, or truncated) gives an empty result rather than an error.
    */
   public static ConsoleHostKeys parse(String consoleOutput) {
     if (consoleOutput == null || consoleOutput.isEmpty()) {
@@ -61,8 +63,9 @@ public record ConsoleHostKeys(List<Fingerprint> fingerprints, List<PublicKey> ke
     for (String line : lastBlock(lines, FINGERPRINTS_BEGIN, FINGERPRINTS_END)) {
       Matcher m = FINGERPRINT_LINE.matcher(line);
       if (m.find()) {
-        fingerprints.add(new Fingerprint(Integer.parseInt(m.group(1)), m.group(2),
-            m.group(3).toUpperCase(Locale.ROOT)));
+        fingerprints.add(
+            new Fingerprint(
+                Integer.parseInt(m.group(1)), m.group(2), m.group(3).toUpperCase(Locale.ROOT)));
       }
     }
     List<PublicKey> keys = new ArrayList<>();
@@ -101,7 +104,10 @@ public record ConsoleHostKeys(List<Fingerprint> fingerprints, List<PublicKey> ke
   public String describe() {
     List<String> parts = new ArrayList<>();
     fingerprints.forEach(f -> parts.add(f.value() + " (" + f.type() + ")"));
-    keys.forEach(k -> parts.add(KeyUtils.getFingerPrint(BuiltinDigests.sha256, k) + " (" + k.getAlgorithm() + ")"));
+    keys.forEach(
+        k ->
+            parts.add(
+                KeyUtils.getFingerPrint(BuiltinDigests.sha256, k) + " (" + k.getAlgorithm() + ")"));
     return String.join(", ", parts);
   }
 
@@ -125,7 +131,8 @@ public record ConsoleHostKeys(List<Fingerprint> fingerprints, List<PublicKey> ke
 
   private static PublicKey decode(String entry) {
     try {
-      return PublicKeyEntry.parsePublicKeyEntry(entry).resolvePublicKey(null, null, PublicKeyEntryResolver.IGNORING);
+      return PublicKeyEntry.parsePublicKeyEntry(entry)
+          .resolvePublicKey(null, null, PublicKeyEntryResolver.IGNORING);
     } catch (Exception e) {
       // An unsupported or garbled key line must not prevent pinning on the others.
       return null;

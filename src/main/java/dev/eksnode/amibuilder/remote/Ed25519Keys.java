@@ -23,7 +23,10 @@ public final class Ed25519Keys {
     return generate("ami-builder");
   }
 
-  /** @param comment the third field of the OpenSSH line (shown by EC2 nowhere, useful on the instance) */
+  /**
+   * @param comment the third field of the OpenSSH line (shown by EC2 nowhere, useful on the
+   *     instance)
+   */
   public static GeneratedKey generate(String comment) {
     try {
       KeyPair pair = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);

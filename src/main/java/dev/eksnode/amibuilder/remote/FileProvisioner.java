@@ -33,8 +33,12 @@ public final class FileProvisioner implements Provisioner {
     if (config.name() != null && !config.name().isBlank()) {
       return config.name();
     }
-    return "file " + config.direction().name().toLowerCase(java.util.Locale.ROOT) + " " + config.source()
-        + " -> " + config.destination();
+    return "file "
+        + config.direction().name().toLowerCase(java.util.Locale.ROOT)
+        + " "
+        + config.source()
+        + " -> "
+        + config.destination();
   }
 
   @Override
@@ -48,8 +52,8 @@ public final class FileProvisioner implements Provisioner {
   }
 
   /**
-   * The remote command receiving an upload: unpack into the destination directory, or, for one file to a
-   * path that is not an existing directory, write that file and give it the local mode.
+   * The remote command receiving an upload: unpack into the destination directory, or, for one file
+   * to a path that is not an existing directory, write that file and give it the local mode.
    */
   String uploadCommand(boolean singleFile, String fileMode) {
     String destination = config.destination();
@@ -58,9 +62,20 @@ public final class FileProvisioner implements Provisioner {
       return "mkdir -p " + quote(destination) + " && " + untar + quote(destination);
     }
     // Like scp, a file sent to an existing directory lands inside it under its own name.
-    return "if [ -d " + quote(destination) + " ]; then " + untar + quote(destination) + "; else mkdir -p "
-        + quote(parentOf(destination)) + " && tar -x -O -f - > " + quote(destination) + " && chmod " + fileMode
-        + " " + quote(destination) + "; fi";
+    return "if [ -d "
+        + quote(destination)
+        + " ]; then "
+        + untar
+        + quote(destination)
+        + "; else mkdir -p "
+        + quote(parentOf(destination))
+        + " && tar -x -O -f - > "
+        + quote(destination)
+        + " && chmod "
+        + fileMode
+        + " "
+        + quote(destination)
+        + "; fi";
   }
 
   private void upload(SshSession ssh, LineSink output) throws InterruptedException {
@@ -71,9 +86,12 @@ public final class FileProvisioner implements Provisioner {
       throw new RemoteOperationException(description() + " failed: " + e.getMessage(), e);
     }
     boolean singleFile = items.size() == 1 && !Files.isDirectory(items.get(0).local());
-    String command = uploadCommand(singleFile, singleFile ? modeString(items.get(0).local()) : null);
+    String command =
+        uploadCommand(singleFile, singleFile ? modeString(items.get(0).local()) : null);
     OutputTail tail = new OutputTail(OutputTail.DEFAULT_LINES);
-    ExecResult result = ssh.execWithInput(command, stdin -> TarPacking.writeTar(items, stdin), output.andThen(tail));
+    ExecResult result =
+        ssh.execWithInput(
+            command, stdin -> TarPacking.writeTar(items, stdin), output.andThen(tail));
     check(result, tail);
     LOG.debug("{}: {} entries in one stream", description(), items.size());
   }
@@ -90,15 +108,23 @@ public final class FileProvisioner implements Provisioner {
     }
     Path destination = Path.of(config.destination());
     boolean intoDirectory = config.destination().endsWith("/") || Files.isDirectory(destination);
-    // For "dir" (no slash) to a new path, the path becomes the directory: unpack its parent, then rename.
+    // For "dir" (no slash) to a new path, the path becomes the directory: unpack its parent, then
+    // rename.
     OutputTail tail = new OutputTail(OutputTail.DEFAULT_LINES);
     AtomicInteger files = new AtomicInteger();
     Path unpackRoot = source.endsWith("/") || intoDirectory ? destination : staging(destination);
-    Path fileTarget = source.endsWith("/") ? null
-        : intoDirectory ? destination.resolve(source.substring(source.lastIndexOf('/') + 1)) : destination;
+    Path fileTarget =
+        source.endsWith("/")
+            ? null
+            : intoDirectory
+                ? destination.resolve(source.substring(source.lastIndexOf('/') + 1))
+                : destination;
     try {
-      ExecResult result = ssh.execReadingOutput(command,
-          stdout -> files.set(TarPacking.extract(stdout, unpackRoot, fileTarget)), output.andThen(tail));
+      ExecResult result =
+          ssh.execReadingOutput(
+              command,
+              stdout -> files.set(TarPacking.extract(stdout, unpackRoot, fileTarget)),
+              output.andThen(tail));
       check(result, tail);
       if (unpackRoot != destination) {
         moveStagedDirectory(unpackRoot, destination);
@@ -112,20 +138,27 @@ public final class FileProvisioner implements Provisioner {
   }
 
   /**
-   * A fresh name beside the destination for unpacking a directory before it takes the destination's name. It is
-   * not created here: only a directory's entries create it, so a single file never leaves anything beside it.
+   * A fresh name beside the destination for unpacking a directory before it takes the destination's
+   * name. It is not created here: only a directory's entries create it, so a single file never
+   * leaves anything beside it.
    */
   private Path staging(Path destination) {
     Path parent = destination.toAbsolutePath().getParent();
     Path staged;
     do {
-      staged = parent.resolve(".download-" + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current()
-          .nextLong(), 36));
+      staged =
+          parent.resolve(
+              ".download-"
+                  + Long.toUnsignedString(
+                      java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36));
     } while (Files.exists(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS));
     return staged;
   }
 
-  /** Whatever a failed or finished download left in its staging directory goes: only the destination remains. */
+  /**
+   * Whatever a failed or finished download left in its staging directory goes: only the destination
+   * remains.
+   */
   private void removeStaging(Path staged) {
     if (!Files.exists(staged, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -135,7 +168,11 @@ public final class FileProvisioner implements Provisioner {
         Files.deleteIfExists(p);
       }
     } catch (IOException e) {
-      LOG.warn("{}: could not remove the staging directory {}: {}", description(), staged, e.getMessage());
+      LOG.warn(
+          "{}: could not remove the staging directory {}: {}",
+          description(),
+          staged,
+          e.getMessage());
     }
   }
 
@@ -150,8 +187,13 @@ public final class FileProvisioner implements Provisioner {
       }
       Files.deleteIfExists(staged);
     } catch (IOException e) {
-      throw new RemoteOperationException(description() + " failed: cannot move the download to " + destination
-          + ": " + e.getMessage(), e);
+      throw new RemoteOperationException(
+          description()
+              + " failed: cannot move the download to "
+              + destination
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -174,10 +216,16 @@ public final class FileProvisioner implements Provisioner {
 
   private static String modeString(Path local) {
     try {
-      return String.format("%04o", TarPacking.modeOf(local, new org.apache.commons.compress.archivers.tar
-          .TarArchiveEntry(local.toFile(), local.getFileName().toString())) & 07777);
+      return String.format(
+          "%04o",
+          TarPacking.modeOf(
+                  local,
+                  new org.apache.commons.compress.archivers.tar.TarArchiveEntry(
+                      local.toFile(), local.getFileName().toString()))
+              & 07777);
     } catch (IOException e) {
-      throw new RemoteOperationException("cannot read the mode of " + local + ": " + e.getMessage(), e);
+      throw new RemoteOperationException(
+          "cannot read the mode of " + local + ": " + e.getMessage(), e);
     }
   }
 }

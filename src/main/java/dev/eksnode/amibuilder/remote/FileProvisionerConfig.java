@@ -5,9 +5,10 @@ import java.util.Objects;
 /**
  * A Packer-style file provisioner.
  *
- * <p>Upload: a directory source ending in {@code /} sends its contents into the destination; without
- * the slash the directory itself lands inside the destination. A file goes to the destination path, or
- * into it when the destination ends in {@code /} or is an existing remote directory.
+ * <p>Upload: a directory source ending in {@code /} sends its contents into the destination;
+ * without the slash the directory itself lands inside the destination. A file goes to the
+ * destination path, or into it when the destination ends in {@code /} or is an existing remote
+ * directory.
  *
  * <p>Download: the same rules with the sides swapped (remote source, local destination).
  *
@@ -16,7 +17,8 @@ import java.util.Objects;
  * @param destination remote path (upload) or local path (download)
  * @param direction upload (default) or download
  */
-public record FileProvisionerConfig(String name, String source, String destination, Direction direction) {
+public record FileProvisionerConfig(
+    String name, String source, String destination, Direction direction) {
   public enum Direction {
     UPLOAD,
     DOWNLOAD

@@ -11,11 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides whether to trust the build instance's host key. Keys the instance printed on its console pin
- * the connection; until they are known (cloud-init prints them late in the boot, often after SSH answers)
- * the first key seen is trusted. Either way the accepted key is remembered and every later connection
- * (after a reboot too) must present the same key. Console keys that arrive after a key was trusted on
- * first use must include that key, or the policy turns {@linkplain #failure() failed} for good.
+ * Decides whether to trust the build instance's host key. Keys the instance printed on its console
+ * pin the connection; until they are known (cloud-init prints them late in the boot, often after
+ * SSH answers) the first key seen is trusted. Either way the accepted key is remembered and every
+ * later connection (after a reboot too) must present the same key. Console keys that arrive after a
+ * key was trusted on first use must include that key, or the policy turns {@linkplain #failure()
+ * failed} for good.
  */
 public final class HostKeyPolicy implements ServerKeyVerifier {
   private static final Logger LOG = LoggerFactory.getLogger(HostKeyPolicy.class);
@@ -29,7 +30,10 @@ public final class HostKeyPolicy implements ServerKeyVerifier {
     this.pinned = new AtomicReference<>(pinned);
   }
 
-  /** Pins to the console keys when there are any, else trusts on first use until {@link #pin} is called. */
+  /**
+   * Pins to the console keys when there are any, else trusts on first use until {@link #pin} is
+   * called.
+   */
   public static HostKeyPolicy fromConsole(ConsoleHostKeys consoleKeys) {
     return new HostKeyPolicy(consoleKeys == null ? ConsoleHostKeys.empty() : consoleKeys);
   }
@@ -38,10 +42,11 @@ public final class HostKeyPolicy implements ServerKeyVerifier {
     return new HostKeyPolicy(ConsoleHostKeys.empty());
   }
 
-  // Synchronized with pin: a key must not be trusted on first use while console keys are being installed.
+  // Synchronized with pin: a key must not be trusted on first use while console keys are being
+  // installed.
   @Override
-  public synchronized boolean verifyServerKey(ClientSession session, SocketAddress remoteAddress,
-      PublicKey serverKey) {
+  public synchronized boolean verifyServerKey(
+      ClientSession session, SocketAddress remoteAddress, PublicKey serverKey) {
     String fingerprint = Ed25519Keys.sha256Fingerprint(serverKey);
     String failed = failure.get();
     if (failed != null) {
@@ -52,19 +57,31 @@ public final class HostKeyPolicy implements ServerKeyVerifier {
       if (KeyUtils.compareKeys(known, serverKey)) {
         return true;
       }
-      return reject("host key of " + remoteAddress + " changed: expected " + Ed25519Keys.sha256Fingerprint(known)
-          + " (accepted earlier in this build), got " + fingerprint
-          + "; refusing to connect because the instance may have been replaced or the connection intercepted");
+      return reject(
+          "host key of "
+              + remoteAddress
+              + " changed: expected "
+              + Ed25519Keys.sha256Fingerprint(known)
+              + " (accepted earlier in this build), got "
+              + fingerprint
+              + "; refusing to connect because the instance may have been replaced or the connection intercepted");
     }
     ConsoleHostKeys console = pinned.get();
     if (!console.isEmpty()) {
       if (!console.matches(serverKey)) {
-        return reject("host key " + fingerprint + " of " + remoteAddress
-            + " does not match the keys the instance printed on its console: " + console.describe());
+        return reject(
+            "host key "
+                + fingerprint
+                + " of "
+                + remoteAddress
+                + " does not match the keys the instance printed on its console: "
+                + console.describe());
       }
       LOG.debug("Host key {} of {} matches the console output", fingerprint, remoteAddress);
     } else {
-      LOG.info("Trusting host key {} of {} on first use (no host keys in the console output yet)", fingerprint,
+      LOG.info(
+          "Trusting host key {} of {} on first use (no host keys in the console output yet)",
+          fingerprint,
           remoteAddress);
     }
     accepted.set(serverKey);
@@ -72,8 +89,8 @@ public final class HostKeyPolicy implements ServerKeyVerifier {
   }
 
   /**
-   * Pins the keys the console printed. Returns false, and fails the policy, when a key already trusted on
-   * first use is not among them: the connection so far went to some other host.
+   * Pins the keys the console printed. Returns false, and fails the policy, when a key already
+   * trusted on first use is not among them: the connection so far went to some other host.
    */
   public synchronized boolean pin(ConsoleHostKeys consoleKeys) {
     if (consoleKeys == null || consoleKeys.isEmpty() || failure.get() != null) {
@@ -82,9 +99,13 @@ public final class HostKeyPolicy implements ServerKeyVerifier {
     pinned.set(consoleKeys);
     PublicKey known = accepted.get();
     if (known != null && !consoleKeys.matches(known)) {
-      String reason = "host key " + Ed25519Keys.sha256Fingerprint(known) + " trusted on first use does not match "
-          + "the keys the instance later printed on its console (" + consoleKeys.describe()
-          + "); the connection may have been intercepted";
+      String reason =
+          "host key "
+              + Ed25519Keys.sha256Fingerprint(known)
+              + " trusted on first use does not match "
+              + "the keys the instance later printed on its console ("
+              + consoleKeys.describe()
+              + "); the connection may have been intercepted";
       failure.set(reason);
       LOG.debug("Host key policy failed: {}", reason);
       return false;
@@ -93,12 +114,17 @@ public final class HostKeyPolicy implements ServerKeyVerifier {
     return true;
   }
 
-  /** Why the policy failed for good (the console contradicted a key trusted on first use), if it did. */
+  /**
+   * Why the policy failed for good (the console contradicted a key trusted on first use), if it
+   * did.
+   */
   public Optional<String> failure() {
     return Optional.ofNullable(failure.get());
   }
 
-  /** Throws when the console contradicted the key in use; the session checks around every command. */
+  /**
+   * Throws when the console contradicted the key in use; the session checks around every command.
+   */
   public void checkNotFailed() {
     String failed = failure.get();
     if (failed != null) {
@@ -115,7 +141,9 @@ public final class HostKeyPolicy implements ServerKeyVerifier {
     return !pinned.get().isEmpty();
   }
 
-  /** Returns and clears the reason of the last refusal, so the session can throw a precise error. */
+  /**
+   * Returns and clears the reason of the last refusal, so the session can throw a precise error.
+   */
   Optional<String> takeRejection() {
     return Optional.ofNullable(lastRejection.getAndSet(null));
   }

@@ -1,8 +1,8 @@
 package dev.eksnode.amibuilder.remote;
 
 /**
- * Receives remote output one line at a time, already redacted, without the line terminator. Called from
- * SSH I/O threads while the command runs, so it must be quick and thread-safe.
+ * Receives remote output one line at a time, already redacted, without the line terminator. Called
+ * from SSH I/O threads while the command runs, so it must be quick and thread-safe.
  */
 @FunctionalInterface
 public interface LineSink {

@@ -7,10 +7,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Masks secret values (credentials, tokens, passwords) in text before it is shown, logged or thrown. */
+/**
+ * Masks secret values (credentials, tokens, passwords) in text before it is shown, logged or
+ * thrown.
+ */
 public final class Redactor {
   public static final String MASK = "<redacted>";
-  /** Shorter fragments of a multi-line secret would mask ordinary words, so only longer ones count. */
+
+  /**
+   * Shorter fragments of a multi-line secret would mask ordinary words, so only longer ones count.
+   */
   private static final int MIN_FRAGMENT = 8;
 
   private final List<String> secrets;
@@ -30,7 +36,8 @@ public final class Redactor {
         continue;
       }
       unique.add(secret);
-      // In a rendered {{.Vars}} a quote inside the value appears as '"'"', which would hide the raw value from
+      // In a rendered {{.Vars}} a quote inside the value appears as '"'"', which would hide the raw
+      // value from
       // a plain search while still showing it to anyone reading the command.
       if (secret.indexOf('\'') >= 0) {
         unique.add(secret.replace("'", "'\"'\"'"));

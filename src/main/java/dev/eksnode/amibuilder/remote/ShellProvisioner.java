@@ -16,23 +16,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs scripts the way Packer's shell provisioner does: upload to remote_folder, then run
- * execute_command with {@code {{.Path}}} and {@code {{.Vars}}} ({@code KEY='value' } pairs, including
- * PACKER_BUILD_NAME and PACKER_BUILDER_TYPE), as the SSH user, with the target's PTY setting.
+ * execute_command with {@code {{.Path}}} and {@code {{.Vars}}} ({@code KEY='value' } pairs,
+ * including PACKER_BUILD_NAME and PACKER_BUILDER_TYPE), as the SSH user, with the target's PTY
+ * setting.
  *
- * <p>Without a PTY the upload and the run share one channel, one round trip per script; a PTY would mangle
- * the script bytes on stdin, so then the upload takes its own channel. The script file is removed after it
- * ran, in the same command.
+ * <p>Without a PTY the upload and the run share one channel, one round trip per script; a PTY would
+ * mangle the script bytes on stdin, so then the upload takes its own channel. The script file is
+ * removed after it ran, in the same command.
  *
- * <p>The rendered command holds the environment_vars, credentials included, so it never travels as the SSH
- * exec request: SSH libraries log that request at debug level, and the remote side may too. It goes on
- * standard input instead, as the first line before the script, and the remote shell {@code eval}s it: the same
- * text run by the same login shell, so execute_command means exactly what it means to Packer. With a PTY the
- * line waits in a file only the user can read, removed before the command runs.
+ * <p>The rendered command holds the environment_vars, credentials included, so it never travels as
+ * the SSH exec request: SSH libraries log that request at debug level, and the remote side may too.
+ * It goes on standard input instead, as the first line before the script, and the remote shell
+ * {@code eval}s it: the same text run by the same login shell, so execute_command means exactly
+ * what it means to Packer. With a PTY the line waits in a file only the user can read, removed
+ * before the command runs.
  */
 public final class ShellProvisioner implements Provisioner {
   private static final Logger LOG = LoggerFactory.getLogger(ShellProvisioner.class);
-  /** {@code read} takes bytes off a pipe one at a time, so {@code cat} after it gets exactly the script. */
+
+  /**
+   * {@code read} takes bytes off a pipe one at a time, so {@code cat} after it gets exactly the
+   * script.
+   */
   private static final String READ_LINE = "IFS= read -r __ab_run";
+
   private static final String EVAL_LINE = "eval \"$(printf '%b' \"$__ab_run\")\"";
 
   /** Waits for pause_before/pause_after; tests substitute one that records the pauses. */
@@ -52,12 +59,14 @@ public final class ShellProvisioner implements Provisioner {
   ShellProvisioner(ShellProvisionerConfig config, Pauser pauser) {
     this.config = config;
     this.pauser = pauser;
-    String file = config.remoteFile() != null
-        ? config.remoteFile()
-        : "script_" + ThreadLocalRandom.current().nextInt(10_000) + ".sh";
-    this.remotePath = config.remoteFolder().endsWith("/")
-        ? config.remoteFolder() + file
-        : config.remoteFolder() + "/" + file;
+    String file =
+        config.remoteFile() != null
+            ? config.remoteFile()
+            : "script_" + ThreadLocalRandom.current().nextInt(10_000) + ".sh";
+    this.remotePath =
+        config.remoteFolder().endsWith("/")
+            ? config.remoteFolder() + file
+            : config.remoteFolder() + "/" + file;
   }
 
   public ShellProvisionerConfig config() {
@@ -80,7 +89,9 @@ public final class ShellProvisioner implements Provisioner {
     return "shell " + String.join(", ", config.scriptFiles().stream().map(Path::toString).toList());
   }
 
-  /** The {@code {{.Vars}}} text: Packer's variables first so a user value with the same name wins. */
+  /**
+   * The {@code {{.Vars}}} text: Packer's variables first so a user value with the same name wins.
+   */
   public String renderedVars() {
     Map<String, String> vars = new LinkedHashMap<>();
     vars.put("PACKER_BUILD_NAME", config.buildName());
@@ -91,13 +102,18 @@ public final class ShellProvisioner implements Provisioner {
 
   /** The command that runs one uploaded script and removes it, keeping the script's exit status. */
   public String runCommand() {
-    String command = ShellQuoting.renderExecuteCommand(config.executeCommand(), remotePath, renderedVars());
-    return "{ " + command + "\n}; __ab_status=$?; rm -f " + quote(remotePath) + "; exit $__ab_status";
+    String command =
+        ShellQuoting.renderExecuteCommand(config.executeCommand(), remotePath, renderedVars());
+    return "{ "
+        + command
+        + "\n}; __ab_status=$?; rm -f "
+        + quote(remotePath)
+        + "; exit $__ab_status";
   }
 
   /**
-   * The run command as one line for the remote shell's {@code read -r}: backslashes doubled and newlines as
-   * {@code \n}, which {@code printf %b} turns back into the original text.
+   * The run command as one line for the remote shell's {@code read -r}: backslashes doubled and
+   * newlines as {@code \n}, which {@code printf %b} turns back into the original text.
    */
   static String encodeLine(String command) {
     return command.replace("\\", "\\\\").replace("\n", "\\n");
@@ -110,13 +126,22 @@ public final class ShellProvisioner implements Provisioner {
 
   /** For a PTY: reads the encoded run line and the script, keeping the line in a user-only file. */
   String uploadForPtyCommand() {
-    return READ_LINE + " && cat > " + quote(remotePath) + " && (umask 077 && printf '%s\\n' \"$__ab_run\" > "
-        + quote(runLinePath()) + ")";
+    return READ_LINE
+        + " && cat > "
+        + quote(remotePath)
+        + " && (umask 077 && printf '%s\\n' \"$__ab_run\" > "
+        + quote(runLinePath())
+        + ")";
   }
 
   /** For a PTY: takes the run line out of its file, removes the file, runs the line. */
   String runFromFileCommand() {
-    return "__ab_run=$(cat " + quote(runLinePath()) + ") && rm -f " + quote(runLinePath()) + " && " + EVAL_LINE;
+    return "__ab_run=$(cat "
+        + quote(runLinePath())
+        + ") && rm -f "
+        + quote(runLinePath())
+        + " && "
+        + EVAL_LINE;
   }
 
   private String runLinePath() {
@@ -130,15 +155,18 @@ public final class ShellProvisioner implements Provisioner {
       runOne(ssh, output, inlineScript(), description());
     } else {
       for (Path script : config.scriptFiles()) {
-        String label = config.name() != null ? config.name() + " (" + script.getFileName() + ")"
-            : "shell " + script;
+        String label =
+            config.name() != null
+                ? config.name() + " (" + script.getFileName() + ")"
+                : "shell " + script;
         runOne(ssh, output, readScript(script), label);
       }
     }
     pause(config.pauseAfter(), "pause_after");
   }
 
-  private void runOne(SshSession ssh, LineSink output, byte[] content, String what) throws InterruptedException {
+  private void runOne(SshSession ssh, LineSink output, byte[] content, String what)
+      throws InterruptedException {
     ssh.requireConnected(what);
     long started = System.nanoTime();
     String bootBefore = config.expectDisconnect() ? ssh.bootId() : null;
@@ -146,15 +174,17 @@ public final class ShellProvisioner implements Provisioner {
     LineSink sink = output.andThen(tail);
     ExecResult result;
     byte[] runLine = (encodeLine(runCommand()) + "\n").getBytes(StandardCharsets.UTF_8);
-    SshSession.InputWriter lineThenScript = stdin -> {
-      stdin.write(runLine);
-      stdin.write(content);
-    };
+    SshSession.InputWriter lineThenScript =
+        stdin -> {
+          stdin.write(runLine);
+          stdin.write(content);
+        };
     if (ssh.target().pty()) {
       ExecResult upload = ssh.execWithInput(uploadForPtyCommand(), lineThenScript, tail);
       if (!upload.succeeded()) {
         checkConnectionAfter(upload, what);
-        throw new ProvisionerFailedException("uploading " + what + " to " + remotePath, upload, tail.lines());
+        throw new ProvisionerFailedException(
+            "uploading " + what + " to " + remotePath, upload, tail.lines());
       }
       result = ssh.exec(runFromFileCommand(), true, sink);
     } else {
@@ -162,8 +192,9 @@ public final class ShellProvisioner implements Provisioner {
     }
     long ended = System.nanoTime();
     LOG.debug("{}: {} after {} ms", what, result.describe(), (ended - started) / 1_000_000);
-    boolean scriptEndedCleanly = result.ending() == ExecResult.Ending.EXITED
-        && config.validExitCodes().contains(result.exitStatus());
+    boolean scriptEndedCleanly =
+        result.ending() == ExecResult.Ending.EXITED
+            && config.validExitCodes().contains(result.exitStatus());
     if (result.ending() == ExecResult.Ending.EXITED && !scriptEndedCleanly) {
       throw new ProvisionerFailedException(what, result, tail.lines());
     }
@@ -180,9 +211,11 @@ public final class ShellProvisioner implements Provisioner {
 
   private void checkConnectionAfter(ExecResult result, String what) {
     if (result.ending() == ExecResult.Ending.DISCONNECTED) {
-      throw new ConnectionLostException("the SSH connection dropped while " + what
-          + " was running and expect_disconnect is not set; if the script reboots the host, set "
-          + "expect_disconnect: true on this provisioner");
+      throw new ConnectionLostException(
+          "the SSH connection dropped while "
+              + what
+              + " was running and expect_disconnect is not set; if the script reboots the host, set "
+              + "expect_disconnect: true on this provisioner");
     }
   }
 

@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A Packer-style shell provisioner. Exactly one of {@code inline}, {@code script}, {@code scripts} is set.
+ * A Packer-style shell provisioner. Exactly one of {@code inline}, {@code script}, {@code scripts}
+ * is set.
  *
  * @param name label for output and errors; null derives one from the script names
  * @param inline commands written into one generated script
@@ -52,10 +53,12 @@ public record ShellProvisionerConfig(
   public ShellProvisionerConfig {
     inline = inline == null ? List.of() : List.copyOf(inline);
     scripts = scripts == null ? List.of() : List.copyOf(scripts);
-    int sources = (inline.isEmpty() ? 0 : 1) + (script == null ? 0 : 1) + (scripts.isEmpty() ? 0 : 1);
+    int sources =
+        (inline.isEmpty() ? 0 : 1) + (script == null ? 0 : 1) + (scripts.isEmpty() ? 0 : 1);
     if (sources != 1) {
       throw new IllegalArgumentException(
-          "a shell provisioner needs exactly one of inline, script or scripts" + (name == null ? "" : ": " + name));
+          "a shell provisioner needs exactly one of inline, script or scripts"
+              + (name == null ? "" : ": " + name));
     }
     inlineShebang = blankOr(inlineShebang, DEFAULT_INLINE_SHEBANG);
     environmentVars = environmentVars == null ? Map.of() : new LinkedHashMap<>(environmentVars);
@@ -65,9 +68,11 @@ public record ShellProvisionerConfig(
     ShellQuoting.validateExecuteCommand(executeCommand);
     remoteFolder = blankOr(remoteFolder, DEFAULT_REMOTE_FOLDER);
     if (remoteFile != null && (remoteFile.isBlank() || remoteFile.contains("/"))) {
-      throw new IllegalArgumentException("remote_file must be a plain file name, got '" + remoteFile + "'");
+      throw new IllegalArgumentException(
+          "remote_file must be a plain file name, got '" + remoteFile + "'");
     }
-    validExitCodes = validExitCodes == null || validExitCodes.isEmpty() ? Set.of(0) : Set.copyOf(validExitCodes);
+    validExitCodes =
+        validExitCodes == null || validExitCodes.isEmpty() ? Set.of(0) : Set.copyOf(validExitCodes);
     buildName = blankOr(buildName, AMAZON_EBS);
     builderType = blankOr(builderType, AMAZON_EBS);
     requireNotNegative(pauseBefore, "pause_before");
@@ -124,27 +129,103 @@ public record ShellProvisionerConfig(
     private String buildName;
     private String builderType;
 
-    public Builder name(String value) { name = value; return this; }
-    public Builder inline(List<String> value) { inline = value; return this; }
-    public Builder inlineShebang(String value) { inlineShebang = value; return this; }
-    public Builder script(Path value) { script = value; return this; }
-    public Builder scripts(List<Path> value) { scripts = value; return this; }
-    public Builder env(String key, String value) { environmentVars.put(key, value); return this; }
-    public Builder environmentVars(Map<String, String> value) { environmentVars = new LinkedHashMap<>(value); return this; }
-    public Builder executeCommand(String value) { executeCommand = value; return this; }
-    public Builder remoteFolder(String value) { remoteFolder = value; return this; }
-    public Builder remoteFile(String value) { remoteFile = value; return this; }
-    public Builder pauseBefore(Duration value) { pauseBefore = value; return this; }
-    public Builder pauseAfter(Duration value) { pauseAfter = value; return this; }
-    public Builder expectDisconnect(boolean value) { expectDisconnect = value; return this; }
-    public Builder validExitCodes(Set<Integer> value) { validExitCodes = value; return this; }
-    public Builder buildName(String value) { buildName = value; return this; }
-    public Builder builderType(String value) { builderType = value; return this; }
+    public Builder name(String value) {
+      name = value;
+      return this;
+    }
+
+    public Builder inline(List<String> value) {
+      inline = value;
+      return this;
+    }
+
+    public Builder inlineShebang(String value) {
+      inlineShebang = value;
+      return this;
+    }
+
+    public Builder script(Path value) {
+      script = value;
+      return this;
+    }
+
+    public Builder scripts(List<Path> value) {
+      scripts = value;
+      return this;
+    }
+
+    public Builder env(String key, String value) {
+      environmentVars.put(key, value);
+      return this;
+    }
+
+    public Builder environmentVars(Map<String, String> value) {
+      environmentVars = new LinkedHashMap<>(value);
+      return this;
+    }
+
+    public Builder executeCommand(String value) {
+      executeCommand = value;
+      return this;
+    }
+
+    public Builder remoteFolder(String value) {
+      remoteFolder = value;
+      return this;
+    }
+
+    public Builder remoteFile(String value) {
+      remoteFile = value;
+      return this;
+    }
+
+    public Builder pauseBefore(Duration value) {
+      pauseBefore = value;
+      return this;
+    }
+
+    public Builder pauseAfter(Duration value) {
+      pauseAfter = value;
+      return this;
+    }
+
+    public Builder expectDisconnect(boolean value) {
+      expectDisconnect = value;
+      return this;
+    }
+
+    public Builder validExitCodes(Set<Integer> value) {
+      validExitCodes = value;
+      return this;
+    }
+
+    public Builder buildName(String value) {
+      buildName = value;
+      return this;
+    }
+
+    public Builder builderType(String value) {
+      builderType = value;
+      return this;
+    }
 
     public ShellProvisionerConfig build() {
-      return new ShellProvisionerConfig(name, inline, inlineShebang, script, scripts, environmentVars,
-          executeCommand, remoteFolder, remoteFile, pauseBefore, pauseAfter, expectDisconnect, validExitCodes,
-          buildName, builderType);
+      return new ShellProvisionerConfig(
+          name,
+          inline,
+          inlineShebang,
+          script,
+          scripts,
+          environmentVars,
+          executeCommand,
+          remoteFolder,
+          remoteFile,
+          pauseBefore,
+          pauseAfter,
+          expectDisconnect,
+          validExitCodes,
+          buildName,
+          builderType);
     }
   }
 }

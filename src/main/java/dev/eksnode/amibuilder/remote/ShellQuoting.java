@@ -13,8 +13,9 @@ public final class ShellQuoting {
   private ShellQuoting() {}
 
   /**
-   * Wraps a value in single quotes; a quote inside becomes {@code '"'"'}. Everything else (spaces, $,
-   * backslashes, newlines) is literal between single quotes, so any string without NUL round-trips.
+   * Wraps a value in single quotes; a quote inside becomes {@code '"'"'}. Everything else (spaces,
+   * $, backslashes, newlines) is literal between single quotes, so any string without NUL
+   * round-trips.
    */
   public static String quote(String value) {
     if (value.indexOf('\0') >= 0) {
@@ -30,8 +31,8 @@ public final class ShellQuoting {
   }
 
   /**
-   * Renders variables the way Packer's shell provisioner does: sorted by name, each as
-   * {@code KEY='value' } (with the trailing space).
+   * Renders variables the way Packer's shell provisioner does: sorted by name, each as {@code
+   * KEY='value' } (with the trailing space).
    */
   public static String renderVars(Map<String, String> vars) {
     StringBuilder out = new StringBuilder();
@@ -42,17 +43,23 @@ public final class ShellQuoting {
     return out.toString();
   }
 
-  /** Substitutes {@code {{.Path}}} and {@code {{.Vars}}}; any other field is a configuration error. */
+  /**
+   * Substitutes {@code {{.Path}}} and {@code {{.Vars}}}; any other field is a configuration error.
+   */
   public static String renderExecuteCommand(String template, String path, String vars) {
     Matcher matcher = TEMPLATE_FIELD.matcher(template);
     StringBuilder out = new StringBuilder();
     while (matcher.find()) {
-      String replacement = switch (matcher.group(1)) {
-        case "Path" -> path;
-        case "Vars" -> vars;
-        default -> throw new IllegalArgumentException(
-            "execute_command uses {{." + matcher.group(1) + "}}; only {{.Path}} and {{.Vars}} are available");
-      };
+      String replacement =
+          switch (matcher.group(1)) {
+            case "Path" -> path;
+            case "Vars" -> vars;
+            default ->
+                throw new IllegalArgumentException(
+                    "execute_command uses {{."
+                        + matcher.group(1)
+                        + "}}; only {{.Path}} and {{.Vars}} are available");
+          };
       matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }
     matcher.appendTail(out);

@@ -1,6 +1,8 @@
 package dev.eksnode.amibuilder.remote;
 
-/** SSH did not become usable within the connect timeout; the message carries the last error seen. */
+/**
+ * SSH did not become usable within the connect timeout; the message carries the last error seen.
+ */
 public class SshConnectException extends RemoteOperationException {
   private final int attempts;
 

@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
 public final class SshSession implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SshSession.class);
   private static final Duration MAX_ATTEMPT = Duration.ofSeconds(20);
+
   /** A last attempt squeezed into a few milliseconds would only report its own timeout. */
   private static final Duration MIN_ATTEMPT = Duration.ofSeconds(2);
+
   private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
@@ -63,14 +65,17 @@ public final class SshSession implements AutoCloseable {
     this.hostKeys = hostKeys;
     this.redactor = redactor;
     this.client = SshClient.setUpDefaultClient();
-    // Nothing from ~/.ssh (config, keys, known_hosts) may influence a build: only the build's key and policy.
+    // Nothing from ~/.ssh (config, keys, known_hosts) may influence a build: only the build's key
+    // and policy.
     client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
     client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
     client.setServerKeyVerifier(hostKeys);
     CoreModuleProperties.PREFERRED_AUTHS.set(client, "publickey");
-    // Without it Nagle's algorithm and delayed ACKs add ~40 ms to every small request/response exchange.
+    // Without it Nagle's algorithm and delayed ACKs add ~40 ms to every small request/response
+    // exchange.
     CoreModuleProperties.TCP_NODELAY.set(client, true);
-    // Scripts such as a kernel upgrade can be silent for many minutes; liveness comes from heartbeats.
+    // Scripts such as a kernel upgrade can be silent for many minutes; liveness comes from
+    // heartbeats.
     CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
     if (!target.keepAliveInterval().isZero()) {
       CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, target.keepAliveInterval());
@@ -80,12 +85,14 @@ public final class SshSession implements AutoCloseable {
   }
 
   /**
-   * Connects, retrying refused connections, timeouts and rejected authentication (the instance may not
-   * have installed the key yet) until the target's connect timeout. A host-key mismatch fails at once.
+   * Connects, retrying refused connections, timeouts and rejected authentication (the instance may
+   * not have installed the key yet) until the target's connect timeout. A host-key mismatch fails
+   * at once.
    */
   public static SshSession connect(SshTarget target, HostKeyPolicy hostKeys, Redactor redactor)
       throws InterruptedException {
-    SshSession ssh = new SshSession(target, hostKeys, redactor == null ? Redactor.none() : redactor);
+    SshSession ssh =
+        new SshSession(target, hostKeys, redactor == null ? Redactor.none() : redactor);
     try {
       ssh.connectWithRetry(target.connectTimeout());
       return ssh;
@@ -129,16 +136,20 @@ public final class SshSession implements AutoCloseable {
   }
 
   /**
-   * Fails when the connection is gone. Only a provisioner with expect_disconnect may lose it, and that one waits
-   * for the reboot and reconnects itself; a connection found closed before the next provisioner means the host
-   * rebooted unannounced or the connection was cut, and a silent reconnect would run the rest on a host in an
-   * unknown state.
+   * Fails when the connection is gone. Only a provisioner with expect_disconnect may lose it, and
+   * that one waits for the reboot and reconnects itself; a connection found closed before the next
+   * provisioner means the host rebooted unannounced or the connection was cut, and a silent
+   * reconnect would run the rest on a host in an unknown state.
    */
   public void requireConnected(String what) {
     if (!isConnected()) {
-      throw new ConnectionLostException("the SSH connection to " + target.describe() + " was closed before " + what
-          + " started: the host rebooted or the connection was cut, and no provisioner announced it with "
-          + "expect_disconnect; if the provisioner before it reboots the host, set expect_disconnect: true on it");
+      throw new ConnectionLostException(
+          "the SSH connection to "
+              + target.describe()
+              + " was closed before "
+              + what
+              + " started: the host rebooted or the connection was cut, and no provisioner announced it with "
+              + "expect_disconnect; if the provisioner before it reboots the host, set expect_disconnect: true on it");
     }
   }
 
@@ -152,19 +163,23 @@ public final class SshSession implements AutoCloseable {
   }
 
   /** Runs a command without a PTY (so bytes pass unchanged) and feeds its standard input. */
-  public ExecResult execWithInput(String command, InputWriter input, LineSink sink) throws InterruptedException {
+  public ExecResult execWithInput(String command, InputWriter input, LineSink sink)
+      throws InterruptedException {
     return run(command, false, sink, input, null, null);
   }
 
-  /** Runs a command without a PTY and hands its standard output to a reader; stderr goes to the sink. */
+  /**
+   * Runs a command without a PTY and hands its standard output to a reader; stderr goes to the
+   * sink.
+   */
   public ExecResult execReadingOutput(String command, OutputReader reader, LineSink stderrSink)
       throws InterruptedException {
     return run(command, false, stderrSink, null, reader, null);
   }
 
   /**
-   * The kernel's boot id. It cannot change while one connection stays up (a reboot ends it), so it is read
-   * once per connection.
+   * The kernel's boot id. It cannot change while one connection stays up (a reboot ends it), so it
+   * is read once per connection.
    */
   public String bootId() throws InterruptedException {
     String known = cachedBootId;
@@ -178,20 +193,32 @@ public final class SshSession implements AutoCloseable {
     return id;
   }
 
-  /** Reads the boot id within the timeout; null when the connection is unusable or the answer is odd. */
+  /**
+   * Reads the boot id within the timeout; null when the connection is unusable or the answer is
+   * odd.
+   */
   String readBootId(Duration timeout) throws InterruptedException {
     ClientSession current = session;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ExecResult result;
     try {
-      // The stream read is bounded by the timeout (see run), so a half-dead connection cannot hang it.
-      result = run(BOOT_ID_COMMAND, false, LineSink.discard(), null, stdout -> stdout.transferTo(out), timeout);
+      // The stream read is bounded by the timeout (see run), so a half-dead connection cannot hang
+      // it.
+      result =
+          run(
+              BOOT_ID_COMMAND,
+              false,
+              LineSink.discard(),
+              null,
+              stdout -> stdout.transferTo(out),
+              timeout);
     } catch (ConnectionLostException e) {
       return null;
     }
     String id = out.toString(StandardCharsets.US_ASCII).strip();
     if (!result.succeeded() || !BOOT_ID.matcher(id).matches()) {
-      LOG.debug("Unexpected boot id answer from {}: {} '{}'", target.describe(), result.describe(), id);
+      LOG.debug(
+          "Unexpected boot id answer from {}: {} '{}'", target.describe(), result.describe(), id);
       return null;
     }
     if (current == session) {
@@ -201,8 +228,8 @@ public final class SshSession implements AutoCloseable {
   }
 
   /**
-   * One connection attempt within the timeout, for callers that poll (reboot detection). Returns false
-   * when the host does not answer yet; a host-key mismatch still throws.
+   * One connection attempt within the timeout, for callers that poll (reboot detection). Returns
+   * false when the host does not answer yet; a host-key mismatch still throws.
    */
   boolean tryConnectOnce(Duration timeout) throws InterruptedException {
     dropConnection();
@@ -261,9 +288,17 @@ public final class SshSession implements AutoCloseable {
       }
       remaining = deadline - System.nanoTime();
       if (remaining <= 0) {
-        throw new SshConnectException("could not connect over SSH to " + target.describe() + " within "
-            + timeout.toSeconds() + " s (" + attempts + " attempts); last error: "
-            + redactor.redact(describeError(lastError)), attempts, lastError);
+        throw new SshConnectException(
+            "could not connect over SSH to "
+                + target.describe()
+                + " within "
+                + timeout.toSeconds()
+                + " s ("
+                + attempts
+                + " attempts); last error: "
+                + redactor.redact(describeError(lastError)),
+            attempts,
+            lastError);
       }
       TimeUnit.NANOSECONDS.sleep(Math.min(backoff.toNanos(), remaining));
       backoff = backoff.multipliedBy(2);
@@ -274,9 +309,11 @@ public final class SshSession implements AutoCloseable {
   }
 
   private ClientSession openSession(Duration timeout) throws IOException {
-    ClientSession opened = client.connect(target.username(), target.host(), target.port())
-        .verify(timeout)
-        .getSession();
+    ClientSession opened =
+        client
+            .connect(target.username(), target.host(), target.port())
+            .verify(timeout)
+            .getSession();
     try {
       opened.addPublicKeyIdentity(target.keyPair());
       opened.auth().verify(timeout);
@@ -288,27 +325,38 @@ public final class SshSession implements AutoCloseable {
   }
 
   private void rethrowHostKeyRejection(Exception e) {
-    hostKeys.takeRejection().ifPresent(reason -> {
-      throw new HostKeyMismatchException("SSH to " + target.describe() + " refused: " + reason);
-    });
+    hostKeys
+        .takeRejection()
+        .ifPresent(
+            reason -> {
+              throw new HostKeyMismatchException(
+                  "SSH to " + target.describe() + " refused: " + reason);
+            });
   }
 
-  private ExecResult run(String command, boolean pty, LineSink sink, InputWriter input, OutputReader reader,
-      Duration timeout) throws InterruptedException {
+  private ExecResult run(
+      String command,
+      boolean pty,
+      LineSink sink,
+      InputWriter input,
+      OutputReader reader,
+      Duration timeout)
+      throws InterruptedException {
     hostKeys.checkNotFailed();
     ClientSession current = session;
     if (current == null || !current.isOpen()) {
       throw new ConnectionLostException("not connected to " + target.describe());
     }
-    LOG.debug("[host={}] exec{}: {}", target.describe(), pty ? " (pty)" : "", redactor.redact(command));
+    LOG.debug(
+        "[host={}] exec{}: {}", target.describe(), pty ? " (pty)" : "", redactor.redact(command));
     LineSplitter out = new LineSplitter(OutputKind.STDOUT, sink, redactor);
     LineSplitter err = new LineSplitter(OutputKind.STDERR, sink, redactor);
     ChannelExec channel;
     try {
       channel = current.createExecChannel(command);
     } catch (IOException e) {
-      throw new ConnectionLostException("cannot start a command on " + target.describe() + ": "
-          + describeError(e), e);
+      throw new ConnectionLostException(
+          "cannot start a command on " + target.describe() + ": " + describeError(e), e);
     }
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     try {
@@ -332,7 +380,8 @@ public final class SshSession implements AutoCloseable {
       }
       if (reader != null) {
         try (InputStream stdout = channel.getInvertedOut()) {
-          if (timeout != null && stdout instanceof org.apache.sshd.common.channel.ChannelPipedInputStream piped) {
+          if (timeout != null
+              && stdout instanceof org.apache.sshd.common.channel.ChannelPipedInputStream piped) {
             piped.setTimeout(timeout.toMillis());
           }
           reader.read(stdout);
@@ -352,11 +401,18 @@ public final class SshSession implements AutoCloseable {
       out.close();
       err.close();
       ExecResult result = resultOf(channel, current);
-      // The console may have contradicted the host key while the command ran (and the connection was cut).
+      // The console may have contradicted the host key while the command ran (and the connection
+      // was cut).
       hostKeys.checkNotFailed();
       if (streamError != null && result.succeeded()) {
-        throw new ConnectionLostException("streaming data for '" + redactor.redact(command) + "' on "
-            + target.describe() + " failed: " + describeError(streamError), streamError);
+        throw new ConnectionLostException(
+            "streaming data for '"
+                + redactor.redact(command)
+                + "' on "
+                + target.describe()
+                + " failed: "
+                + describeError(streamError),
+            streamError);
       }
       if (result.ending() == ExecResult.Ending.DISCONNECTED) {
         cachedBootId = null;
@@ -368,21 +424,23 @@ public final class SshSession implements AutoCloseable {
       if (!current.isOpen()) {
         return new ExecResult(ExecResult.Ending.DISCONNECTED, -1, null);
       }
-      throw new ConnectionLostException("command on " + target.describe() + " failed to start: "
-          + describeError(e), e);
+      throw new ConnectionLostException(
+          "command on " + target.describe() + " failed to start: " + describeError(e), e);
     } catch (InterruptedException e) {
       channel.close(true);
       throw e;
     }
   }
 
-  private static boolean awaitClosed(ChannelExec channel, long deadline) throws InterruptedException {
+  private static boolean awaitClosed(ChannelExec channel, long deadline)
+      throws InterruptedException {
     Set<ClientChannelEvent> wanted = EnumSet.of(ClientChannelEvent.CLOSED);
     while (true) {
       if (Thread.interrupted()) {
         throw new InterruptedException("interrupted while waiting for a remote command");
       }
-      long slice = Math.min(500, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      long slice =
+          Math.min(500, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       Set<ClientChannelEvent> state = channel.waitFor(wanted, slice);
       if (state.contains(ClientChannelEvent.CLOSED)) {
         return true;

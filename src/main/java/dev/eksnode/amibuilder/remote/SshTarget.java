@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param keepAliveInterval interval of SSH keep-alive requests; zero disables them
  * @param pty whether commands run with a pseudo-terminal (ssh_pty)
  * @param rebootTimeout how long a reboot may take until SSH answers with a new boot id
- * @param rebootStartGrace how long the host may keep answering with the old boot id after a script that
- *     expects a disconnect ended, before the reboot counts as "never happened"
+ * @param rebootStartGrace how long the host may keep answering with the old boot id after a script
+ *     that expects a disconnect ended, before the reboot counts as "never happened"
  */
 public record SshTarget(
     String host,
@@ -59,22 +59,46 @@ public record SshTarget(
   }
 
   public SshTarget withConnectTimeout(Duration timeout) {
-    return new SshTarget(host, port, username, keyPair, timeout, keepAliveInterval, pty, rebootTimeout,
+    return new SshTarget(
+        host,
+        port,
+        username,
+        keyPair,
+        timeout,
+        keepAliveInterval,
+        pty,
+        rebootTimeout,
         rebootStartGrace);
   }
 
   public SshTarget withPty(boolean usePty) {
-    return new SshTarget(host, port, username, keyPair, connectTimeout, keepAliveInterval, usePty, rebootTimeout,
+    return new SshTarget(
+        host,
+        port,
+        username,
+        keyPair,
+        connectTimeout,
+        keepAliveInterval,
+        usePty,
+        rebootTimeout,
         rebootStartGrace);
   }
 
   public SshTarget withReboot(Duration timeout, Duration startGrace) {
-    return new SshTarget(host, port, username, keyPair, connectTimeout, keepAliveInterval, pty, timeout,
-        startGrace);
+    return new SshTarget(
+        host, port, username, keyPair, connectTimeout, keepAliveInterval, pty, timeout, startGrace);
   }
 
   public SshTarget withKeyPair(KeyPair other) {
-    return new SshTarget(host, port, username, other, connectTimeout, keepAliveInterval, pty, rebootTimeout,
+    return new SshTarget(
+        host,
+        port,
+        username,
+        other,
+        connectTimeout,
+        keepAliveInterval,
+        pty,
+        rebootTimeout,
         rebootStartGrace);
   }
 

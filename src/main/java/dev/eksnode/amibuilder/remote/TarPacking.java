@@ -19,13 +19,19 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Builds the tar stream of an upload and unpacks the tar stream of a download, keeping file modes. */
+/**
+ * Builds the tar stream of an upload and unpacks the tar stream of a download, keeping file modes.
+ */
 final class TarPacking {
   private static final Logger LOG = LoggerFactory.getLogger(TarPacking.class);
   private static final PosixFilePermission[] BITS = {
-      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+    PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+        PosixFilePermission.OTHERS_READ,
+    PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+        PosixFilePermission.GROUP_READ,
+    PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+        PosixFilePermission.OWNER_READ
+  };
 
   /** One local path and its name inside the archive. */
   record Item(Path local, String name) {}
@@ -33,8 +39,8 @@ final class TarPacking {
   private TarPacking() {}
 
   /**
-   * Lists what a local source contributes: with a trailing slash the directory's contents, without it
-   * the directory itself (its name first), in a stable order.
+   * Lists what a local source contributes: with a trailing slash the directory's contents, without
+   * it the directory itself (its name first), in a stable order.
    */
   static List<Item> itemsOf(String localSource) throws IOException {
     Path root = Path.of(localSource);
@@ -57,7 +63,8 @@ final class TarPacking {
           }
           continue;
         }
-        String name = prefix + relative + (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? "/" : "");
+        String name =
+            prefix + relative + (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? "/" : "");
         items.add(new Item(path, name));
       }
     }
@@ -78,7 +85,8 @@ final class TarPacking {
         entry = new TarArchiveEntry(path.toFile(), item.name());
       }
       entry.setMode(modeOf(path, entry));
-      // Only the modification time travels: GNU tar on the instance warns about every libarchive-style
+      // Only the modification time travels: GNU tar on the instance warns about every
+      // libarchive-style
       // creation/access time header ("Ignoring unknown extended header keyword").
       entry.setCreationTime(null);
       entry.setLastAccessTime(null);
@@ -97,9 +105,9 @@ final class TarPacking {
   }
 
   /**
-   * Unpacks a download into {@code target}. Entries named {@code ./x} (contents of a directory) land
-   * inside target; a single file entry is written to {@code fileTarget}. Names that would escape the
-   * target and links are refused, since the remote side decides the names.
+   * Unpacks a download into {@code target}. Entries named {@code ./x} (contents of a directory)
+   * land inside target; a single file entry is written to {@code fileTarget}. Names that would
+   * escape the target and links are refused, since the remote side decides the names.
    */
   static int extract(InputStream in, Path target, Path fileTarget) throws IOException {
     TarArchiveInputStream tar = new TarArchiveInputStream(in);
@@ -143,7 +151,8 @@ final class TarPacking {
     if (Files.isSymbolicLink(path)) {
       return 0120777;
     }
-    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+    Set<PosixFilePermission> permissions =
+        Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
     int mode = 0;
     for (int bit = 0; bit < BITS.length; bit++) {
       if (permissions.contains(BITS[bit])) {

@@ -6,11 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The table printed at the end of a build: the AMI in each region, then the time each phase took. */
+/**
+ * The table printed at the end of a build: the AMI in each region, then the time each phase took.
+ */
 public final class BuildSummary {
   private BuildSummary() {}
 
-  public static List<String> lines(String amiName, Map<String, String> amis, Map<String, Duration> phases) {
+  public static List<String> lines(
+      String amiName, Map<String, String> amis, Map<String, Duration> phases) {
     List<String> lines = new ArrayList<>();
     lines.add("AMI " + amiName + ":");
     int width = Math.max(6, amis.keySet().stream().mapToInt(String::length).max().orElse(6));

@@ -20,16 +20,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes Packer's manifest format: {@code {"builds": [...], "last_run_uuid": ...}}. Like Packer's manifest
- * post-processor it appends a build record to an existing file, so a series of builds leaves one history.
+ * Writes Packer's manifest format: {@code {"builds": [...], "last_run_uuid": ...}}. Like Packer's
+ * manifest post-processor it appends a build record to an existing file, so a series of builds
+ * leaves one history.
  */
 public final class ManifestWriter {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestWriter.class);
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** One build's record. {@code amis} maps region to AMI id. */
   public record BuildRecord(
-      String name, String builderType, Instant buildTime, Map<String, String> amis, String runUuid,
+      String name,
+      String builderType,
+      Instant buildTime,
+      Map<String, String> amis,
+      String runUuid,
       Map<String, String> customData) {
 
     /** Packer's artifact id: {@code region:ami} pairs sorted and comma-joined. */
@@ -42,19 +48,25 @@ public final class ManifestWriter {
 
   private ManifestWriter() {}
 
-  /** Appends {@code record} to {@code file} (created if missing) and returns what the file now holds. */
+  /**
+   * Appends {@code record} to {@code file} (created if missing) and returns what the file now
+   * holds.
+   */
   public static JsonNode append(Path file, BuildRecord record) {
     ObjectNode root = null;
     if (Files.isRegularFile(file)) {
       try {
         JsonNode existing = JSON.readTree(file.toFile());
-        if (existing instanceof ObjectNode o && (o.get("builds") == null || o.get("builds").isArray())) {
+        if (existing instanceof ObjectNode o
+            && (o.get("builds") == null || o.get("builds").isArray())) {
           root = o;
         } else {
           LOG.warn("{} is not a manifest; starting a new one", file);
         }
       } catch (IOException e) {
-        Path aside = file.resolveSibling(file.getFileName() + ".unreadable-" + record.buildTime().getEpochSecond());
+        Path aside =
+            file.resolveSibling(
+                file.getFileName() + ".unreadable-" + record.buildTime().getEpochSecond());
         LOG.warn("{} is not valid JSON; moved it to {} and started a new manifest", file, aside);
         move(file, aside);
       }
@@ -62,7 +74,8 @@ public final class ManifestWriter {
     if (root == null) {
       root = JSON.createObjectNode();
     }
-    ArrayNode builds = root.has("builds") ? (ArrayNode) root.get("builds") : root.putArray("builds");
+    ArrayNode builds =
+        root.has("builds") ? (ArrayNode) root.get("builds") : root.putArray("builds");
     ObjectNode b = builds.addObject();
     b.put("name", record.name());
     b.put("builder_type", record.builderType());

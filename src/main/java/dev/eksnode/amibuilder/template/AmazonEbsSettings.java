@@ -8,12 +8,14 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The amazon-ebs builder's settings after rendering, typed and grouped by what the build steps read together.
+ * The amazon-ebs builder's settings after rendering, typed and grouped by what the build steps read
+ * together.
  *
- * <p>One convention for every group: an optional value that was not given is {@code null} (a collection is empty),
- * never an empty string. The groups' constructors apply it, so the build steps need no "is it blank?" tests. Tag
- * values may still hold build-time fields such as {@code {{ .SourceAMI }}}: render them with
- * {@link BuildSpec#renderAtBuildTime} once the source AMI is known.
+ * <p>One convention for every group: an optional value that was not given is {@code null} (a
+ * collection is empty), never an empty string. The groups' constructors apply it, so the build
+ * steps need no "is it blank?" tests. Tag values may still hold build-time fields such as {@code {{
+ * .SourceAMI }}}: render them with {@link BuildSpec#renderAtBuildTime} once the source AMI is
+ * known.
  *
  * @param region the build region ({@code region})
  * @param customEndpointEc2 {@code custom_endpoint_ec2}; null: the SDK's endpoint for the region
@@ -44,7 +46,8 @@ public record AmazonEbsSettings(
   }
 
   /**
-   * Where the build instance boots from: an explicit id, a filter, or both (Packer sends them in one DescribeImages).
+   * Where the build instance boots from: an explicit id, a filter, or both (Packer sends them in
+   * one DescribeImages).
    *
    * @param id {@code source_ami}; null when not given
    * @param filter {@code source_ami_filter}; null when not given
@@ -56,17 +59,19 @@ public record AmazonEbsSettings(
   }
 
   /**
-   * The source AMI filter: {@code filters} by name (a filter whose value is blank is dropped: it would match
-   * nothing), {@code owners}, {@code most_recent}.
+   * The source AMI filter: {@code filters} by name (a filter whose value is blank is dropped: it
+   * would match nothing), {@code owners}, {@code most_recent}.
    */
-  public record SourceAmiFilter(Map<String, String> filters, List<String> owners, boolean mostRecent) {
+  public record SourceAmiFilter(
+      Map<String, String> filters, List<String> owners, boolean mostRecent) {
     public SourceAmiFilter {
       Map<String, String> named = new LinkedHashMap<>();
-      filters.forEach((name, value) -> {
-        if (value != null && !value.isBlank()) {
-          named.put(name, value);
-        }
-      });
+      filters.forEach(
+          (name, value) -> {
+            if (value != null && !value.isBlank()) {
+              named.put(name, value);
+            }
+          });
       filters = Collections.unmodifiableMap(named);
       owners = List.copyOf(owners);
     }
@@ -77,9 +82,11 @@ public record AmazonEbsSettings(
    *
    * @param instanceType {@code instance_type}
    * @param blockDevices {@code launch_block_device_mappings}
-   * @param iamInstanceProfile {@code iam_instance_profile}, a name or an ARN; null (also for blank text): none
+   * @param iamInstanceProfile {@code iam_instance_profile}, a name or an ARN; null (also for blank
+   *     text): none
    * @param metadataOptions {@code metadata_options}, never null (IMDSv2 required when not given)
-   * @param userData {@code user_data} or the contents of {@code user_data_file}; null (also for blank text): none
+   * @param userData {@code user_data} or the contents of {@code user_data_file}; null (also for
+   *     blank text): none
    */
   public record LaunchSettings(
       String instanceType,
@@ -90,7 +97,8 @@ public record AmazonEbsSettings(
     public LaunchSettings {
       Objects.requireNonNull(instanceType, "instanceType");
       blockDevices = List.copyOf(blockDevices);
-      // Nothing judges these two values' shape, so whitespace alone is taken for "not given", as it always was.
+      // Nothing judges these two values' shape, so whitespace alone is taken for "not given", as it
+      // always was.
       iamInstanceProfile = nonBlank(iamInstanceProfile);
       Objects.requireNonNull(metadataOptions, "metadataOptions");
       userData = nonBlank(userData);
@@ -103,7 +111,8 @@ public record AmazonEbsSettings(
    * @param subnetId {@code subnet_id}; null: the default VPC
    * @param securityGroupId {@code security_group_id}; null: a temporary group is made for the build
    * @param associatePublicIpAddress {@code associate_public_ip_address}; null: the subnet's setting
-   * @param temporarySecurityGroupSourceCidrs who the temporary group admits; empty: the caller's public /32
+   * @param temporarySecurityGroupSourceCidrs who the temporary group admits; empty: the caller's
+   *     public /32
    */
   public record NetworkSettings(
       String subnetId,
@@ -121,9 +130,10 @@ public record AmazonEbsSettings(
    * How the build connects to its instance.
    *
    * @param username {@code ssh_username}
-   * @param host {@code ssh_host}; null (also for blank text): the address {@code interfaceName} picks
-   * @param interfaceName {@code ssh_interface} (public_ip, private_ip, public_dns, private_dns); null: the public IP
-   *     when the instance has one, else the private IP
+   * @param host {@code ssh_host}; null (also for blank text): the address {@code interfaceName}
+   *     picks
+   * @param interfaceName {@code ssh_interface} (public_ip, private_ip, public_dns, private_dns);
+   *     null: the public IP when the instance has one, else the private IP
    * @param port {@code ssh_port}
    * @param pty {@code ssh_pty}
    * @param timeout {@code ssh_timeout}
@@ -142,13 +152,18 @@ public record AmazonEbsSettings(
    * The AMI made in the build region.
    *
    * @param name {@code ami_name}
-   * @param description {@code ami_description}; empty when not given (sent as written, EC2 stores it so)
+   * @param description {@code ami_description}; empty when not given (sent as written, EC2 stores
+   *     it so)
    * @param blockDevices {@code ami_block_device_mappings}
    * @param encryptBoot {@code encrypt_boot}
    * @param kmsKeyId {@code kms_key_id} for the build region; null: the region's default EBS key
    */
   public record ImageSettings(
-      String name, String description, List<BlockDevice> blockDevices, boolean encryptBoot, String kmsKeyId) {
+      String name,
+      String description,
+      List<BlockDevice> blockDevices,
+      boolean encryptBoot,
+      String kmsKeyId) {
     public ImageSettings {
       Objects.requireNonNull(name, "name");
       description = description == null ? "" : description;
@@ -161,8 +176,9 @@ public record AmazonEbsSettings(
    * Where the finished AMI goes: copies to other regions and who may use it.
    *
    * @param regions {@code ami_regions}
-   * @param regionKmsKeyIds {@code region_kms_key_ids}; a region named with an empty key maps to null, meaning that
-   *     region's default EBS key (the name still counts for the rule that every copy region has an entry)
+   * @param regionKmsKeyIds {@code region_kms_key_ids}; a region named with an empty key maps to
+   *     null, meaning that region's default EBS key (the name still counts for the rule that every
+   *     copy region has an entry)
    * @param users {@code ami_users}
    * @param groups {@code ami_groups}
    * @param snapshotUsers {@code snapshot_users}
@@ -185,8 +201,8 @@ public record AmazonEbsSettings(
   }
 
   /**
-   * The template's tag maps. An entry with a blank name is dropped (EC2 has no such tag); values are kept as
-   * written, build-time fields included.
+   * The template's tag maps. An entry with a blank name is dropped (EC2 has no such tag); values
+   * are kept as written, build-time fields included.
    *
    * @param run {@code run_tags}, on the build instance
    * @param runVolume {@code run_volume_tags}, on the build instance's volumes
@@ -194,7 +210,10 @@ public record AmazonEbsSettings(
    * @param snapshot {@code snapshot_tags}, added on the snapshots
    */
   public record TagSettings(
-      Map<String, String> run, Map<String, String> runVolume, Map<String, String> ami, Map<String, String> snapshot) {
+      Map<String, String> run,
+      Map<String, String> runVolume,
+      Map<String, String> ami,
+      Map<String, String> snapshot) {
     public TagSettings {
       run = named(run);
       runVolume = named(runVolume);
@@ -204,19 +223,25 @@ public record AmazonEbsSettings(
 
     private static Map<String, String> named(Map<String, String> tags) {
       Map<String, String> out = new LinkedHashMap<>();
-      tags.forEach((key, value) -> {
-        if (key != null && !key.isBlank() && value != null) {
-          out.put(key, value);
-        }
-      });
+      tags.forEach(
+          (key, value) -> {
+            if (key != null && !key.isBlank() && value != null) {
+              out.put(key, value);
+            }
+          });
       return Collections.unmodifiableMap(out);
     }
   }
 
   /** One block device mapping; {@code volumeSize} in GiB, null when not given. */
   public record BlockDevice(
-      String deviceName, String volumeType, Integer volumeSize, boolean deleteOnTermination, Boolean encrypted,
-      Integer iops, Integer throughput) {
+      String deviceName,
+      String volumeType,
+      Integer volumeSize,
+      boolean deleteOnTermination,
+      Boolean encrypted,
+      Integer iops,
+      Integer throughput) {
     public BlockDevice {
       Objects.requireNonNull(deviceName, "deviceName");
       Objects.requireNonNull(volumeType, "volumeType");
@@ -231,11 +256,12 @@ public record AmazonEbsSettings(
   }
 
   /** Instance metadata options; IMDSv2 ("required") is our default. */
-  public record MetadataOptions(String httpTokens, String httpEndpoint, int httpPutResponseHopLimit) {}
+  public record MetadataOptions(
+      String httpTokens, String httpEndpoint, int httpPutResponseHopLimit) {}
 
   /**
-   * An optional value the validator judges: empty means not given. Whitespace stays, so the validator rejects it
-   * with the field's name instead of quietly treating it as unset.
+   * An optional value the validator judges: empty means not given. Whitespace stays, so the
+   * validator rejects it with the field's name instead of quietly treating it as unset.
    */
   private static String given(String value) {
     return value == null || value.isEmpty() ? null : value;

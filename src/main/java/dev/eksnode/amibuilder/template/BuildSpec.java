@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Everything one build needs, resolved and checked: the variables, the builder's typed settings, the provisioners
- * and manifests. Immutable; the build steps read it and never look at the command line.
+ * Everything one build needs, resolved and checked: the variables, the builder's typed settings,
+ * the provisioners and manifests. Immutable; the build steps read it and never look at the command
+ * line.
  *
  * @param buildName the builder's name ({@code amazon-ebs} unless the template names it)
  * @param template the template it came from
@@ -40,11 +41,14 @@ public record BuildSpec(
   }
 
   /**
-   * Renders build-time fields ({@code .BuildRegion}, {@code .SourceAMI}, {@code .SourceAMIName}, {@code build
-   * `ID`}...) left in tag values and manifest custom data.
+   * Renders build-time fields ({@code .BuildRegion}, {@code .SourceAMI}, {@code .SourceAMIName},
+   * {@code build `ID`}...) left in tag values and manifest custom data.
    */
   public Map<String, String> renderAtBuildTime(
-      Map<String, String> values, Map<String, String> buildValues, Map<String, String> dotValues, String where) {
+      Map<String, String> values,
+      Map<String, String> buildValues,
+      Map<String, String> dotValues,
+      String where) {
     Interpolator late = new Interpolator(renderContext.withBuildValues(buildValues, dotValues));
     Map<String, String> out = new LinkedHashMap<>();
     values.forEach((k, v) -> out.put(k, late.render(v, where + "." + k)));

@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Renders the amazon-ebs builder's fields and types them into {@link AmazonEbsSettings}, filling in the defaults.
- * Shape errors (not a number, not a list, an unknown key) are reported here; whether a value is acceptable is
- * {@link BuilderValidator}'s job.
+ * Renders the amazon-ebs builder's fields and types them into {@link AmazonEbsSettings}, filling in
+ * the defaults. Shape errors (not a number, not a list, an unknown key) are reported here; whether
+ * a value is acceptable is {@link BuilderValidator}'s job.
  */
 final class BuilderSettingsReader {
   private final SourceFiles files;
@@ -29,7 +29,8 @@ final class BuilderSettingsReader {
   }
 
   AmazonEbsSettings read(TemplateFields b) {
-    // Read in one fixed order (the order they were always read in), not group by group: with several mistakes in
+    // Read in one fixed order (the order they were always read in), not group by group: with
+    // several mistakes in
     // one template, the mistake reported first stays the same.
     String region = b.required("region", "set aws_region");
     String customEndpoint = b.text("custom_endpoint_ec2", null);
@@ -103,7 +104,8 @@ final class BuilderSettingsReader {
       return new Polling(Duration.ofSeconds(15), 180);
     }
     f.onlyKeys(Set.of("delay_seconds", "max_attempts"));
-    return new Polling(Duration.ofSeconds(f.integer("delay_seconds", 15)), f.integer("max_attempts", 180));
+    return new Polling(
+        Duration.ofSeconds(f.integer("delay_seconds", 15)), f.integer("max_attempts", 180));
   }
 
   private static MetadataOptions metadata(TemplateFields b) {
@@ -111,12 +113,19 @@ final class BuilderSettingsReader {
     if (f == null) {
       return new MetadataOptions("required", "enabled", 1);
     }
-    f.onlyKeys(Set.of("http_tokens", "http_endpoint", "http_put_response_hop_limit", "instance_metadata_tags"));
+    f.onlyKeys(
+        Set.of(
+            "http_tokens",
+            "http_endpoint",
+            "http_put_response_hop_limit",
+            "instance_metadata_tags"));
     String tokens = f.text("http_tokens", "required");
     if (!Set.of("required", "optional").contains(tokens)) {
-      throw new TemplateException(f.where + ".http_tokens = '" + tokens + "': use required or optional");
+      throw new TemplateException(
+          f.where + ".http_tokens = '" + tokens + "': use required or optional");
     }
-    return new MetadataOptions(tokens, f.text("http_endpoint", "enabled"), f.integer("http_put_response_hop_limit", 1));
+    return new MetadataOptions(
+        tokens, f.text("http_endpoint", "enabled"), f.integer("http_put_response_hop_limit", 1));
   }
 
   private String userData(TemplateFields b) {

@@ -10,9 +10,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Judges the rendered amazon-ebs settings with the same rules as the variables. A variable's own check names its
- * source first; this one catches what the template itself writes (literals, {@code env}, {@code timestamp}) before any
- * AWS call, naming the template file, the field path, the value and the fix.
+ * Judges the rendered amazon-ebs settings with the same rules as the variables. A variable's own
+ * check names its source first; this one catches what the template itself writes (literals, {@code
+ * env}, {@code timestamp}) before any AWS call, naming the template file, the field path, the value
+ * and the fix.
  */
 final class BuilderValidator {
   private static final Set<String> HTTP_ENDPOINT = Set.of("enabled", "disabled");
@@ -32,7 +33,8 @@ final class BuilderValidator {
   void validate(AmazonEbsSettings s) {
     AmazonEbsSettings.Distribution distribution = s.distribution();
     if (distribution.groups().stream().anyMatch(g -> !g.equals("all"))) {
-      throw new TemplateException(where + ".ami_groups: only \"all\" is a valid group; remove the others");
+      throw new TemplateException(
+          where + ".ami_groups: only \"all\" is a valid group; remove the others");
     }
     check("region", s.region(), ValueRules::region);
     check("source_ami", s.source().id(), ValueRules::amiId);
@@ -43,9 +45,15 @@ final class BuilderValidator {
     devices("launch_block_device_mappings", s.launch().blockDevices());
     devices("ami_block_device_mappings", s.image().blockDevices());
     AmazonEbsSettings.Polling polling = s.polling();
-    check("aws_polling.delay_seconds", String.valueOf(polling.delay().getSeconds()),
-        v -> ValueRules.atLeast(polling.delay().getSeconds(), 1, "the delay between polls (seconds)"));
-    check("aws_polling.max_attempts", String.valueOf(polling.maxAttempts()),
+    check(
+        "aws_polling.delay_seconds",
+        String.valueOf(polling.delay().getSeconds()),
+        v ->
+            ValueRules.atLeast(
+                polling.delay().getSeconds(), 1, "the delay between polls (seconds)"));
+    check(
+        "aws_polling.max_attempts",
+        String.valueOf(polling.maxAttempts()),
         v -> ValueRules.atLeast(polling.maxAttempts(), 1, "the number of polls"));
     checkEach("ami_regions", distribution.regions(), ValueRules::region);
     checkEach("ami_users", distribution.users(), ValueRules::accountId);
@@ -55,42 +63,62 @@ final class BuilderValidator {
     check("ssh_interface", ssh.interfaceName(), ValueRules::sshInterface);
     check("ssh_port", String.valueOf(ssh.port()), v -> ValueRules.port(ssh.port()));
     if (ssh.timeout().isNegative() || ssh.timeout().isZero()) {
-      fail("ssh_timeout", ssh.timeout().toSeconds() + "s", new Problem("the SSH timeout must be positive",
-          "write a duration such as 5m or 90s"));
+      fail(
+          "ssh_timeout",
+          ssh.timeout().toSeconds() + "s",
+          new Problem("the SSH timeout must be positive", "write a duration such as 5m or 90s"));
     }
-    checkEach("temporary_security_group_source_cidrs", s.network().temporarySecurityGroupSourceCidrs(),
+    checkEach(
+        "temporary_security_group_source_cidrs",
+        s.network().temporarySecurityGroupSourceCidrs(),
         ValueRules::cidr);
     check("security_group_id", s.network().securityGroupId(), ValueRules::securityGroupId);
     check("subnet_id", s.network().subnetId(), ValueRules::subnetId);
     check("kms_key_id", s.image().kmsKeyId(), ValueRules::kmsKey);
-    for (Map.Entry<String, String> e : new java.util.TreeMap<>(distribution.regionKmsKeyIds()).entrySet()) {
+    for (Map.Entry<String, String> e :
+        new java.util.TreeMap<>(distribution.regionKmsKeyIds()).entrySet()) {
       Problem key = ValueRules.region(e.getKey());
       if (key != null) {
-        throw new TemplateException(where + ".region_kms_key_ids: key '" + ConfigException.oneLine(e.getKey())
-            + "' is not an AWS region name; " + key.fix() + " as the key, with the KMS key for that region as value");
+        throw new TemplateException(
+            where
+                + ".region_kms_key_ids: key '"
+                + ConfigException.oneLine(e.getKey())
+                + "' is not an AWS region name; "
+                + key.fix()
+                + " as the key, with the KMS key for that region as value");
       }
       check("region_kms_key_ids." + e.getKey(), e.getValue(), ValueRules::kmsKey);
     }
-    // As Packer: once region_kms_key_ids is given, every copy region needs its key (a key id does not cross
+    // As Packer: once region_kms_key_ids is given, every copy region needs its key (a key id does
+    // not cross
     // regions, and a silent fallback to the default key would hide a typo in the map).
     if (!distribution.regionKmsKeyIds().isEmpty()) {
       for (String region : distribution.regions()) {
         if (!region.equals(s.region()) && !distribution.regionKmsKeyIds().containsKey(region)) {
-          throw new TemplateException(where + ".region_kms_key_ids: no key for '" + ConfigException.oneLine(region)
-              + "', which is in ami_regions; add \"" + ConfigException.oneLine(region)
-              + "\": \"<KMS key id, ARN or alias in that region>\" or remove the region from ami_regions");
+          throw new TemplateException(
+              where
+                  + ".region_kms_key_ids: no key for '"
+                  + ConfigException.oneLine(region)
+                  + "', which is in ami_regions; add \""
+                  + ConfigException.oneLine(region)
+                  + "\": \"<KMS key id, ARN or alias in that region>\" or remove the region from ami_regions");
         }
       }
     }
     AmazonEbsSettings.MetadataOptions metadata = s.launch().metadataOptions();
     if (!HTTP_ENDPOINT.contains(metadata.httpEndpoint())) {
-      fail("metadata_options.http_endpoint", metadata.httpEndpoint(), new Problem("not an instance metadata setting",
-          "use enabled or disabled"));
+      fail(
+          "metadata_options.http_endpoint",
+          metadata.httpEndpoint(),
+          new Problem("not an instance metadata setting", "use enabled or disabled"));
     }
     int hops = metadata.httpPutResponseHopLimit();
     if (hops < 1 || hops > 64) {
-      fail("metadata_options.http_put_response_hop_limit", String.valueOf(hops),
-          new Problem("EC2 accepts a hop limit from 1 to 64", "use 1 (the default) or 2 for containers"));
+      fail(
+          "metadata_options.http_put_response_hop_limit",
+          String.valueOf(hops),
+          new Problem(
+              "EC2 accepts a hop limit from 1 to 64", "use 1 (the default) or 2 for containers"));
     }
     check("ami_name", s.image().name(), ValueRules::amiName);
     check("ami_description", s.image().description(), ValueRules::amiDescription);
@@ -102,13 +130,21 @@ final class BuilderValidator {
       String path = key + "[" + i + "]";
       check(path + ".volume_type", d.volumeType(), ValueRules::volumeType);
       if (d.volumeSize() != null) {
-        check(path + ".volume_size", String.valueOf(d.volumeSize()), v -> ValueRules.volumeSize(d.volumeSize()));
+        check(
+            path + ".volume_size",
+            String.valueOf(d.volumeSize()),
+            v -> ValueRules.volumeSize(d.volumeSize()));
       }
       if (d.iops() != null) {
-        check(path + ".iops", String.valueOf(d.iops()), v -> ValueRules.atLeast(d.iops(), 100, "iops"));
+        check(
+            path + ".iops",
+            String.valueOf(d.iops()),
+            v -> ValueRules.atLeast(d.iops(), 100, "iops"));
       }
       if (d.throughput() != null) {
-        check(path + ".throughput", String.valueOf(d.throughput()),
+        check(
+            path + ".throughput",
+            String.valueOf(d.throughput()),
             v -> ValueRules.atLeast(d.throughput(), 125, "throughput (MiB/s)"));
       }
     }
@@ -133,11 +169,24 @@ final class BuilderValidator {
   }
 
   private void fail(String path, String value, Problem p) {
-    throw new TemplateException(where + "." + path + " = '" + ConfigException.oneLine(value) + "'" + writtenAs(path, value)
-        + ": " + p.problem() + "; " + p.fix());
+    throw new TemplateException(
+        where
+            + "."
+            + path
+            + " = '"
+            + ConfigException.oneLine(value)
+            + "'"
+            + writtenAs(path, value)
+            + ": "
+            + p.problem()
+            + "; "
+            + p.fix());
   }
 
-  /** The template's expression when the value came out of one, so the user sees which text to change. */
+  /**
+   * The template's expression when the value came out of one, so the user sees which text to
+   * change.
+   */
   private String writtenAs(String path, String value) {
     JsonNode node = null;
     boolean first = true;
@@ -150,7 +199,10 @@ final class BuilderValidator {
         node = node.get(Integer.parseInt(segment.substring(bracket + 1, segment.length() - 1)));
       }
     }
-    if (node == null || !node.isTextual() || !node.asText().contains("{{") || node.asText().equals(value)) {
+    if (node == null
+        || !node.isTextual()
+        || !node.asText().contains("{{")
+        || node.asText().equals(value)) {
       return "";
     }
     return " (rendered from '" + ConfigException.oneLine(node.asText()) + "')";

@@ -1,15 +1,35 @@
 package dev.eksnode.amibuilder.template;
 
 /**
- * Converts a Go reference-time layout ({@code 2006-01-02T15:04:05Z07:00}) as used by Packer's {@code isotime} into a
- * {@link java.time.format.DateTimeFormatter} pattern.
+ * Converts a Go reference-time layout ({@code 2006-01-02T15:04:05Z07:00}) as used by Packer's
+ * {@code isotime} into a {@link java.time.format.DateTimeFormatter} pattern.
  */
 final class GoLayout {
   private static final String[][] TOKENS = {
-    {"2006", "uuuu"}, {"January", "MMMM"}, {"Monday", "EEEE"}, {"Jan", "MMM"}, {"Mon", "EEE"},
-    {"Z07:00", "XXX"}, {"-07:00", "xxx"}, {"-0700", "xx"}, {"MST", "zzz"},
-    {"15", "HH"}, {"01", "MM"}, {"02", "dd"}, {"03", "hh"}, {"04", "mm"}, {"05", "ss"}, {"06", "uu"},
-    {"PM", "a"}, {".000", ".SSS"}, {"_2", "ppd"}, {"1", "M"}, {"2", "d"}, {"3", "h"}, {"4", "m"}, {"5", "s"}
+    {"2006", "uuuu"},
+    {"January", "MMMM"},
+    {"Monday", "EEEE"},
+    {"Jan", "MMM"},
+    {"Mon", "EEE"},
+    {"Z07:00", "XXX"},
+    {"-07:00", "xxx"},
+    {"-0700", "xx"},
+    {"MST", "zzz"},
+    {"15", "HH"},
+    {"01", "MM"},
+    {"02", "dd"},
+    {"03", "hh"},
+    {"04", "mm"},
+    {"05", "ss"},
+    {"06", "uu"},
+    {"PM", "a"},
+    {".000", ".SSS"},
+    {"_2", "ppd"},
+    {"1", "M"},
+    {"2", "d"},
+    {"3", "h"},
+    {"4", "m"},
+    {"5", "s"}
   };
 
   private GoLayout() {}

@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Renders and types one provisioner (file or shell), checking that the local files it names exist. */
+/**
+ * Renders and types one provisioner (file or shell), checking that the local files it names exist.
+ */
 final class ProvisionerReader {
   private final SourceFiles files;
 
@@ -12,7 +14,10 @@ final class ProvisionerReader {
     this.files = files;
   }
 
-  /** {@code f} holds the provisioner's fields; its path names it as {@code template <file>: provisioners[i]}. */
+  /**
+   * {@code f} holds the provisioner's fields; its path names it as {@code template <file>:
+   * provisioners[i]}.
+   */
   ProvisionerSpec read(TemplateFields f, int index) {
     return f.text("type", "").equals("file") ? file(f, index) : shell(f, index);
   }
@@ -29,11 +34,14 @@ final class ProvisionerReader {
       throw new TemplateException(where + " (file): needs \"source\" or \"sources\"");
     }
     String destination = f.required("destination", "set the destination path");
-    FileProvisionerSpec.Direction dir = switch (direction) {
-      case "upload" -> FileProvisionerSpec.Direction.UPLOAD;
-      case "download" -> FileProvisionerSpec.Direction.DOWNLOAD;
-      default -> throw new TemplateException(where + ".direction = '" + direction + "': use upload or download");
-    };
+    FileProvisionerSpec.Direction dir =
+        switch (direction) {
+          case "upload" -> FileProvisionerSpec.Direction.UPLOAD;
+          case "download" -> FileProvisionerSpec.Direction.DOWNLOAD;
+          default ->
+              throw new TemplateException(
+                  where + ".direction = '" + direction + "': use upload or download");
+        };
     if (dir == FileProvisionerSpec.Direction.UPLOAD) {
       files.requireUploadSources(where, sources);
     }
@@ -63,15 +71,25 @@ final class ProvisionerReader {
       // Only the name part goes into the message: the value may be a rendered credential.
       String name = eq < 0 ? "(no '=' in the entry)" : "'" + e.substring(0, eq) + "'";
       if (!e.matches("(?s)[A-Za-z_][A-Za-z0-9_]*=.*")) {
-        throw new TemplateException(where + ".environment_vars: entry with name " + name
-            + " is not NAME=value with a shell-safe NAME (letters, digits, _; not starting with a digit)");
+        throw new TemplateException(
+            where
+                + ".environment_vars: entry with name "
+                + name
+                + " is not NAME=value with a shell-safe NAME (letters, digits, _; not starting with a digit)");
       }
       if (e.indexOf('\0') >= 0) {
-        throw new TemplateException(where + ".environment_vars: the value of " + name
-            + " contains a NUL character, which no shell variable can hold; remove it");
+        throw new TemplateException(
+            where
+                + ".environment_vars: the value of "
+                + name
+                + " contains a NUL character, which no shell variable can hold; remove it");
       }
     }
-    return new ShellProvisionerSpec(index, scripts, inline, f.text("inline_shebang", "/bin/sh -e"),
+    return new ShellProvisionerSpec(
+        index,
+        scripts,
+        inline,
+        f.text("inline_shebang", "/bin/sh -e"),
         env,
         f.text("execute_command", ShellProvisionerSpec.DEFAULT_EXECUTE_COMMAND),
         remoteFolder.isEmpty() ? "/tmp" : remoteFolder,

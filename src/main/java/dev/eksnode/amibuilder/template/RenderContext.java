@@ -7,16 +7,19 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * What the template functions can see. A value the phase does not know yet (for example {@code .SourceAMI} while the
- * configuration is still being checked) is left in the text as written, so a later phase can fill it in.
+ * What the template functions can see. A value the phase does not know yet (for example {@code
+ * .SourceAMI} while the configuration is still being checked) is left in the text as written, so a
+ * later phase can fill it in.
  *
- * @param user resolves {@code user `name`}; throws {@link TemplateException} for an undeclared variable
+ * @param user resolves {@code user `name`}; throws {@link TemplateException} for an undeclared
+ *     variable
  * @param env the process environment, for {@code env `NAME`}
  * @param now the single instant of this build: every {@code timestamp} and {@code isotime} agrees
  * @param templateDir the directory holding the template file
  * @param runUuid the value of {@code uuid} for this run
  * @param buildValues {@code build `Name`} values known so far (ID, SourceAMIName, ...)
- * @param dotValues {@code .Name} values known so far (BuildRegion, SourceAMI, SourceAMIName, Path, Vars)
+ * @param dotValues {@code .Name} values known so far (BuildRegion, SourceAMI, SourceAMIName, Path,
+ *     Vars)
  */
 public record RenderContext(
     UnaryOperator<String> user,

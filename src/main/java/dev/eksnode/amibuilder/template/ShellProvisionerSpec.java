@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A rendered {@code shell} provisioner. {@code executeCommand} still holds {@code {{.Path}}} and {@code {{.Vars}}},
- * which the remote side fills per script. Durations are null when the template does not set them.
+ * A rendered {@code shell} provisioner. {@code executeCommand} still holds {@code {{.Path}}} and
+ * {@code {{.Vars}}}, which the remote side fills per script. Durations are null when the template
+ * does not set them.
  */
 public record ShellProvisionerSpec(
     int index,
@@ -33,7 +34,9 @@ public record ShellProvisionerSpec(
   @Override
   public String label() {
     if (!scripts.isEmpty()) {
-      return "shell " + scripts.get(0).getFileName() + (scripts.size() > 1 ? " +" + (scripts.size() - 1) : "");
+      return "shell "
+          + scripts.get(0).getFileName()
+          + (scripts.size() > 1 ? " +" + (scripts.size() - 1) : "");
     }
     return "shell inline#" + index;
   }

@@ -6,8 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The local files a template names (user data, upload sources, shell scripts), resolved against the working
- * directory. Checked while rendering, so a wrong path stops the build before anything exists in AWS.
+ * The local files a template names (user data, upload sources, shell scripts), resolved against the
+ * working directory. Checked while rendering, so a wrong path stops the build before anything
+ * exists in AWS.
  */
 final class SourceFiles {
   private final Path workingDir;
@@ -16,12 +17,15 @@ final class SourceFiles {
     this.workingDir = workingDir;
   }
 
-  /** The contents of {@code user_data_file}; {@code where} is the builder's path in the template. */
+  /**
+   * The contents of {@code user_data_file}; {@code where} is the builder's path in the template.
+   */
   String readUserData(String where, String file) {
     try {
       return Files.readString(workingDir.resolve(file));
     } catch (IOException e) {
-      throw new TemplateException(where + ".user_data_file: cannot read '" + file + "'; check the path");
+      throw new TemplateException(
+          where + ".user_data_file: cannot read '" + file + "'; check the path");
     }
   }
 
@@ -29,7 +33,8 @@ final class SourceFiles {
   void requireUploadSources(String where, List<String> sources) {
     for (String s : sources) {
       if (!Files.exists(workingDir.resolve(s))) {
-        throw new TemplateException(where + " (file): source '" + s + "' does not exist; check the path");
+        throw new TemplateException(
+            where + " (file): source '" + s + "' does not exist; check the path");
       }
     }
   }
@@ -42,7 +47,8 @@ final class SourceFiles {
   void requireScripts(String where, List<Path> scripts) {
     for (Path p : scripts) {
       if (!Files.isRegularFile(p)) {
-        throw new TemplateException(where + " (shell): script '" + p + "' does not exist; check the path");
+        throw new TemplateException(
+            where + " (shell): script '" + p + "' does not exist; check the path");
       }
     }
   }

@@ -7,11 +7,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A loaded Packer-style JSON template, before rendering: values are kept as written so they can be rendered once the
- * variables are known, and build-time fields ({@code .SourceAMI}) once the build knows them.
+ * A loaded Packer-style JSON template, before rendering: values are kept as written so they can be
+ * rendered once the variables are known, and build-time fields ({@code .SourceAMI}) once the build
+ * knows them.
  *
  * @param path the template file
- * @param variables declared variables and their template defaults (null for Packer's "required" null default)
+ * @param variables declared variables and their template defaults (null for Packer's "required"
+ *     null default)
  * @param sensitiveVariables names listed in {@code sensitive-variables}
  * @param builder the single amazon-ebs builder, as raw JSON fields by key
  * @param provisioners the provisioners in order, as raw JSON objects
@@ -26,7 +28,8 @@ public record Template(
     List<JsonNode> postProcessors) {
 
   private static final java.util.regex.Pattern SECRET_NAME =
-      java.util.regex.Pattern.compile("(?i).*(secret|token|password|passwd|private_key|access_key).*");
+      java.util.regex.Pattern.compile(
+          "(?i).*(secret|token|password|passwd|private_key|access_key).*");
 
   public Template {
     variables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(variables));
@@ -37,8 +40,8 @@ public record Template(
   }
 
   /**
-   * Whether a variable's value must never be printed: listed in {@code sensitive-variables}, or named like a credential
-   * (secret, token, password, private or access key).
+   * Whether a variable's value must never be printed: listed in {@code sensitive-variables}, or
+   * named like a credential (secret, token, password, private or access key).
    */
   public boolean isSensitive(String name) {
     return SECRET_NAME.matcher(name).matches() || sensitiveVariables.contains(name);
@@ -49,7 +52,10 @@ public record Template(
     return parent == null ? Path.of(".").toAbsolutePath() : parent;
   }
 
-  /** The default variable file that belongs to this template: {@code <name>-variables.json} beside it. */
+  /**
+   * The default variable file that belongs to this template: {@code <name>-variables.json} beside
+   * it.
+   */
   public Path defaultVariableFile() {
     String file = path.getFileName().toString();
     String stem = file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;

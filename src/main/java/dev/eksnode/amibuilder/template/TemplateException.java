@@ -3,8 +3,8 @@ package dev.eksnode.amibuilder.template;
 import dev.eksnode.amibuilder.config.ConfigException;
 
 /**
- * A template that cannot be loaded or rendered: malformed JSON, an unsupported key or function. A usage failure, as
- * every {@link ConfigException}.
+ * A template that cannot be loaded or rendered: malformed JSON, an unsupported key or function. A
+ * usage failure, as every {@link ConfigException}.
  */
 public class TemplateException extends ConfigException {
   private static final long serialVersionUID = 1L;

@@ -43,7 +43,8 @@ final class TemplateFields {
   void onlyKeys(Set<String> allowed) {
     for (String k : raw.keySet()) {
       if (!allowed.contains(k) && !k.startsWith("_")) {
-        throw new TemplateException(where + ": unsupported key '" + k + "'; use one of " + String.join(", ", allowed));
+        throw new TemplateException(
+            where + ": unsupported key '" + k + "'; use one of " + String.join(", ", allowed));
       }
     }
   }
@@ -54,8 +55,12 @@ final class TemplateFields {
       return fallback;
     }
     if (!n.isValueNode()) {
-      throw new TemplateException(where + "." + key + ": must be a single value, not " + n.getNodeType().toString()
-          .toLowerCase(Locale.ROOT));
+      throw new TemplateException(
+          where
+              + "."
+              + key
+              + ": must be a single value, not "
+              + n.getNodeType().toString().toLowerCase(Locale.ROOT));
     }
     String v = in.render(n.asText(), where + "." + key);
     return v.isEmpty() ? fallback : v;
@@ -75,7 +80,8 @@ final class TemplateFields {
       return fallback;
     }
     if (!Booleans.isBoolean(v)) {
-      throw new TemplateException(where + "." + key + " = '" + v + "': not a boolean; use true or false");
+      throw new TemplateException(
+          where + "." + key + " = '" + v + "': not a boolean; use true or false");
     }
     return Booleans.isTrue(v);
   }
@@ -109,7 +115,8 @@ final class TemplateFields {
     }
     Duration d = GoDuration.parseOrNull(v);
     if (d == null) {
-      throw new TemplateException(where + "." + key + " = '" + v + "': not a duration; write e.g. 90s, 5m or 1h30m");
+      throw new TemplateException(
+          where + "." + key + " = '" + v + "': not a duration; write e.g. 90s, 5m or 1h30m");
     }
     return d;
   }
@@ -123,7 +130,8 @@ final class TemplateFields {
     }
     if (n.isArray()) {
       for (int i = 0; i < n.size(); i++) {
-        for (String part : in.render(n.get(i).asText(), where + "." + key + "[" + i + "]").split(",")) {
+        for (String part :
+            in.render(n.get(i).asText(), where + "." + key + "[" + i + "]").split(",")) {
           if (!part.isBlank()) {
             out.add(part.strip());
           }
@@ -164,8 +172,12 @@ final class TemplateFields {
     if (!n.isObject()) {
       throw new TemplateException(where + "." + key + ": must be an object of names to strings");
     }
-    n.fields().forEachRemaining(e -> out.put(e.getKey(),
-        in.render(e.getValue().asText(), where + "." + key + "." + e.getKey())));
+    n.fields()
+        .forEachRemaining(
+            e ->
+                out.put(
+                    e.getKey(),
+                    in.render(e.getValue().asText(), where + "." + key + "." + e.getKey())));
     return out;
   }
 
@@ -179,20 +191,30 @@ final class TemplateFields {
       throw new TemplateException(where + "." + key + ": must be a list of block device mappings");
     }
     for (int i = 0; i < n.size(); i++) {
-      TemplateFields d = new TemplateFields(fieldsOf(n.get(i)), in, where + "." + key + "[" + i + "]");
-      d.onlyKeys(Set.of("device_name", "volume_type", "volume_size", "delete_on_termination", "encrypted", "iops",
-          "throughput", "kms_key_id"));
+      TemplateFields d =
+          new TemplateFields(fieldsOf(n.get(i)), in, where + "." + key + "[" + i + "]");
+      d.onlyKeys(
+          Set.of(
+              "device_name",
+              "volume_type",
+              "volume_size",
+              "delete_on_termination",
+              "encrypted",
+              "iops",
+              "throughput",
+              "kms_key_id"));
       String size = d.text("volume_size", "");
       String iops = d.text("iops", "");
       String throughput = d.text("throughput", "");
-      out.add(new AmazonEbsSettings.BlockDevice(
-          d.required("device_name", "name the device, e.g. /dev/xvda"),
-          d.text("volume_type", "gp2"),
-          size.isEmpty() ? null : d.integer("volume_size", 0),
-          d.bool("delete_on_termination", true),
-          d.optionalBool("encrypted"),
-          iops.isEmpty() ? null : d.integer("iops", 0),
-          throughput.isEmpty() ? null : d.integer("throughput", 0)));
+      out.add(
+          new AmazonEbsSettings.BlockDevice(
+              d.required("device_name", "name the device, e.g. /dev/xvda"),
+              d.text("volume_type", "gp2"),
+              size.isEmpty() ? null : d.integer("volume_size", 0),
+              d.bool("delete_on_termination", true),
+              d.optionalBool("encrypted"),
+              iops.isEmpty() ? null : d.integer("iops", 0),
+              throughput.isEmpty() ? null : d.integer("throughput", 0)));
     }
     return out;
   }

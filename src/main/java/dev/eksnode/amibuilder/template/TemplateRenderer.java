@@ -13,11 +13,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns a loaded template and merged variables into a {@link BuildSpec}, in four jobs done by four classes: the
- * variable values are resolved ({@link VariableResolver}) and validated ({@link VariableValidator}); the builder's
- * fields are typed into settings ({@link BuilderSettingsReader}) and judged by the same rules as the variables
- * ({@link BuilderValidator}); the provisioners are typed with their local files checked ({@link ProvisionerReader},
- * {@link SourceFiles}); the manifest post-processors are read here.
+ * Turns a loaded template and merged variables into a {@link BuildSpec}, in four jobs done by four
+ * classes: the variable values are resolved ({@link VariableResolver}) and validated ({@link
+ * VariableValidator}); the builder's fields are typed into settings ({@link BuilderSettingsReader})
+ * and judged by the same rules as the variables ({@link BuilderValidator}); the provisioners are
+ * typed with their local files checked ({@link ProvisionerReader}, {@link SourceFiles}); the
+ * manifest post-processors are read here.
  */
 public final class TemplateRenderer {
   private final VariableResolver resolver;
@@ -25,14 +26,18 @@ public final class TemplateRenderer {
   private final String runUuid;
   private final Instant now;
 
-  public TemplateRenderer(Map<String, String> environment, Instant now, String runUuid, Path workingDir) {
+  public TemplateRenderer(
+      Map<String, String> environment, Instant now, String runUuid, Path workingDir) {
     this.resolver = new VariableResolver(environment, now, runUuid);
     this.files = new SourceFiles(workingDir);
     this.runUuid = runUuid;
     this.now = now;
   }
 
-  /** Renders {@code {{user}}}/{@code {{env}}} references inside variable values, keeping each value's source. */
+  /**
+   * Renders {@code {{user}}}/{@code {{env}}} references inside variable values, keeping each
+   * value's source.
+   */
   public Variables resolveVariables(Template template, Variables merged) {
     return resolver.resolve(template, merged);
   }
@@ -54,18 +59,35 @@ public final class TemplateRenderer {
     List<ProvisionerSpec> provisioners = new ArrayList<>();
     for (int i = 0; i < template.provisioners().size(); i++) {
       JsonNode node = template.provisioners().get(i);
-      provisioners.add(provisionerReader.read(
-          new TemplateFields(TemplateFields.fieldsOf(node), in, file + ": provisioners[" + i + "]"), i));
+      provisioners.add(
+          provisionerReader.read(
+              new TemplateFields(
+                  TemplateFields.fieldsOf(node), in, file + ": provisioners[" + i + "]"),
+              i));
     }
     List<ManifestSpec> manifests = new ArrayList<>();
     for (int i = 0; i < template.postProcessors().size(); i++) {
       JsonNode pp = template.postProcessors().get(i);
-      TemplateFields f = new TemplateFields(TemplateFields.fieldsOf(pp), in, file + ": post-processors[" + i + "]");
-      manifests.add(new ManifestSpec(f.text("output", "packer-manifest.json"), f.bool("strip_path", false),
-          f.map("custom_data")));
+      TemplateFields f =
+          new TemplateFields(
+              TemplateFields.fieldsOf(pp), in, file + ": post-processors[" + i + "]");
+      manifests.add(
+          new ManifestSpec(
+              f.text("output", "packer-manifest.json"),
+              f.bool("strip_path", false),
+              f.map("custom_data")));
     }
-    return new BuildSpec(buildName, template, vars, settings, provisioners, manifests, secrets(template, vars), runUuid,
-        now, ctx);
+    return new BuildSpec(
+        buildName,
+        template,
+        vars,
+        settings,
+        provisioners,
+        manifests,
+        secrets(template, vars),
+        runUuid,
+        now,
+        ctx);
   }
 
   private static Set<String> secrets(Template template, Variables vars) {

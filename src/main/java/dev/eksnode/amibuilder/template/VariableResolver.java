@@ -14,9 +14,10 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * The interpolation side of rendering: variable values may use template functions and refer to each other
- * ({@code {{user `x`}}}) and to the environment; this resolves them in dependency order, refusing cycles and
- * undeclared names, and supplies the context in which the template's own fields are rendered.
+ * The interpolation side of rendering: variable values may use template functions and refer to each
+ * other ({@code {{user `x`}}}) and to the environment; this resolves them in dependency order,
+ * refusing cycles and undeclared names, and supplies the context in which the template's own fields
+ * are rendered.
  */
 final class VariableResolver {
   private final Map<String, String> environment;
@@ -42,7 +43,11 @@ final class VariableResolver {
   }
 
   private String resolve(
-      String name, Template template, Variables merged, Map<String, String> resolved, Deque<String> resolving) {
+      String name,
+      Template template,
+      Variables merged,
+      Map<String, String> resolved,
+      Deque<String> resolving) {
     String done = resolved.get(name);
     if (done != null) {
       return done;
@@ -53,33 +58,55 @@ final class VariableResolver {
       return "";
     }
     if (resolving.contains(name)) {
-      throw new ConfigException("variable " + name + " (from " + v.source().describe() + ") refers to itself through "
-          + String.join(" -> ", resolving) + " -> " + name + "; break the cycle");
+      throw new ConfigException(
+          "variable "
+              + name
+              + " (from "
+              + v.source().describe()
+              + ") refers to itself through "
+              + String.join(" -> ", resolving)
+              + " -> "
+              + name
+              + "; break the cycle");
     }
     resolving.push(name);
     RenderContext ctx = context(template, n -> resolve(n, template, merged, resolved, resolving));
-    String value = new Interpolator(ctx).render(v.value(), "variable " + name + " (from " + v.source().describe() + ")");
+    String value =
+        new Interpolator(ctx)
+            .render(v.value(), "variable " + name + " (from " + v.source().describe() + ")");
     resolving.pop();
     resolved.put(name, value);
     return value;
   }
 
-  /** The context for the template's fields: {@code user} reads the resolved values, declared names only. */
+  /**
+   * The context for the template's fields: {@code user} reads the resolved values, declared names
+   * only.
+   */
   RenderContext templateContext(Template template, Variables resolved) {
-    return context(template, name -> {
-      checkDeclared(template, name, "template");
-      return resolved.value(name);
-    });
+    return context(
+        template,
+        name -> {
+          checkDeclared(template, name, "template");
+          return resolved.value(name);
+        });
   }
 
   private RenderContext context(Template template, UnaryOperator<String> user) {
-    return new RenderContext(user, environment::get, now, template.directory(), runUuid, Map.of(), Map.of());
+    return new RenderContext(
+        user, environment::get, now, template.directory(), runUuid, Map.of(), Map.of());
   }
 
   private static void checkDeclared(Template template, String name, String where) {
     if (!template.variables().containsKey(name) && !VariableLayers.TOOL_VARIABLES.contains(name)) {
-      throw new TemplateException("template " + template.path() + ": " + where + " uses undeclared variable '" + name
-          + "'; declare it under \"variables\"");
+      throw new TemplateException(
+          "template "
+              + template.path()
+              + ": "
+              + where
+              + " uses undeclared variable '"
+              + name
+              + "'; declare it under \"variables\"");
     }
   }
 }

@@ -41,14 +41,27 @@ class ApiRateLimiterTest {
 
   @Test
   void eightBuildsMutatingCalls_doNotWaitWithTheDefaults() {
-    ApiRateLimiter ec2 = new ApiRateLimiter(new ApiRateLimiter.Bucket(40, 5), new ApiRateLimiter.Bucket(80, 16),
-        time);
-    java.util.List<String> oneBuild = java.util.List.of("ImportKeyPair", "CreateSecurityGroup",
-        "AuthorizeSecurityGroupIngress", "RunInstances", "StopInstances", "CreateImage", "CreateTags", "CreateTags",
-        "CreateTags", "TerminateInstances", "DeleteKeyPair", "DeleteSecurityGroup");
+    ApiRateLimiter ec2 =
+        new ApiRateLimiter(
+            new ApiRateLimiter.Bucket(40, 5), new ApiRateLimiter.Bucket(80, 16), time);
+    java.util.List<String> oneBuild =
+        java.util.List.of(
+            "ImportKeyPair",
+            "CreateSecurityGroup",
+            "AuthorizeSecurityGroupIngress",
+            "RunInstances",
+            "StopInstances",
+            "CreateImage",
+            "CreateTags",
+            "CreateTags",
+            "CreateTags",
+            "TerminateInstances",
+            "DeleteKeyPair",
+            "DeleteSecurityGroup");
     for (int build = 0; build < 8; build++) {
       for (String action : oneBuild) {
-        assertEquals(Duration.ZERO, ec2.reserve("us-west-2", action), action + " of build " + build);
+        assertEquals(
+            Duration.ZERO, ec2.reserve("us-west-2", action), action + " of build " + build);
       }
     }
   }
@@ -86,8 +99,9 @@ class ApiRateLimiterTest {
 
   @Test
   void eightBuildsPolling_stayUnderTheDescribeRate() {
-    ApiRateLimiter ec2 = new ApiRateLimiter(new ApiRateLimiter.Bucket(40, 5), new ApiRateLimiter.Bucket(80, 16),
-        time);
+    ApiRateLimiter ec2 =
+        new ApiRateLimiter(
+            new ApiRateLimiter.Bucket(40, 5), new ApiRateLimiter.Bucket(80, 16), time);
     Duration lastWait = Duration.ZERO;
     for (int i = 0; i < 160; i++) {
       lastWait = ec2.reserve("us-west-2", "DescribeInstances");

@@ -19,12 +19,14 @@ import software.amazon.awssdk.services.ec2.model.DescribeRegionsResponse;
 
 /** Real SDK calls through the factory against an in-process HTTP server standing in for EC2. */
 class AwsClientFactoryIT {
-  private static final String REGIONS = """
+  private static final String REGIONS =
+      """
       <DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
         <requestId>r-1</requestId>
         <regionInfo><item><regionName>us-west-2</regionName><regionEndpoint>ec2.us-west-2.amazonaws.com</regionEndpoint></item></regionInfo>
       </DescribeRegionsResponse>""";
-  private static final String THROTTLED = """
+  private static final String THROTTLED =
+      """
       <Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error>
       </Errors><RequestID>r-0</RequestID></Response>""";
 
@@ -37,16 +39,18 @@ class AwsClientFactoryIT {
     System.setProperty("aws.accessKeyId", "AKIDTEST");
     System.setProperty("aws.secretAccessKey", "secret");
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
-      boolean throttle = authorizations.size() <= throttleFirst;
-      byte[] body = (throttle ? THROTTLED : REGIONS).getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "text/xml");
-      exchange.sendResponseHeaders(throttle ? 503 : 200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+          boolean throttle = authorizations.size() <= throttleFirst;
+          byte[] body = (throttle ? THROTTLED : REGIONS).getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/xml");
+          exchange.sendResponseHeaders(throttle ? 503 : 200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     server.start();
   }
 
@@ -69,7 +73,8 @@ class AwsClientFactoryIT {
       DescribeRegionsResponse response = factory.ec2().describeRegions();
 
       assertEquals("us-west-2", response.regions().get(0).regionName());
-      assertTrue(authorizations.get(0).contains("/eu-central-1/ec2/aws4_request"), authorizations.get(0));
+      assertTrue(
+          authorizations.get(0).contains("/eu-central-1/ec2/aws4_request"), authorizations.get(0));
       assertEquals(Map.of("DescribeRegions", 1L), limiter.callCounts());
     }
   }
@@ -77,8 +82,11 @@ class AwsClientFactoryIT {
   @Test
   void throttledCall_isRetriedBySdkAndEachAttemptTakesAPermit() {
     throttleFirst = 2;
-    ApiRateLimiter limiter = new ApiRateLimiter(new ApiRateLimiter.Bucket(40, 5), new ApiRateLimiter.Bucket(80, 16),
-        TimeSource.system());
+    ApiRateLimiter limiter =
+        new ApiRateLimiter(
+            new ApiRateLimiter.Bucket(40, 5),
+            new ApiRateLimiter.Bucket(80, 16),
+            TimeSource.system());
     try (AwsClientFactory factory = new AwsClientFactory(settings(), limiter)) {
       DescribeRegionsResponse response = factory.ec2().describeRegions();
 

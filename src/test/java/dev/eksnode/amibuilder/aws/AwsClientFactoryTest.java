@@ -28,9 +28,13 @@ class AwsClientFactoryTest {
   private static final URI MOTO = URI.create("http://127.0.0.1:5000");
 
   private final ApiRateLimiter limiter =
-      new ApiRateLimiter(new ApiRateLimiter.Bucket(10, 1), new ApiRateLimiter.Bucket(10, 1), new FakeTime());
-  private final AwsSettings settings = AwsSettings.of("us-west-2").withEndpointOverride(MOTO)
-      .withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(20)).withMaxAttempts(7);
+      new ApiRateLimiter(
+          new ApiRateLimiter.Bucket(10, 1), new ApiRateLimiter.Bucket(10, 1), new FakeTime());
+  private final AwsSettings settings =
+      AwsSettings.of("us-west-2")
+          .withEndpointOverride(MOTO)
+          .withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(20))
+          .withMaxAttempts(7);
 
   @Test
   void ec2_appliesRegionEndpointTimeoutsRetriesAndTheRateLimiter() {
@@ -39,7 +43,8 @@ class AwsClientFactoryTest {
 
       assertEquals(Region.EU_WEST_1, ec2.serviceClientConfiguration().region());
       assertEquals(Optional.of(MOTO), ec2.serviceClientConfiguration().endpointOverride());
-      ClientOverrideConfiguration override = ec2.serviceClientConfiguration().overrideConfiguration();
+      ClientOverrideConfiguration override =
+          ec2.serviceClientConfiguration().overrideConfiguration();
       assertEquals(Optional.of(Duration.ofSeconds(90)), override.apiCallTimeout());
       assertEquals(Optional.of(Duration.ofSeconds(20)), override.apiCallAttemptTimeout());
       RetryStrategy retry = override.retryStrategy().orElseThrow();
@@ -55,10 +60,15 @@ class AwsClientFactoryTest {
 
       assertEquals(Region.US_EAST_1, s3.serviceClientConfiguration().region());
       assertEquals(Optional.of(MOTO), s3.serviceClientConfiguration().endpointOverride());
-      assertFalse(s3.serviceClientConfiguration().overrideConfiguration().executionInterceptors()
-          .contains(limiter.interceptor()));
-      assertEquals(Region.US_WEST_2, factory.sts("us-west-2").serviceClientConfiguration().region());
-      assertEquals(Region.US_WEST_2, factory.eks("us-west-2").serviceClientConfiguration().region());
+      assertFalse(
+          s3.serviceClientConfiguration()
+              .overrideConfiguration()
+              .executionInterceptors()
+              .contains(limiter.interceptor()));
+      assertEquals(
+          Region.US_WEST_2, factory.sts("us-west-2").serviceClientConfiguration().region());
+      assertEquals(
+          Region.US_WEST_2, factory.eks("us-west-2").serviceClientConfiguration().region());
     }
   }
 
@@ -99,8 +109,12 @@ class AwsClientFactoryTest {
   @Test
   void settings_rejectNonsense() {
     assertThrows(IllegalArgumentException.class, () -> AwsSettings.of(" "));
-    assertThrows(IllegalArgumentException.class,
-        () -> AwsSettings.of("us-west-2").withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
-    assertThrows(IllegalArgumentException.class, () -> AwsSettings.of("us-west-2").withMaxAttempts(0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            AwsSettings.of("us-west-2")
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+    assertThrows(
+        IllegalArgumentException.class, () -> AwsSettings.of("us-west-2").withMaxAttempts(0));
   }
 }

@@ -19,9 +19,13 @@ import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 class AwsErrorsTest {
 
   static Ec2Exception ec2(String code, int status) {
-    return (Ec2Exception) Ec2Exception.builder()
-        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(code + " message").build())
-        .statusCode(status).message(code).build();
+    return (Ec2Exception)
+        Ec2Exception.builder()
+            .awsErrorDetails(
+                AwsErrorDetails.builder().errorCode(code).errorMessage(code + " message").build())
+            .statusCode(status)
+            .message(code)
+            .build();
   }
 
   @ParameterizedTest
@@ -32,8 +36,15 @@ class AwsErrorsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"InvalidInstanceID.NotFound", "InvalidGroup.NotFound", "InvalidAMIID.NotFound",
-      "InvalidSnapshot.NotFound", "InvalidKeyPair.NotFound", "InvalidVolume.NotFound"})
+  @ValueSource(
+      strings = {
+        "InvalidInstanceID.NotFound",
+        "InvalidGroup.NotFound",
+        "InvalidAMIID.NotFound",
+        "InvalidSnapshot.NotFound",
+        "InvalidKeyPair.NotFound",
+        "InvalidVolume.NotFound"
+      })
   void notFoundCodes_areNotFoundAndEventualConsistencyButNotRetriedByUndo(String code) {
     Ec2Exception e = ec2(code, 400);
     assertTrue(AwsErrors.isNotFound(e));
@@ -42,7 +53,13 @@ class AwsErrorsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"DependencyViolation", "IncorrectInstanceState", "InvalidSnapshot.InUse", "VolumeInUse"})
+  @ValueSource(
+      strings = {
+        "DependencyViolation",
+        "IncorrectInstanceState",
+        "InvalidSnapshot.InUse",
+        "VolumeInUse"
+      })
   void stillInUseCodes_areRetriedByUndo(String code) {
     assertTrue(AwsErrors.isStillInUse(ec2(code, 400)));
     assertTrue(AwsErrors.isRetryableForUndo(ec2(code, 400)));
@@ -59,8 +76,11 @@ class AwsErrorsTest {
   @Test
   void serverAndNetworkErrors_areRetriedButAnInterruptIsNot() {
     assertTrue(AwsErrors.isRetryableForUndo(ec2("InternalError", 500)));
-    assertTrue(AwsErrors.isRetryableForUndo(SdkClientException.create("connection reset", new IOException())));
-    assertFalse(AwsErrors.isRetryableForUndo(AbortedException.builder().message("interrupted").build()));
+    assertTrue(
+        AwsErrors.isRetryableForUndo(
+            SdkClientException.create("connection reset", new IOException())));
+    assertFalse(
+        AwsErrors.isRetryableForUndo(AbortedException.builder().message("interrupted").build()));
   }
 
   @Test
@@ -73,13 +93,17 @@ class AwsErrorsTest {
 
   @Test
   void ignoringNotFound_treatsAlreadyGoneAsSuccessAndRethrowsOthers() throws Exception {
-    AwsErrors.ignoringNotFound(() -> {
-      throw ec2("InvalidKeyPair.NotFound", 400);
-    }).run();
+    AwsErrors.ignoringNotFound(
+            () -> {
+              throw ec2("InvalidKeyPair.NotFound", 400);
+            })
+        .run();
 
-    Retry.Action failing = AwsErrors.ignoringNotFound(() -> {
-      throw ec2("DependencyViolation", 400);
-    });
+    Retry.Action failing =
+        AwsErrors.ignoringNotFound(
+            () -> {
+              throw ec2("DependencyViolation", 400);
+            });
     assertThrows(Ec2Exception.class, failing::run);
   }
 }

@@ -17,13 +17,16 @@ class ShieldedCallTest {
 
   /** Runs {@code body} on a thread of its own and returns what it threw (or null). */
   private static Thread start(AtomicReference<Throwable> thrown, ThrowingRunnable body) {
-    Thread t = new Thread(() -> {
-      try {
-        body.run();
-      } catch (Throwable e) {
-        thrown.set(e);
-      }
-    }, "shielded-caller");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                body.run();
+              } catch (Throwable e) {
+                thrown.set(e);
+              }
+            },
+            "shielded-caller");
     t.start();
     return t;
   }
@@ -33,24 +36,31 @@ class ShieldedCallTest {
   }
 
   @Test
-  void run_interruptedWhileTheCallRuns_finishesAndRecordsBeforeThrowingInterrupted() throws Exception {
+  void run_interruptedWhileTheCallRuns_finishesAndRecordsBeforeThrowingInterrupted()
+      throws Exception {
     CountDownLatch inCall = new CountDownLatch(1);
     CountDownLatch answer = new CountDownLatch(1);
     AtomicBoolean callSawInterrupt = new AtomicBoolean();
     AtomicReference<String> recorded = new AtomicReference<>();
     AtomicReference<Throwable> thrown = new AtomicReference<>();
-    Thread caller = start(thrown, () -> ShieldedCall.run("RunInstances", () -> {
-      inCall.countDown();
-      try {
-        // Stands in for the SDK waiting for AWS's answer.
-        answer.await();
-      } catch (InterruptedException e) {
-        callSawInterrupt.set(true);
-        throw new IllegalStateException("the call was interrupted", e);
-      }
-      recorded.set("i-0123456789abcdef0");
-      return "i-0123456789abcdef0";
-    }));
+    Thread caller =
+        start(
+            thrown,
+            () ->
+                ShieldedCall.run(
+                    "RunInstances",
+                    () -> {
+                      inCall.countDown();
+                      try {
+                        // Stands in for the SDK waiting for AWS's answer.
+                        answer.await();
+                      } catch (InterruptedException e) {
+                        callSawInterrupt.set(true);
+                        throw new IllegalStateException("the call was interrupted", e);
+                      }
+                      recorded.set("i-0123456789abcdef0");
+                      return "i-0123456789abcdef0";
+                    }));
     assertTrue(inCall.await(30, TimeUnit.SECONDS));
     caller.interrupt();
     // The caller must keep waiting for the call: nothing is recorded until AWS answers.
@@ -76,20 +86,30 @@ class ShieldedCallTest {
   void run_interruptedBeforeTheCall_neverStartsIt() {
     AtomicBoolean started = new AtomicBoolean();
     Thread.currentThread().interrupt();
-    assertThrows(InterruptedException.class, () -> ShieldedCall.run("CopyImage", () -> {
-      started.set(true);
-      return "ami-2";
-    }));
+    assertThrows(
+        InterruptedException.class,
+        () ->
+            ShieldedCall.run(
+                "CopyImage",
+                () -> {
+                  started.set(true);
+                  return "ami-2";
+                }));
     assertFalse(started.get());
   }
 
   @Test
   void run_callFails_rethrowsItsExceptionUnchanged() {
     IllegalArgumentException failure = new IllegalArgumentException("InvalidParameterValue");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ShieldedCall.run("ImportKeyPair", () -> {
-          throw failure;
-        }));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ShieldedCall.run(
+                    "ImportKeyPair",
+                    () -> {
+                      throw failure;
+                    }));
     assertEquals(failure, e);
   }
 
@@ -99,27 +119,33 @@ class ShieldedCallTest {
     CountDownLatch answer = new CountDownLatch(1);
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     AtomicBoolean flagAfter = new AtomicBoolean();
-    Thread caller = start(thrown, () -> {
-      try {
-        ShieldedCall.run("CreateSecurityGroup", () -> {
-          inCall.countDown();
-          try {
-            answer.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          throw new IllegalArgumentException("refused");
-        });
-      } finally {
-        flagAfter.set(Thread.currentThread().isInterrupted());
-      }
-    });
+    Thread caller =
+        start(
+            thrown,
+            () -> {
+              try {
+                ShieldedCall.run(
+                    "CreateSecurityGroup",
+                    () -> {
+                      inCall.countDown();
+                      try {
+                        answer.await();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                      throw new IllegalArgumentException("refused");
+                    });
+              } finally {
+                flagAfter.set(Thread.currentThread().isInterrupted());
+              }
+            });
     assertTrue(inCall.await(30, TimeUnit.SECONDS));
     caller.interrupt();
     answer.countDown();
     caller.join(TimeUnit.SECONDS.toMillis(30));
     assertInstanceOf(IllegalArgumentException.class, thrown.get());
-    // Either the interrupt landed while waiting (flag restored) or after the call ended (flag still set).
+    // Either the interrupt landed while waiting (flag restored) or after the call ended (flag still
+    // set).
     assertTrue(flagAfter.get(), "the cancellation was lost");
   }
 }

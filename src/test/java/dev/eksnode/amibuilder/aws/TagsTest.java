@@ -20,9 +20,11 @@ class TagsTest {
     TagSpecification spec = tags.specification(ResourceType.SECURITY_GROUP);
 
     assertEquals(ResourceType.SECURITY_GROUP, spec.resourceType());
-    assertEquals(List.of(
-        Tag.builder().key("ami-builder:build-id").value("ab-20261125T1203-7f3k2q").build(),
-        Tag.builder().key("ami-builder:created-by").value("ami-builder/0.1.0").build()), spec.tags());
+    assertEquals(
+        List.of(
+            Tag.builder().key("ami-builder:build-id").value("ab-20261125T1203-7f3k2q").build(),
+            Tag.builder().key("ami-builder:created-by").value("ami-builder/0.1.0").build()),
+        spec.tags());
   }
 
   @Test
@@ -35,24 +37,34 @@ class TagsTest {
 
     assertEquals(3, result.size());
     assertEquals(Tag.builder().key("Name").value("amazon-eks-node-1.23").build(), result.get(0));
-    assertEquals("ab-20261125T1203-7f3k2q",
-        result.stream().filter(t -> t.key().equals(Tags.BUILD_ID)).findFirst().orElseThrow().value());
+    assertEquals(
+        "ab-20261125T1203-7f3k2q",
+        result.stream()
+            .filter(t -> t.key().equals(Tags.BUILD_ID))
+            .findFirst()
+            .orElseThrow()
+            .value());
   }
 
   @Test
   void specifications_coverEachRequestedType() {
-    List<TagSpecification> specs = tags.specifications(Map.of("creator", "alice"),
-        ResourceType.INSTANCE, ResourceType.VOLUME);
+    List<TagSpecification> specs =
+        tags.specifications(Map.of("creator", "alice"), ResourceType.INSTANCE, ResourceType.VOLUME);
 
-    assertEquals(List.of(ResourceType.INSTANCE, ResourceType.VOLUME),
+    assertEquals(
+        List.of(ResourceType.INSTANCE, ResourceType.VOLUME),
         specs.stream().map(TagSpecification::resourceType).toList());
     assertEquals(3, specs.get(1).tags().size());
   }
 
   @Test
   void filters_selectOneBuildOrEveryBuild() {
-    assertEquals(Filter.builder().name("tag:ami-builder:build-id").values("ab-1").build(), Tags.buildIdFilter("ab-1"));
-    assertEquals(Filter.builder().name("tag-key").values("ami-builder:build-id").build(), Tags.createdByToolFilter());
+    assertEquals(
+        Filter.builder().name("tag:ami-builder:build-id").values("ab-1").build(),
+        Tags.buildIdFilter("ab-1"));
+    assertEquals(
+        Filter.builder().name("tag-key").values("ami-builder:build-id").build(),
+        Tags.createdByToolFilter());
   }
 
   @Test

@@ -10,10 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eksnode.amibuilder.aws.ApiRateLimiter;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.aws.AwsSettings;
-import dev.eksnode.amibuilder.ebs.BuildEvents;
-import dev.eksnode.amibuilder.ebs.BuildTuning;
-import dev.eksnode.amibuilder.ebs.Ec2Build;
-import dev.eksnode.amibuilder.ebs.SshProvisioning;
 import dev.eksnode.amibuilder.cli.CliContext;
 import dev.eksnode.amibuilder.cli.Main;
 import dev.eksnode.amibuilder.cli.TestHome;
@@ -22,6 +18,10 @@ import dev.eksnode.amibuilder.config.DerivedDefaults;
 import dev.eksnode.amibuilder.config.VariableLayers;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
+import dev.eksnode.amibuilder.ebs.BuildEvents;
+import dev.eksnode.amibuilder.ebs.BuildTuning;
+import dev.eksnode.amibuilder.ebs.Ec2Build;
+import dev.eksnode.amibuilder.ebs.SshProvisioning;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.Cancellation;
 import dev.eksnode.amibuilder.pipeline.OnError;
@@ -68,22 +68,24 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
 
 /**
- * The performance benchmark of DESIGN.md, run by {@code bin/benchmark} (not part of the test suite: the name matches
- * neither *Test nor *IT). It asserts only that every build succeeds, never a time; the figures go to a report whose
- * last part is a summary table against the targets.
+ * The performance benchmark of DESIGN.md, run by {@code bin/benchmark} (not part of the test suite:
+ * the name matches neither *Test nor *IT). It asserts only that every build succeeds, never a time;
+ * the figures go to a report whose last part is a summary table against the targets.
  *
  * <ol>
- *   <li>N full builds in-process: the real template, moto behind the counting proxy, the node host over SSH running
- *       the real node scripts with stand-in system commands. Per step, per provisioner, SSH round trips, AWS calls.
- *   <li>Orchestration overhead: one build whose provisioners are all an inline {@code true}, so each provisioner's
- *       time is nothing but what the tool spends around a remote command.
- *   <li>The real jar through {@code bin/ami-builder} (JVM start included): {@code --help}, {@code validate}, N full
- *       builds, and one more build capped at {@code -Xmx256m} with a GC log for its peak heap and peak RSS.
- *   <li>The latency profile: the proxy keeps the instance pending 5 s, stopping 5 s and the image pending 20 s, with
- *       the production poll schedules.
+ *   <li>N full builds in-process: the real template, moto behind the counting proxy, the node host
+ *       over SSH running the real node scripts with stand-in system commands. Per step, per
+ *       provisioner, SSH round trips, AWS calls.
+ *   <li>Orchestration overhead: one build whose provisioners are all an inline {@code true}, so
+ *       each provisioner's time is nothing but what the tool spends around a remote command.
+ *   <li>The real jar through {@code bin/ami-builder} (JVM start included): {@code --help}, {@code
+ *       validate}, N full builds, and one more build capped at {@code -Xmx256m} with a GC log for
+ *       its peak heap and peak RSS.
+ *   <li>The latency profile: the proxy keeps the instance pending 5 s, stopping 5 s and the image
+ *       pending 20 s, with the production poll schedules.
  *   <li>8 builds at once in one process through the code path {@code k8s all --parallel} uses (one
- *       {@link AwsClientFactory}, hence one {@link ApiRateLimiter}, one {@link Ec2Build}, a thread per build), each
- *       provisioning a short chain over SSH, against one such build alone.
+ *       {@link AwsClientFactory}, hence one {@link ApiRateLimiter}, one {@link Ec2Build}, a thread
+ *       per build), each provisioning a short chain over SSH, against one such build alone.
  * </ol>
  */
 class BuildBenchmark {
@@ -93,8 +95,10 @@ class BuildBenchmark {
   static final String VERSION = "1.23.16";
   static final String BUILD_DATE = "2023-01-30";
   static final ObjectMapper JSON = new ObjectMapper();
+
   /** Provisioners of the overhead build and of each matrix build. */
   static final int TRIVIAL_CHAIN = 20;
+
   static final int MATRIX_CHAIN = 5;
   static final int MATRIX = 8;
   static final Duration INSTANCE_PENDING = Duration.ofSeconds(5);
@@ -109,8 +113,10 @@ class BuildBenchmark {
   record Run(int code, List<JsonNode> events, String err, long wallMs) {
     Map<String, Long> steps() {
       Map<String, Long> out = new LinkedHashMap<>();
-      events.stream().filter(e -> e.get("event").asText().equals("step_finished"))
-          .forEach(e -> out.put(e.get("step").asText(), Math.round(e.get("seconds").asDouble() * 1000)));
+      events.stream()
+          .filter(e -> e.get("event").asText().equals("step_finished"))
+          .forEach(
+              e -> out.put(e.get("step").asText(), Math.round(e.get("seconds").asDouble() * 1000)));
       return out;
     }
 
@@ -122,10 +128,16 @@ class BuildBenchmark {
   @Test
   void benchmark() throws Exception {
     int runs = Integer.getInteger("bench.runs", 3);
-    try (FaultProxy proxy = FaultProxy.start(MOTO.endpoint()); Ec2Client ec2 = MOTO.ec2(Region.of(REGION))) {
-      NODE.followAuthorizedKeys(() -> ec2.describeKeyPairs(r -> r.includePublicKey(true)).keyPairs().stream()
-          .map(KeyPairInfo::publicKey).filter(k -> k != null && !k.isBlank()).toList());
-      details.append("=== ami-builder benchmark on the rig (moto + node-host sshd, stand-in system commands) ===\n");
+    try (FaultProxy proxy = FaultProxy.start(MOTO.endpoint());
+        Ec2Client ec2 = MOTO.ec2(Region.of(REGION))) {
+      NODE.followAuthorizedKeys(
+          () ->
+              ec2.describeKeyPairs(r -> r.includePublicKey(true)).keyPairs().stream()
+                  .map(KeyPairInfo::publicKey)
+                  .filter(k -> k != null && !k.isBlank())
+                  .toList());
+      details.append(
+          "=== ami-builder benchmark on the rig (moto + node-host sshd, stand-in system commands) ===\n");
 
       inProcessBuilds(proxy, runs);
       overhead(proxy);
@@ -134,13 +146,16 @@ class BuildBenchmark {
       matrix(proxy);
 
       StringBuilder out = new StringBuilder(details);
-      out.append(String.format("%n=== summary: DESIGN.md performance targets (one noisy 2-core machine) ===%n"));
+      out.append(
+          String.format(
+              "%n=== summary: DESIGN.md performance targets (one noisy 2-core machine) ===%n"));
       out.append(String.format("%-62s %12s %10s  %s%n", "measure", "measured", "target", "met"));
       for (String[] row : summary) {
         out.append(String.format("%-62s %12s %10s  %s%n", row[0], row[1], row[2], row[3]));
       }
       System.out.println(out);
-      Files.writeString(Path.of(System.getProperty("bench.report", root.resolve("report.txt").toString())), out);
+      Files.writeString(
+          Path.of(System.getProperty("bench.report", root.resolve("report.txt").toString())), out);
     }
   }
 
@@ -167,30 +182,66 @@ class BuildBenchmark {
         calls.putAll(proxy.countsByAction());
       }
     }
-    details.append(String.format("%n1. %d full builds of the real template in one JVM (no JVM start)%n", runs));
+    details.append(
+        String.format(
+            "%n1. %d full builds of the real template in one JVM (no JVM start)%n", runs));
     details.append(String.format("%-58s %8s %8s%n", "whole build", "median", "max"));
     details.append(String.format("%-58s %5d ms %5d ms%n", "k8s", median(walls), max(walls)));
     details.append(String.format("%-58s %8s %8s%n", "step", "median", "max"));
-    steps.forEach((k, v) -> details.append(String.format("%-58s %5d ms %5d ms%n", k, median(v), max(v))));
-    details.append(String.format("%-58s %8s %8s %8s%n", "provisioner (script time included)", "median", "max",
-        "round trips"));
-    provisioners.forEach((k, v) -> details.append(String.format("%-58s %5d ms %5d ms %8d%n", shorten(k, 58),
-        median(v), max(v), channels.get(k))));
+    steps.forEach(
+        (k, v) -> details.append(String.format("%-58s %5d ms %5d ms%n", k, median(v), max(v))));
+    details.append(
+        String.format(
+            "%-58s %8s %8s %8s%n",
+            "provisioner (script time included)", "median", "max", "round trips"));
+    provisioners.forEach(
+        (k, v) ->
+            details.append(
+                String.format(
+                    "%-58s %5d ms %5d ms %8d%n",
+                    shorten(k, 58), median(v), max(v), channels.get(k))));
     long roundTrips = channels.values().stream().mapToLong(Long::longValue).sum();
     details.append(String.format("SSH round trips (exec channels) per build: %d%n", roundTrips));
     int total = calls.values().stream().mapToInt(Integer::intValue).sum();
     details.append(String.format("AWS calls of one build, by action (%d in all):%n", total));
     calls.forEach((k, v) -> details.append(String.format("  %-40s %3d%n", k, v)));
 
-    summary.add(row("whole build in one JVM, median of " + runs + " (no JVM start)", ms(median(walls)), "-", null));
-    summary.add(row("AWS API calls, one single-region build", String.valueOf(total), "<= 25", total <= 25));
-    summary.add(row("SSH round trips, one build (all provisioners)", String.valueOf(roundTrips), "-", null));
-    provisioners.keySet().stream().filter(k -> k.startsWith("file ") && k.contains("files"))
-        .findFirst().ifPresent(k -> summary.add(row("round trips of the files/ upload (" + fileCount() + " files)",
-            String.valueOf(channels.get(k)), "1", channels.get(k) == 1)));
-    provisioners.keySet().stream().filter(k -> k.contains("upgrade_kernel")).findFirst()
-        .ifPresent(k -> summary.add(row("upgrade_kernel.sh incl. reboot (rig sshd down 300 ms), median",
-            ms(median(provisioners.get(k))), "-", null)));
+    summary.add(
+        row(
+            "whole build in one JVM, median of " + runs + " (no JVM start)",
+            ms(median(walls)),
+            "-",
+            null));
+    summary.add(
+        row("AWS API calls, one single-region build", String.valueOf(total), "<= 25", total <= 25));
+    summary.add(
+        row(
+            "SSH round trips, one build (all provisioners)",
+            String.valueOf(roundTrips),
+            "-",
+            null));
+    provisioners.keySet().stream()
+        .filter(k -> k.startsWith("file ") && k.contains("files"))
+        .findFirst()
+        .ifPresent(
+            k ->
+                summary.add(
+                    row(
+                        "round trips of the files/ upload (" + fileCount() + " files)",
+                        String.valueOf(channels.get(k)),
+                        "1",
+                        channels.get(k) == 1)));
+    provisioners.keySet().stream()
+        .filter(k -> k.contains("upgrade_kernel"))
+        .findFirst()
+        .ifPresent(
+            k ->
+                summary.add(
+                    row(
+                        "upgrade_kernel.sh incl. reboot (rig sshd down 300 ms), median",
+                        ms(median(provisioners.get(k))),
+                        "-",
+                        null)));
   }
 
   // 2. Overhead: every provisioner is an inline `true`, so its whole time is the tool's.
@@ -209,29 +260,54 @@ class BuildBenchmark {
     assertEquals(TRIVIAL_CHAIN, each.size());
     long provisionStep = run.steps().getOrDefault("provision", 0L);
     long sum = each.stream().mapToLong(Long::longValue).sum();
-    details.append(String.format("%n2. Orchestration overhead: one build whose %d provisioners are each an inline "
-        + "'true'%n", TRIVIAL_CHAIN));
-    details.append(String.format("per provisioner: min %d ms, median %d ms, max %d ms; %d SSH round trips in all%n",
-        min(each), median(each), max(each), channels));
-    details.append(String.format("provision step %d ms = provisioners %d ms + connect, host key and boot id %d ms%n",
-        provisionStep, sum, provisionStep - sum));
-    summary.add(row("orchestration overhead per provisioner, median (max)",
-        median(each) + " (" + max(each) + ") ms", "<= 100 ms", median(each) <= 100));
+    details.append(
+        String.format(
+            "%n2. Orchestration overhead: one build whose %d provisioners are each an inline "
+                + "'true'%n",
+            TRIVIAL_CHAIN));
+    details.append(
+        String.format(
+            "per provisioner: min %d ms, median %d ms, max %d ms; %d SSH round trips in all%n",
+            min(each), median(each), max(each), channels));
+    details.append(
+        String.format(
+            "provision step %d ms = provisioners %d ms + connect, host key and boot id %d ms%n",
+            provisionStep, sum, provisionStep - sum));
+    summary.add(
+        row(
+            "orchestration overhead per provisioner, median (max)",
+            median(each) + " (" + max(each) + ") ms",
+            "<= 100 ms",
+            median(each) <= 100));
   }
 
   // 3. The real jar via bin/ami-builder, JVM start included.
   private void realJar(FaultProxy proxy, int runs) throws Exception {
     Path launcher = TestHome.projectDir().resolve("bin/ami-builder");
     // The first run after packaging records the class-data-sharing archive; users pay that once.
-    assertEquals(0, launch(launcher, List.of("validate", "--kubernetes-version", VERSION), "warmup", null).code());
+    assertEquals(
+        0,
+        launch(launcher, List.of("validate", "--kubernetes-version", VERSION), "warmup", null)
+            .code());
     List<Long> help = new ArrayList<>();
     List<Long> validate = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       help.add(launch(launcher, List.of("--help"), "help" + i, null).wallMs());
-      validate.add(launch(launcher, List.of("validate", "--kubernetes-version", VERSION, "--kubernetes-build-date",
-          BUILD_DATE), "validate" + i, null).wallMs());
+      validate.add(
+          launch(
+                  launcher,
+                  List.of(
+                      "validate",
+                      "--kubernetes-version",
+                      VERSION,
+                      "--kubernetes-build-date",
+                      BUILD_DATE),
+                  "validate" + i,
+                  null)
+              .wallMs());
     }
-    // DESIGN's 3 s is for stand-in node scripts; the shipped scripts (stand-in system commands) do real work.
+    // DESIGN's 3 s is for stand-in node scripts; the shipped scripts (stand-in system commands) do
+    // real work.
     Path standIn = standInScriptsHome().resolve("templates/eks-worker-al2.json");
     List<Long> builds = new ArrayList<>();
     List<Long> realScripts = new ArrayList<>();
@@ -252,32 +328,74 @@ class BuildBenchmark {
       assertEquals(0, shipped.code(), shipped.output());
       realScripts.add(shipped.wallMs());
     }
-    // Once more under a 256 MB heap cap with a GC log: it must fit, and the log shows how much heap it used.
+    // Once more under a 256 MB heap cap with a GC log: it must fit, and the log shows how much heap
+    // it used.
     freshNode();
     Path gcLog = root.resolve("gc.log");
-    Child capped = launch(launcher, k8sArgs(proxy, "capped"), "capped", null,
-        Map.of("JAVA_TOOL_OPTIONS", "-Xmx256m -Xlog:gc,gc+heap+exit:file=" + gcLog));
+    Child capped =
+        launch(
+            launcher,
+            k8sArgs(proxy, "capped"),
+            "capped",
+            null,
+            Map.of("JAVA_TOOL_OPTIONS", "-Xmx256m -Xlog:gc,gc+heap+exit:file=" + gcLog));
     assertEquals(0, capped.code(), capped.output());
     long heapMb = peakHeapFromGcLog(Files.readString(gcLog));
 
-    details.append(String.format("%n3. The real jar via bin/ami-builder (JVM start included; after one warm-up run "
-        + "that records the CDS archive)%n"));
-    details.append(String.format("--help    5 runs: median %d ms, max %d ms%n", median(help), max(help)));
-    details.append(String.format("validate  5 runs: median %d ms, max %d ms%n", median(validate), max(validate)));
-    details.append(String.format("k8s, stand-in node scripts     %d runs: median %d ms, max %d ms; peak RSS %s%n",
-        runs, median(builds), max(builds), rssKb < 0 ? "n/a (no /usr/bin/time)" : rssKb / 1024 + " MB"));
-    details.append(String.format("k8s, the shipped node scripts  %d runs: median %d ms, max %d ms%n", runs,
-        median(realScripts), max(realScripts)));
-    details.append(String.format("k8s under -Xmx256m: succeeded in %d ms; peak heap %d MB (GC log)%n",
-        capped.wallMs(), heapMb));
-    summary.add(row("--help via bin/ami-builder, median of 5", ms(median(help)), "<= 500 ms", median(help) <= 500));
-    summary.add(row("validate via bin/ami-builder, median of 5", ms(median(validate)), "<= 1000 ms",
-        median(validate) <= 1000));
-    summary.add(row("whole build via bin/ami-builder (JVM start), median of " + runs, ms(median(builds)),
-        "<= 3000 ms", median(builds) <= 3000));
-    summary.add(row("  same with the shipped node scripts (they run for real)", ms(median(realScripts)), "-",
-        null));
-    summary.add(row("peak heap of that build (runs under -Xmx256m)", heapMb + " MB", "<= 256 MB", heapMb <= 256));
+    details.append(
+        String.format(
+            "%n3. The real jar via bin/ami-builder (JVM start included; after one warm-up run "
+                + "that records the CDS archive)%n"));
+    details.append(
+        String.format("--help    5 runs: median %d ms, max %d ms%n", median(help), max(help)));
+    details.append(
+        String.format(
+            "validate  5 runs: median %d ms, max %d ms%n", median(validate), max(validate)));
+    details.append(
+        String.format(
+            "k8s, stand-in node scripts     %d runs: median %d ms, max %d ms; peak RSS %s%n",
+            runs,
+            median(builds),
+            max(builds),
+            rssKb < 0 ? "n/a (no /usr/bin/time)" : rssKb / 1024 + " MB"));
+    details.append(
+        String.format(
+            "k8s, the shipped node scripts  %d runs: median %d ms, max %d ms%n",
+            runs, median(realScripts), max(realScripts)));
+    details.append(
+        String.format(
+            "k8s under -Xmx256m: succeeded in %d ms; peak heap %d MB (GC log)%n",
+            capped.wallMs(), heapMb));
+    summary.add(
+        row(
+            "--help via bin/ami-builder, median of 5",
+            ms(median(help)),
+            "<= 500 ms",
+            median(help) <= 500));
+    summary.add(
+        row(
+            "validate via bin/ami-builder, median of 5",
+            ms(median(validate)),
+            "<= 1000 ms",
+            median(validate) <= 1000));
+    summary.add(
+        row(
+            "whole build via bin/ami-builder (JVM start), median of " + runs,
+            ms(median(builds)),
+            "<= 3000 ms",
+            median(builds) <= 3000));
+    summary.add(
+        row(
+            "  same with the shipped node scripts (they run for real)",
+            ms(median(realScripts)),
+            "-",
+            null));
+    summary.add(
+        row(
+            "peak heap of that build (runs under -Xmx256m)",
+            heapMb + " MB",
+            "<= 256 MB",
+            heapMb <= 256));
     if (rssKb >= 0) {
       summary.add(row("peak RSS of that build (whole JVM)", rssKb / 1024 + " MB", "-", null));
     }
@@ -287,30 +405,61 @@ class BuildBenchmark {
   private void latencyProfile(FaultProxy proxy) throws Exception {
     freshNode();
     proxy.clear();
-    proxy.on("DescribeInstances").within(INSTANCE_PENDING, "RunInstances").rewrite(body -> body
-        .replace("<code>16</code>", "<code>0</code>").replace("<name>running</name>", "<name>pending</name>"));
-    proxy.on("DescribeInstances").within(INSTANCE_STOPPING, "StopInstances").rewrite(body -> body
-        .replace("<code>80</code>", "<code>64</code>").replace("<name>stopped</name>", "<name>stopping</name>"));
-    proxy.on("DescribeImages").within(IMAGE_PENDING, "CreateImage").rewrite(body -> body
-        .replace("<imageState>available</imageState>", "<imageState>pending</imageState>"));
+    proxy
+        .on("DescribeInstances")
+        .within(INSTANCE_PENDING, "RunInstances")
+        .rewrite(
+            body ->
+                body.replace("<code>16</code>", "<code>0</code>")
+                    .replace("<name>running</name>", "<name>pending</name>"));
+    proxy
+        .on("DescribeInstances")
+        .within(INSTANCE_STOPPING, "StopInstances")
+        .rewrite(
+            body ->
+                body.replace("<code>80</code>", "<code>64</code>")
+                    .replace("<name>stopped</name>", "<name>stopping</name>"));
+    proxy
+        .on("DescribeImages")
+        .within(IMAGE_PENDING, "CreateImage")
+        .rewrite(
+            body ->
+                body.replace(
+                    "<imageState>available</imageState>", "<imageState>pending</imageState>"));
     Run run = k8s(proxy, TestHome.projectDir(), "latency", Map.of());
     proxy.clear();
     assertEquals(0, run.code(), run.err());
     Map<String, Long> steps = run.steps();
-    // No step can beat the state it waits for: shorter means the proxy's rewrite missed moto's answer.
-    assertTrue(steps.get("launch-instance") >= INSTANCE_PENDING.toMillis(), "profile not applied: " + steps);
-    assertTrue(steps.get("stop-instance") >= INSTANCE_STOPPING.toMillis(), "profile not applied: " + steps);
-    assertTrue(steps.get("create-image") >= IMAGE_PENDING.toMillis(), "profile not applied: " + steps);
+    // No step can beat the state it waits for: shorter means the proxy's rewrite missed moto's
+    // answer.
+    assertTrue(
+        steps.get("launch-instance") >= INSTANCE_PENDING.toMillis(),
+        "profile not applied: " + steps);
+    assertTrue(
+        steps.get("stop-instance") >= INSTANCE_STOPPING.toMillis(),
+        "profile not applied: " + steps);
+    assertTrue(
+        steps.get("create-image") >= IMAGE_PENDING.toMillis(), "profile not applied: " + steps);
     long waits = INSTANCE_PENDING.plus(INSTANCE_STOPPING).plus(IMAGE_PENDING).toMillis();
-    details.append(String.format("%n4. Latency profile (instance pending %d s, stopping %d s, image pending %d s; "
-        + "production poll schedules): whole build %d ms%n", INSTANCE_PENDING.toSeconds(),
-        INSTANCE_STOPPING.toSeconds(), IMAGE_PENDING.toSeconds(), run.wallMs()));
+    details.append(
+        String.format(
+            "%n4. Latency profile (instance pending %d s, stopping %d s, image pending %d s; "
+                + "production poll schedules): whole build %d ms%n",
+            INSTANCE_PENDING.toSeconds(),
+            INSTANCE_STOPPING.toSeconds(),
+            IMAGE_PENDING.toSeconds(),
+            run.wallMs()));
     steps.forEach((k, v) -> details.append(String.format("%-58s %5d ms%n", k, v)));
-    summary.add(row("latency-profile build (AWS waits " + waits / 1000 + " s), in one JVM", ms(run.wallMs()),
-        "<= " + (waits + 5000) + " ms", run.wallMs() <= waits + 5000));
+    summary.add(
+        row(
+            "latency-profile build (AWS waits " + waits / 1000 + " s), in one JVM",
+            ms(run.wallMs()),
+            "<= " + (waits + 5000) + " ms",
+            run.wallMs() <= waits + 5000));
   }
 
-  // 5. 8 builds at once through one client factory and one Ec2Build, as `k8s all --parallel` runs them.
+  // 5. 8 builds at once through one client factory and one Ec2Build, as `k8s all --parallel` runs
+  // them.
   private void matrix(FaultProxy proxy) throws Exception {
     Path home = trivialChainHome("matrix", MATRIX_CHAIN);
     freshNode();
@@ -321,50 +470,95 @@ class BuildBenchmark {
     Matrix eight = inProcessMatrix(proxy, home, MATRIX, "m", ApiRateLimiter.ec2Defaults());
     long heapMb = peakHeapMb();
     int proxiedEc2 = eight.proxyCalls();
-    // The same matrix with a limiter too wide to ever wait: what the tool costs without EC2's budget.
+    // The same matrix with a limiter too wide to ever wait: what the tool costs without EC2's
+    // budget.
     proxy.clear();
-    Matrix open = inProcessMatrix(proxy, home, MATRIX, "o", new ApiRateLimiter(
-        new ApiRateLimiter.Bucket(100_000, 100_000), new ApiRateLimiter.Bucket(100_000, 100_000), TimeSource.system()));
-    // EC2's default bucket for one mutating action as the limiter models it: 40 at once, then 5 a second.
+    Matrix open =
+        inProcessMatrix(
+            proxy,
+            home,
+            MATRIX,
+            "o",
+            new ApiRateLimiter(
+                new ApiRateLimiter.Bucket(100_000, 100_000),
+                new ApiRateLimiter.Bucket(100_000, 100_000),
+                TimeSource.system()));
+    // EC2's default bucket for one mutating action as the limiter models it: 40 at once, then 5 a
+    // second.
     long budgetMs = Math.max(0, eight.busiestMutating() - 40) * 1000 / 5;
-    details.append(String.format("%n5. %d builds at once in one process (one AwsClientFactory and ApiRateLimiter, one "
-        + "Ec2Build, a thread each; %d inline provisioners each over SSH)%n", MATRIX, MATRIX_CHAIN));
-    details.append(String.format("one build alone %d ms; %d at once %d ms (%.2fx); builds took %d..%d ms%n",
-        alone.wallMs(), MATRIX, eight.wallMs(), eight.wallMs() / (double) alone.wallMs(), min(eight.buildMs()),
-        max(eight.buildMs())));
-    details.append(String.format("the shared rate limiter counted %d EC2 calls (the busiest mutating action %d times: at 40 burst "
-        + "and 5/s per action they need at least %d ms); the proxy saw %d calls in all%n", eight.limiterCalls(),
-        eight.busiestMutating(),
-        budgetMs, proxiedEc2));
-    details.append(String.format("with the limiter opened wide (diagnostic only): %d at once %d ms (%.2fx)%n",
-        MATRIX, open.wallMs(), open.wallMs() / (double) alone.wallMs()));
-    details.append(String.format("peak heap of this JVM (test rig included) during the %d builds: %d MB%n", MATRIX,
-        heapMb));
+    details.append(
+        String.format(
+            "%n5. %d builds at once in one process (one AwsClientFactory and ApiRateLimiter, one "
+                + "Ec2Build, a thread each; %d inline provisioners each over SSH)%n",
+            MATRIX, MATRIX_CHAIN));
+    details.append(
+        String.format(
+            "one build alone %d ms; %d at once %d ms (%.2fx); builds took %d..%d ms%n",
+            alone.wallMs(),
+            MATRIX,
+            eight.wallMs(),
+            eight.wallMs() / (double) alone.wallMs(),
+            min(eight.buildMs()),
+            max(eight.buildMs())));
+    details.append(
+        String.format(
+            "the shared rate limiter counted %d EC2 calls (the busiest mutating action %d times: at 40 burst "
+                + "and 5/s per action they need at least %d ms); the proxy saw %d calls in all%n",
+            eight.limiterCalls(), eight.busiestMutating(), budgetMs, proxiedEc2));
+    details.append(
+        String.format(
+            "with the limiter opened wide (diagnostic only): %d at once %d ms (%.2fx)%n",
+            MATRIX, open.wallMs(), open.wallMs() / (double) alone.wallMs()));
+    details.append(
+        String.format(
+            "peak heap of this JVM (test rig included) during the %d builds: %d MB%n",
+            MATRIX, heapMb));
     double ratio = eight.wallMs() / (double) alone.wallMs();
-    summary.add(row(MATRIX + " builds in one process vs one alone (wall)", String.format("%.2fx", ratio), "<= 2.00x",
-        ratio <= 2.0));
-    summary.add(row("  same, limiter opened wide (tool cost without EC2's budget)",
-        String.format("%.2fx", open.wallMs() / (double) alone.wallMs()), "-", null));
-    summary.add(row("peak heap during the " + MATRIX + " builds (this JVM, rig included)", heapMb + " MB",
-        "<= 256 MB", heapMb <= 256));
+    summary.add(
+        row(
+            MATRIX + " builds in one process vs one alone (wall)",
+            String.format("%.2fx", ratio),
+            "<= 2.00x",
+            ratio <= 2.0));
+    summary.add(
+        row(
+            "  same, limiter opened wide (tool cost without EC2's budget)",
+            String.format("%.2fx", open.wallMs() / (double) alone.wallMs()),
+            "-",
+            null));
+    summary.add(
+        row(
+            "peak heap during the " + MATRIX + " builds (this JVM, rig included)",
+            heapMb + " MB",
+            "<= 256 MB",
+            heapMb <= 256));
   }
 
-  record Matrix(long wallMs, List<Long> buildMs, long limiterCalls, long busiestMutating, int proxyCalls) {}
+  record Matrix(
+      long wallMs, List<Long> buildMs, long limiterCalls, long busiestMutating, int proxyCalls) {}
 
-  private Matrix inProcessMatrix(FaultProxy proxy, Path home, int builds, String tag, ApiRateLimiter limiter)
+  private Matrix inProcessMatrix(
+      FaultProxy proxy, Path home, int builds, String tag, ApiRateLimiter limiter)
       throws Exception {
     Map<String, String> env = new HashMap<>(baseEnv());
     env.putAll(pollEnv());
     Clock clock = Clock.systemUTC();
     AwsSettings settings = AwsSettings.of(REGION).withEndpointOverride(proxy.endpoint());
-    var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+    var credentials =
+        StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
     List<BuildSpec> specs = new ArrayList<>();
     for (int i = 0; i < builds; i++) {
       specs.add(spec(home, env, tag + i));
     }
     try (AwsClientFactory factory = new AwsClientFactory(settings, limiter, credentials)) {
-      Ec2Build builder = new Ec2Build(factory, BuildTuning.fromEnvironment(env), root.resolve("state"), clock,
-          new SshProvisioning(), "ami-builder/benchmark");
+      Ec2Build builder =
+          new Ec2Build(
+              factory,
+              BuildTuning.fromEnvironment(env),
+              root.resolve("state"),
+              clock,
+              new SshProvisioning(),
+              "ami-builder/benchmark");
       Cancellation cancellation = Cancellation.create();
       ExecutorService pool = Executors.newFixedThreadPool(builds);
       Map<Integer, Long> took = new ConcurrentHashMap<>();
@@ -373,15 +567,25 @@ class BuildBenchmark {
         List<Future<Ec2Build.Result>> futures = new ArrayList<>();
         for (int i = 0; i < builds; i++) {
           int n = i;
-          futures.add(pool.submit(() -> {
-            long t0 = System.nanoTime();
-            BuildId id = BuildId.generate(clock);
-            Path out = Files.createDirectories(root.resolve("out-" + tag + n));
-            Ec2Build.Result result = builder.run(specs.get(n), id, builder.journal(id), out, OnError.CLEANUP,
-                cancellation.child(), BuildEvents.none(), PipelineListener.none());
-            took.put(n, (System.nanoTime() - t0) / 1_000_000);
-            return result;
-          }));
+          futures.add(
+              pool.submit(
+                  () -> {
+                    long t0 = System.nanoTime();
+                    BuildId id = BuildId.generate(clock);
+                    Path out = Files.createDirectories(root.resolve("out-" + tag + n));
+                    Ec2Build.Result result =
+                        builder.run(
+                            specs.get(n),
+                            id,
+                            builder.journal(id),
+                            out,
+                            OnError.CLEANUP,
+                            cancellation.child(),
+                            BuildEvents.none(),
+                            PipelineListener.none());
+                    took.put(n, (System.nanoTime() - t0) / 1_000_000);
+                    return result;
+                  }));
         }
         for (Future<Ec2Build.Result> f : futures) {
           Outcome outcome = f.get().outcome();
@@ -393,47 +597,72 @@ class BuildBenchmark {
       long wall = (System.nanoTime() - start) / 1_000_000;
       Map<String, Long> counted = factory.rateLimiter().callCounts();
       long limited = counted.values().stream().mapToLong(Long::longValue).sum();
-      long mutating = counted.entrySet().stream().filter(e -> !e.getKey().matches("(Describe|Get|List).*"))
-          .mapToLong(Map.Entry::getValue).max().orElse(0);
+      long mutating =
+          counted.entrySet().stream()
+              .filter(e -> !e.getKey().matches("(Describe|Get|List).*"))
+              .mapToLong(Map.Entry::getValue)
+              .max()
+              .orElse(0);
       int proxied = proxy.countsByAction().values().stream().mapToInt(Integer::intValue).sum();
       return new Matrix(wall, new ArrayList<>(took.values()), limited, mutating, proxied);
     }
   }
 
-  /** A build spec made the way the CLI's spec loader makes one: variable layers, derived defaults, rendering. */
+  /**
+   * A build spec made the way the CLI's spec loader makes one: variable layers, derived defaults,
+   * rendering.
+   */
   private BuildSpec spec(Path home, Map<String, String> env, String tag) throws Exception {
     Template template = new TemplateLoader().load(home.resolve("templates/eks-worker-al2.json"));
-    List<Assignment> cli = new ArrayList<>(List.of(
-        new Assignment("kubernetes_version", VERSION, "--kubernetes-version"),
-        new Assignment("kubernetes_build_date", BUILD_DATE, "--kubernetes-build-date"),
-        new Assignment("aws_region", REGION, "--region")));
+    List<Assignment> cli =
+        new ArrayList<>(
+            List.of(
+                new Assignment("kubernetes_version", VERSION, "--kubernetes-version"),
+                new Assignment("kubernetes_build_date", BUILD_DATE, "--kubernetes-build-date"),
+                new Assignment("aws_region", REGION, "--region")));
     for (String word : buildWords(tag)) {
       cli.add(Assignment.parse(word, "argument"));
     }
     Path defaults = template.defaultVariableFile();
-    Variables merged = DerivedDefaults.apply(VariableLayers.merge(new VariableLayers.Inputs(template.variables(),
-        template.path(), Files.isRegularFile(defaults) ? defaults : null, List.of(), env, cli, null, false)),
-        Clock.systemUTC());
+    Variables merged =
+        DerivedDefaults.apply(
+            VariableLayers.merge(
+                new VariableLayers.Inputs(
+                    template.variables(),
+                    template.path(),
+                    Files.isRegularFile(defaults) ? defaults : null,
+                    List.of(),
+                    env,
+                    cli,
+                    null,
+                    false)),
+            Clock.systemUTC());
     Path work = Files.createDirectories(root.resolve("work-" + tag));
     return new TemplateRenderer(env, Instant.now(), UUID.randomUUID().toString(), work)
         .render(template, merged, VariableValidator.Purpose.BUILD);
   }
 
   /**
-   * The shipped template over stand-in node scripts that only print, except that upgrade_kernel.sh reboots (the
-   * template expects the disconnect) and generate-version-info.sh writes the file the template downloads.
+   * The shipped template over stand-in node scripts that only print, except that upgrade_kernel.sh
+   * reboots (the template expects the disconnect) and generate-version-info.sh writes the file the
+   * template downloads.
    */
   private Path standInScriptsHome() throws Exception {
     Path home = new TestHome(Files.createDirectories(root.resolve("home-stand-in"))).home;
-    Files.writeString(home.resolve("scripts/upgrade_kernel.sh"), "#!/bin/sh\necho stand-in upgrade_kernel.sh\n"
-        + "sudo reboot\n");
-    Files.writeString(home.resolve("scripts/generate-version-info.sh"), "#!/bin/sh\necho '{}' > \"$1\"\n");
+    Files.writeString(
+        home.resolve("scripts/upgrade_kernel.sh"),
+        "#!/bin/sh\necho stand-in upgrade_kernel.sh\n" + "sudo reboot\n");
+    Files.writeString(
+        home.resolve("scripts/generate-version-info.sh"), "#!/bin/sh\necho '{}' > \"$1\"\n");
     // The template moves /tmp/worker/bin/* into /usr/bin, which needs at least one file.
     Files.writeString(home.resolve("files/bin/stand-in"), "#!/bin/sh\n");
     return home;
   }
 
-  /** A stand-in installation whose template keeps its builder but runs {@code count} inline {@code true}s. */
+  /**
+   * A stand-in installation whose template keeps its builder but runs {@code count} inline {@code
+   * true}s.
+   */
   private Path trivialChainHome(String name, int count) throws Exception {
     Path home = new TestHome(Files.createDirectories(root.resolve("home-" + name))).home;
     Path file = home.resolve("templates/eks-worker-al2.json");
@@ -452,36 +681,69 @@ class BuildBenchmark {
   }
 
   private List<String> buildWords(String tag) {
-    return List.of("ami_name=bench-" + tag + "-" + System.nanoTime(), "ssh_host=" + NODE.host(),
-        "ssh_port=" + NODE.port(), "ssh_username=" + NODE.user(), "temporary_security_group_source_cidrs=127.0.0.1/32");
+    return List.of(
+        "ami_name=bench-" + tag + "-" + System.nanoTime(),
+        "ssh_host=" + NODE.host(),
+        "ssh_port=" + NODE.port(),
+        "ssh_username=" + NODE.user(),
+        "temporary_security_group_source_cidrs=127.0.0.1/32");
   }
 
   private List<String> k8sArgs(FaultProxy proxy, String tag) {
-    List<String> args = new ArrayList<>(List.of("k8s", "--json", "--kubernetes-version", VERSION,
-        "--kubernetes-build-date", BUILD_DATE, "--region", REGION, "--endpoint-url", proxy.endpoint().toString(),
-        "--output-dir", root.resolve("out-" + tag).toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "k8s",
+                "--json",
+                "--kubernetes-version",
+                VERSION,
+                "--kubernetes-build-date",
+                BUILD_DATE,
+                "--region",
+                REGION,
+                "--endpoint-url",
+                proxy.endpoint().toString(),
+                "--output-dir",
+                root.resolve("out-" + tag).toString()));
     args.addAll(buildWords(tag));
     return args;
   }
 
   private Map<String, String> baseEnv() {
-    return Map.of("USER", "bench", "AWS_ACCESS_KEY_ID", "testing", "AWS_SECRET_ACCESS_KEY", "testing",
-        "AMI_BUILDER_STATE_DIR", root.resolve("state").toString());
+    return Map.of(
+        "USER",
+        "bench",
+        "AWS_ACCESS_KEY_ID",
+        "testing",
+        "AWS_SECRET_ACCESS_KEY",
+        "testing",
+        "AMI_BUILDER_STATE_DIR",
+        root.resolve("state").toString());
   }
 
-  /** Moto reaches every state at once, so the rig polls every 20 ms instead of the production schedule. */
+  /**
+   * Moto reaches every state at once, so the rig polls every 20 ms instead of the production
+   * schedule.
+   */
   private static Map<String, String> pollEnv() {
     return Map.of(BuildTuning.POLL_DELAY_ENV, "20");
   }
 
-  private Run k8s(FaultProxy proxy, Path home, String tag, Map<String, String> extraEnv) throws Exception {
+  private Run k8s(FaultProxy proxy, Path home, String tag, Map<String, String> extraEnv)
+      throws Exception {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     Map<String, String> env = new HashMap<>(baseEnv());
     env.putAll(extraEnv);
     Path work = Files.createDirectories(root.resolve("work-" + tag));
-    CliContext ctx = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env, Clock.systemUTC(),
-        work, home);
+    CliContext ctx =
+        new CliContext(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            env,
+            Clock.systemUTC(),
+            work,
+            home);
     long start = System.nanoTime();
     int code = Main.run(ctx, k8sArgs(proxy, tag).toArray(String[]::new));
     long ms = (System.nanoTime() - start) / 1_000_000;
@@ -496,12 +758,17 @@ class BuildBenchmark {
 
   record Child(int code, long wallMs, String output) {}
 
-  private Child launch(Path launcher, List<String> args, String tag, Path rssFile) throws Exception {
+  private Child launch(Path launcher, List<String> args, String tag, Path rssFile)
+      throws Exception {
     return launch(launcher, args, tag, rssFile, Map.of());
   }
 
-  /** Runs bin/ami-builder as a user would; with {@code rssFile}, under /usr/bin/time for the peak RSS in KB. */
-  private Child launch(Path launcher, List<String> args, String tag, Path rssFile, Map<String, String> extraEnv)
+  /**
+   * Runs bin/ami-builder as a user would; with {@code rssFile}, under /usr/bin/time for the peak
+   * RSS in KB.
+   */
+  private Child launch(
+      Path launcher, List<String> args, String tag, Path rssFile, Map<String, String> extraEnv)
       throws Exception {
     List<String> cmd = new ArrayList<>();
     Path time = Path.of("/usr/bin/time");
@@ -511,8 +778,11 @@ class BuildBenchmark {
     cmd.add(launcher.toString());
     cmd.addAll(args);
     Path log = root.resolve("launch-" + tag + ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(Files.createDirectories(root.resolve("work-" + tag))
-        .toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(Files.createDirectories(root.resolve("work-" + tag)).toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().putAll(baseEnv());
     pb.environment().putAll(pollEnv());
     pb.environment().putAll(extraEnv);

@@ -84,15 +84,27 @@ class CliTest {
     home.env.put("AWS_SECRET_ACCESS_KEY", "verysecretvalue");
     home.env.put("cache_container_images", "true");
     home.write("mine.json", "{\"aws_region\": \"eu-west-1\"}");
-    TestHome.Result r = home.run("vars", "--var-file", "mine.json", "--var", "forward_aws_credentials=true",
-        "kubernetes_version=1.24.10");
+    TestHome.Result r =
+        home.run(
+            "vars",
+            "--var-file",
+            "mine.json",
+            "--var",
+            "forward_aws_credentials=true",
+            "kubernetes_version=1.24.10");
     assertEquals(0, r.code(), r.err());
     assertFalse(r.out().contains("verysecretvalue"), "secret printed:\n" + r.out());
     assertTrue(r.out().matches("(?s).*aws_secret_access_key\\s+<redacted>.*"), r.out());
-    assertTrue(r.out().matches("(?s).*aws_region\\s+eu-west-1\\s+\\S*mine.json:aws_region.*"), r.out());
-    assertTrue(r.out().matches("(?s).*cache_container_images\\s+true\\s+environment variable cache_container_images.*"),
+    assertTrue(
+        r.out().matches("(?s).*aws_region\\s+eu-west-1\\s+\\S*mine.json:aws_region.*"), r.out());
+    assertTrue(
+        r.out()
+            .matches(
+                "(?s).*cache_container_images\\s+true\\s+environment variable cache_container_images.*"),
         r.out());
-    assertTrue(r.out().matches("(?s).*kernel_version\\s+5.10\\s+derived: kernel for Kubernetes 1.24.*"), r.out());
+    assertTrue(
+        r.out().matches("(?s).*kernel_version\\s+5.10\\s+derived: kernel for Kubernetes 1.24.*"),
+        r.out());
     assertTrue(r.out().matches("(?s).*kubernetes_version\\s+1.24.10\\s+argument.*"), r.out());
   }
 
@@ -114,15 +126,19 @@ class CliTest {
 
   @Test
   void unknownVariable_withoutStrict_isAWarningWithSuggestion() {
-    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.23.16", "--var", "instance_typ=m5.large");
+    TestHome.Result r =
+        home.run("validate", "--kubernetes-version", "1.23.16", "--var", "instance_typ=m5.large");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("did you mean 'instance_type'?"), r.err());
   }
 
   @Test
   void userVarFile_overridesDerivedValues() {
-    home.write("mine.json", "{\"ami_name\": \"team-eks-{{timestamp}}\", \"instance_type\": \"c5.xlarge\"}");
-    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.25.6", "--var-file", "mine.json");
+    home.write(
+        "mine.json",
+        "{\"ami_name\": \"team-eks-{{timestamp}}\", \"instance_type\": \"c5.xlarge\"}");
+    TestHome.Result r =
+        home.run("validate", "--kubernetes-version", "1.25.6", "--var-file", "mine.json");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("team-eks-" + TestHome.NOW.getEpochSecond()), r.out());
     assertTrue(r.out().contains("c5.xlarge"), r.out());
@@ -130,21 +146,37 @@ class CliTest {
 
   @Test
   void validate_judgesTheTemplatesOwnBuilderFields() {
-    home.write("t.json", BadInputCorpusTest.builderTemplate("ok-name", ", \"ami_regions\": \"nowhere\""));
-    TestHome.Result bad = home.run("validate", "--kubernetes-version", "1.23.9", "--template", "t.json");
+    home.write(
+        "t.json", BadInputCorpusTest.builderTemplate("ok-name", ", \"ami_regions\": \"nowhere\""));
+    TestHome.Result bad =
+        home.run("validate", "--kubernetes-version", "1.23.9", "--template", "t.json");
     assertEquals(2, bad.code(), bad.err());
     assertEquals(1, bad.errLines().size(), bad.err());
-    assertTrue(bad.errLines().get(0).matches("error: template \\S*t\\.json: builders\\[0]\\.ami_regions = 'nowhere': .*"),
+    assertTrue(
+        bad.errLines()
+            .get(0)
+            .matches("error: template \\S*t\\.json: builders\\[0]\\.ami_regions = 'nowhere': .*"),
         bad.err());
-    home.write("t.json", BadInputCorpusTest.builderTemplate("ok-name", ", \"ami_regions\": \"eu-west-1\""));
-    TestHome.Result good = home.run("validate", "--kubernetes-version", "1.23.9", "--template", "t.json");
+    home.write(
+        "t.json",
+        BadInputCorpusTest.builderTemplate("ok-name", ", \"ami_regions\": \"eu-west-1\""));
+    TestHome.Result good =
+        home.run("validate", "--kubernetes-version", "1.23.9", "--template", "t.json");
     assertEquals(0, good.code(), good.err());
   }
 
   @Test
   void optionAndVarWithTheSameValue_isNoConflict() {
-    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.23.9", "--var", "kubernetes_version=1.23.9",
-        "--region", "eu-west-1", "aws_region=eu-west-1");
+    TestHome.Result r =
+        home.run(
+            "validate",
+            "--kubernetes-version",
+            "1.23.9",
+            "--var",
+            "kubernetes_version=1.23.9",
+            "--region",
+            "eu-west-1",
+            "aws_region=eu-west-1");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("Kubernetes 1.23.9"), r.out());
     assertTrue(r.out().contains("in eu-west-1"), r.out());
@@ -152,29 +184,39 @@ class CliTest {
 
   @Test
   void optionAndVarWithDifferentValues_isOneLineNamingBoth() {
-    TestHome.Result r = home.run("validate", "--kubernetes-version", "1.22.1", "--var", "kubernetes_version=1.23.9");
+    TestHome.Result r =
+        home.run(
+            "validate", "--kubernetes-version", "1.22.1", "--var", "kubernetes_version=1.23.9");
     assertEquals(2, r.code(), r.err());
-    assertEquals(List.of("error: kubernetes_version is given twice with different values: --kubernetes-version '1.22.1'"
-        + " and --var kubernetes_version='1.23.9'; keep only one of them"), r.errLines());
+    assertEquals(
+        List.of(
+            "error: kubernetes_version is given twice with different values: --kubernetes-version '1.22.1'"
+                + " and --var kubernetes_version='1.23.9'; keep only one of them"),
+        r.errLines());
     assertEquals("", r.out());
   }
 
-  /** A loopback socket that counts who connects, standing in for AWS or the instance metadata service. */
+  /**
+   * A loopback socket that counts who connects, standing in for AWS or the instance metadata
+   * service.
+   */
   static final class CountingSocket implements AutoCloseable {
     final ServerSocket socket;
     final AtomicInteger connections = new AtomicInteger();
 
     CountingSocket() throws IOException {
       socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread t = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try (Socket s = socket.accept()) {
-            connections.incrementAndGet();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                while (!socket.isClosed()) {
+                  try (Socket s = socket.accept()) {
+                    connections.incrementAndGet();
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
       t.setDaemon(true);
       t.start();
     }
@@ -196,7 +238,10 @@ class CliTest {
     }
   }
 
-  /** A machine with no AWS configuration at all: an empty HOME, no keys, no profile, and no instance role. */
+  /**
+   * A machine with no AWS configuration at all: an empty HOME, no keys, no profile, and no instance
+   * role.
+   */
   private Path noCredentials(String imdsEndpoint, boolean imdsDisabled) throws IOException {
     Path emptyHome = Files.createDirectories(root.resolve("empty-home"));
     Path state = root.resolve("state");
@@ -210,20 +255,27 @@ class CliTest {
   }
 
   @Test
-  void readmeBuildCommand_withoutCredentials_failsInOneLineCreatingAndContactingNothing() throws IOException {
-    try (CountingSocket aws = new CountingSocket(); CountingSocket imds = new CountingSocket()) {
+  void readmeBuildCommand_withoutCredentials_failsInOneLineCreatingAndContactingNothing()
+      throws IOException {
+    try (CountingSocket aws = new CountingSocket();
+        CountingSocket imds = new CountingSocket()) {
       Path state = noCredentials(imds.url(), true);
       TestHome.Result readme = home.run("k8s", "--kubernetes-version", "1.23.9");
-      TestHome.Result emulator = home.run("k8s", "--kubernetes-version", "1.23.9", "--endpoint-url", aws.url());
+      TestHome.Result emulator =
+          home.run("k8s", "--kubernetes-version", "1.23.9", "--endpoint-url", aws.url());
       for (TestHome.Result r : List.of(readme, emulator)) {
         assertEquals(2, r.code(), r.err());
         assertEquals(1, r.errLines().size(), r.err());
-        assertTrue(r.errLines().get(0).startsWith("error: no AWS credentials found; set AWS_PROFILE or --profile"),
+        assertTrue(
+            r.errLines()
+                .get(0)
+                .startsWith("error: no AWS credentials found; set AWS_PROFILE or --profile"),
             r.err());
         assertFalse(r.out().contains("Build "), "a build started:\n" + r.out());
       }
       assertEquals(0, aws.connections.get(), "the AWS endpoint was contacted");
-      assertEquals(0, imds.connections.get(), "the metadata service was asked although it is disabled");
+      assertEquals(
+          0, imds.connections.get(), "the metadata service was asked although it is disabled");
       assertFalse(Files.exists(state), "a build journal was written");
     }
   }
@@ -232,10 +284,14 @@ class CliTest {
   void buildCommand_withoutCredentials_offEc2_stillFailsInOneLine() throws IOException {
     try (CountingSocket aws = new CountingSocket()) {
       Path state = noCredentials("http://127.0.0.1:" + closedPort(), false);
-      TestHome.Result r = home.run("k8s", "--kubernetes-version", "1.23.9", "--endpoint-url", aws.url());
+      TestHome.Result r =
+          home.run("k8s", "--kubernetes-version", "1.23.9", "--endpoint-url", aws.url());
       assertEquals(2, r.code(), r.err());
-      assertEquals(List.of("error: no AWS credentials found; set AWS_PROFILE or --profile, "
-          + "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an instance with a role"), r.errLines());
+      assertEquals(
+          List.of(
+              "error: no AWS credentials found; set AWS_PROFILE or --profile, "
+                  + "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an instance with a role"),
+          r.errLines());
       assertEquals(0, aws.connections.get(), "the AWS endpoint was contacted");
       assertFalse(Files.exists(state), "a build journal was written");
     }
@@ -245,12 +301,21 @@ class CliTest {
   void profileFromTheCommandEnvironment_isReadFromItsHome_notTheJvms() throws IOException {
     noCredentials("http://127.0.0.1:" + closedPort(), true);
     Path aws = Files.createDirectories(Path.of(home.env.get("HOME"), ".aws"));
-    Files.writeString(aws.resolve("credentials"), "[team]\naws_access_key_id = AKIDEXAMPLE\n"
-        + "aws_secret_access_key = wJalrXUtnFEMI\n");
-    assertEquals("AKIDEXAMPLE", AwsCredentials.checked(Map.of("HOME", home.env.get("HOME")), "team")
-        .resolveCredentials().accessKeyId());
-    CommandFailedException e = assertThrows(CommandFailedException.class,
-        () -> AwsCredentials.checked(Map.of("HOME", home.env.get("HOME"), "AWS_EC2_METADATA_DISABLED", "true"), null));
+    Files.writeString(
+        aws.resolve("credentials"),
+        "[team]\naws_access_key_id = AKIDEXAMPLE\n" + "aws_secret_access_key = wJalrXUtnFEMI\n");
+    assertEquals(
+        "AKIDEXAMPLE",
+        AwsCredentials.checked(Map.of("HOME", home.env.get("HOME")), "team")
+            .resolveCredentials()
+            .accessKeyId());
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class,
+            () ->
+                AwsCredentials.checked(
+                    Map.of("HOME", home.env.get("HOME"), "AWS_EC2_METADATA_DISABLED", "true"),
+                    null));
     assertEquals(ExitCodes.USAGE, e.exitCode());
   }
 
@@ -259,8 +324,15 @@ class CliTest {
     home.env.put("AWS_ACCESS_KEY_ID", "testing");
     home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
     home.env.put(CliContext.STATE_DIR_ENV, root.resolve("state").toString());
-    TestHome.Result r = home.run("k8s", "--kubernetes-version", "1.23.9", "--kubernetes-build-date", "2023-01-30",
-        "--endpoint-url", "http://127.0.0.1:" + closedPort());
+    TestHome.Result r =
+        home.run(
+            "k8s",
+            "--kubernetes-version",
+            "1.23.9",
+            "--kubernetes-build-date",
+            "2023-01-30",
+            "--endpoint-url",
+            "http://127.0.0.1:" + closedPort());
     assertEquals(1, r.code(), r.err());
     List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(1, errors.size(), r.err());

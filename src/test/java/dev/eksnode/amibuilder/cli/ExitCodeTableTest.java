@@ -21,21 +21,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link ExitCode} is the table; the --help footer, the README and the docs restate it for readers. Each must list
- * exactly its codes, and each code's line must carry the word that tells it apart.
+ * {@link ExitCode} is the table; the --help footer, the README and the docs restate it for readers.
+ * Each must list exactly its codes, and each code's line must carry the word that tells it apart.
  */
 class ExitCodeTableTest {
-  /** The word a reader looks for in each code's line; every description of the code must contain it. */
-  static final Map<ExitCode, String> KEY_WORDS = Map.of(
-      ExitCode.OK, "success",
-      ExitCode.BUILD_FAILED, "failed",
-      ExitCode.USAGE, "invalid",
-      ExitCode.CLEANUP_INCOMPLETE, "remains",
-      ExitCode.INTERNAL, "internal error",
-      ExitCode.INTERRUPTED, "interrupted");
+  /**
+   * The word a reader looks for in each code's line; every description of the code must contain it.
+   */
+  static final Map<ExitCode, String> KEY_WORDS =
+      Map.of(
+          ExitCode.OK, "success",
+          ExitCode.BUILD_FAILED, "failed",
+          ExitCode.USAGE, "invalid",
+          ExitCode.CLEANUP_INCOMPLETE, "remains",
+          ExitCode.INTERNAL, "internal error",
+          ExitCode.INTERRUPTED, "interrupted");
 
   /** The files that list the exit codes, with the shape each one uses. */
   static final List<String> TABLES = List.of("README.md", "docs/ci.md");
+
   static final List<String> INLINE_LISTS = List.of("docs/user-guide.md");
 
   static final Pattern TABLE_ROW = Pattern.compile("^\\|\\s*(\\d+)\\s*\\|([^|]*)\\|.*$");
@@ -46,11 +50,14 @@ class ExitCodeTableTest {
 
   @Test
   void table_hasOneRowPerCode_andEachMeaningHasItsKeyWord() {
-    Set<Integer> codes = Arrays.stream(ExitCode.values()).map(ExitCode::code).collect(Collectors.toSet());
+    Set<Integer> codes =
+        Arrays.stream(ExitCode.values()).map(ExitCode::code).collect(Collectors.toSet());
     assertEquals(ExitCode.values().length, codes.size(), "two rows share a code");
-    assertEquals(Set.of(ExitCode.values()), KEY_WORDS.keySet(), "a code without a key word in this test");
-    Map<Integer, String> table = Arrays.stream(ExitCode.values())
-        .collect(Collectors.toMap(ExitCode::code, ExitCode::meaning));
+    assertEquals(
+        Set.of(ExitCode.values()), KEY_WORDS.keySet(), "a code without a key word in this test");
+    Map<Integer, String> table =
+        Arrays.stream(ExitCode.values())
+            .collect(Collectors.toMap(ExitCode::code, ExitCode::meaning));
     assertListsTheTable("ExitCode", table);
   }
 
@@ -74,7 +81,9 @@ class ExitCodeTableTest {
       }
     }
     assertListsTheTable("--help", listed);
-    assertEquals(Arrays.stream(ExitCode.values()).map(ExitCode::meaning).toList(), List.copyOf(listed.values()),
+    assertEquals(
+        Arrays.stream(ExitCode.values()).map(ExitCode::meaning).toList(),
+        List.copyOf(listed.values()),
         "--help prints the meanings of ExitCode word for word, in its order");
     for (String line : lines.subList(heading + 1, lines.size())) {
       assertTrue(line.length() < 80, "a footer line wraps: " + line);
@@ -99,27 +108,45 @@ class ExitCodeTableTest {
   void everyDocListingExitCodes_isCheckedHere() throws IOException {
     Path project = TestHome.projectDir();
     Set<String> found = new TreeSet<>();
-    try (Stream<Path> docs = Stream.concat(Stream.of(project.resolve("README.md")),
-        Files.list(project.resolve("docs")).filter(p -> p.toString().endsWith(".md")))) {
+    try (Stream<Path> docs =
+        Stream.concat(
+            Stream.of(project.resolve("README.md")),
+            Files.list(project.resolve("docs")).filter(p -> p.toString().endsWith(".md")))) {
       for (Path doc : docs.toList()) {
-        if (Files.readAllLines(doc).stream().anyMatch(l -> l.matches("(?i)^(#+ *exit codes\\s*|exit codes:.*)$"))) {
+        if (Files.readAllLines(doc).stream()
+            .anyMatch(l -> l.matches("(?i)^(#+ *exit codes\\s*|exit codes:.*)$"))) {
           found.add(project.relativize(doc).toString());
         }
       }
     }
     Set<String> checked = new TreeSet<>(TABLES);
     checked.addAll(INLINE_LISTS);
-    assertEquals(checked, found, "a doc lists the exit codes but this test does not read it (or no longer does)");
+    assertEquals(
+        checked,
+        found,
+        "a doc lists the exit codes but this test does not read it (or no longer does)");
   }
 
   private static void assertListsTheTable(String where, Map<Integer, String> listed) {
-    Set<Integer> expected = Arrays.stream(ExitCode.values()).map(ExitCode::code)
-        .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(expected, new TreeSet<>(listed.keySet()), where + " lists other exit codes than ExitCode");
+    Set<Integer> expected =
+        Arrays.stream(ExitCode.values())
+            .map(ExitCode::code)
+            .collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(
+        expected, new TreeSet<>(listed.keySet()), where + " lists other exit codes than ExitCode");
     for (ExitCode c : ExitCode.values()) {
       String meaning = listed.get(c.code()).toLowerCase(Locale.ROOT);
-      assertTrue(meaning.contains(KEY_WORDS.get(c)),
-          where + ": code " + c.code() + " (" + c + ") should say '" + KEY_WORDS.get(c) + "' but says: " + meaning);
+      assertTrue(
+          meaning.contains(KEY_WORDS.get(c)),
+          where
+              + ": code "
+              + c.code()
+              + " ("
+              + c
+              + ") should say '"
+              + KEY_WORDS.get(c)
+              + "' but says: "
+              + meaning);
     }
   }
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.eksnode.amibuilder.aws.WaitFailedException;
 import dev.eksnode.amibuilder.aws.WaitTimeoutException;
-import dev.eksnode.amibuilder.ebs.PreflightException;
 import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.ebs.PreflightException;
 import dev.eksnode.amibuilder.eks.InstanceTypeInfo;
 import dev.eksnode.amibuilder.failure.Categorized;
 import dev.eksnode.amibuilder.failure.FailureCategory;
@@ -45,14 +45,24 @@ import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 
 /** The README's exit-code table, row by row, as the one mapper decides it. */
 class ExitCodesTest {
-  static final SdkClientException REFUSED = SdkClientException.create("Unable to execute HTTP request: Connection refused");
-  static final Ec2Exception UNAUTHORIZED = (Ec2Exception) Ec2Exception.builder().statusCode(403)
-      .awsErrorDetails(AwsErrorDetails.builder().errorCode("UnauthorizedOperation").errorMessage("not allowed").build())
-      .build();
+  static final SdkClientException REFUSED =
+      SdkClientException.create("Unable to execute HTTP request: Connection refused");
+  static final Ec2Exception UNAUTHORIZED =
+      (Ec2Exception)
+          Ec2Exception.builder()
+              .statusCode(403)
+              .awsErrorDetails(
+                  AwsErrorDetails.builder()
+                      .errorCode("UnauthorizedOperation")
+                      .errorMessage("not allowed")
+                      .build())
+              .build();
   static final CleanupReport CLEAN = CleanupReport.empty();
-  static final Resource INSTANCE = new Resource(ResourceKind.INSTANCE, "i-0123456789abcdef0", "us-west-2");
-  static final CleanupReport LEFTOVER = new CleanupReport(List.of(),
-      List.of(new CleanupReport.Leftover(INSTANCE, "launch", "refused")), List.of());
+  static final Resource INSTANCE =
+      new Resource(ResourceKind.INSTANCE, "i-0123456789abcdef0", "us-west-2");
+  static final CleanupReport LEFTOVER =
+      new CleanupReport(
+          List.of(), List.of(new CleanupReport.Leftover(INSTANCE, "launch", "refused")), List.of());
   static final CleanupReport KEPT = new CleanupReport(List.of(), List.of(), List.of(INSTANCE));
 
   static Stream<Arguments> failures() {
@@ -64,12 +74,22 @@ class ExitCodesTest {
         Arguments.of("network unreachable", REFUSED, 1),
         Arguments.of("AWS refused a call", UNAUTHORIZED, 1),
         Arguments.of("local I/O", new UncheckedIOException(new IOException("disk full")), 1),
-        Arguments.of("journal not writable", new JournalException("cannot write", new IOException("read-only")), 1),
+        Arguments.of(
+            "journal not writable",
+            new JournalException("cannot write", new IOException("read-only")),
+            1),
         Arguments.of("SSH never answered", new SshConnectException("no answer", 3, null), 1),
-        Arguments.of("script failed", new ProvisionerFailedException("install-worker.sh exited 1", List.of()), 1),
-        Arguments.of("wait timed out", new WaitTimeoutException("image", Duration.ofMinutes(45), 90, "pending"), 1),
+        Arguments.of(
+            "script failed",
+            new ProvisionerFailedException("install-worker.sh exited 1", List.of()),
+            1),
+        Arguments.of(
+            "wait timed out",
+            new WaitTimeoutException("image", Duration.ofMinutes(45), 90, "pending"),
+            1),
         Arguments.of("image failed", new WaitFailedException("image", "failed"), 1),
-        Arguments.of("build timed out", new BuildTimeoutException(Duration.ofHours(6), "create-image"), 1),
+        Arguments.of(
+            "build timed out", new BuildTimeoutException(Duration.ofHours(6), "create-image"), 1),
         Arguments.of("wrapped by a future", new ExecutionException(REFUSED), 1),
         Arguments.of("a bug: NPE", new NullPointerException("settings"), 4),
         Arguments.of("a bug: illegal state", new IllegalStateException("no source"), 4),
@@ -92,8 +112,11 @@ class ExitCodesTest {
       }
     }
     assertEquals(ExitCodes.BUILD_FAILED, ExitCodes.forFailure(new QuotaExceededException()));
-    assertEquals(ExitCodes.BUILD_FAILED, ExitCodes.forFailure(new CompletionException(new QuotaExceededException())));
-    assertEquals(ExitCodes.USAGE,
+    assertEquals(
+        ExitCodes.BUILD_FAILED,
+        ExitCodes.forFailure(new CompletionException(new QuotaExceededException())));
+    assertEquals(
+        ExitCodes.USAGE,
         ExitCodes.forFailure(new InstanceTypeInfo.UnknownInstanceTypeException("m99.huge", null)));
   }
 
@@ -108,9 +131,13 @@ class ExitCodesTest {
 
   @Test
   void commandFailed_categoryFollowsTheCodeItCarries() {
-    assertEquals(FailureCategory.USAGE, new CommandFailedException(ExitCodes.USAGE, "x").category());
-    assertEquals(FailureCategory.INTERRUPTED, new CommandFailedException(ExitCodes.INTERRUPTED, "x").category());
-    assertEquals(FailureCategory.ENVIRONMENT,
+    assertEquals(
+        FailureCategory.USAGE, new CommandFailedException(ExitCodes.USAGE, "x").category());
+    assertEquals(
+        FailureCategory.INTERRUPTED,
+        new CommandFailedException(ExitCodes.INTERRUPTED, "x").category());
+    assertEquals(
+        FailureCategory.ENVIRONMENT,
         new CommandFailedException(ExitCodes.CLEANUP_INCOMPLETE, "x").category());
   }
 
@@ -118,17 +145,34 @@ class ExitCodesTest {
     return Stream.of(
         Arguments.of("success", new Outcome.Succeeded(CLEAN), 0),
         Arguments.of("success, a temporary left", new Outcome.Succeeded(LEFTOVER), 3),
-        Arguments.of("preflight check failed", new Outcome.Failed("preflight", new PreflightException("no AMI"), CLEAN),
+        Arguments.of(
+            "preflight check failed",
+            new Outcome.Failed("preflight", new PreflightException("no AMI"), CLEAN),
             2),
-        Arguments.of("preflight could not reach AWS", new Outcome.Failed("preflight", REFUSED, CLEAN), 1),
-        Arguments.of("preflight refused by AWS", new Outcome.Failed("preflight", UNAUTHORIZED, CLEAN), 1),
-        Arguments.of("launch refused, all removed", new Outcome.Failed("launch", UNAUTHORIZED, CLEAN), 1),
-        Arguments.of("bug in a step, all removed", new Outcome.Failed("launch", new NullPointerException(), CLEAN), 4),
-        Arguments.of("failure, undo failed", new Outcome.Failed("launch", UNAUTHORIZED, LEFTOVER), 3),
-        Arguments.of("bug, undo failed", new Outcome.Failed("launch", new NullPointerException(), LEFTOVER), 3),
-        Arguments.of("failure, kept by --on-error abort", new Outcome.Failed("launch", REFUSED, KEPT), 3),
-        Arguments.of("interrupted, all removed", new Outcome.Cancelled("launch", "interrupted", CLEAN), 130),
-        Arguments.of("interrupted, something left", new Outcome.Cancelled("launch", "interrupted", LEFTOVER), 130));
+        Arguments.of(
+            "preflight could not reach AWS", new Outcome.Failed("preflight", REFUSED, CLEAN), 1),
+        Arguments.of(
+            "preflight refused by AWS", new Outcome.Failed("preflight", UNAUTHORIZED, CLEAN), 1),
+        Arguments.of(
+            "launch refused, all removed", new Outcome.Failed("launch", UNAUTHORIZED, CLEAN), 1),
+        Arguments.of(
+            "bug in a step, all removed",
+            new Outcome.Failed("launch", new NullPointerException(), CLEAN),
+            4),
+        Arguments.of(
+            "failure, undo failed", new Outcome.Failed("launch", UNAUTHORIZED, LEFTOVER), 3),
+        Arguments.of(
+            "bug, undo failed",
+            new Outcome.Failed("launch", new NullPointerException(), LEFTOVER),
+            3),
+        Arguments.of(
+            "failure, kept by --on-error abort", new Outcome.Failed("launch", REFUSED, KEPT), 3),
+        Arguments.of(
+            "interrupted, all removed", new Outcome.Cancelled("launch", "interrupted", CLEAN), 130),
+        Arguments.of(
+            "interrupted, something left",
+            new Outcome.Cancelled("launch", "interrupted", LEFTOVER),
+            130));
   }
 
   @ParameterizedTest(name = "{0} -> {2}")
@@ -140,15 +184,26 @@ class ExitCodesTest {
   @Test
   void mainReport_usesTheMapper_forAnUnreachableEndpointAndABug() {
     StringWriter err = new StringWriter();
-    CliContext ctx = new CliContext(new PrintWriter(new StringWriter()), new PrintWriter(err, true), Map.of(),
-        Clock.systemUTC(), Path.of("."), Path.of("."));
+    CliContext ctx =
+        new CliContext(
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err, true),
+            Map.of(),
+            Clock.systemUTC(),
+            Path.of("."),
+            Path.of("."));
     assertEquals(1, Main.report(ctx, REFUSED, 0));
     assertEquals(1, Main.report(ctx, UNAUTHORIZED, 0));
     assertEquals(4, Main.report(ctx, new NullPointerException("x"), 0));
     List<String> lines = err.toString().lines().toList();
     assertEquals(3, lines.size(), err.toString());
     assertTrue(lines.get(0).startsWith("error: cannot reach AWS: "), lines.get(0));
-    assertTrue(lines.get(1).startsWith("error: AWS refused the request: UnauthorizedOperation: not allowed"), lines.get(1));
-    assertTrue(lines.get(2).startsWith("error: internal error: NullPointerException: x"), lines.get(2));
+    assertTrue(
+        lines
+            .get(1)
+            .startsWith("error: AWS refused the request: UnauthorizedOperation: not allowed"),
+        lines.get(1));
+    assertTrue(
+        lines.get(2).startsWith("error: internal error: NullPointerException: x"), lines.get(2));
   }
 }

@@ -39,13 +39,33 @@ class MaxPodsCommandIT {
 
   @Test
   void maxPods_matchesTheCalculatorScript() {
-    assertEquals("234", maxPods("--instance-type", "m5.8xlarge", "--cni-version", "1.11.2").out().strip());
-    assertEquals("250", maxPods("--instance-type", "m5.8xlarge", "--cni-version", "1.11.2",
-        "--cni-prefix-delegation-enabled").out().strip());
-    assertEquals("3714", maxPods("--instance-type", "m5.8xlarge", "--cni-version", "1.11.2",
-        "--cni-prefix-delegation-enabled", "--show-max-allowed").out().strip());
-    assertEquals("58", maxPods("--instance-type", "m4.xlarge", "--cni-version", "1.7.5").out().strip());
-    assertEquals("29", maxPods("--instance-type", "m5.large", "--cni-version", "1.10.0").out().strip());
+    assertEquals(
+        "234", maxPods("--instance-type", "m5.8xlarge", "--cni-version", "1.11.2").out().strip());
+    assertEquals(
+        "250",
+        maxPods(
+                "--instance-type",
+                "m5.8xlarge",
+                "--cni-version",
+                "1.11.2",
+                "--cni-prefix-delegation-enabled")
+            .out()
+            .strip());
+    assertEquals(
+        "3714",
+        maxPods(
+                "--instance-type",
+                "m5.8xlarge",
+                "--cni-version",
+                "1.11.2",
+                "--cni-prefix-delegation-enabled",
+                "--show-max-allowed")
+            .out()
+            .strip());
+    assertEquals(
+        "58", maxPods("--instance-type", "m4.xlarge", "--cni-version", "1.7.5").out().strip());
+    assertEquals(
+        "29", maxPods("--instance-type", "m5.large", "--cni-version", "1.10.0").out().strip());
   }
 
   @Test

@@ -14,17 +14,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A throwaway installation directory for CLI tests: the project's real templates, plus stand-in scripts and files so
- * the template's paths exist. Runs commands in-process and captures their output.
+ * A throwaway installation directory for CLI tests: the project's real templates, plus stand-in
+ * scripts and files so the template's paths exist. Runs commands in-process and captures their
+ * output.
  */
 public final class TestHome {
   public static final Instant NOW = Instant.parse("2026-11-25T10:15:30Z");
-  static final List<String> SCRIPTS = List.of("install_additional_repos.sh", "upgrade_kernel.sh", "install-worker.sh",
-      "cleanup.sh", "cleanup_additional_repos.sh", "validate.sh", "generate-version-info.sh");
+  static final List<String> SCRIPTS =
+      List.of(
+          "install_additional_repos.sh",
+          "upgrade_kernel.sh",
+          "install-worker.sh",
+          "cleanup.sh",
+          "cleanup_additional_repos.sh",
+          "validate.sh",
+          "generate-version-info.sh");
 
   public final Path home;
   public final Path work;
   public final Map<String, String> env = new HashMap<>();
+
   /** The clock commands see; fixed so derived names are predictable, movable to age a build. */
   public Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
@@ -90,8 +99,9 @@ public final class TestHome {
   public Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CliContext ctx = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env,
-        clock, work, home);
+    CliContext ctx =
+        new CliContext(
+            new PrintWriter(out, true), new PrintWriter(err, true), env, clock, work, home);
     int code = Main.run(ctx, args);
     return new Result(code, out.toString(), err.toString());
   }

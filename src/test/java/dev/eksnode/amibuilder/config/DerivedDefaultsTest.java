@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class DerivedDefaultsTest {
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:15:30Z"), ZoneOffset.UTC);
-  static final VariableSource DEFAULT = new VariableSource(VariableSource.Kind.DEFAULT_FILE, "d.json");
+  static final VariableSource DEFAULT =
+      new VariableSource(VariableSource.Kind.DEFAULT_FILE, "d.json");
   static final VariableSource USER = new VariableSource(VariableSource.Kind.VAR_FILE, "mine.json");
 
   private static Variables vars(Map<String, String> defaults, Map<String, String> user) {
@@ -27,7 +28,8 @@ class DerivedDefaultsTest {
 
   @Test
   void archInstanceTypeAndAmiName_forX86() {
-    Variables v = DerivedDefaults.apply(vars(Map.of(), Map.of("kubernetes_version", "1.23.16")), CLOCK);
+    Variables v =
+        DerivedDefaults.apply(vars(Map.of(), Map.of("kubernetes_version", "1.23.16")), CLOCK);
     assertEquals("x86_64", v.value("arch"));
     assertEquals("m4.large", v.value("instance_type"));
     assertEquals("amazon-eks-node-1.23-v20261125101530", v.value("ami_name"));
@@ -36,51 +38,101 @@ class DerivedDefaultsTest {
 
   @Test
   void instanceTypeAndAmiName_forArm64() {
-    Variables v = DerivedDefaults.apply(vars(Map.of(), Map.of("kubernetes_version", "1.22.17", "arch", "arm64")), CLOCK);
+    Variables v =
+        DerivedDefaults.apply(
+            vars(Map.of(), Map.of("kubernetes_version", "1.22.17", "arch", "arm64")), CLOCK);
     assertEquals("m6g.large", v.value("instance_type"));
     assertEquals("amazon-eks-arm64-node-1.22-v20261125101530", v.value("ami_name"));
   }
 
   @ParameterizedTest
-  @CsvSource({"cn-northwest-1,141808717104", "us-gov-west-1,045324592363", "us-west-2,137112412989",
-      "cn-north-1,137112412989"})
+  @CsvSource({
+    "cn-northwest-1,141808717104",
+    "us-gov-west-1,045324592363",
+    "us-west-2,137112412989",
+    "cn-north-1,137112412989"
+  })
   void sourceAmiOwners_perRegion(String region, String owner) {
-    Variables v = DerivedDefaults.apply(
-        vars(Map.of("source_ami_owners", "137112412989", "aws_region", region), Map.of("kubernetes_version", "1.23.1")),
-        CLOCK);
+    Variables v =
+        DerivedDefaults.apply(
+            vars(
+                Map.of("source_ami_owners", "137112412989", "aws_region", region),
+                Map.of("kubernetes_version", "1.23.1")),
+            CLOCK);
     assertEquals(owner, v.value("source_ami_owners"));
   }
 
   @ParameterizedTest
-  @CsvSource({"1.21.14,5.4,20.10.17-1.amzn2.0.1", "1.23.16,5.4,20.10.17-1.amzn2.0.1", "1.24.10,5.10,20.10.17-1.amzn2.0.1",
-      "1.25.6,5.10,none", "1.26,5.10,none"})
+  @CsvSource({
+    "1.21.14,5.4,20.10.17-1.amzn2.0.1",
+    "1.23.16,5.4,20.10.17-1.amzn2.0.1",
+    "1.24.10,5.10,20.10.17-1.amzn2.0.1",
+    "1.25.6,5.10,none",
+    "1.26,5.10,none"
+  })
   void kernelAndDocker_perKubernetesVersion(String version, String kernel, String docker) {
-    Variables v = DerivedDefaults.apply(vars(Map.of("docker_version", "20.10.17-1.amzn2.0.1",
-        "ami_component_description", "(k8s: x, docker: y, containerd: z)"), Map.of("kubernetes_version", version)), CLOCK);
+    Variables v =
+        DerivedDefaults.apply(
+            vars(
+                Map.of(
+                    "docker_version",
+                    "20.10.17-1.amzn2.0.1",
+                    "ami_component_description",
+                    "(k8s: x, docker: y, containerd: z)"),
+                Map.of("kubernetes_version", version)),
+            CLOCK);
     assertEquals(kernel, v.value("kernel_version"));
     assertEquals(docker, v.value("docker_version"));
-    assertEquals(docker.equals("none"), !v.value("ami_component_description").contains("docker"),
+    assertEquals(
+        docker.equals("none"),
+        !v.value("ami_component_description").contains("docker"),
         v.value("ami_component_description"));
   }
 
   @Test
   void userValues_winOverEveryDerivedDefault() {
-    Map<String, String> user = Map.of("kubernetes_version", "1.25.6", "arch", "arm64", "instance_type", "c6g.xlarge",
-        "ami_name", "my-ami", "docker_version", "20.10.23-1", "ami_component_description", "custom", "kernel_version",
-        "5.4", "aws_region", "cn-northwest-1", "source_ami_owners", "123456789012");
+    Map<String, String> user =
+        Map.of(
+            "kubernetes_version",
+            "1.25.6",
+            "arch",
+            "arm64",
+            "instance_type",
+            "c6g.xlarge",
+            "ami_name",
+            "my-ami",
+            "docker_version",
+            "20.10.23-1",
+            "ami_component_description",
+            "custom",
+            "kernel_version",
+            "5.4",
+            "aws_region",
+            "cn-northwest-1",
+            "source_ami_owners",
+            "123456789012");
     Variables v = DerivedDefaults.apply(vars(Map.of(), user), CLOCK);
     user.forEach((k, val) -> assertEquals(val, v.value(k), k));
   }
 
   @Test
   void credentials_notForwardedUnlessAsked() {
-    Variables guarded = DerivedDefaults.apply(vars(Map.of("aws_access_key_id", "AKIAEXAMPLE"),
-        Map.of("kubernetes_version", "1.23.1", "aws_secret_access_key", "s3cr3t")), CLOCK);
+    Variables guarded =
+        DerivedDefaults.apply(
+            vars(
+                Map.of("aws_access_key_id", "AKIAEXAMPLE"),
+                Map.of("kubernetes_version", "1.23.1", "aws_secret_access_key", "s3cr3t")),
+            CLOCK);
     assertEquals("", guarded.value("aws_access_key_id"));
     assertEquals("", guarded.value("aws_secret_access_key"));
-    assertTrue(guarded.warnings().stream().anyMatch(w -> w.contains("forward_aws_credentials=true")));
-    Variables forwarded = DerivedDefaults.apply(vars(Map.of("aws_access_key_id", "AKIAEXAMPLE"),
-        Map.of("kubernetes_version", "1.23.1", "forward_aws_credentials", "true")), CLOCK);
+    assertTrue(
+        guarded.warnings().stream().anyMatch(w -> w.contains("forward_aws_credentials=true")));
+    Variables forwarded =
+        DerivedDefaults.apply(
+            vars(
+                Map.of("aws_access_key_id", "AKIAEXAMPLE"),
+                Map.of("kubernetes_version", "1.23.1", "forward_aws_credentials", "true")),
+            CLOCK);
     assertEquals("AKIAEXAMPLE", forwarded.value("aws_access_key_id"));
   }
 }

@@ -23,17 +23,22 @@ class VariableLayersTest {
   @BeforeEach
   void setUp() throws IOException {
     declared = new LinkedHashMap<>();
-    for (String n : List.of("aws_region", "instance_type", "volume_type", "ami_users", "kubernetes_version")) {
+    for (String n :
+        List.of("aws_region", "instance_type", "volume_type", "ami_users", "kubernetes_version")) {
       declared.put(n, null);
     }
     declared.put("volume_type", "standard");
-    defaults = Files.writeString(dir.resolve("t-variables.json"),
-        "{\"aws_region\": \"us-west-2\", \"volume_type\": \"gp2\", \"ami_users\": \"\"}");
+    defaults =
+        Files.writeString(
+            dir.resolve("t-variables.json"),
+            "{\"aws_region\": \"us-west-2\", \"volume_type\": \"gp2\", \"ami_users\": \"\"}");
   }
 
-  private Variables merge(List<Path> files, Map<String, String> env, List<Assignment> cli, Shortcut s, boolean strict) {
-    return VariableLayers.merge(new VariableLayers.Inputs(declared, dir.resolve("t.json"), defaults, files, env, cli, s,
-        strict));
+  private Variables merge(
+      List<Path> files, Map<String, String> env, List<Assignment> cli, Shortcut s, boolean strict) {
+    return VariableLayers.merge(
+        new VariableLayers.Inputs(
+            declared, dir.resolve("t.json"), defaults, files, env, cli, s, strict));
   }
 
   private Path file(String name, String json) throws IOException {
@@ -46,7 +51,8 @@ class VariableLayersTest {
     Path b = file("b.json", "{\"aws_region\": \"eu-west-2\"}");
     Variables onlyDefaults = merge(List.of(), Map.of(), List.of(), null, false);
     assertEquals("us-west-2", onlyDefaults.value("aws_region"));
-    assertEquals("gp2", onlyDefaults.value("volume_type"), "default file beats the template default");
+    assertEquals(
+        "gp2", onlyDefaults.value("volume_type"), "default file beats the template default");
     assertEquals(VariableSource.Kind.DEFAULT_FILE, onlyDefaults.get("volume_type").source().kind());
 
     Variables files = merge(List.of(a, b), Map.of(), List.of(), null, false);
@@ -54,34 +60,64 @@ class VariableLayersTest {
     assertEquals("c5.large", files.value("instance_type"));
     assertEquals(b + ":aws_region", files.get("aws_region").source().detail());
 
-    Variables env = merge(List.of(a, b), Map.of("aws_region", "ap-south-1", "AWS_REGION", "ignored"), List.of(), null, false);
+    Variables env =
+        merge(
+            List.of(a, b),
+            Map.of("aws_region", "ap-south-1", "AWS_REGION", "ignored"),
+            List.of(),
+            null,
+            false);
     assertEquals("ap-south-1", env.value("aws_region"), "lower-case environment beats files");
     assertEquals(VariableSource.Kind.ENVIRONMENT, env.get("aws_region").source().kind());
 
-    Variables cli = merge(List.of(a, b), Map.of("aws_region", "ap-south-1"),
-        List.of(Assignment.parse("aws_region=ca-central-1", "--var")), null, false);
+    Variables cli =
+        merge(
+            List.of(a, b),
+            Map.of("aws_region", "ap-south-1"),
+            List.of(Assignment.parse("aws_region=ca-central-1", "--var")),
+            null,
+            false);
     assertEquals("ca-central-1", cli.value("aws_region"), "--var beats environment");
     assertEquals("--var", cli.get("aws_region").source().describe());
   }
 
   @Test
   void merge_laterCommandLineWordWins_andPinnedShortcutBeatsAll() {
-    Variables v = merge(List.of(), Map.of(), List.of(Assignment.parse("kubernetes_version=1.22.1", "--var"),
-        Assignment.parse("kubernetes_version=1.22.2", "argument")), null, false);
+    Variables v =
+        merge(
+            List.of(),
+            Map.of(),
+            List.of(
+                Assignment.parse("kubernetes_version=1.22.1", "--var"),
+                Assignment.parse("kubernetes_version=1.22.2", "argument")),
+            null,
+            false);
     assertEquals("1.22.2", v.value("kubernetes_version"));
-    Variables pinned = merge(List.of(), Map.of(), List.of(Assignment.parse("kubernetes_version=1.22.2", "--var")),
-        Shortcut.find("1.23").orElseThrow(), false);
+    Variables pinned =
+        merge(
+            List.of(),
+            Map.of(),
+            List.of(Assignment.parse("kubernetes_version=1.22.2", "--var")),
+            Shortcut.find("1.23").orElseThrow(),
+            false);
     assertEquals("1.23.16", pinned.value("kubernetes_version"));
     assertEquals("2023-01-30", pinned.value("kubernetes_build_date"));
     assertEquals("true", pinned.value("pull_cni_from_github"));
-    assertTrue(pinned.warnings().stream().anyMatch(w -> w.contains("pins it to '1.23.16'")), pinned.warnings().toString());
+    assertTrue(
+        pinned.warnings().stream().anyMatch(w -> w.contains("pins it to '1.23.16'")),
+        pinned.warnings().toString());
   }
 
   @Test
   void merge_emptyValueNeverHidesALowerLayer() throws IOException {
     Path a = file("a.json", "{\"aws_region\": \"\", \"volume_type\": null}");
-    Variables v = merge(List.of(a), Map.of("aws_region", ""), List.of(Assignment.parse("aws_region=", "--var")), null,
-        false);
+    Variables v =
+        merge(
+            List.of(a),
+            Map.of("aws_region", ""),
+            List.of(Assignment.parse("aws_region=", "--var")),
+            null,
+            false);
     assertEquals("us-west-2", v.value("aws_region"));
     assertEquals("gp2", v.value("volume_type"));
     assertFalse(v.isSet("ami_users"), "an empty default is not set");
@@ -93,8 +129,11 @@ class VariableLayersTest {
     Variables v = merge(List.of(a), Map.of(), List.of(), null, false);
     assertEquals(1, v.warnings().size());
     assertTrue(v.warnings().get(0).contains("did you mean 'aws_region'?"), v.warnings().get(0));
-    ConfigException e = assertThrows(ConfigException.class, () -> merge(List.of(a), Map.of(), List.of(), null, true));
-    assertTrue(e.getMessage().contains("aws_regoin") && e.getMessage().contains("a.json"), e.getMessage());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> merge(List.of(a), Map.of(), List.of(), null, true));
+    assertTrue(
+        e.getMessage().contains("aws_regoin") && e.getMessage().contains("a.json"), e.getMessage());
   }
 
   @Test
@@ -104,7 +143,11 @@ class VariableLayersTest {
     assertEquals("5", v.value("instance_type"));
     assertEquals("true", v.value("ami_users"));
     Path bad = file("bad.json", "{\"ami_users\": [\"1\"]}");
-    ConfigException e = assertThrows(ConfigException.class, () -> merge(List.of(bad), Map.of(), List.of(), null, false));
-    assertTrue(e.getMessage().contains("ami_users") && e.getMessage().contains("comma-separated"), e.getMessage());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> merge(List.of(bad), Map.of(), List.of(), null, false));
+    assertTrue(
+        e.getMessage().contains("ami_users") && e.getMessage().contains("comma-separated"),
+        e.getMessage());
   }
 }

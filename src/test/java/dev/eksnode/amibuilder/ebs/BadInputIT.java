@@ -18,11 +18,18 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 /** Configuration that only AWS can judge: exit 2, one clear line, and not a single create call. */
 class BadInputIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
-  static final List<String> CREATES = List.of("ImportKeyPair", "CreateSecurityGroup", "RunInstances", "CreateImage",
-      "CopyImage", "CreateTags");
+  static final List<String> CREATES =
+      List.of(
+          "ImportKeyPair",
+          "CreateSecurityGroup",
+          "RunInstances",
+          "CreateImage",
+          "CopyImage",
+          "CreateTags");
   @TempDir Path tmp;
 
-  private static void assertRejected(BuildRig rig, MotoState before, TestHome.Result r, String... fragments) {
+  private static void assertRejected(
+      BuildRig rig, MotoState before, TestHome.Result r, String... fragments) {
     assertEquals(2, r.code(), r.out() + r.err());
     List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(1, errors.size(), r.err());
@@ -40,7 +47,8 @@ class BadInputIT {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
       TestHome.Result r = rig.build("source_ami_filter_name=no-such-image-*");
-      assertRejected(rig, before, r, "no source AMI matches", "name=no-such-image-*", "137112412989");
+      assertRejected(
+          rig, before, r, "no source AMI matches", "name=no-such-image-*", "137112412989");
     }
   }
 
@@ -57,8 +65,13 @@ class BadInputIT {
   void amiNameTakenInCopyRegion_exit2NamingRegionAndImage() {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1");
         Ec2Client east = MOTO.ec2(Region.US_EAST_1)) {
-      String taken = east.registerImage(q -> q.name(Ec2BuildIT.AMI_NAME).rootDeviceName("/dev/xvda")
-          .architecture("x86_64")).imageId();
+      String taken =
+          east.registerImage(
+                  q ->
+                      q.name(Ec2BuildIT.AMI_NAME)
+                          .rootDeviceName("/dev/xvda")
+                          .architecture("x86_64"))
+              .imageId();
       MotoState before = rig.state();
       TestHome.Result r = rig.build("ami_regions=us-east-1");
       assertRejected(rig, before, r, "us-east-1", taken, Ec2BuildIT.AMI_NAME);
@@ -90,30 +103,46 @@ class BadInputIT {
 
   @Test
   void checkIpAnswers_securityGroupOpensOnlyThatAddress() throws Exception {
-    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", ex -> {
-      byte[] body = "203.0.113.7\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      ex.sendResponseHeaders(200, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          byte[] body = "203.0.113.7\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
     server.start();
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       rig.loopbackCidr = false;
-      rig.home.env.put(BuildTuning.CHECKIP_ENV, "http://127.0.0.1:" + server.getAddress().getPort() + "/");
+      rig.home.env.put(
+          BuildTuning.CHECKIP_ENV, "http://127.0.0.1:" + server.getAddress().getPort() + "/");
       rig.proxy.on("RunInstances").call(1).fail(400, "InvalidParameterValue", "stop here");
-      rig.proxy.on("DeleteSecurityGroup").always().fail(403, "UnauthorizedOperation", "keep it to look at");
+      rig.proxy
+          .on("DeleteSecurityGroup")
+          .always()
+          .fail(403, "UnauthorizedOperation", "keep it to look at");
       TestHome.Result r = rig.build();
       assertEquals(3, r.code(), r.err());
-      var groups = rig.ec2().describeSecurityGroups(q -> q.filters(
-          software.amazon.awssdk.services.ec2.model.Filter.builder().name("group-name").values("ami-builder-*").build()))
-          .securityGroups();
+      var groups =
+          rig.ec2()
+              .describeSecurityGroups(
+                  q ->
+                      q.filters(
+                          software.amazon.awssdk.services.ec2.model.Filter.builder()
+                              .name("group-name")
+                              .values("ami-builder-*")
+                              .build()))
+              .securityGroups();
       assertEquals(1, groups.size());
       var permissions = groups.get(0).ipPermissions();
       assertEquals(1, permissions.size(), permissions.toString());
       assertEquals(22, permissions.get(0).fromPort());
-      assertEquals(List.of("203.0.113.7/32"), permissions.get(0).ipRanges().stream().map(x -> x.cidrIp()).toList());
+      assertEquals(
+          List.of("203.0.113.7/32"),
+          permissions.get(0).ipRanges().stream().map(x -> x.cidrIp()).toList());
     } finally {
       server.stop(0);
     }

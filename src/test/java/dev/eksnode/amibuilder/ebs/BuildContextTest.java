@@ -41,14 +41,21 @@ class BuildContextTest {
     when(spec.settings()).thenReturn(settings);
     AwsClientFactory aws = mock(AwsClientFactory.class);
     when(aws.ec2("us-west-2")).thenReturn(ec2);
-    return new BuildContext(new BuildInputs(spec, BUILD, new Tags(BUILD.value(), "ami-builder/test"), tmp),
-        aws, BuildJournal.create(tmp, BUILD, Clock.systemUTC()), Cancellation.create(), BuildTuning.defaults(),
-        BuildEvents.none(), Clock.systemUTC(), time);
+    return new BuildContext(
+        new BuildInputs(spec, BUILD, new Tags(BUILD.value(), "ami-builder/test"), tmp),
+        aws,
+        BuildJournal.create(tmp, BUILD, Clock.systemUTC()),
+        Cancellation.create(),
+        BuildTuning.defaults(),
+        BuildEvents.none(),
+        Clock.systemUTC(),
+        time);
   }
 
   private static DescribeInstancesResponse instance(InstanceStateName state) {
     return DescribeInstancesResponse.builder()
-        .reservations(r -> r.instances(i -> i.instanceId("i-0abc").state(s -> s.name(state)))).build();
+        .reservations(r -> r.instances(i -> i.instanceId("i-0abc").state(s -> s.name(state))))
+        .build();
   }
 
   @Test
@@ -56,28 +63,40 @@ class BuildContextTest {
   @SuppressWarnings("unchecked")
   void stopStep_waitsOnTheContextsInjectedTime() throws Exception {
     BuildContext ctx = context();
-    ctx.state().instance(new BuildState.LaunchedInstance("i-0abc", List.of(), null, "10.0.0.1", null, null));
-    when(ec2.describeInstances(any(Consumer.class))).thenReturn(instance(InstanceStateName.STOPPING),
-        instance(InstanceStateName.STOPPING), instance(InstanceStateName.STOPPED));
+    ctx.state()
+        .instance(
+            new BuildState.LaunchedInstance("i-0abc", List.of(), null, "10.0.0.1", null, null));
+    when(ec2.describeInstances(any(Consumer.class)))
+        .thenReturn(
+            instance(InstanceStateName.STOPPING),
+            instance(InstanceStateName.STOPPING),
+            instance(InstanceStateName.STOPPED));
 
     long wallStart = System.nanoTime();
     new StopStep().run(ctx);
 
-    assertEquals(2, time.sleeps().size(), "one pause per poll that saw 'stopping': " + time.sleeps());
+    assertEquals(
+        2, time.sleeps().size(), "one pause per poll that saw 'stopping': " + time.sleeps());
     Duration waited = time.sleeps().stream().reduce(Duration.ZERO, Duration::plus);
     assertEquals(waited, time.elapsed());
-    assertTrue(Duration.ofNanos(System.nanoTime() - wallStart).compareTo(waited) < 0,
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - wallStart).compareTo(waited) < 0,
         "the pauses were not real sleeps: " + waited);
   }
 
   @Test
   void undoRetry_pausesOnTheInjectedTime() throws Exception {
     int[] calls = {0};
-    context().waits().undoRetry().run("delete something", () -> {
-      if (++calls[0] < 3) {
-        throw Ec2Exception.builder().statusCode(503).build();
-      }
-    });
+    context()
+        .waits()
+        .undoRetry()
+        .run(
+            "delete something",
+            () -> {
+              if (++calls[0] < 3) {
+                throw Ec2Exception.builder().statusCode(503).build();
+              }
+            });
     assertEquals(3, calls[0]);
     assertEquals(2, time.sleeps().size());
   }

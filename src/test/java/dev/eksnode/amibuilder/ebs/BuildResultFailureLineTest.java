@@ -23,7 +23,8 @@ class BuildResultFailureLineTest {
   void failureLine_masksTheBuildsSecretsInTheCause() {
     Outcome result = failed("provision", new IllegalStateException("script said key=" + SECRET));
 
-    assertEquals("step provision failed: script said key=<redacted>; everything the build created was removed",
+    assertEquals(
+        "step provision failed: script said key=<redacted>; everything the build created was removed",
         BuildResult.failureLine(ID, result, Redactor.of(List.of(SECRET))));
   }
 
@@ -31,14 +32,16 @@ class BuildResultFailureLineTest {
   void failureLine_masksSecretsInAPreflightMessageToo() {
     Outcome result = failed("preflight", new PreflightException("bad value " + SECRET));
 
-    assertEquals("bad value <redacted>", BuildResult.failureLine(ID, result, Redactor.of(List.of(SECRET))));
+    assertEquals(
+        "bad value <redacted>", BuildResult.failureLine(ID, result, Redactor.of(List.of(SECRET))));
   }
 
   @Test
   void failureLine_withoutSecrets_isUnchanged() {
     Outcome result = failed("provision", new IllegalStateException("plain " + SECRET));
 
-    assertEquals("step provision failed: plain " + SECRET + "; everything the build created was removed",
+    assertEquals(
+        "step provision failed: plain " + SECRET + "; everything the build created was removed",
         BuildResult.failureLine(ID, result, Redactor.none()));
   }
 }

@@ -12,8 +12,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
- * One build on the rig: a CLI home with fast waits, a journal directory of its own, a fault proxy in front of moto,
- * and clients for the regions the build touches.
+ * One build on the rig: a CLI home with fast waits, a journal directory of its own, a fault proxy
+ * in front of moto, and clients for the regions the build touches.
  */
 final class BuildRig implements AutoCloseable {
   static final String REGION = "us-west-2";
@@ -23,24 +23,34 @@ final class BuildRig implements AutoCloseable {
   final Path stateDir;
   final Path outputDir;
   final List<Ec2Client> clients = new ArrayList<>();
+
   /** Whether builds get temporary_security_group_source_cidrs=127.0.0.1/32 (no check-IP lookup). */
   boolean loopbackCidr = true;
+
   /** The version built; with {@link #buildDate} null the date is looked up in the binary bucket. */
   String kubernetesVersion = "1.23.9";
+
   String buildDate = "2023-01-30";
 
   BuildRig(MotoExtension moto, Path root, String... regions) {
-    // These tests are about the EC2 steps: the same builder, no provisioners (EndToEndIT runs the full chain over SSH).
+    // These tests are about the EC2 steps: the same builder, no provisioners (EndToEndIT runs the
+    // full chain over SSH).
     home = new TestHome(root).withoutProvisioners();
     proxy = FaultProxy.start(moto.endpoint());
     stateDir = root.resolve("state");
     outputDir = root.resolve("out");
-    home.env.putAll(Map.of(
-        "AWS_ACCESS_KEY_ID", "testing",
-        "AWS_SECRET_ACCESS_KEY", "testing",
-        "AMI_BUILDER_STATE_DIR", stateDir.toString(),
-        BuildTuning.POLL_DELAY_ENV, "20",
-        BuildTuning.UNDO_RETRY_ENV, "4,20"));
+    home.env.putAll(
+        Map.of(
+            "AWS_ACCESS_KEY_ID",
+            "testing",
+            "AWS_SECRET_ACCESS_KEY",
+            "testing",
+            "AMI_BUILDER_STATE_DIR",
+            stateDir.toString(),
+            BuildTuning.POLL_DELAY_ENV,
+            "20",
+            BuildTuning.UNDO_RETRY_ENV,
+            "4,20"));
     List<String> all = new ArrayList<>(List.of(REGION));
     for (String r : regions) {
       if (!all.contains(r)) {
@@ -52,7 +62,10 @@ final class BuildRig implements AutoCloseable {
     }
   }
 
-  /** Sets fields of the template's amazon-ebs builder, for settings the shipped template has no variable for. */
+  /**
+   * Sets fields of the template's amazon-ebs builder, for settings the shipped template has no
+   * variable for.
+   */
   void builder(Map<String, ?> fields) {
     Path template = home.home.resolve("templates/eks-worker-al2.json");
     try {
@@ -76,8 +89,18 @@ final class BuildRig implements AutoCloseable {
 
   /** Runs {@code k8s} against the proxy with the given extra words. */
   TestHome.Result build(String... extra) {
-    List<String> args = new ArrayList<>(List.of("k8s", "--kubernetes-version", kubernetesVersion, "--region", REGION,
-        "--endpoint-url", proxy.endpoint().toString(), "--output-dir", outputDir.toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "k8s",
+                "--kubernetes-version",
+                kubernetesVersion,
+                "--region",
+                REGION,
+                "--endpoint-url",
+                proxy.endpoint().toString(),
+                "--output-dir",
+                outputDir.toString()));
     if (buildDate != null) {
       args.addAll(List.of("--kubernetes-build-date", buildDate));
     }

@@ -37,40 +37,72 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
-/** The core's one entry point: endpoints per build, events in order, a typed report, nothing printed. */
+/**
+ * The core's one entry point: endpoints per build, events in order, a typed report, nothing
+ * printed.
+ */
 class BuildServiceTest {
-  /** A loopback port nothing listens on: every AWS call is refused at once, a real network failure. */
+  /**
+   * A loopback port nothing listens on: every AWS call is refused at once, a real network failure.
+   */
   private static final String CLOSED = "http://127.0.0.1:1";
 
   @TempDir Path dir;
 
   private BuildSpec spec(String amiName, String customEndpoint) throws IOException {
     Path file = dir.resolve(amiName + ".json");
-    Files.writeString(file, "{\"variables\": {\"kubernetes_version\": null, \"kubernetes_build_date\": null},\n"
-        + " \"builders\": [{\"type\": \"amazon-ebs\", \"region\": \"us-west-2\", \"instance_type\": \"m5.large\","
-        + " \"source_ami\": \"ami-0123456789abcdef0\", \"ssh_username\": \"ec2-user\","
-        + " \"temporary_security_group_source_cidrs\": \"10.0.0.0/8\","
-        + " \"ami_name\": \"" + amiName + "\", \"custom_endpoint_ec2\": \"" + customEndpoint + "\"}]}");
+    Files.writeString(
+        file,
+        "{\"variables\": {\"kubernetes_version\": null, \"kubernetes_build_date\": null},\n"
+            + " \"builders\": [{\"type\": \"amazon-ebs\", \"region\": \"us-west-2\", \"instance_type\": \"m5.large\","
+            + " \"source_ami\": \"ami-0123456789abcdef0\", \"ssh_username\": \"ec2-user\","
+            + " \"temporary_security_group_source_cidrs\": \"10.0.0.0/8\","
+            + " \"ami_name\": \""
+            + amiName
+            + "\", \"custom_endpoint_ec2\": \""
+            + customEndpoint
+            + "\"}]}");
     Template template = new TemplateLoader().load(file);
     VariableSource cli = VariableSource.commandLine("--var");
-    Variables vars = Variables.of(List.of(new Variable("kubernetes_version", "1.23.16", cli),
-        new Variable("kubernetes_build_date", "2023-01-30", cli)), List.of());
+    Variables vars =
+        Variables.of(
+            List.of(
+                new Variable("kubernetes_version", "1.23.16", cli),
+                new Variable("kubernetes_build_date", "2023-01-30", cli)),
+            List.of());
     return new TemplateRenderer(Map.of(), Instant.parse("2026-11-25T10:15:30Z"), "uuid-1", dir)
         .render(template, vars, VariableValidator.Purpose.BUILD);
   }
 
-  private BuildRequest request(List<BuildSpec> specs, URI override, BuildRequest.ClientSource clients) {
-    List<BuildRequest.Entry> entries = specs.stream()
-        .map(s -> new BuildRequest.Entry(s, resolved -> s)).toList();
-    BuildTuning tuning = new BuildTuning(null, BuildTuning.defaults().undoRetry(), URI.create(CLOSED));
-    return new BuildRequest(entries, dir, OnError.CLEANUP, 2, tuning, dir.resolve("journals"), override, clients,
-        Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), 130);
+  private BuildRequest request(
+      List<BuildSpec> specs, URI override, BuildRequest.ClientSource clients) {
+    List<BuildRequest.Entry> entries =
+        specs.stream().map(s -> new BuildRequest.Entry(s, resolved -> s)).toList();
+    BuildTuning tuning =
+        new BuildTuning(null, BuildTuning.defaults().undoRetry(), URI.create(CLOSED));
+    return new BuildRequest(
+        entries,
+        dir,
+        OnError.CLEANUP,
+        2,
+        tuning,
+        dir.resolve("journals"),
+        override,
+        clients,
+        Clock.systemUTC(),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        130);
   }
 
   private static AwsClientFactory refusing(String region, URI endpoint) {
-    AwsSettings settings = AwsSettings.of(region).withEndpointOverride(endpoint).withMaxAttempts(1)
-        .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5));
-    return new AwsClientFactory(settings, ApiRateLimiter.ec2Defaults(),
+    AwsSettings settings =
+        AwsSettings.of(region)
+            .withEndpointOverride(endpoint)
+            .withMaxAttempts(1)
+            .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5));
+    return new AwsClientFactory(
+        settings,
+        ApiRateLimiter.ec2Defaults(),
         StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret")));
   }
 
@@ -84,7 +116,8 @@ class BuildServiceTest {
     assertEquals(URI.create("http://127.0.0.1:1002"), BuildService.endpoint(plain, b));
     assertNull(BuildService.endpoint(plain, none));
 
-    BuildRequest overridden = request(List.of(a, b), URI.create("http://127.0.0.1:2000"), BuildServiceTest::refusing);
+    BuildRequest overridden =
+        request(List.of(a, b), URI.create("http://127.0.0.1:2000"), BuildServiceTest::refusing);
     assertEquals(URI.create("http://127.0.0.1:2000"), BuildService.endpoint(overridden, a));
     assertEquals(URI.create("http://127.0.0.1:2000"), BuildService.endpoint(overridden, b));
   }
@@ -97,14 +130,23 @@ class BuildServiceTest {
     List<URI> opened = Collections.synchronizedList(new ArrayList<>());
     List<BuildEvent> events = Collections.synchronizedList(new ArrayList<>());
 
-    BuildReport report = new BuildService().run(request(List.of(a, b), null, (region, endpoint) -> {
-      opened.add(endpoint);
-      return refusing(region, endpoint);
-    }), events::add);
+    BuildReport report =
+        new BuildService()
+            .run(
+                request(
+                    List.of(a, b),
+                    null,
+                    (region, endpoint) -> {
+                      opened.add(endpoint);
+                      return refusing(region, endpoint);
+                    }),
+                events::add);
 
     assertEquals(List.of(URI.create(CLOSED), URI.create("http://127.0.0.1:2")), opened);
     assertTrue(report.matrix());
-    assertEquals(List.of("[matrix-a] ", "[matrix-b] "), report.builds().stream().map(BuildResult::label).toList());
+    assertEquals(
+        List.of("[matrix-a] ", "[matrix-b] "),
+        report.builds().stream().map(BuildResult::label).toList());
     for (BuildResult r : report.builds()) {
       assertTrue(r.outcome() instanceof Outcome.Failed, r.toString());
       assertEquals("preflight", ((Outcome.Failed) r.outcome()).step());
@@ -114,21 +156,28 @@ class BuildServiceTest {
     }
     assertEquals(2, report.unsuccessful().size());
     // Planned events come first, for every build, before any build starts.
-    assertTrue(events.get(0) instanceof BuildEvent.Planned && events.get(1) instanceof BuildEvent.Planned,
+    assertTrue(
+        events.get(0) instanceof BuildEvent.Planned && events.get(1) instanceof BuildEvent.Planned,
         events.toString());
     for (BuildResult r : report.builds()) {
       List<BuildEvent> own = events.stream().filter(e -> e.label().equals(r.label())).toList();
       assertTrue(own.get(1) instanceof BuildEvent.Started, own.toString());
-      assertTrue(own.get(2) instanceof BuildEvent.StepStarted s && s.step().equals("preflight"), own.toString());
-      assertTrue(own.get(own.size() - 1) instanceof BuildEvent.Finished f && f.result().equals(r), own.toString());
-      assertFalse(own.stream().anyMatch(e -> e instanceof BuildEvent.ResourceCreated), own.toString());
+      assertTrue(
+          own.get(2) instanceof BuildEvent.StepStarted s && s.step().equals("preflight"),
+          own.toString());
+      assertTrue(
+          own.get(own.size() - 1) instanceof BuildEvent.Finished f && f.result().equals(r),
+          own.toString());
+      assertFalse(
+          own.stream().anyMatch(e -> e instanceof BuildEvent.ResourceCreated), own.toString());
     }
   }
 
   @Test
   void run_lone_buildHasNoLabel_andNamesItsCleanupCommand() throws IOException {
     BuildSpec lone = spec("lone", CLOSED);
-    BuildReport report = new BuildService().run(request(List.of(lone), null, BuildServiceTest::refusing), e -> {});
+    BuildReport report =
+        new BuildService().run(request(List.of(lone), null, BuildServiceTest::refusing), e -> {});
     assertFalse(report.matrix());
     BuildResult r = report.builds().get(0);
     assertEquals("", r.label());

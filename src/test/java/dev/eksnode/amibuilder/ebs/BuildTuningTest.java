@@ -21,8 +21,15 @@ class BuildTuningTest {
 
   @Test
   void fromEnvironment_withOverrides_shortensWaitsAndRetries() {
-    BuildTuning t = BuildTuning.fromEnvironment(Map.of(BuildTuning.POLL_DELAY_ENV, "25",
-        BuildTuning.UNDO_RETRY_ENV, "3,10", BuildTuning.CHECKIP_ENV, "http://127.0.0.1:1/ip"));
+    BuildTuning t =
+        BuildTuning.fromEnvironment(
+            Map.of(
+                BuildTuning.POLL_DELAY_ENV,
+                "25",
+                BuildTuning.UNDO_RETRY_ENV,
+                "3,10",
+                BuildTuning.CHECKIP_ENV,
+                "http://127.0.0.1:1/ip"));
     assertEquals(Duration.ofMillis(25), t.pollSchedule().initialDelay());
     assertEquals(Duration.ofMillis(25), t.pollSchedule().maxDelay());
     assertEquals(3, t.undoRetry().maxAttempts());
@@ -32,8 +39,10 @@ class BuildTuningTest {
 
   @Test
   void fromEnvironment_malformedRetry_isRejectedWithTheVariableName() {
-    var e = assertThrows(dev.eksnode.amibuilder.config.ConfigException.class,
-        () -> BuildTuning.fromEnvironment(Map.of(BuildTuning.UNDO_RETRY_ENV, "lots")));
+    var e =
+        assertThrows(
+            dev.eksnode.amibuilder.config.ConfigException.class,
+            () -> BuildTuning.fromEnvironment(Map.of(BuildTuning.UNDO_RETRY_ENV, "lots")));
     assertEquals(true, e.getMessage().contains(BuildTuning.UNDO_RETRY_ENV));
   }
 }

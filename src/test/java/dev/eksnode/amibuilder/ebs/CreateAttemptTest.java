@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.pipeline.CleanupReport;
 import dev.eksnode.amibuilder.pipeline.FakeTime;
-import dev.eksnode.amibuilder.pipeline.ResourceLedger;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
+import dev.eksnode.amibuilder.pipeline.ResourceLedger;
 import dev.eksnode.amibuilder.pipeline.Retry;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.time.Duration;
@@ -38,30 +38,53 @@ class CreateAttemptTest {
   }
 
   private CreateAttempt attempt(ResourceKind kind, CreateAttempt.Lookup lookup) {
-    Retry retry = new Retry(new Retry.Policy(4, Duration.ofMillis(10), Duration.ofMillis(80), Duration.ofMinutes(1)),
-        AwsErrors::isRetryableForUndo, time, () -> 0.5);
-    return new CreateAttempt("CreateThing", kind, REGION, "thing-of-ab-1", () -> {
-      lookups.incrementAndGet();
-      return lookup.find();
-    }, journaled::add, retry, time, Duration.ofSeconds(1));
+    Retry retry =
+        new Retry(
+            new Retry.Policy(
+                4, Duration.ofMillis(10), Duration.ofMillis(80), Duration.ofMinutes(1)),
+            AwsErrors::isRetryableForUndo,
+            time,
+            () -> 0.5);
+    return new CreateAttempt(
+        "CreateThing",
+        kind,
+        REGION,
+        "thing-of-ab-1",
+        () -> {
+          lookups.incrementAndGet();
+          return lookup.find();
+        },
+        journaled::add,
+        retry,
+        time,
+        Duration.ofSeconds(1));
   }
 
   private static Ec2Exception awsError(int status, String code) {
-    return (Ec2Exception) Ec2Exception.builder().statusCode(status)
-        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage("injected").build()).build();
+    return (Ec2Exception)
+        Ec2Exception.builder()
+            .statusCode(status)
+            .awsErrorDetails(
+                AwsErrorDetails.builder().errorCode(code).errorMessage("injected").build())
+            .build();
   }
 
   @Test
   void created_whenTheAnswerWasLost_findsTheResourceOnTheSecondLookupAndJournalsIt() {
-    CreateAttempt attempt = attempt(ResourceKind.INSTANCE,
-        () -> lookups.get() < 2 ? List.of() : List.of("i-0lost"));
-    assertThrows(SdkClientException.class, () -> attempt.run(() -> {
-      throw SdkClientException.create("Unable to execute HTTP request: Read timed out");
-    }));
+    CreateAttempt attempt =
+        attempt(ResourceKind.INSTANCE, () -> lookups.get() < 2 ? List.of() : List.of("i-0lost"));
+    assertThrows(
+        SdkClientException.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw SdkClientException.create("Unable to execute HTTP request: Read timed out");
+                }));
 
     assertEquals(List.of("i-0lost"), attempt.created(report));
     assertEquals(2, lookups.get());
-    assertEquals(List.of(Duration.ofSeconds(1)), time.sleeps(), "one pause between the two lookups");
+    assertEquals(
+        List.of(Duration.ofSeconds(1)), time.sleeps(), "one pause between the two lookups");
     assertEquals(List.of(new Resource(ResourceKind.INSTANCE, "i-0lost", REGION)), journaled);
     assertEquals(List.of(), report.leftovers());
   }
@@ -69,9 +92,13 @@ class CreateAttemptTest {
   @Test
   void created_whenNothingTurnsUp_looksABoundedNumberOfTimesWithGrowingPauses() {
     CreateAttempt attempt = attempt(ResourceKind.IMAGE, List::of);
-    assertThrows(Ec2Exception.class, () -> attempt.run(() -> {
-      throw awsError(503, "Unavailable");
-    }));
+    assertThrows(
+        Ec2Exception.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw awsError(503, "Unavailable");
+                }));
 
     assertEquals(List.of(), attempt.created(report));
     assertEquals(CreateAttempt.LOOKUPS, lookups.get());
@@ -82,9 +109,13 @@ class CreateAttemptTest {
   @Test
   void created_whenAwsRefusedTheCall_makesNoLookup() {
     CreateAttempt attempt = attempt(ResourceKind.SECURITY_GROUP, () -> List.of("sg-0never"));
-    assertThrows(Ec2Exception.class, () -> attempt.run(() -> {
-      throw awsError(400, "InvalidParameterValue");
-    }));
+    assertThrows(
+        Ec2Exception.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw awsError(400, "InvalidParameterValue");
+                }));
 
     assertEquals(List.of(), attempt.created(report));
     assertEquals(0, lookups.get());
@@ -93,13 +124,19 @@ class CreateAttemptTest {
 
   @Test
   void created_whenTheRefusalIsThrottlingOrADuplicate_stillLooks() {
-    for (Ec2Exception error : List.of(awsError(400, "RequestLimitExceeded"), awsError(400, "InvalidGroup.Duplicate"))) {
+    for (Ec2Exception error :
+        List.of(awsError(400, "RequestLimitExceeded"), awsError(400, "InvalidGroup.Duplicate"))) {
       lookups.set(0);
       CreateAttempt attempt = attempt(ResourceKind.SECURITY_GROUP, () -> List.of("sg-0mine"));
-      assertThrows(Ec2Exception.class, () -> attempt.run(() -> {
-        throw error;
-      }));
-      assertEquals(List.of("sg-0mine"), attempt.created(report), error.awsErrorDetails().errorCode());
+      assertThrows(
+          Ec2Exception.class,
+          () ->
+              attempt.run(
+                  () -> {
+                    throw error;
+                  }));
+      assertEquals(
+          List.of("sg-0mine"), attempt.created(report), error.awsErrorDetails().errorCode());
       assertEquals(1, lookups.get());
     }
   }
@@ -107,11 +144,13 @@ class CreateAttemptTest {
   @Test
   void created_whenAnswered_returnsTheIdsWithoutLookingAndJournaledThemAtOnce() throws Exception {
     CreateAttempt attempt = attempt(ResourceKind.KEY_PAIR, () -> List.of("other"));
-    String id = attempt.run(() -> {
-      attempt.answered("ami-builder-ab-1");
-      assertEquals(1, journaled.size(), "journaled before the call returns");
-      return "key-0123";
-    });
+    String id =
+        attempt.run(
+            () -> {
+              attempt.answered("ami-builder-ab-1");
+              assertEquals(1, journaled.size(), "journaled before the call returns");
+              return "key-0123";
+            });
 
     assertEquals("key-0123", id);
     assertEquals(List.of("ami-builder-ab-1"), attempt.created(report));
@@ -132,12 +171,19 @@ class CreateAttemptTest {
   @ValueSource(strings = {"INSTANCE", "KEY_PAIR", "SECURITY_GROUP", "IMAGE"})
   void created_whenInterruptedDuringTheLookup_reportsTheSameLeftoverForEveryKind(String kindName) {
     ResourceKind kind = ResourceKind.of(kindName);
-    CreateAttempt attempt = attempt(kind, () -> {
-      throw new InterruptedException("second Ctrl-C");
-    });
-    assertThrows(SdkClientException.class, () -> attempt.run(() -> {
-      throw SdkClientException.create("connection reset");
-    }));
+    CreateAttempt attempt =
+        attempt(
+            kind,
+            () -> {
+              throw new InterruptedException("second Ctrl-C");
+            });
+    assertThrows(
+        SdkClientException.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw SdkClientException.create("connection reset");
+                }));
 
     assertEquals(List.of(), attempt.created(report));
     assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
@@ -151,25 +197,43 @@ class CreateAttemptTest {
   void created_whenInterruptedWhilePausingBetweenLookups_reportsTheSameLeftover() {
     CreateAttempt attempt = attempt(ResourceKind.VOLUME, List::of);
     time.onSleep(d -> Thread.currentThread().interrupt());
-    assertThrows(SdkClientException.class, () -> attempt.run(() -> {
-      throw SdkClientException.create("connection reset");
-    }));
+    assertThrows(
+        SdkClientException.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw SdkClientException.create("connection reset");
+                }));
 
     assertEquals(List.of(), attempt.created(report));
-    assertEquals("interrupted while checking whether CreateThing created it", report.leftovers().get(0).lastError());
+    assertEquals(
+        "interrupted while checking whether CreateThing created it",
+        report.leftovers().get(0).lastError());
   }
 
   @Test
   void created_whenTheLookupFails_reportsALeftoverNamingTheCall() {
-    CreateAttempt attempt = attempt(ResourceKind.IMAGE, () -> {
-      throw awsError(403, "UnauthorizedOperation");
-    });
-    assertThrows(Ec2Exception.class, () -> attempt.run(() -> {
-      throw awsError(500, "InternalError");
-    }));
+    CreateAttempt attempt =
+        attempt(
+            ResourceKind.IMAGE,
+            () -> {
+              throw awsError(403, "UnauthorizedOperation");
+            });
+    assertThrows(
+        Ec2Exception.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw awsError(500, "InternalError");
+                }));
 
     assertEquals(List.of(), attempt.created(report));
-    assertTrue(report.leftovers().get(0).lastError().startsWith("CreateThing got no answer and the lookup failed"),
+    assertTrue(
+        report
+            .leftovers()
+            .get(0)
+            .lastError()
+            .startsWith("CreateThing got no answer and the lookup failed"),
         report.leftovers().toString());
   }
 }

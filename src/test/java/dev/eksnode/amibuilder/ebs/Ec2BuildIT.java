@@ -44,17 +44,21 @@ class Ec2BuildIT {
       List<String> snapshots = Images.snapshotsOf(image);
       assertEquals(1, snapshots.size());
       for (Snapshot s : rig.ec2().describeSnapshots(q -> q.snapshotIds(snapshots)).snapshots()) {
-        assertEquals("true", tags(s.tags()).get("ami-builder:complete"), "snapshot " + s.snapshotId());
+        assertEquals(
+            "true", tags(s.tags()).get("ami-builder:complete"), "snapshot " + s.snapshotId());
         assertEquals(AMI_NAME, tags(s.tags()).get("Name"));
       }
       JsonNode manifest = JSON.readTree(rig.outputDir.resolve("manifest.json").toFile());
       JsonNode record = manifest.get("builds").get(0);
       assertEquals("us-west-2:" + image.imageId(), record.get("artifact_id").asText());
-      assertEquals(tags(image.tags()).get("source_ami_id"), record.get("custom_data").get("source_ami_id").asText());
+      assertEquals(
+          tags(image.tags()).get("source_ami_id"),
+          record.get("custom_data").get("source_ami_id").asText());
       assertTrue(Files.isRegularFile(rig.outputDir.resolve(AMI_NAME + "-manifest.json")));
       assertTrue(r.out().contains("us-west-2  " + image.imageId()), r.out());
       int calls = rig.proxy.countsByAction().values().stream().mapToInt(Integer::intValue).sum();
-      System.out.println("API calls of a one-region build: " + calls + " " + rig.proxy.countsByAction());
+      System.out.println(
+          "API calls of a one-region build: " + calls + " " + rig.proxy.countsByAction());
       assertTrue(calls <= 25, "too many API calls: " + rig.proxy.countsByAction());
     }
   }
@@ -63,7 +67,8 @@ class Ec2BuildIT {
   void build_threeRegionsEncryptedAndShared_amiInEachRegionWithPermissions() throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1", "eu-west-1")) {
       MotoState before = rig.state();
-      TestHome.Result r = rig.build("ami_regions=us-east-1,eu-west-1", "ami_users=111122223333", "encrypted=true");
+      TestHome.Result r =
+          rig.build("ami_regions=us-east-1,eu-west-1", "ami_users=111122223333", "encrypted=true");
       assertEquals(0, r.code(), r.err());
       Map<String, String> amis = new TreeMap<>();
       for (Ec2Client ec2 : rig.clients) {
@@ -71,21 +76,32 @@ class Ec2BuildIT {
         Image image = onlyImage(ec2);
         amis.put(region, image.imageId());
         assertReferenceTags(image.tags(), image.imageId());
-        List<LaunchPermission> permissions = ec2.describeImageAttribute(q -> q.imageId(image.imageId())
-            .attribute(ImageAttributeName.LAUNCH_PERMISSION)).launchPermissions();
-        assertTrue(permissions.stream().anyMatch(p -> "111122223333".equals(p.userId())),
+        List<LaunchPermission> permissions =
+            ec2.describeImageAttribute(
+                    q -> q.imageId(image.imageId()).attribute(ImageAttributeName.LAUNCH_PERMISSION))
+                .launchPermissions();
+        assertTrue(
+            permissions.stream().anyMatch(p -> "111122223333".equals(p.userId())),
             region + " launch permissions " + permissions);
         for (String snapshot : Images.snapshotsOf(image)) {
-          var volumePermissions = ec2.describeSnapshotAttribute(q -> q.snapshotId(snapshot)
-              .attribute("createVolumePermission")).createVolumePermissions();
-          assertTrue(volumePermissions.stream().anyMatch(p -> "111122223333".equals(p.userId())),
+          var volumePermissions =
+              ec2.describeSnapshotAttribute(
+                      q -> q.snapshotId(snapshot).attribute("createVolumePermission"))
+                  .createVolumePermissions();
+          assertTrue(
+              volumePermissions.stream().anyMatch(p -> "111122223333".equals(p.userId())),
               region + " snapshot " + snapshot + " permissions " + volumePermissions);
         }
       }
       assertOnlyImagesAndSnapshotsLeft(rig, before, 3);
-      String expected = amis.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
-          .collect(Collectors.joining(","));
-      JsonNode record = JSON.readTree(rig.outputDir.resolve(AMI_NAME + "-manifest.json").toFile()).get("builds").get(0);
+      String expected =
+          amis.entrySet().stream()
+              .map(e -> e.getKey() + ":" + e.getValue())
+              .collect(Collectors.joining(","));
+      JsonNode record =
+          JSON.readTree(rig.outputDir.resolve(AMI_NAME + "-manifest.json").toFile())
+              .get("builds")
+              .get(0);
       assertEquals(expected, record.get("artifact_id").asText());
     }
   }
@@ -103,23 +119,39 @@ class Ec2BuildIT {
 
   static void assertReferenceTags(List<Tag> list, String what) {
     Map<String, String> tags = tags(list);
-    for (String key : List.of("Name", "created", "build_region", "source_ami_id", "source_ami_name",
-        "docker_version", "containerd_version", "kubernetes", "cni_plugin_version", "ami-builder:build-id",
-        "ami-builder:created-by")) {
+    for (String key :
+        List.of(
+            "Name",
+            "created",
+            "build_region",
+            "source_ami_id",
+            "source_ami_name",
+            "docker_version",
+            "containerd_version",
+            "kubernetes",
+            "cni_plugin_version",
+            "ami-builder:build-id",
+            "ami-builder:created-by")) {
       assertTrue(tags.containsKey(key), what + " lacks tag " + key + ": " + tags);
     }
     assertEquals("true", tags.get("ami-builder:complete"), what + ": " + tags);
     assertEquals("us-west-2", tags.get("build_region"));
     assertTrue(tags.get("source_ami_id").startsWith("ami-"), tags.toString());
     assertTrue(tags.get("source_ami_name").startsWith("amzn2-ami-minimal-hvm-"), tags.toString());
-    assertEquals("1.23.9/" + tags.get("kubernetes").split("/")[1] + "/bin/linux/x86_64", tags.get("kubernetes"));
+    assertEquals(
+        "1.23.9/" + tags.get("kubernetes").split("/")[1] + "/bin/linux/x86_64",
+        tags.get("kubernetes"));
   }
 
   static void assertOnlyImagesAndSnapshotsLeft(BuildRig rig, MotoState before, int images) {
     Set<MotoState.Resource> added = rig.state().diff(before);
-    Map<MotoState.Kind, Long> byKind = added.stream()
-        .collect(Collectors.groupingBy(MotoState.Resource::kind, TreeMap::new, Collectors.counting()));
-    assertEquals(Set.of(MotoState.Kind.IMAGE, MotoState.Kind.SNAPSHOT), byKind.keySet(), "left: " + added);
+    Map<MotoState.Kind, Long> byKind =
+        added.stream()
+            .collect(
+                Collectors.groupingBy(
+                    MotoState.Resource::kind, TreeMap::new, Collectors.counting()));
+    assertEquals(
+        Set.of(MotoState.Kind.IMAGE, MotoState.Kind.SNAPSHOT), byKind.keySet(), "left: " + added);
     assertEquals(images, byKind.get(MotoState.Kind.IMAGE), "left: " + added);
   }
 
@@ -132,18 +164,35 @@ class Ec2BuildIT {
       for (String line : r.out().lines().filter(l -> !l.isBlank()).toList()) {
         events.add(JSON.readTree(line));
       }
-      Set<String> types = events.stream().map(e -> e.get("event").asText()).collect(Collectors.toSet());
-      assertTrue(types.containsAll(Set.of("build_started", "step_started", "step_finished", "resource_created",
-          "result")), types.toString());
-      List<JsonNode> waits = events.stream().filter(e -> e.get("event").asText().equals("waiting")).toList();
-      assertTrue(waits.stream().anyMatch(w -> w.get("what").asText().matches("instance i-\\w+ running")
-          && w.get("state").asText().equals("running")), waits.toString());
-      assertTrue(waits.stream().anyMatch(w -> w.get("what").asText().matches("AMI ami-\\w+ available")
-          && w.get("state").asText().equals("available") && w.has("elapsed_seconds")), waits.toString());
+      Set<String> types =
+          events.stream().map(e -> e.get("event").asText()).collect(Collectors.toSet());
+      assertTrue(
+          types.containsAll(
+              Set.of(
+                  "build_started", "step_started", "step_finished", "resource_created", "result")),
+          types.toString());
+      List<JsonNode> waits =
+          events.stream().filter(e -> e.get("event").asText().equals("waiting")).toList();
+      assertTrue(
+          waits.stream()
+              .anyMatch(
+                  w ->
+                      w.get("what").asText().matches("instance i-\\w+ running")
+                          && w.get("state").asText().equals("running")),
+          waits.toString());
+      assertTrue(
+          waits.stream()
+              .anyMatch(
+                  w ->
+                      w.get("what").asText().matches("AMI ami-\\w+ available")
+                          && w.get("state").asText().equals("available")
+                          && w.has("elapsed_seconds")),
+          waits.toString());
       JsonNode result = events.get(events.size() - 1);
       assertEquals("result", result.get("event").asText());
       assertEquals(0, result.get("exit_code").asInt());
-      assertTrue(result.get("amis").get("us-west-2").asText().startsWith("ami-"), result.toString());
+      assertTrue(
+          result.get("amis").get("us-west-2").asText().startsWith("ami-"), result.toString());
     }
   }
 
@@ -157,10 +206,16 @@ class Ec2BuildIT {
       assertTrue(r.err().contains("Kept for debugging"), r.err());
       java.util.regex.Matcher m = FaultMatrixIT.BUILD_ID.matcher(r.err());
       assertTrue(m.find(), r.err());
-      assertTrue(rig.state().diff(before).stream().anyMatch(x -> x.kind() == MotoState.Kind.INSTANCE));
+      assertTrue(
+          rig.state().diff(before).stream().anyMatch(x -> x.kind() == MotoState.Kind.INSTANCE));
       rig.proxy.clear();
-      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
-          rig.proxy.endpoint().toString());
+      TestHome.Result cleanup =
+          rig.cli(
+              "cleanup",
+              "--build-id",
+              m.group(1),
+              "--endpoint-url",
+              rig.proxy.endpoint().toString());
       assertEquals(0, cleanup.code(), cleanup.err());
       assertEquals(Set.of(), rig.state().diff(before));
     }
@@ -175,14 +230,31 @@ class Ec2BuildIT {
       rig.proxy.clear();
       String endpoint = rig.proxy.endpoint().toString();
       // Seven hours later the kept build is older than 6h but not than 8h.
-      rig.home.clock = java.time.Clock.fixed(TestHome.NOW.plus(java.time.Duration.ofHours(7)), java.time.ZoneOffset.UTC);
-      TestHome.Result young = rig.cli("cleanup", "--older-than", "8h", "--region", BuildRig.REGION,
-          "--endpoint-url", endpoint);
+      rig.home.clock =
+          java.time.Clock.fixed(
+              TestHome.NOW.plus(java.time.Duration.ofHours(7)), java.time.ZoneOffset.UTC);
+      TestHome.Result young =
+          rig.cli(
+              "cleanup",
+              "--older-than",
+              "8h",
+              "--region",
+              BuildRig.REGION,
+              "--endpoint-url",
+              endpoint);
       assertEquals(0, young.code(), young.err());
-      assertTrue(rig.state().diff(before).stream().anyMatch(x -> x.kind() == MotoState.Kind.INSTANCE),
+      assertTrue(
+          rig.state().diff(before).stream().anyMatch(x -> x.kind() == MotoState.Kind.INSTANCE),
           "a build younger than the limit must be kept");
-      TestHome.Result old = rig.cli("cleanup", "--older-than", "6h", "--region", BuildRig.REGION,
-          "--endpoint-url", endpoint);
+      TestHome.Result old =
+          rig.cli(
+              "cleanup",
+              "--older-than",
+              "6h",
+              "--region",
+              BuildRig.REGION,
+              "--endpoint-url",
+              endpoint);
       assertEquals(0, old.code(), old.err());
       assertEquals(Set.of(), rig.state().diff(before));
     }
@@ -192,18 +264,35 @@ class Ec2BuildIT {
   void k8sAll_parallel_buildsEveryShortcut_andLeavesOnlyTheirAmis() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      TestHome.Result r = rig.cli("k8s", "all", "--parallel", "2", "--region", BuildRig.REGION, "--endpoint-url",
-          rig.proxy.endpoint().toString(), "--output-dir", rig.outputDir.toString(),
-          "temporary_security_group_source_cidrs=127.0.0.1/32");
+      TestHome.Result r =
+          rig.cli(
+              "k8s",
+              "all",
+              "--parallel",
+              "2",
+              "--region",
+              BuildRig.REGION,
+              "--endpoint-url",
+              rig.proxy.endpoint().toString(),
+              "--output-dir",
+              rig.outputDir.toString(),
+              "temporary_security_group_source_cidrs=127.0.0.1/32");
       assertEquals(0, r.code(), r.err());
-      List<String> names = rig.ec2().describeImages(q -> q.owners("self")).images().stream().map(i -> i.name())
-          .sorted().toList();
+      List<String> names =
+          rig.ec2().describeImages(q -> q.owners("self")).images().stream()
+              .map(i -> i.name())
+              .sorted()
+              .toList();
       assertEquals(5, names.size(), names.toString());
       for (String minor : List.of("1.21", "1.22", "1.23", "1.24", "1.25")) {
-        assertTrue(names.stream().anyMatch(n -> n.startsWith("amazon-eks-node-" + minor + "-v")), names.toString());
+        assertTrue(
+            names.stream().anyMatch(n -> n.startsWith("amazon-eks-node-" + minor + "-v")),
+            names.toString());
       }
-      assertTrue(rig.state().diff(before).stream()
-          .allMatch(x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
+      assertTrue(
+          rig.state().diff(before).stream()
+              .allMatch(
+                  x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
     }
   }
 
@@ -211,20 +300,36 @@ class Ec2BuildIT {
   void k8sAll_oneAtATime_firstBuildFails_theOthersStillRunAndEachFailureIsPrefixed() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      // The first RunInstances of the matrix fails: that build unwinds, the four after it must still run.
-      rig.proxy.on("RunInstances").call(1).fail(400, "InvalidParameterValue", "injected for the first build");
-      TestHome.Result r = rig.cli("k8s", "all", "--region", BuildRig.REGION, "--endpoint-url",
-          rig.proxy.endpoint().toString(), "--output-dir", rig.outputDir.toString(),
-          "temporary_security_group_source_cidrs=127.0.0.1/32");
+      // The first RunInstances of the matrix fails: that build unwinds, the four after it must
+      // still run.
+      rig.proxy
+          .on("RunInstances")
+          .call(1)
+          .fail(400, "InvalidParameterValue", "injected for the first build");
+      TestHome.Result r =
+          rig.cli(
+              "k8s",
+              "all",
+              "--region",
+              BuildRig.REGION,
+              "--endpoint-url",
+              rig.proxy.endpoint().toString(),
+              "--output-dir",
+              rig.outputDir.toString(),
+              "temporary_security_group_source_cidrs=127.0.0.1/32");
       assertEquals(1, r.code(), r.err());
       assertEquals(4, rig.ec2().describeImages(q -> q.owners("self")).images().size(), r.err());
       List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
       assertEquals(2, errors.size(), r.err());
-      assertTrue(errors.get(0).startsWith("error: [amazon-eks-node-1.21-v") && errors.get(0).contains("injected"),
+      assertTrue(
+          errors.get(0).startsWith("error: [amazon-eks-node-1.21-v")
+              && errors.get(0).contains("injected"),
           errors.toString());
       assertTrue(errors.get(1).contains("1 of 5 builds did not succeed"), errors.toString());
-      assertTrue(rig.state().diff(before).stream()
-          .allMatch(x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
+      assertTrue(
+          rig.state().diff(before).stream()
+              .allMatch(
+                  x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
     }
   }
 }

@@ -22,8 +22,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,21 +33,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
 
 /**
- * {@code ami-builder k8s} with the real template, files/ and scripts/ against moto (through the fault proxy, which
- * counts the API calls) and a node host: a real sshd where the node scripts run with stand-in system commands,
- * including the kernel reboot.
+ * {@code ami-builder k8s} with the real template, files/ and scripts/ against moto (through the
+ * fault proxy, which counts the API calls) and a node host: a real sshd where the node scripts run
+ * with stand-in system commands, including the kernel reboot.
  */
 class EndToEndIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
@@ -62,9 +62,14 @@ class EndToEndIT {
   void setUp() {
     proxy = FaultProxy.start(MOTO.endpoint());
     ec2 = MOTO.ec2(Region.of(REGION));
-    // cloud-init would install the imported key on a real instance; here the node host follows EC2's key pairs.
-    NODE.followAuthorizedKeys(() -> ec2.describeKeyPairs(r -> r.includePublicKey(true)).keyPairs().stream()
-        .map(KeyPairInfo::publicKey).filter(k -> k != null && !k.isBlank()).toList());
+    // cloud-init would install the imported key on a real instance; here the node host follows
+    // EC2's key pairs.
+    NODE.followAuthorizedKeys(
+        () ->
+            ec2.describeKeyPairs(r -> r.includePublicKey(true)).keyPairs().stream()
+                .map(KeyPairInfo::publicKey)
+                .filter(k -> k != null && !k.isBlank())
+                .toList());
     NODE.publishBinaries("1.23.16", "2023-01-30", "v0.8.6", "v0.5.9");
   }
 
@@ -84,30 +89,59 @@ class EndToEndIT {
     return k8s("1.23.16", envOverrides, extra);
   }
 
-  private Run k8s(String kubernetesVersion, Map<String, String> envOverrides, String... extra) throws Exception {
+  private Run k8s(String kubernetesVersion, Map<String, String> envOverrides, String... extra)
+      throws Exception {
     Path work = Files.createDirectories(root.resolve("work"));
-    Map<String, String> env = new HashMap<>(Map.of(
-        "USER", "tester",
-        "AWS_ACCESS_KEY_ID", "testing",
-        "AWS_SECRET_ACCESS_KEY", "testing",
-        "AMI_BUILDER_STATE_DIR", root.resolve("state").toString(),
-        BuildTuning.POLL_DELAY_ENV, "20"));
+    Map<String, String> env =
+        new HashMap<>(
+            Map.of(
+                "USER",
+                "tester",
+                "AWS_ACCESS_KEY_ID",
+                "testing",
+                "AWS_SECRET_ACCESS_KEY",
+                "testing",
+                "AMI_BUILDER_STATE_DIR",
+                root.resolve("state").toString(),
+                BuildTuning.POLL_DELAY_ENV,
+                "20"));
     env.putAll(envOverrides);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CliContext ctx = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env,
-        Clock.systemUTC(), work, TestHome.projectDir());
-    List<String> args = new java.util.ArrayList<>(List.of("k8s", "--kubernetes-version", kubernetesVersion,
-        "--kubernetes-build-date", "2023-01-30", "--region", REGION, "--endpoint-url", proxy.endpoint().toString(),
-        "--output-dir", root.resolve("out").toString(), "ssh_host=" + NODE.host(), "ssh_port=" + NODE.port(),
-        "ssh_username=" + NODE.user(), "temporary_security_group_source_cidrs=127.0.0.1/32"));
+    CliContext ctx =
+        new CliContext(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            env,
+            Clock.systemUTC(),
+            work,
+            TestHome.projectDir());
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "k8s",
+                "--kubernetes-version",
+                kubernetesVersion,
+                "--kubernetes-build-date",
+                "2023-01-30",
+                "--region",
+                REGION,
+                "--endpoint-url",
+                proxy.endpoint().toString(),
+                "--output-dir",
+                root.resolve("out").toString(),
+                "ssh_host=" + NODE.host(),
+                "ssh_port=" + NODE.port(),
+                "ssh_username=" + NODE.user(),
+                "temporary_security_group_source_cidrs=127.0.0.1/32"));
     args.addAll(List.of(extra));
     int code = Main.run(ctx, args.toArray(String[]::new));
     return new Run(code, out.toString(), err.toString());
   }
 
   @Test
-  void k8s_realTemplateOverSsh_registersTheAmi_writesOutputs_andLeavesNothingElse() throws Exception {
+  void k8s_realTemplateOverSsh_registersTheAmi_writesOutputs_andLeavesNothingElse()
+      throws Exception {
     MotoState before = MotoState.capture(List.of(ec2));
     String bootBefore = NODE.bootId();
     long started = System.nanoTime();
@@ -115,43 +149,62 @@ class EndToEndIT {
     long millis = (System.nanoTime() - started) / 1_000_000;
     assertEquals(0, run.code(), run.err() + run.out());
 
-    // Exactly one new AMI (and its snapshot) remains; instance, key pair, security group and volumes are gone.
-    Set<MotoState.Kind> left = MotoState.capture(List.of(ec2)).diff(before).stream().map(MotoState.Resource::kind)
-        .collect(Collectors.toSet());
+    // Exactly one new AMI (and its snapshot) remains; instance, key pair, security group and
+    // volumes are gone.
+    Set<MotoState.Kind> left =
+        MotoState.capture(List.of(ec2)).diff(before).stream()
+            .map(MotoState.Resource::kind)
+            .collect(Collectors.toSet());
     assertEquals(Set.of(MotoState.Kind.IMAGE, MotoState.Kind.SNAPSHOT), left);
-    Image ami = ec2.describeImages(r -> r.owners("self")).images().stream()
-        .filter(i -> i.name().startsWith("amazon-eks-node-1.23-v")).findFirst().orElseThrow();
+    Image ami =
+        ec2.describeImages(r -> r.owners("self")).images().stream()
+            .filter(i -> i.name().startsWith("amazon-eks-node-1.23-v"))
+            .findFirst()
+            .orElseThrow();
 
     Path out = root.resolve("out");
     JsonNode manifest = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
-    assertEquals(REGION + ":" + ami.imageId(), manifest.get("builds").get(0).get("artifact_id").asText());
+    assertEquals(
+        REGION + ":" + ami.imageId(), manifest.get("builds").get(0).get("artifact_id").asText());
     assertTrue(Files.exists(out.resolve(ami.name() + "-manifest.json")));
-    JsonNode versionInfo = new ObjectMapper().readTree(out.resolve(ami.name() + "-version-info.json").toFile());
-    assertTrue(versionInfo.get("packages").isObject() && versionInfo.get("packages").size() > 0, versionInfo.toString());
+    JsonNode versionInfo =
+        new ObjectMapper().readTree(out.resolve(ami.name() + "-version-info.json").toFile());
+    assertTrue(
+        versionInfo.get("packages").isObject() && versionInfo.get("packages").size() > 0,
+        versionInfo.toString());
     assertTrue(versionInfo.get("binaries").has("kubelet"), versionInfo.toString());
     assertTrue(versionInfo.get("images").isArray());
     // The download of version-info staged nothing beside it: the outputs and nothing else.
-    assertEquals(Set.of("manifest.json", ami.name() + "-manifest.json", ami.name() + "-version-info.json"),
+    assertEquals(
+        Set.of("manifest.json", ami.name() + "-manifest.json", ami.name() + "-version-info.json"),
         listing(out));
 
-    // The node really ran the chain: kernel installed, then rebooted (a new boot id), then install-worker.
+    // The node really ran the chain: kernel installed, then rebooted (a new boot id), then
+    // install-worker.
     assertNotEquals(bootBefore, NODE.bootId(), "the kernel step must reboot the node host");
     String calls = String.join("\n", NODE.calls());
     int kernel = calls.indexOf("amazon-linux-extras install -y kernel-5.4");
     int reboot = calls.indexOf("reboot");
     assertTrue(kernel >= 0 && reboot >= 0 && kernel < reboot, calls);
     assertTrue(Files.exists(NODE.onDisk("/etc/eks/bootstrap.sh")), "files/ landed in /etc/eks");
-    assertTrue(run.out().contains("[shell install-worker.sh]"), "remote output is streamed with a prefix");
+    assertTrue(
+        run.out().contains("[shell install-worker.sh]"), "remote output is streamed with a prefix");
 
     Map<String, Integer> byAction = proxy.countsByAction();
     int total = byAction.values().stream().mapToInt(Integer::intValue).sum();
-    System.out.printf("end-to-end build: %d ms, %d AWS calls %s%n", millis, total, new java.util.TreeMap<>(byAction));
-    // The console is read every 2 s while provisioning runs (for at most a minute), so those reads follow the wall
+    System.out.printf(
+        "end-to-end build: %d ms, %d AWS calls %s%n",
+        millis, total, new java.util.TreeMap<>(byAction));
+    // The console is read every 2 s while provisioning runs (for at most a minute), so those reads
+    // follow the wall
     // time of the build rather than its work; everything else has a fixed budget.
     int consoleReads = byAction.getOrDefault("GetConsoleOutput", 0);
     assertTrue(consoleReads >= 1 && consoleReads <= 31, "GetConsoleOutput calls: " + consoleReads);
-    assertTrue(total - consoleReads <= 24, "single-region build made " + total + " AWS calls: " + byAction);
-    assertEquals(List.of(), NODE.checkRealMachine().violations(), "the node wrote on the real machine");
+    assertTrue(
+        total - consoleReads <= 24,
+        "single-region build made " + total + " AWS calls: " + byAction);
+    assertEquals(
+        List.of(), NODE.checkRealMachine().violations(), "the node wrote on the real machine");
   }
 
   @Test
@@ -163,18 +216,35 @@ class EndToEndIT {
     ByteArrayOutputStream logs = new ByteArrayOutputStream();
     Run run;
     try (LogCapture ignored = LogCapture.into(logs)) {
-      run = k8s(Map.of("AWS_ACCESS_KEY_ID", accessKey, "AWS_SECRET_ACCESS_KEY", secretKey,
-          "AWS_SESSION_TOKEN", token), "-vvv", "--json", "forward_aws_credentials=true");
+      run =
+          k8s(
+              Map.of(
+                  "AWS_ACCESS_KEY_ID",
+                  accessKey,
+                  "AWS_SECRET_ACCESS_KEY",
+                  secretKey,
+                  "AWS_SESSION_TOKEN",
+                  token),
+              "-vvv",
+              "--json",
+              "forward_aws_credentials=true");
     }
     assertEquals(0, run.code(), run.err() + run.out());
     String logged = logs.toString(StandardCharsets.UTF_8);
 
-    // The credentials did reach the node (install-worker fetches with the AWS CLI only when they are set), and MINA
-    // logged the exec requests of the shell provisioners at debug: they simply do not carry the variables.
-    assertTrue(NODE.calls().stream().anyMatch(c -> c.startsWith("aws s3 cp")), String.join("\n", NODE.calls()));
-    assertTrue(logged.contains("org.apache.sshd.client.session.ClientSessionImpl createExecChannel"),
+    // The credentials did reach the node (install-worker fetches with the AWS CLI only when they
+    // are set), and MINA
+    // logged the exec requests of the shell provisioners at debug: they simply do not carry the
+    // variables.
+    assertTrue(
+        NODE.calls().stream().anyMatch(c -> c.startsWith("aws s3 cp")),
+        String.join("\n", NODE.calls()));
+    assertTrue(
+        logged.contains("org.apache.sshd.client.session.ClientSessionImpl createExecChannel"),
         "-vvv must log MINA's exec requests");
-    assertTrue(logged.contains("read -r __ab_run"), "the shell provisioners' exec requests were not logged");
+    assertTrue(
+        logged.contains("read -r __ab_run"),
+        "the shell provisioners' exec requests were not logged");
     for (String secret : List.of(secretKey, token, accessKey, "e2e'\"'\"'Secret")) {
       assertFalse(run.out().contains(secret), "stdout shows " + secret);
       assertFalse(run.err().contains(secret), "stderr shows " + secret);
@@ -189,7 +259,10 @@ class EndToEndIT {
     Run run = k8s("1.23.17", Map.of());
     assertEquals(1, run.code(), run.err() + run.out());
     assertTrue(run.err().contains("install-worker.sh"), run.err());
-    assertEquals(Set.of(), MotoState.capture(List.of(ec2)).diff(before), "nothing may be left after a failure");
+    assertEquals(
+        Set.of(),
+        MotoState.capture(List.of(ec2)).diff(before),
+        "nothing may be left after a failure");
   }
 
   private static Set<String> listing(Path dir) throws IOException {

@@ -21,49 +21,60 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every AWS action the build calls, failed once with a non-retryable error: the build stops with the right exit
- * code and leaves nothing behind. Undo calls that fail are reported with the cleanup command, which then finishes.
+ * Every AWS action the build calls, failed once with a non-retryable error: the build stops with
+ * the right exit code and leaves nothing behind. Undo calls that fail are reported with the cleanup
+ * command, which then finishes.
  */
 class FaultMatrixIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
-  static final Pattern BUILD_ID = Pattern.compile("cleanup --build-id (ab-\\d{8}T\\d{4}-[0-9a-z]{6})");
+  static final Pattern BUILD_ID =
+      Pattern.compile("cleanup --build-id (ab-\\d{8}T\\d{4}-[0-9a-z]{6})");
   static final String[] COPY_AND_SHARE = {"ami_regions=us-east-1", "ami_users=111122223333"};
   @TempDir Path tmp;
 
   @ParameterizedTest(name = "{0} call {1} fails -> exit {2}")
   @CsvSource({
-      "DescribeImages, 1, 1",
-      "DescribeImages, 2, 1",
-      "DescribeImages, 3, 1",
-      "DescribeVpcs, 1, 1",
-      "DescribeInstanceTypeOfferings, 1, 1",
-      "DescribeInstanceTypes, 1, 1",
-      "ImportKeyPair, 1, 1",
-      "CreateSecurityGroup, 1, 1",
-      "AuthorizeSecurityGroupIngress, 1, 1",
-      "RunInstances, 1, 1",
-      "DescribeInstances, 1, 1",
-      "StopInstances, 1, 1",
-      "DescribeInstances, 2, 1",
-      "CreateImage, 1, 1",
-      "DescribeImages, 4, 1",
-      "CreateTags, 1, 1",
-      "CopyImage, 1, 1",
-      "CreateTags, 2, 1",
-      "DescribeImages, 5, 1",
-      "CreateTags, 3, 1",
-      "ModifyImageAttribute, 1, 1",
-      "ModifySnapshotAttribute, 1, 1",
-      "CreateTags, 4, 1",
+    "DescribeImages, 1, 1",
+    "DescribeImages, 2, 1",
+    "DescribeImages, 3, 1",
+    "DescribeVpcs, 1, 1",
+    "DescribeInstanceTypeOfferings, 1, 1",
+    "DescribeInstanceTypes, 1, 1",
+    "ImportKeyPair, 1, 1",
+    "CreateSecurityGroup, 1, 1",
+    "AuthorizeSecurityGroupIngress, 1, 1",
+    "RunInstances, 1, 1",
+    "DescribeInstances, 1, 1",
+    "StopInstances, 1, 1",
+    "DescribeInstances, 2, 1",
+    "CreateImage, 1, 1",
+    "DescribeImages, 4, 1",
+    "CreateTags, 1, 1",
+    "CopyImage, 1, 1",
+    "CreateTags, 2, 1",
+    "DescribeImages, 5, 1",
+    "CreateTags, 3, 1",
+    "ModifyImageAttribute, 1, 1",
+    "ModifySnapshotAttribute, 1, 1",
+    "CreateTags, 4, 1",
   })
   void forwardFailure_exitsNonZeroAndLeavesNothing(String action, int call, int exit) {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
       MotoState before = rig.state();
-      rig.proxy.on(action).call(call).fail(400, "InvalidParameterValue", "injected by the fault matrix");
+      rig.proxy
+          .on(action)
+          .call(call)
+          .fail(400, "InvalidParameterValue", "injected by the fault matrix");
       TestHome.Result r = rig.build(COPY_AND_SHARE);
       assertEquals(exit, r.code(), r.out() + r.err());
-      assertEquals(1, rig.proxy.count(action) >= call ? 1 : 0, action + " was not called " + call + " times");
-      assertEquals(Set.of(), rig.state().diff(before), "leftovers after " + action + " #" + call + " failed");
+      assertEquals(
+          1,
+          rig.proxy.count(action) >= call ? 1 : 0,
+          action + " was not called " + call + " times");
+      assertEquals(
+          Set.of(),
+          rig.state().diff(before),
+          "leftovers after " + action + " #" + call + " failed");
       assertEquals(1, r.errLines().stream().filter(l -> l.startsWith("error: ")).count(), r.err());
       assertTrue(r.err().contains("injected by the fault matrix"), r.err());
     }
@@ -71,18 +82,22 @@ class FaultMatrixIT {
 
   @ParameterizedTest(name = "undo {0} refused -> exit 3, cleanup finishes")
   @CsvSource({
-      "TerminateInstances, INSTANCE, ''",
-      "DeleteSecurityGroup, SECURITY_GROUP, ''",
-      "DeleteKeyPair, KEY_PAIR, ''",
-      "DeregisterImage, IMAGE, CreateTags",
-      "DeleteSnapshot, SNAPSHOT, CreateTags",
+    "TerminateInstances, INSTANCE, ''",
+    "DeleteSecurityGroup, SECURITY_GROUP, ''",
+    "DeleteKeyPair, KEY_PAIR, ''",
+    "DeregisterImage, IMAGE, CreateTags",
+    "DeleteSnapshot, SNAPSHOT, CreateTags",
   })
-  void undoRefusedAlways_exit3WithIdsThenCleanupFinishes(String action, String kind, String failFirst) {
+  void undoRefusedAlways_exit3WithIdsThenCleanupFinishes(
+      String action, String kind, String failFirst) {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
       if (!failFirst.isEmpty()) {
         // Make the build fail after the image exists, so its undo has to remove the image.
-        rig.proxy.on(failFirst).call(2).fail(400, "InvalidParameterValue", "injected to fail the build");
+        rig.proxy
+            .on(failFirst)
+            .call(2)
+            .fail(400, "InvalidParameterValue", "injected to fail the build");
       }
       rig.proxy.on(action).always().fail(403, "UnauthorizedOperation", "injected: not allowed");
       TestHome.Result r = rig.build();
@@ -90,23 +105,38 @@ class FaultMatrixIT {
       Matcher m = BUILD_ID.matcher(r.err());
       assertTrue(m.find(), "no cleanup command in:\n" + r.err());
       Set<MotoState.Resource> left = rig.state().diff(before);
-      List<MotoState.Resource> ofKind = left.stream().filter(x -> x.kind().name().equals(kind)).toList();
+      List<MotoState.Resource> ofKind =
+          left.stream().filter(x -> x.kind().name().equals(kind)).toList();
       assertTrue(!ofKind.isEmpty(), "expected a leftover " + kind + " in " + left);
       for (MotoState.Resource x : ofKind) {
-        assertTrue(r.err().contains(x.id()) || kind.equals("KEY_PAIR"), x.id() + " not named in:\n" + r.err());
+        assertTrue(
+            r.err().contains(x.id()) || kind.equals("KEY_PAIR"),
+            x.id() + " not named in:\n" + r.err());
       }
 
       rig.proxy.clear();
-      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
-          rig.proxy.endpoint().toString());
+      TestHome.Result cleanup =
+          rig.cli(
+              "cleanup",
+              "--build-id",
+              m.group(1),
+              "--endpoint-url",
+              rig.proxy.endpoint().toString());
       assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
       Set<MotoState.Resource> after = rig.state().diff(before);
-      assertEquals(Set.of(), after.stream().filter(x -> x.kind() != MotoState.Kind.IMAGE
-          && x.kind() != MotoState.Kind.SNAPSHOT).collect(Collectors.toSet()), "after cleanup");
+      assertEquals(
+          Set.of(),
+          after.stream()
+              .filter(x -> x.kind() != MotoState.Kind.IMAGE && x.kind() != MotoState.Kind.SNAPSHOT)
+              .collect(Collectors.toSet()),
+          "after cleanup");
       if (!failFirst.isEmpty()) {
         assertEquals(Set.of(), after, "a failed build's image must go too");
       } else {
-        assertEquals(1, after.stream().filter(x -> x.kind() == MotoState.Kind.IMAGE).count(), "finished AMI kept");
+        assertEquals(
+            1,
+            after.stream().filter(x -> x.kind() == MotoState.Kind.IMAGE).count(),
+            "finished AMI kept");
       }
     }
   }
@@ -115,22 +145,41 @@ class FaultMatrixIT {
   void undo_deleteVolumeRefused_exit3NamingTheVolumeThenCleanupFinishes() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       // A volume that outlives its instance, so the undo has to delete it.
-      rig.builder(java.util.Map.of("launch_block_device_mappings", List.of(java.util.Map.of(
-          "device_name", "/dev/xvda", "volume_size", 20, "volume_type", "gp2", "delete_on_termination", false))));
+      rig.builder(
+          java.util.Map.of(
+              "launch_block_device_mappings",
+              List.of(
+                  java.util.Map.of(
+                      "device_name",
+                      "/dev/xvda",
+                      "volume_size",
+                      20,
+                      "volume_type",
+                      "gp2",
+                      "delete_on_termination",
+                      false))));
       MotoState before = rig.state();
-      rig.proxy.on("DeleteVolume").always().fail(403, "UnauthorizedOperation", "injected: not allowed");
+      rig.proxy
+          .on("DeleteVolume")
+          .always()
+          .fail(403, "UnauthorizedOperation", "injected: not allowed");
       TestHome.Result r = rig.build();
       assertEquals(3, r.code(), r.out() + r.err());
       Matcher m = BUILD_ID.matcher(r.err());
       assertTrue(m.find(), r.err());
-      List<MotoState.Resource> volumes = rig.state().diff(before).stream()
-          .filter(x -> x.kind() == MotoState.Kind.VOLUME).toList();
+      List<MotoState.Resource> volumes =
+          rig.state().diff(before).stream().filter(x -> x.kind() == MotoState.Kind.VOLUME).toList();
       assertEquals(1, volumes.size(), rig.state().diff(before).toString());
       assertTrue(r.err().contains(volumes.get(0).id()), r.err());
 
       rig.proxy.clear();
-      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
-          rig.proxy.endpoint().toString());
+      TestHome.Result cleanup =
+          rig.cli(
+              "cleanup",
+              "--build-id",
+              m.group(1),
+              "--endpoint-url",
+              rig.proxy.endpoint().toString());
       assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
       assertOnlyImageAndSnapshot(rig, before, 1);
     }
@@ -140,8 +189,14 @@ class FaultMatrixIT {
   void undo_whenTerminateRefusedTwice_retriesAndSucceeds() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      rig.proxy.on("CreateImage").call(1).fail(400, "InvalidParameterValue", "injected to fail the build");
-      rig.proxy.on("TerminateInstances").firstCalls(2).fail(400, "IncorrectInstanceState", "injected: busy");
+      rig.proxy
+          .on("CreateImage")
+          .call(1)
+          .fail(400, "InvalidParameterValue", "injected to fail the build");
+      rig.proxy
+          .on("TerminateInstances")
+          .firstCalls(2)
+          .fail(400, "IncorrectInstanceState", "injected: busy");
       TestHome.Result r = rig.build();
       assertEquals(1, r.code(), r.out() + r.err());
       assertEquals(3, rig.proxy.count("TerminateInstances"));
@@ -154,7 +209,10 @@ class FaultMatrixIT {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       String subnet = rig.ec2().describeSubnets().subnets().get(0).subnetId();
       MotoState before = rig.state();
-      rig.proxy.on("DescribeSubnets").call(1).fail(400, "InvalidParameterValue", "injected by the fault matrix");
+      rig.proxy
+          .on("DescribeSubnets")
+          .call(1)
+          .fail(400, "InvalidParameterValue", "injected by the fault matrix");
       TestHome.Result r = rig.build("subnet_id=" + subnet);
       assertEquals(1, r.code(), r.out() + r.err());
       assertEquals(1, rig.proxy.count("DescribeSubnets"));
@@ -169,12 +227,16 @@ class FaultMatrixIT {
   void createAnswerLost_undoFindsTheResourceAndRemovesIt(String action) {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      // A server error the SDK does not retry: AWS may or may not have acted (a 4xx would say it did not).
+      // A server error the SDK does not retry: AWS may or may not have acted (a 4xx would say it
+      // did not).
       rig.proxy.on(action).call(1).loseAnswer(501, "InternalFailure", "injected: answer lost");
       TestHome.Result r = rig.build();
       assertEquals(1, r.code(), r.out() + r.err());
       assertEquals(1, rig.proxy.count(action), action + " must not be retried");
-      assertEquals(Set.of(), rig.state().diff(before), "leftovers after the answer of " + action + " was lost");
+      assertEquals(
+          Set.of(),
+          rig.state().diff(before),
+          "leftovers after the answer of " + action + " was lost");
     }
   }
 
@@ -182,14 +244,27 @@ class FaultMatrixIT {
   void copyFailsInOneRegion_copyInFlightInAnotherIsRecordedAndRemoved() {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1", "eu-west-1")) {
       MotoState before = rig.state();
-      rig.proxy.on("CopyImage").inRegion("eu-west-1").always().fail(400, "InvalidParameterValue", "injected");
+      rig.proxy
+          .on("CopyImage")
+          .inRegion("eu-west-1")
+          .always()
+          .fail(400, "InvalidParameterValue", "injected");
       // Still on its way when the failure cancels the other copies.
-      rig.proxy.on("CopyImage").inRegion("us-east-1").always().delay(java.time.Duration.ofSeconds(3));
-      // The failing region first, so even a step awaiting the regions in order cancels the other copy mid-call.
+      rig.proxy
+          .on("CopyImage")
+          .inRegion("us-east-1")
+          .always()
+          .delay(java.time.Duration.ofSeconds(3));
+      // The failing region first, so even a step awaiting the regions in order cancels the other
+      // copy mid-call.
       TestHome.Result r = rig.build("ami_regions=eu-west-1,us-east-1");
       assertEquals(1, r.code(), r.out() + r.err());
-      assertEquals(List.of("eu-west-1", "us-east-1"), rig.proxy.requests("CopyImage").stream()
-          .map(FaultProxy.Request::region).sorted().toList());
+      assertEquals(
+          List.of("eu-west-1", "us-east-1"),
+          rig.proxy.requests("CopyImage").stream()
+              .map(FaultProxy.Request::region)
+              .sorted()
+              .toList());
       assertEquals(Set.of(), rig.state().diff(before), r.err());
     }
   }
@@ -198,11 +273,14 @@ class FaultMatrixIT {
   void undo_terminateAnsweredNotFoundRightAfterLaunch_stillTerminatesTheInstance() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      rig.proxy.on("TerminateInstances").call(1).fail(400, "InvalidInstanceID.NotFound",
-          "injected: The instance ID does not exist");
+      rig.proxy
+          .on("TerminateInstances")
+          .call(1)
+          .fail(400, "InvalidInstanceID.NotFound", "injected: The instance ID does not exist");
       TestHome.Result r = rig.build();
       assertEquals(0, r.code(), r.out() + r.err());
-      assertEquals(2, rig.proxy.count("TerminateInstances"), "NotFound must be confirmed, not believed");
+      assertEquals(
+          2, rig.proxy.count("TerminateInstances"), "NotFound must be confirmed, not believed");
       assertOnlyImageAndSnapshot(rig, before, 1);
     }
   }
@@ -211,8 +289,10 @@ class FaultMatrixIT {
   void undo_securityGroupInUseThreeTimes_retriedUntilDeleted() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      rig.proxy.on("DeleteSecurityGroup").firstCalls(3).fail(400, "DependencyViolation",
-          "injected: resource has a dependent object");
+      rig.proxy
+          .on("DeleteSecurityGroup")
+          .firstCalls(3)
+          .fail(400, "DependencyViolation", "injected: resource has a dependent object");
       TestHome.Result r = rig.build();
       assertEquals(0, r.code(), r.out() + r.err());
       assertEquals(4, rig.proxy.count("DeleteSecurityGroup"));
@@ -237,12 +317,28 @@ class FaultMatrixIT {
   @Test
   void throttling_everySecondCallLimited_buildStillSucceeds() {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
-      for (String action : List.of("DescribeImages", "DescribeVpcs", "DescribeInstanceTypeOfferings", "DescribeInstanceTypes",
-          "ImportKeyPair",
-          "CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "RunInstances", "DescribeInstances",
-          "StopInstances", "CreateImage", "CreateTags", "CopyImage", "ModifyImageAttribute",
-          "ModifySnapshotAttribute", "TerminateInstances", "DescribeVolumes", "DeleteVolume", "DeleteSecurityGroup",
-          "DeleteKeyPair")) {
+      for (String action :
+          List.of(
+              "DescribeImages",
+              "DescribeVpcs",
+              "DescribeInstanceTypeOfferings",
+              "DescribeInstanceTypes",
+              "ImportKeyPair",
+              "CreateSecurityGroup",
+              "AuthorizeSecurityGroupIngress",
+              "RunInstances",
+              "DescribeInstances",
+              "StopInstances",
+              "CreateImage",
+              "CreateTags",
+              "CopyImage",
+              "ModifyImageAttribute",
+              "ModifySnapshotAttribute",
+              "TerminateInstances",
+              "DescribeVolumes",
+              "DeleteVolume",
+              "DeleteSecurityGroup",
+              "DeleteKeyPair")) {
         rig.proxy.on(action).throttle();
       }
       MotoState before = rig.state();
@@ -250,8 +346,10 @@ class FaultMatrixIT {
       assertEquals(0, r.code(), r.out() + r.err());
       // Two regions: the AMI and its copy, each with one snapshot.
       assertOnlyImageAndSnapshot(rig, before, 2);
-      assertEquals(2, rig.proxy.count("RunInstances"), "RunInstances retried once with its client token");
-      for (String action : List.of("CopyImage", "ModifyImageAttribute", "ModifySnapshotAttribute")) {
+      assertEquals(
+          2, rig.proxy.count("RunInstances"), "RunInstances retried once with its client token");
+      for (String action :
+          List.of("CopyImage", "ModifyImageAttribute", "ModifySnapshotAttribute")) {
         assertTrue(rig.proxy.count(action) >= 2, action + " was not throttled and retried");
       }
     }

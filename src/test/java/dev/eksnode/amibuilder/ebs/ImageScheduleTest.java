@@ -13,18 +13,27 @@ import org.junit.jupiter.api.Test;
 class ImageScheduleTest {
   private final FakeTime time = new FakeTime();
 
-  /** Polls until the image turns available at {@code readyAfter}; returns when the wait noticed it. */
-  private Duration noticed(AmazonEbsSettings.Polling polling, Duration readyAfter) throws InterruptedException {
+  /**
+   * Polls until the image turns available at {@code readyAfter}; returns when the wait noticed it.
+   */
+  private Duration noticed(AmazonEbsSettings.Polling polling, Duration readyAfter)
+      throws InterruptedException {
     long start = time.nanoTime();
     new Poller(Waits.imageSchedule(polling), time, Cancellation.create())
-        .waitFor("image", () -> time.nanoTime() - start >= readyAfter.toNanos() ? "available" : "pending")
-        .until("available"::equals).timeout(Duration.ofHours(1)).await();
+        .waitFor(
+            "image",
+            () -> time.nanoTime() - start >= readyAfter.toNanos() ? "available" : "pending")
+        .until("available"::equals)
+        .timeout(Duration.ofHours(1))
+        .await();
     return Duration.ofNanos(time.nanoTime() - start);
   }
 
   @Test
-  void shippedTemplatePolling_noticesAnImageWithin2sNotAfterThe30sDelay() throws InterruptedException {
-    Duration seen = noticed(new AmazonEbsSettings.Polling(Duration.ofSeconds(30), 90), Duration.ofSeconds(20));
+  void shippedTemplatePolling_noticesAnImageWithin2sNotAfterThe30sDelay()
+      throws InterruptedException {
+    Duration seen =
+        noticed(new AmazonEbsSettings.Polling(Duration.ofSeconds(30), 90), Duration.ofSeconds(20));
 
     assertTrue(seen.compareTo(Duration.ofSeconds(22)) <= 0, "noticed after " + seen);
   }
@@ -33,7 +42,9 @@ class ImageScheduleTest {
   void longWait_backsOffTo15sAtMost() throws InterruptedException {
     noticed(new AmazonEbsSettings.Polling(Duration.ofSeconds(30), 90), Duration.ofMinutes(20));
 
-    assertTrue(time.sleeps().stream().allMatch(d -> d.compareTo(Duration.ofSeconds(15)) <= 0), time.sleeps()::toString);
+    assertTrue(
+        time.sleeps().stream().allMatch(d -> d.compareTo(Duration.ofSeconds(15)) <= 0),
+        time.sleeps()::toString);
     assertEquals(Duration.ofSeconds(15), time.sleeps().get(time.sleeps().size() - 1));
   }
 
@@ -41,7 +52,8 @@ class ImageScheduleTest {
   void shortTemplateDelay_isTheCap() throws InterruptedException {
     noticed(new AmazonEbsSettings.Polling(Duration.ofSeconds(5), 10), Duration.ofMinutes(10));
 
-    assertEquals(Duration.ofSeconds(5), time.sleeps().stream().max(Duration::compareTo).orElseThrow());
+    assertEquals(
+        Duration.ofSeconds(5), time.sleeps().stream().max(Duration::compareTo).orElseThrow());
   }
 
   @Test

@@ -21,8 +21,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The real jar as a child process, held in a known phase by a delayed AWS call: SIGINT or SIGTERM unwinds and
- * exits 130; SIGKILL leaves a journal from which {@code cleanup --build-id} removes everything.
+ * The real jar as a child process, held in a known phase by a delayed AWS call: SIGINT or SIGTERM
+ * unwinds and exits 130; SIGKILL leaves a journal from which {@code cleanup --build-id} removes
+ * everything.
  */
 class InterruptIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
@@ -30,19 +31,38 @@ class InterruptIT {
 
   private Process start(BuildRig rig) throws IOException {
     String jar = System.getProperty("amibuilder.jar");
-    assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "amibuilder.jar not built: " + jar);
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar, "k8s", "--kubernetes-version", "1.23.9", "--kubernetes-build-date", "2023-01-30", "--region", BuildRig.REGION,
-        "--endpoint-url", rig.proxy.endpoint().toString(), "--output-dir", rig.outputDir.toString(),
-        "temporary_security_group_source_cidrs=127.0.0.1/32"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(rig.home.work.toFile())
-        .redirectOutput(tmp.resolve("child.out").toFile()).redirectError(tmp.resolve("child.err").toFile());
+    assertTrue(
+        jar != null && Files.isRegularFile(Path.of(jar)), "amibuilder.jar not built: " + jar);
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar,
+                "k8s",
+                "--kubernetes-version",
+                "1.23.9",
+                "--kubernetes-build-date",
+                "2023-01-30",
+                "--region",
+                BuildRig.REGION,
+                "--endpoint-url",
+                rig.proxy.endpoint().toString(),
+                "--output-dir",
+                rig.outputDir.toString(),
+                "temporary_security_group_source_cidrs=127.0.0.1/32"));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(rig.home.work.toFile())
+            .redirectOutput(tmp.resolve("child.out").toFile())
+            .redirectError(tmp.resolve("child.err").toFile());
     pb.environment().putAll(rig.home.env);
     pb.environment().put("AMI_BUILDER_HOME", rig.home.home.toString());
     return pb.start();
   }
 
-  private static void awaitCall(BuildRig rig, String action, int n, Process child) throws InterruptedException {
+  private static void awaitCall(BuildRig rig, String action, int n, Process child)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (rig.proxy.count(action) < n) {
       assertTrue(child.isAlive(), "child exited before " + action + " #" + n);
@@ -57,11 +77,17 @@ class InterruptIT {
 
   @ParameterizedTest(name = "SIG{2} while {0} #{1} is pending")
   @CsvSource({
-      "DescribeInstances, 1, INT", "DescribeInstances, 2, INT", "DescribeImages, 3, INT",
-      // Create calls: the signal lands while AWS is making the resource; the id must still reach the undo.
-      "RunInstances, 1, INT", "CreateImage, 1, INT",
-      "DescribeInstances, 1, TERM"})
-  void signal_duringWaitOrCreate_exits130AndCleansUp(String action, int call, String signal) throws Exception {
+    "DescribeInstances, 1, INT",
+    "DescribeInstances, 2, INT",
+    "DescribeImages, 3, INT",
+    // Create calls: the signal lands while AWS is making the resource; the id must still reach the
+    // undo.
+    "RunInstances, 1, INT",
+    "CreateImage, 1, INT",
+    "DescribeInstances, 1, TERM"
+  })
+  void signal_duringWaitOrCreate_exits130AndCleansUp(String action, int call, String signal)
+      throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
       rig.proxy.on(action).call(call).delay(Duration.ofSeconds(3));
@@ -76,7 +102,8 @@ class InterruptIT {
 
   @ParameterizedTest(name = "SIGKILL while {0} #{1} is pending, then cleanup")
   @CsvSource({"DescribeInstances, 1", "DescribeInstances, 2", "DescribeImages, 3"})
-  void sigkill_midBuild_cleanupByBuildIdRemovesEverything(String action, int call) throws Exception {
+  void sigkill_midBuild_cleanupByBuildIdRemovesEverything(String action, int call)
+      throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
       rig.proxy.on(action).call(call).delay(Duration.ofSeconds(5));
@@ -87,11 +114,18 @@ class InterruptIT {
       assertTrue(!rig.state().diff(before).isEmpty(), "the kill came too late to leave anything");
       String buildId;
       try (Stream<Path> files = Files.list(rig.stateDir)) {
-        buildId = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json") && n.startsWith("ab-"))
-            .map(n -> n.substring(0, n.length() - 5)).findFirst().orElseThrow();
+        buildId =
+            files
+                .map(p -> p.getFileName().toString())
+                .filter(n -> n.endsWith(".json") && n.startsWith("ab-"))
+                .map(n -> n.substring(0, n.length() - 5))
+                .findFirst()
+                .orElseThrow();
       }
       rig.proxy.clear();
-      TestHome.Result r = rig.cli("cleanup", "--build-id", buildId, "--endpoint-url", rig.proxy.endpoint().toString());
+      TestHome.Result r =
+          rig.cli(
+              "cleanup", "--build-id", buildId, "--endpoint-url", rig.proxy.endpoint().toString());
       assertEquals(0, r.code(), r.out() + r.err());
       assertEquals(Set.of(), rig.state().diff(before), r.out() + r.err());
     }

@@ -43,34 +43,45 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real template's provisioners, rendered as the CLI renders them, run in order over one SSH session against a
- * node host: the real node scripts with stand-in system commands, including the kernel reboot.
+ * The real template's provisioners, rendered as the CLI renders them, run in order over one SSH
+ * session against a node host: the real node scripts with stand-in system commands, including the
+ * kernel reboot.
  */
 class ProvisioningChainIT {
-  @RegisterExtension
-  static final NodeHostExtension NODE = new NodeHostExtension();
+  @RegisterExtension static final NodeHostExtension NODE = new NodeHostExtension();
 
   private static final Instant NOW = Instant.parse("2023-02-01T10:00:00Z");
   private static final String SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKEY";
   private static final String ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE";
 
-  @TempDir
-  Path output;
+  @TempDir Path output;
 
   /** One provisioner's cost, for the benchmark. */
   record Timing(String label, long wallMs, int channels) {}
 
-  /** What a chain run left: captured output lines, the per-provisioner timings and the session's counters. */
-  record ChainRun(List<String> output, List<Timing> timings, int connects, String bootIdBefore, String bootIdAfter) {}
+  /**
+   * What a chain run left: captured output lines, the per-provisioner timings and the session's
+   * counters.
+   */
+  record ChainRun(
+      List<String> output,
+      List<Timing> timings,
+      int connects,
+      String bootIdBefore,
+      String bootIdAfter) {}
 
   private static Path projectDir() {
     String p = System.getProperty("amibuilder.projectDir");
     return p != null ? Path.of(p) : Path.of("").toAbsolutePath();
   }
 
-  /** The CLI's path: TemplateLoader, VariableLayers.merge, DerivedDefaults.apply, TemplateRenderer.render. */
+  /**
+   * The CLI's path: TemplateLoader, VariableLayers.merge, DerivedDefaults.apply,
+   * TemplateRenderer.render.
+   */
   private static BuildSpec render(Map<String, String> env, String... words) {
-    Template template = new TemplateLoader().load(projectDir().resolve("templates/eks-worker-al2.json"));
+    Template template =
+        new TemplateLoader().load(projectDir().resolve("templates/eks-worker-al2.json"));
     List<Assignment> cli = new ArrayList<>();
     cli.add(new Assignment("kubernetes_version", "1.23.16", "--kubernetes-version"));
     cli.add(new Assignment("kubernetes_build_date", "2023-01-30", "--kubernetes-build-date"));
@@ -80,9 +91,18 @@ class ProvisioningChainIT {
     for (String w : words) {
       cli.add(Assignment.parse(w, "argument"));
     }
-    var inputs = new VariableLayers.Inputs(template.variables(), template.path(), template.defaultVariableFile(),
-        List.of(), env, cli, null, false);
-    var merged = DerivedDefaults.apply(VariableLayers.merge(inputs), Clock.fixed(NOW, ZoneOffset.UTC));
+    var inputs =
+        new VariableLayers.Inputs(
+            template.variables(),
+            template.path(),
+            template.defaultVariableFile(),
+            List.of(),
+            env,
+            cli,
+            null,
+            false);
+    var merged =
+        DerivedDefaults.apply(VariableLayers.merge(inputs), Clock.fixed(NOW, ZoneOffset.UTC));
     return new TemplateRenderer(env, NOW, UUID.randomUUID().toString(), projectDir())
         .render(template, merged, VariableValidator.Purpose.BUILD);
   }
@@ -91,14 +111,17 @@ class ProvisioningChainIT {
     Ed25519Keys.GeneratedKey key = Ed25519Keys.generate("ami-builder-chain-test");
     NODE.authorize(key.publicKeyLine());
     AmazonEbsSettings s = spec.settings();
-    SshTarget target = SshTarget.of(s.ssh().host(), s.ssh().port(), s.ssh().username(), key.keyPair())
-        .withPty(s.ssh().pty())
-        .withConnectTimeout(Duration.ofSeconds(20))
-        .withReboot(Duration.ofSeconds(30), Duration.ofSeconds(10));
+    SshTarget target =
+        SshTarget.of(s.ssh().host(), s.ssh().port(), s.ssh().username(), key.keyPair())
+            .withPty(s.ssh().pty())
+            .withConnectTimeout(Duration.ofSeconds(20))
+            .withReboot(Duration.ofSeconds(30), Duration.ofSeconds(10));
     return SshSession.connect(target, HostKeyPolicy.trustOnFirstUse(), redactor);
   }
 
-  /** Runs every plan item in order over one session; stops at the first failure, which it rethrows. */
+  /**
+   * Runs every plan item in order over one session; stops at the first failure, which it rethrows.
+   */
   private ChainRun runChain(BuildSpec spec) throws InterruptedException {
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
     List<Timing> timings = new ArrayList<>();
@@ -112,8 +135,11 @@ class ProvisioningChainIT {
         try {
           item.provisioner().provision(ssh, sink);
         } finally {
-          timings.add(new Timing(item.label(), (System.nanoTime() - start) / 1_000_000,
-              ssh.channelCount() - channels));
+          timings.add(
+              new Timing(
+                  item.label(),
+                  (System.nanoTime() - start) / 1_000_000,
+                  ssh.channelCount() - channels));
         }
       }
       printTimings(timings);
@@ -128,12 +154,14 @@ class ProvisioningChainIT {
       System.out.printf("TIMING | %-60s | %6d | %3d%n", t.label(), t.wallMs(), t.channels());
       total += t.wallMs();
     }
-    System.out.printf("TIMING | %-60s | %6d | %3d%n", "total", total,
-        timings.stream().mapToInt(Timing::channels).sum());
+    System.out.printf(
+        "TIMING | %-60s | %6d | %3d%n",
+        "total", total, timings.stream().mapToInt(Timing::channels).sum());
   }
 
   @Test
-  void realTemplate_runsEveryProvisionerAgainstTheNodeHost_withOneRebootAndVersionInfo() throws Exception {
+  void realTemplate_runsEveryProvisionerAgainstTheNodeHost_withOneRebootAndVersionInfo()
+      throws Exception {
     NODE.publishBinaries("1.23.16", "2023-01-30", "v0.8.6", "v0.5.9");
     BuildSpec spec = render(Map.of("USER", "tester"));
 
@@ -150,7 +178,8 @@ class ProvisioningChainIT {
     assertEquals("1.6.6-1.amzn2.0.2", info.path("packages").path("containerd").asText());
     assertEquals("1.1.4-1.amzn2", info.path("packages").path("runc").asText());
     assertEquals("20.10.17-1.amzn2.0.1", info.path("packages").path("docker").asText());
-    assertFalse(info.path("packages").has("ec2-net-utils"), "ec2-net-utils was not removed: " + info);
+    assertFalse(
+        info.path("packages").has("ec2-net-utils"), "ec2-net-utils was not removed: " + info);
 
     // Exactly one reboot, detected by the boot id, on the same connection count the reboot needs.
     assertNotEquals(run.bootIdBefore(), run.bootIdAfter());
@@ -170,32 +199,59 @@ class ProvisioningChainIT {
     int dockerLock = indexOf(calls, "yum versionlock docker-*");
     int disableKubelet = indexOf(calls, "systemctl disable kubelet");
     int clean = indexOf(calls, "yum clean all");
-    int rpmList = indexOf(calls, "rpm --query --all --queryformat %{NAME}\\t%{VERSION}-%{RELEASE}\\n");
+    int rpmList =
+        indexOf(calls, "rpm --query --all --queryformat %{NAME}\\t%{VERSION}-%{RELEASE}\\n");
     assertTrue(kernel < grubby && grubby < reboot && reboot < update, calls.toString());
-    assertTrue(update < oldKernels && oldKernels < kernelLock && kernelLock < runcLock, calls.toString());
-    assertTrue(runcLock < containerdLock && containerdLock < dockerLock && dockerLock < disableKubelet,
+    assertTrue(
+        update < oldKernels && oldKernels < kernelLock && kernelLock < runcLock, calls.toString());
+    assertTrue(
+        runcLock < containerdLock && containerdLock < dockerLock && dockerLock < disableKubelet,
         calls.toString());
     assertTrue(disableKubelet < clean && clean < rpmList, calls.toString());
     assertEquals(1, calls.stream().filter("reboot"::equals).count());
-    assertTrue(calls.stream().anyMatch(c -> c.startsWith("wget --quiet --output-document kubelet https://amazon-eks"
-        + ".s3.us-west-2.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/kubelet")), calls.toString());
+    assertTrue(
+        calls.stream()
+            .anyMatch(
+                c ->
+                    c.startsWith(
+                        "wget --quiet --output-document kubelet https://amazon-eks"
+                            + ".s3.us-west-2.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/kubelet")),
+        calls.toString());
 
     // The node's files landed at their /etc/eks paths inside the overlay.
-    for (String path : List.of("/etc/eks/bootstrap.sh", "/etc/eks/max-pods-calculator.sh", "/etc/eks/get-ecr-uri.sh",
-        "/etc/eks/eni-max-pods.txt", "/etc/eks/iptables-restore.service", "/etc/eks/release",
-        "/etc/eks/containerd/containerd-config.toml", "/etc/eks/containerd/kubelet-containerd.service",
-        "/etc/eks/containerd/pull-sandbox-image.sh", "/etc/eks/ecr-credential-provider/ecr-credential-provider",
-        "/usr/bin/kubelet", "/usr/bin/aws-iam-authenticator", "/usr/bin/imds", "/usr/bin/vercmp",
-        "/opt/cni/bin/bridge", "/etc/systemd/system/kubelet.service", "/etc/kubernetes/kubelet/kubelet-config.json",
-        "/var/lib/kubelet/kubeconfig")) {
+    for (String path :
+        List.of(
+            "/etc/eks/bootstrap.sh",
+            "/etc/eks/max-pods-calculator.sh",
+            "/etc/eks/get-ecr-uri.sh",
+            "/etc/eks/eni-max-pods.txt",
+            "/etc/eks/iptables-restore.service",
+            "/etc/eks/release",
+            "/etc/eks/containerd/containerd-config.toml",
+            "/etc/eks/containerd/kubelet-containerd.service",
+            "/etc/eks/containerd/pull-sandbox-image.sh",
+            "/etc/eks/ecr-credential-provider/ecr-credential-provider",
+            "/usr/bin/kubelet",
+            "/usr/bin/aws-iam-authenticator",
+            "/usr/bin/imds",
+            "/usr/bin/vercmp",
+            "/opt/cni/bin/bridge",
+            "/etc/systemd/system/kubelet.service",
+            "/etc/kubernetes/kubelet/kubelet-config.json",
+            "/var/lib/kubelet/kubeconfig")) {
       assertTrue(Files.isRegularFile(NODE.onDisk(path)), path + " is not on the node's disk");
-      assertFalse(Files.exists(Path.of(path)) && path.startsWith("/etc/eks"), path + " exists on the real machine");
+      assertFalse(
+          Files.exists(Path.of(path)) && path.startsWith("/etc/eks"),
+          path + " exists on the real machine");
     }
-    assertEquals(Files.readString(projectDir().resolve("files/bootstrap.sh")),
+    assertEquals(
+        Files.readString(projectDir().resolve("files/bootstrap.sh")),
         Files.readString(NODE.onDisk("/etc/eks/bootstrap.sh")));
-    assertTrue(Files.readString(NODE.onDisk("/etc/eks/release")).contains("BUILD_KERNEL=\"5.4.228"));
+    assertTrue(
+        Files.readString(NODE.onDisk("/etc/eks/release")).contains("BUILD_KERNEL=\"5.4.228"));
     assertFalse(Files.exists(NODE.onDisk("/tmp/worker")), "cleanup.sh left /tmp/worker");
-    assertTrue(run.output().stream().anyMatch(l -> l.contains("image is clean and kernel 5.4.228")),
+    assertTrue(
+        run.output().stream().anyMatch(l -> l.contains("image is clean and kernel 5.4.228")),
         "validate.sh did not pass: " + tail(run.output()));
 
     // Nothing written on the real machine.
@@ -208,19 +264,32 @@ class ProvisioningChainIT {
   @Test
   void forwardedCredentials_areUsedOnTheNode_butNeverAppearInTheCapturedOutput() throws Exception {
     NODE.publishBinaries("1.23.16", "2023-01-30", "v0.8.6", "v0.5.9");
-    BuildSpec spec = render(Map.of("USER", "tester", "AWS_ACCESS_KEY_ID", ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY", SECRET_KEY), "forward_aws_credentials=true");
+    BuildSpec spec =
+        render(
+            Map.of(
+                "USER",
+                "tester",
+                "AWS_ACCESS_KEY_ID",
+                ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY",
+                SECRET_KEY),
+            "forward_aws_credentials=true");
     assertTrue(spec.secrets().contains(SECRET_KEY), "the secret key is not marked secret");
 
     ChainRun run = runChain(spec);
 
-    // The aws stand-in echoes its credentials on stderr, as a careless tool might; the build must mask them.
-    assertTrue(NODE.calls().stream().anyMatch(c -> c.startsWith("aws s3 cp --region us-west-2 s3://amazon-eks/")),
+    // The aws stand-in echoes its credentials on stderr, as a careless tool might; the build must
+    // mask them.
+    assertTrue(
+        NODE.calls().stream()
+            .anyMatch(c -> c.startsWith("aws s3 cp --region us-west-2 s3://amazon-eks/")),
         NODE.calls().toString());
-    assertTrue(run.output().stream().anyMatch(l -> l.contains("signing with " + Redactor.MASK)),
+    assertTrue(
+        run.output().stream().anyMatch(l -> l.contains("signing with " + Redactor.MASK)),
         "the leak was not captured at all: " + tail(run.output()));
     for (String line : run.output()) {
-      assertFalse(line.contains(SECRET_KEY) || line.contains(ACCESS_KEY), "secret in output: " + line);
+      assertFalse(
+          line.contains(SECRET_KEY) || line.contains(ACCESS_KEY), "secret in output: " + line);
     }
   }
 
@@ -229,13 +298,18 @@ class ProvisioningChainIT {
     // No binaries published: install-worker.sh cannot download kubelet.
     BuildSpec spec = render(Map.of("USER", "tester"));
 
-    ProvisionerFailedException e = assertThrows(ProvisionerFailedException.class, () -> runChain(spec));
+    ProvisionerFailedException e =
+        assertThrows(ProvisionerFailedException.class, () -> runChain(spec));
 
     assertEquals(1, e.exitStatus());
     assertTrue(e.getMessage().contains("install-worker.sh"), e.getMessage());
-    String kubelet = "https://amazon-eks.s3.us-west-2.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/kubelet";
-    assertTrue(e.lastLines().contains("wget: " + kubelet + ": 404 Not Found"), e.lastLines().toString());
-    assertEquals("install-worker.sh: could not download " + kubelet, e.lastLines().get(e.lastLines().size() - 1));
+    String kubelet =
+        "https://amazon-eks.s3.us-west-2.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/kubelet";
+    assertTrue(
+        e.lastLines().contains("wget: " + kubelet + ": 404 Not Found"), e.lastLines().toString());
+    assertEquals(
+        "install-worker.sh: could not download " + kubelet,
+        e.lastLines().get(e.lastLines().size() - 1));
     assertTrue(e.getMessage().contains("could not download " + kubelet), e.getMessage());
     assertTrue(e.lastLines().size() <= 20, "more than the last 20 lines: " + e.lastLines().size());
     assertFalse(NODE.calls().contains("yum clean all"), "the chain went on after the failure");

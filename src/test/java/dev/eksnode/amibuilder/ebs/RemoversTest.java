@@ -9,9 +9,9 @@ import dev.eksnode.amibuilder.aws.Poller;
 import dev.eksnode.amibuilder.aws.Tags;
 import dev.eksnode.amibuilder.pipeline.Cancellation;
 import dev.eksnode.amibuilder.pipeline.FakeTime;
-import dev.eksnode.amibuilder.pipeline.ResourceLedger;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
+import dev.eksnode.amibuilder.pipeline.ResourceLedger;
 import dev.eksnode.amibuilder.pipeline.Retry;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.time.Duration;
@@ -52,9 +52,14 @@ class RemoversTest {
   private final FakeTime time = new FakeTime();
   private final FakeEc2 ec2 = new FakeEc2();
   private final UndoReport report = new UndoReport(ResourceLedger.none());
-  private final Retry retry = new Retry(new Retry.Policy(4, Duration.ofSeconds(1), Duration.ofSeconds(8),
-      Duration.ofMinutes(5)), AwsErrors::isRetryableForUndo, time, () -> 0.5);
-  private final Supplier<Poller> poller = () -> new Poller(Poller.Schedule.responsive(), time, Cancellation.create());
+  private final Retry retry =
+      new Retry(
+          new Retry.Policy(4, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofMinutes(5)),
+          AwsErrors::isRetryableForUndo,
+          time,
+          () -> 0.5);
+  private final Supplier<Poller> poller =
+      () -> new Poller(Poller.Schedule.responsive(), time, Cancellation.create());
   private final Removers removers = new Removers(region -> ec2, retry, poller, time);
 
   private static Resource resource(ResourceKind kind, String id) {
@@ -62,8 +67,12 @@ class RemoversTest {
   }
 
   private static Ec2Exception awsError(int status, String code) {
-    return (Ec2Exception) Ec2Exception.builder().statusCode(status)
-        .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage("injected " + code).build()).build();
+    return (Ec2Exception)
+        Ec2Exception.builder()
+            .statusCode(status)
+            .awsErrorDetails(
+                AwsErrorDetails.builder().errorCode(code).errorMessage("injected " + code).build())
+            .build();
   }
 
   @Test
@@ -71,15 +80,21 @@ class RemoversTest {
     ec2.fail("DeleteKeyPair", awsError(400, "InvalidKeyPair.NotFound"));
 
     assertTrue(removers.remove(resource(ResourceKind.KEY_PAIR, "ami-builder-ab-1"), report));
-    assertEquals(List.of(resource(ResourceKind.KEY_PAIR, "ami-builder-ab-1")), report.removedResources());
+    assertEquals(
+        List.of(resource(ResourceKind.KEY_PAIR, "ami-builder-ab-1")), report.removedResources());
   }
 
   @Test
   void remove_securityGroupStillInUse_isRetriedWithTheUndoPolicyUntilDeleted() {
-    ec2.fail("DeleteSecurityGroup", awsError(400, "DependencyViolation"), awsError(400, "DependencyViolation"));
+    ec2.fail(
+        "DeleteSecurityGroup",
+        awsError(400, "DependencyViolation"),
+        awsError(400, "DependencyViolation"));
 
     assertTrue(removers.remove(resource(ResourceKind.SECURITY_GROUP, "sg-01"), report));
-    assertEquals(List.of("DeleteSecurityGroup sg-01", "DeleteSecurityGroup sg-01", "DeleteSecurityGroup sg-01"),
+    assertEquals(
+        List.of(
+            "DeleteSecurityGroup sg-01", "DeleteSecurityGroup sg-01", "DeleteSecurityGroup sg-01"),
         ec2.calls);
     assertEquals(2, time.sleeps().size());
   }
@@ -88,10 +103,19 @@ class RemoversTest {
   void remove_image_deregistersItThenDeletesTheSnapshotsItListsAndTheKnownOnes() {
     ec2.images.put("ami-01", image("ami-01", "snap-listed"));
 
-    assertTrue(removers.remove(resource(ResourceKind.IMAGE, "ami-01"),
-        List.of(resource(ResourceKind.SNAPSHOT, "snap-known")), time.nanoTime(), report));
-    assertEquals(List.of("DescribeImages ami-01", "DeregisterImage ami-01", "DeleteSnapshot snap-known",
-        "DeleteSnapshot snap-listed"), ec2.calls);
+    assertTrue(
+        removers.remove(
+            resource(ResourceKind.IMAGE, "ami-01"),
+            List.of(resource(ResourceKind.SNAPSHOT, "snap-known")),
+            time.nanoTime(),
+            report));
+    assertEquals(
+        List.of(
+            "DescribeImages ami-01",
+            "DeregisterImage ami-01",
+            "DeleteSnapshot snap-known",
+            "DeleteSnapshot snap-listed"),
+        ec2.calls);
     assertEquals(3, report.removedResources().size());
   }
 
@@ -101,15 +125,20 @@ class RemoversTest {
     ec2.refused.put("DeregisterImage", awsError(403, "UnauthorizedOperation"));
 
     assertFalse(removers.remove(resource(ResourceKind.IMAGE, "ami-01"), report));
-    assertEquals(List.of(resource(ResourceKind.IMAGE, "ami-01"), resource(ResourceKind.SNAPSHOT, "snap-1")),
+    assertEquals(
+        List.of(resource(ResourceKind.IMAGE, "ami-01"), resource(ResourceKind.SNAPSHOT, "snap-1")),
         report.leftovers().stream().map(l -> l.resource()).toList());
-    assertTrue(ec2.calls.stream().noneMatch(c -> c.startsWith("DeleteSnapshot")), ec2.calls.toString());
+    assertTrue(
+        ec2.calls.stream().noneMatch(c -> c.startsWith("DeleteSnapshot")), ec2.calls.toString());
   }
 
   @Test
   void remove_instance_terminatesAndWaitsOnTheInjectedTime() {
-    ec2.instanceStates.addAll(List.of(InstanceStateName.SHUTTING_DOWN, InstanceStateName.SHUTTING_DOWN,
-        InstanceStateName.TERMINATED));
+    ec2.instanceStates.addAll(
+        List.of(
+            InstanceStateName.SHUTTING_DOWN,
+            InstanceStateName.SHUTTING_DOWN,
+            InstanceStateName.TERMINATED));
 
     assertTrue(removers.remove(resource(ResourceKind.INSTANCE, "i-01"), report));
     assertEquals("TerminateInstances i-01", ec2.calls.get(0));
@@ -119,21 +148,26 @@ class RemoversTest {
   @Test
   void remove_unknownKind_isALeftoverNotAGuess() {
     assertFalse(removers.remove(resource(ResourceKind.of("LOAD_BALANCER"), "lb-1"), report));
-    assertEquals("ami-builder does not know how to remove a LOAD_BALANCER", report.leftovers().get(0).lastError());
+    assertEquals(
+        "ami-builder does not know how to remove a LOAD_BALANCER",
+        report.leftovers().get(0).lastError());
     assertEquals(List.of(), ec2.calls);
   }
 
   @Test
   void discoverAndStillThere_skipAFinishedBuildsImage() {
-    Image finished = image("ami-done", "snap-done").toBuilder().tags(buildTag("ab-1"),
-        Tag.builder().key(TagStep.COMPLETE).value("true").build()).build();
+    Image finished =
+        image("ami-done", "snap-done").toBuilder()
+            .tags(buildTag("ab-1"), Tag.builder().key(TagStep.COMPLETE).value("true").build())
+            .build();
     Image unfinished = image("ami-half", "snap-half").toBuilder().tags(buildTag("ab-1")).build();
     Image otherBuild = image("ami-other", "snap-other").toBuilder().tags(buildTag("ab-2")).build();
     ec2.images.put(finished.imageId(), finished);
     ec2.images.put(unfinished.imageId(), unfinished);
     ec2.images.put(otherBuild.imageId(), otherBuild);
 
-    assertEquals(List.of(resource(ResourceKind.IMAGE, "ami-half")),
+    assertEquals(
+        List.of(resource(ResourceKind.IMAGE, "ami-half")),
         removers.discover(REGION, Tags.buildIdFilter("ab-1"), "ab-1"::equals));
     assertFalse(removers.stillThere(resource(ResourceKind.IMAGE, "ami-done")));
     assertTrue(removers.stillThere(resource(ResourceKind.IMAGE, "ami-half")));
@@ -145,12 +179,21 @@ class RemoversTest {
   }
 
   private static Image image(String id, String snapshot) {
-    return Image.builder().imageId(id).state(ImageState.AVAILABLE)
-        .blockDeviceMappings(BlockDeviceMapping.builder().deviceName("/dev/xvda")
-            .ebs(e -> e.snapshotId(snapshot)).build()).build();
+    return Image.builder()
+        .imageId(id)
+        .state(ImageState.AVAILABLE)
+        .blockDeviceMappings(
+            BlockDeviceMapping.builder()
+                .deviceName("/dev/xvda")
+                .ebs(e -> e.snapshotId(snapshot))
+                .build())
+        .build();
   }
 
-  /** Just the EC2 calls the removers make, recorded; other calls are unsupported, as in the SDK's interface. */
+  /**
+   * Just the EC2 calls the removers make, recorded; other calls are unsupported, as in the SDK's
+   * interface.
+   */
   private static final class FakeEc2 implements Ec2Client {
     final List<String> calls = new ArrayList<>();
     final Map<String, Image> images = new HashMap<>();
@@ -203,13 +246,21 @@ class RemoversTest {
     public DescribeImagesResponse describeImages(DescribeImagesRequest r) {
       if (!r.imageIds().isEmpty()) {
         calls.add("DescribeImages " + String.join(",", r.imageIds()));
-        return DescribeImagesResponse.builder().images(r.imageIds().stream().filter(images::containsKey)
-            .map(images::get).toList()).build();
+        return DescribeImagesResponse.builder()
+            .images(r.imageIds().stream().filter(images::containsKey).map(images::get).toList())
+            .build();
       }
       String buildId = r.filters().get(0).values().get(0);
-      return DescribeImagesResponse.builder().images(images.values().stream()
-          .filter(i -> i.tags().stream().anyMatch(t -> t.key().equals(Tags.BUILD_ID) && t.value().equals(buildId)))
-          .toList()).build();
+      return DescribeImagesResponse.builder()
+          .images(
+              images.values().stream()
+                  .filter(
+                      i ->
+                          i.tags().stream()
+                              .anyMatch(
+                                  t -> t.key().equals(Tags.BUILD_ID) && t.value().equals(buildId)))
+                  .toList())
+          .build();
     }
 
     @Override
@@ -220,14 +271,19 @@ class RemoversTest {
 
     @Override
     public DescribeInstancesResponse describeInstances(DescribeInstancesRequest r) {
-      InstanceStateName state = instanceStates.size() > 1 ? instanceStates.poll() : instanceStates.peek();
-      return DescribeInstancesResponse.builder().reservations(res -> res.instances(i -> i
-          .instanceId(r.instanceIds().get(0)).state(s -> s.name(state)))).build();
+      InstanceStateName state =
+          instanceStates.size() > 1 ? instanceStates.poll() : instanceStates.peek();
+      return DescribeInstancesResponse.builder()
+          .reservations(
+              res ->
+                  res.instances(
+                      i -> i.instanceId(r.instanceIds().get(0)).state(s -> s.name(state))))
+          .build();
     }
 
     @Override
-    public software.amazon.awssdk.services.ec2.paginators.DescribeInstancesIterable describeInstancesPaginator(
-        DescribeInstancesRequest r) {
+    public software.amazon.awssdk.services.ec2.paginators.DescribeInstancesIterable
+        describeInstancesPaginator(DescribeInstancesRequest r) {
       return new software.amazon.awssdk.services.ec2.paginators.DescribeInstancesIterable(this, r) {
         @Override
         public java.util.Iterator<DescribeInstancesResponse> iterator() {
@@ -243,9 +299,11 @@ class RemoversTest {
     }
 
     @Override
-    public software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsResponse describeSecurityGroups(
-        software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsRequest r) {
-      return software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsResponse.builder().build();
+    public software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsResponse
+        describeSecurityGroups(
+            software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsRequest r) {
+      return software.amazon.awssdk.services.ec2.model.DescribeSecurityGroupsResponse.builder()
+          .build();
     }
 
     @Override

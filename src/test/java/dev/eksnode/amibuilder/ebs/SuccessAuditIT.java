@@ -16,23 +16,29 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.ec2.model.Image;
 
 /**
- * Exit 0 means only the finished AMIs and their snapshots remain: an encrypted build whose unencrypted stepping
- * stone cannot be removed is not a success.
+ * Exit 0 means only the finished AMIs and their snapshots remain: an encrypted build whose
+ * unencrypted stepping stone cannot be removed is not a success.
  */
 class SuccessAuditIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
   @TempDir Path tmp;
 
   @Test
-  void encryptedBuild_whenTheUnencryptedImageCannotBeDeregistered_exit3NamingItThenCleanupFinishes() {
+  void
+      encryptedBuild_whenTheUnencryptedImageCannotBeDeregistered_exit3NamingItThenCleanupFinishes() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      rig.proxy.on("DeregisterImage").always().fail(403, "UnauthorizedOperation", "injected: not allowed");
+      rig.proxy
+          .on("DeregisterImage")
+          .always()
+          .fail(403, "UnauthorizedOperation", "injected: not allowed");
       TestHome.Result r = rig.build("encrypted=true");
 
       assertEquals(3, r.code(), r.out() + r.err());
       Image intermediate = imageNamed(rig, "-unencrypted");
-      assertTrue(r.err().contains(intermediate.imageId()), intermediate.imageId() + " not named in:\n" + r.err());
+      assertTrue(
+          r.err().contains(intermediate.imageId()),
+          intermediate.imageId() + " not named in:\n" + r.err());
       for (String snapshot : Images.snapshotsOf(intermediate)) {
         assertTrue(r.err().contains(snapshot), snapshot + " not named in:\n" + r.err());
       }
@@ -40,8 +46,13 @@ class SuccessAuditIT {
       assertTrue(m.find(), "no cleanup command in:\n" + r.err());
 
       rig.proxy.clear();
-      TestHome.Result cleanup = rig.cli("cleanup", "--build-id", m.group(1), "--endpoint-url",
-          rig.proxy.endpoint().toString());
+      TestHome.Result cleanup =
+          rig.cli(
+              "cleanup",
+              "--build-id",
+              m.group(1),
+              "--endpoint-url",
+              rig.proxy.endpoint().toString());
       assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
       assertOnlyTheEncryptedAmiAndItsSnapshot(rig, before);
     }
@@ -51,7 +62,10 @@ class SuccessAuditIT {
   void encryptedBuild_whenDeregisterIsBusyOnce_retriesItAwayAndExits0() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
-      rig.proxy.on("DeregisterImage").firstCalls(1).fail(400, "IncorrectState", "injected: image busy");
+      rig.proxy
+          .on("DeregisterImage")
+          .firstCalls(1)
+          .fail(400, "IncorrectState", "injected: image busy");
       TestHome.Result r = rig.build("encrypted=true");
 
       assertEquals(0, r.code(), r.out() + r.err());
@@ -61,8 +75,10 @@ class SuccessAuditIT {
   }
 
   private static Image imageNamed(BuildRig rig, String suffix) {
-    List<Image> images = rig.ec2().describeImages(q -> q.owners("self")).images().stream()
-        .filter(i -> i.name().endsWith(suffix)).toList();
+    List<Image> images =
+        rig.ec2().describeImages(q -> q.owners("self")).images().stream()
+            .filter(i -> i.name().endsWith(suffix))
+            .toList();
     assertEquals(1, images.size(), "images named *" + suffix + ": " + images);
     return images.get(0);
   }

@@ -18,14 +18,20 @@ import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** A bare minor version and a missing build date are completed from the binary bucket before anything is created. */
+/**
+ * A bare minor version and a missing build date are completed from the binary bucket before
+ * anything is created.
+ */
 class VersionResolutionIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
   @TempDir Path root;
 
   private static void publish(String... keys) {
     try (S3Client s3 = MOTO.s3(Region.US_WEST_2)) {
-      s3.createBucket(r -> r.bucket("amazon-eks").createBucketConfiguration(c -> c.locationConstraint("us-west-2")));
+      s3.createBucket(
+          r ->
+              r.bucket("amazon-eks")
+                  .createBucketConfiguration(c -> c.locationConstraint("us-west-2")));
       for (String k : keys) {
         s3.putObject(r -> r.bucket("amazon-eks").key(k), RequestBody.fromString("x"));
       }
@@ -34,8 +40,11 @@ class VersionResolutionIT {
 
   @Test
   void k8s_minorVersionWithoutDate_buildsTheNewestPatchAndDate() {
-    publish("1.23.9/2023-01-30/bin/linux/amd64/kubelet", "1.23.17/2023-03-01/bin/linux/amd64/kubelet",
-        "1.23.17/2023-05-11/bin/linux/amd64/kubelet", "1.24.10/2023-06-01/bin/linux/amd64/kubelet",
+    publish(
+        "1.23.9/2023-01-30/bin/linux/amd64/kubelet",
+        "1.23.17/2023-03-01/bin/linux/amd64/kubelet",
+        "1.23.17/2023-05-11/bin/linux/amd64/kubelet",
+        "1.24.10/2023-06-01/bin/linux/amd64/kubelet",
         "1.23.17/notadate/readme");
     try (BuildRig rig = new BuildRig(MOTO, root)) {
       rig.kubernetesVersion = "1.23";
@@ -43,7 +52,8 @@ class VersionResolutionIT {
       TestHome.Result r = rig.build();
       assertEquals(0, r.code(), r.err());
       Image ami = rig.ec2().describeImages(q -> q.owners("self")).images().get(0);
-      Map<String, String> tags = ami.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
+      Map<String, String> tags =
+          ami.tags().stream().collect(Collectors.toMap(Tag::key, Tag::value));
       assertEquals("1.23.17/2023-05-11/bin/linux/x86_64", tags.get("kubernetes"));
       assertTrue(ami.name().startsWith("amazon-eks-node-1.23-v"), ami.name());
     }

@@ -16,9 +16,9 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
  * Regenerates eni-max-pods.txt from moto's instance-type data, for a machine without AWS access.
  * With AWS access use {@code ami-builder max-pods generate}, which queries the real EC2 API.
  *
- * <p>Arguments: {@code OUTPUT [EXISTING [REFERENCE]]}; types missing from moto keep their value from EXISTING
- * (default: OUTPUT itself if it exists). Types listed in REFERENCE (a table generated from the real EC2 API) take
- * its value: real data beats the emulator's where both know the type.
+ * <p>Arguments: {@code OUTPUT [EXISTING [REFERENCE]]}; types missing from moto keep their value
+ * from EXISTING (default: OUTPUT itself if it exists). Types listed in REFERENCE (a table generated
+ * from the real EC2 API) take its value: real data beats the emulator's where both know the type.
  */
 public final class GenerateEniMaxPodsFromMoto {
 
@@ -39,14 +39,23 @@ public final class GenerateEniMaxPodsFromMoto {
         for (Region region : regions) {
           clients.add(MotoExtension.configure(Ec2Client.builder(), moto.endpoint(), region));
         }
-        EniMaxPodsGenerator.Table table = EniMaxPodsGenerator.collect(clients, Files.exists(existing) ? existing : null);
-        String source = "moto " + motoVersion() + " DescribeInstanceTypes data (stand-in for the EC2 API; "
-            + "generated without AWS access); types moto lacks keep their value from " + existing.getFileName();
+        EniMaxPodsGenerator.Table table =
+            EniMaxPodsGenerator.collect(clients, Files.exists(existing) ? existing : null);
+        String source =
+            "moto "
+                + motoVersion()
+                + " DescribeInstanceTypes data (stand-in for the EC2 API; "
+                + "generated without AWS access); types moto lacks keep their value from "
+                + existing.getFileName();
         if (reference != null) {
           java.util.SortedMap<String, Integer> merged = new java.util.TreeMap<>(table.maxPods());
-          merged.putAll(EniMaxPodsGenerator.parse(Files.readString(reference, StandardCharsets.UTF_8)));
+          merged.putAll(
+              EniMaxPodsGenerator.parse(Files.readString(reference, StandardCharsets.UTF_8)));
           table = new EniMaxPodsGenerator.Table(merged, table.kept(), table.regions());
-          source += "; values of the types in " + reference.getFileName() + " (real EC2 data) are taken from it";
+          source +=
+              "; values of the types in "
+                  + reference.getFileName()
+                  + " (real EC2 data) are taken from it";
         }
         String text = EniMaxPodsGenerator.render(table, Clock.systemUTC().instant(), source);
         Files.writeString(output, text, StandardCharsets.UTF_8);
@@ -61,6 +70,8 @@ public final class GenerateEniMaxPodsFromMoto {
     String text = Files.readString(pom, StandardCharsets.UTF_8);
     int start = text.indexOf("<moto.version>");
     int end = text.indexOf("</moto.version>");
-    return start < 0 || end < 0 ? "(unknown version)" : text.substring(start + "<moto.version>".length(), end);
+    return start < 0 || end < 0
+        ? "(unknown version)"
+        : text.substring(start + "<moto.version>".length(), end);
   }
 }

@@ -12,19 +12,32 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** An exception of ours without a category would end as "internal error", whatever it means: none may lack one. */
+/**
+ * An exception of ours without a category would end as "internal error", whatever it means: none
+ * may lack one.
+ */
 class CategorizedTest {
   @Test
-  void everyExceptionOfOurs_declaresItsCategory() throws IOException, URISyntaxException, ClassNotFoundException {
-    Path classes = Path.of(Categorized.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+  void everyExceptionOfOurs_declaresItsCategory()
+      throws IOException, URISyntaxException, ClassNotFoundException {
+    Path classes =
+        Path.of(Categorized.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     List<String> exceptions = new ArrayList<>();
     List<String> uncategorized = new ArrayList<>();
     List<String> names;
     try (Stream<Path> files = Files.walk(classes)) {
-      names = files.filter(p -> p.toString().endsWith(".class"))
-          .map(p -> classes.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "."))
-          .map(n -> n.substring(0, n.length() - ".class".length()))
-          .filter(n -> n.startsWith("dev.eksnode.amibuilder.")).toList();
+      names =
+          files
+              .filter(p -> p.toString().endsWith(".class"))
+              .map(
+                  p ->
+                      classes
+                          .relativize(p)
+                          .toString()
+                          .replace(p.getFileSystem().getSeparator(), "."))
+              .map(n -> n.substring(0, n.length() - ".class".length()))
+              .filter(n -> n.startsWith("dev.eksnode.amibuilder."))
+              .toList();
     }
     for (String name : names) {
       // Loaded without running static initializers: this test only reads the type hierarchy.
@@ -37,6 +50,7 @@ class CategorizedTest {
       }
     }
     assertTrue(exceptions.size() >= 15, "found only " + exceptions + " under " + classes);
-    assertEquals(List.of(), uncategorized, "implement Categorized (failure package) in these exceptions");
+    assertEquals(
+        List.of(), uncategorized, "implement Categorized (failure package) in these exceptions");
   }
 }

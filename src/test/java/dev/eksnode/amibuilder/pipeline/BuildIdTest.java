@@ -12,7 +12,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class BuildIdTest {
-  private static final Clock NOV_25 = Clock.fixed(Instant.parse("2026-11-25T12:03:45Z"), ZoneOffset.UTC);
+  private static final Clock NOV_25 =
+      Clock.fixed(Instant.parse("2026-11-25T12:03:45Z"), ZoneOffset.UTC);
 
   @Test
   void generate_formatsUtcMinuteAndRandomSuffix() {

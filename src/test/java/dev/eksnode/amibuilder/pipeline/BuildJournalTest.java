@@ -17,14 +17,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BuildJournalTest {
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T12:03:45Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-25T12:03:45Z"), ZoneOffset.UTC);
   private static final BuildId ID = BuildId.parse("ab-20261125T1203-7f3k2q");
-  private static final Resource KEY = new Resource(ResourceKind.KEY_PAIR, "ami-builder-ab-1", "us-west-2");
-  private static final Resource INSTANCE = new Resource(ResourceKind.INSTANCE, "i-0abc", "us-west-2");
+  private static final Resource KEY =
+      new Resource(ResourceKind.KEY_PAIR, "ami-builder-ab-1", "us-west-2");
+  private static final Resource INSTANCE =
+      new Resource(ResourceKind.INSTANCE, "i-0abc", "us-west-2");
   private static final Resource COPY = new Resource(ResourceKind.IMAGE, "ami-0copy", "eu-west-1");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void create_writesFileAtOnceEvenBeforeAnyResource() {
@@ -50,7 +52,8 @@ class BuildJournalTest {
     assertEquals("us-west-2", json.at("/resources/0/region").asText());
     assertEquals("CREATED", json.at("/resources/0/state").asText());
     assertEquals("2026-11-25T12:03:45Z", json.at("/resources/0/createdAt").asText());
-    assertEquals(List.of("us-west-2", "eu-west-1"),
+    assertEquals(
+        List.of("us-west-2", "eu-west-1"),
         List.of(json.at("/regions/0").asText(), json.at("/regions/1").asText()));
   }
 
@@ -100,7 +103,9 @@ class BuildJournalTest {
   @Test
   void read_acceptsUnknownKindsAndFieldsFromANewerVersion() throws Exception {
     Path file = dir.resolve("ab-20261125T1203-zzzzzz.json");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         {"buildId":"ab-20261125T1203-zzzzzz","createdAt":"2026-11-25T12:03:00Z","regions":["us-east-1"],
          "futureField":1,
          "resources":[{"kind":"LAUNCH_TEMPLATE","id":"lt-1","region":"us-east-1","state":"CREATED"}]}
@@ -108,7 +113,9 @@ class BuildJournalTest {
 
     BuildJournal.Contents read = BuildJournal.read(file);
 
-    assertEquals(List.of(new Resource(ResourceKind.of("LAUNCH_TEMPLATE"), "lt-1", "us-east-1")), read.live());
+    assertEquals(
+        List.of(new Resource(ResourceKind.of("LAUNCH_TEMPLATE"), "lt-1", "us-east-1")),
+        read.live());
   }
 
   @Test
@@ -120,7 +127,8 @@ class BuildJournalTest {
 
   @Test
   void read_whenMissing_saysWhere() {
-    JournalException e = assertThrows(JournalException.class, () -> BuildJournal.read(dir.resolve("nope.json")));
+    JournalException e =
+        assertThrows(JournalException.class, () -> BuildJournal.read(dir.resolve("nope.json")));
     assertTrue(e.getMessage().contains("nope.json"), e.getMessage());
   }
 
@@ -132,7 +140,8 @@ class BuildJournalTest {
 
     List<BuildJournal.Contents> all = BuildJournal.list(dir);
 
-    assertEquals(List.of("ab-20261125T0900-aaaaaa", "ab-20261125T1500-bbbbbb"),
+    assertEquals(
+        List.of("ab-20261125T0900-aaaaaa", "ab-20261125T1500-bbbbbb"),
         all.stream().map(BuildJournal.Contents::buildId).toList());
   }
 
@@ -142,11 +151,14 @@ class BuildJournalTest {
     Thread[] threads = new Thread[4];
     for (int t = 0; t < threads.length; t++) {
       int region = t;
-      threads[t] = new Thread(() -> {
-        for (int i = 0; i < 10; i++) {
-          journal.created(new Resource(ResourceKind.SNAPSHOT, "snap-" + i, "region-" + region));
-        }
-      });
+      threads[t] =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 10; i++) {
+                  journal.created(
+                      new Resource(ResourceKind.SNAPSHOT, "snap-" + i, "region-" + region));
+                }
+              });
       threads[t].start();
     }
     for (Thread thread : threads) {

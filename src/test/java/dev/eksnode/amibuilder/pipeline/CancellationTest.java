@@ -69,16 +69,19 @@ class CancellationTest {
   void interruptOnCancel_interruptsBlockedThread() throws Exception {
     Cancellation token = Cancellation.create();
     boolean[] interrupted = new boolean[1];
-    Thread sleeper = new Thread(() -> {
-      Cancellation.Registration registration = token.interruptOnCancel(Thread.currentThread());
-      try {
-        Thread.sleep(60_000);
-      } catch (InterruptedException e) {
-        interrupted[0] = true;
-      } finally {
-        registration.close();
-      }
-    });
+    Thread sleeper =
+        new Thread(
+            () -> {
+              Cancellation.Registration registration =
+                  token.interruptOnCancel(Thread.currentThread());
+              try {
+                Thread.sleep(60_000);
+              } catch (InterruptedException e) {
+                interrupted[0] = true;
+              } finally {
+                registration.close();
+              }
+            });
     sleeper.start();
     while (sleeper.getState() != Thread.State.TIMED_WAITING) {
       Thread.onSpinWait();

@@ -24,8 +24,14 @@ class InterruptGuardTest {
   private InterruptGuard guard;
 
   private InterruptGuard guard(Duration maxWait) {
-    guard = new InterruptGuard(cancellation, maxWait,
-        () -> "Left: INSTANCE i-0abc (us-west-2)\nRun: ami-builder cleanup --build-id ab-x", err, 130, halts::add);
+    guard =
+        new InterruptGuard(
+            cancellation,
+            maxWait,
+            () -> "Left: INSTANCE i-0abc (us-west-2)\nRun: ami-builder cleanup --build-id ab-x",
+            err,
+            130,
+            halts::add);
     return guard;
   }
 
@@ -73,7 +79,8 @@ class InterruptGuardTest {
 
     g.onSignal("INT");
     g.onSignal("INT");
-    // The first signal's watchdog wakes up when the second signal releases it; it must not halt again.
+    // The first signal's watchdog wakes up when the second signal releases it; it must not halt
+    // again.
     Thread.sleep(200);
 
     assertEquals(List.of(130), halts);

@@ -28,9 +28,14 @@ class RecordingStep implements Step<List<String>> {
   }
 
   static RecordingStep failing(String name, Exception error) {
-    return new RecordingStep(name, false, log -> {
-      throw error;
-    }, null, null);
+    return new RecordingStep(
+        name,
+        false,
+        log -> {
+          throw error;
+        },
+        null,
+        null);
   }
 
   @Override

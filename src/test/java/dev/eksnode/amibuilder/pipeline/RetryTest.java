@@ -29,12 +29,16 @@ class RetryTest {
   void call_whenTransientErrorTwice_retriesAndReturnsResult() throws Exception {
     AtomicInteger calls = new AtomicInteger();
 
-    String result = retry(0.0).call("terminate", () -> {
-      if (calls.incrementAndGet() < 3) {
-        throw new Transient("RequestLimitExceeded");
-      }
-      return "done";
-    });
+    String result =
+        retry(0.0)
+            .call(
+                "terminate",
+                () -> {
+                  if (calls.incrementAndGet() < 3) {
+                    throw new Transient("RequestLimitExceeded");
+                  }
+                  return "done";
+                });
 
     assertEquals("done", result);
     assertEquals(3, calls.get());
@@ -45,9 +49,16 @@ class RetryTest {
   void call_whenErrorIsNotRetryable_throwsAtOnceWithoutSleeping() {
     IllegalStateException fatal = new IllegalStateException("UnauthorizedOperation");
 
-    IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> retry(0.5).run("x", () -> {
-      throw fatal;
-    }));
+    IllegalStateException thrown =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                retry(0.5)
+                    .run(
+                        "x",
+                        () -> {
+                          throw fatal;
+                        }));
 
     assertSame(fatal, thrown);
     assertEquals(List.of(), time.sleeps());
@@ -57,9 +68,16 @@ class RetryTest {
   void call_whenAlwaysTransient_stopsAfterMaxAttemptsWithLastError() {
     AtomicInteger calls = new AtomicInteger();
 
-    Transient thrown = assertThrows(Transient.class, () -> retry(0.0).run("x", () -> {
-      throw new Transient("attempt " + calls.incrementAndGet());
-    }));
+    Transient thrown =
+        assertThrows(
+            Transient.class,
+            () ->
+                retry(0.0)
+                    .run(
+                        "x",
+                        () -> {
+                          throw new Transient("attempt " + calls.incrementAndGet());
+                        }));
 
     assertEquals("attempt 6", thrown.getMessage());
     assertEquals(6, calls.get());
@@ -82,14 +100,20 @@ class RetryTest {
 
   @Test
   void call_whenNextDelayWouldPassMaxElapsed_givesUpEarly() {
-    Retry.Policy shortBudget = new Retry.Policy(50, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(10));
+    Retry.Policy shortBudget =
+        new Retry.Policy(50, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(10));
     Retry bounded = new Retry(shortBudget, e -> true, time, () -> 0.999);
     AtomicInteger calls = new AtomicInteger();
 
-    assertThrows(Transient.class, () -> bounded.run("x", () -> {
-      calls.incrementAndGet();
-      throw new Transient("DependencyViolation");
-    }));
+    assertThrows(
+        Transient.class,
+        () ->
+            bounded.run(
+                "x",
+                () -> {
+                  calls.incrementAndGet();
+                  throw new Transient("DependencyViolation");
+                }));
 
     assertTrue(time.elapsed().compareTo(Duration.ofSeconds(10)) <= 0, "elapsed " + time.elapsed());
     assertTrue(calls.get() < 50);
@@ -99,9 +123,15 @@ class RetryTest {
   void call_whenInterruptedWhileBackingOff_throwsInterruptedException() {
     Thread.currentThread().interrupt();
     try {
-      assertThrows(InterruptedException.class, () -> retry(0.0).run("x", () -> {
-        throw new Transient("throttled");
-      }));
+      assertThrows(
+          InterruptedException.class,
+          () ->
+              retry(0.0)
+                  .run(
+                      "x",
+                      () -> {
+                        throw new Transient("throttled");
+                      }));
     } finally {
       Thread.interrupted();
     }
@@ -109,9 +139,11 @@ class RetryTest {
 
   @Test
   void policy_rejectsNonsense() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new Retry.Policy(0, Duration.ZERO, Duration.ZERO, Duration.ZERO));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new Retry.Policy(3, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ZERO));
   }
 }

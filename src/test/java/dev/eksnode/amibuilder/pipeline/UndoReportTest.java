@@ -16,8 +16,12 @@ class UndoReportTest {
   private final FakeTime time = new FakeTime();
 
   private Retry retry(int attempts) {
-    return new Retry(new Retry.Policy(attempts, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofMinutes(2)),
-        e -> e.getMessage().startsWith("DependencyViolation"), time, () -> 0.5);
+    return new Retry(
+        new Retry.Policy(
+            attempts, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofMinutes(2)),
+        e -> e.getMessage().startsWith("DependencyViolation"),
+        time,
+        () -> 0.5);
   }
 
   @Test
@@ -26,11 +30,15 @@ class UndoReportTest {
     UndoReport report = new UndoReport(ledger);
     AtomicInteger calls = new AtomicInteger();
 
-    boolean removed = report.remove(SG, retry(5), () -> {
-      if (calls.incrementAndGet() <= 2) {
-        throw new IllegalStateException("DependencyViolation: in use by i-1");
-      }
-    });
+    boolean removed =
+        report.remove(
+            SG,
+            retry(5),
+            () -> {
+              if (calls.incrementAndGet() <= 2) {
+                throw new IllegalStateException("DependencyViolation: in use by i-1");
+              }
+            });
 
     assertTrue(removed);
     assertTrue(report.wasRemoved(SG));
@@ -44,24 +52,31 @@ class UndoReportTest {
     UndoReport report = new UndoReport(ledger);
     report.beginStep("security-group");
 
-    boolean removed = report.remove(SG, retry(2), () -> {
-      throw new IllegalStateException("DependencyViolation: still in use");
-    });
+    boolean removed =
+        report.remove(
+            SG,
+            retry(2),
+            () -> {
+              throw new IllegalStateException("DependencyViolation: still in use");
+            });
 
     assertFalse(removed);
-    assertEquals(List.of(new CleanupReport.Leftover(SG, "security-group", "DependencyViolation: still in use")),
+    assertEquals(
+        List.of(
+            new CleanupReport.Leftover(SG, "security-group", "DependencyViolation: still in use")),
         report.leftovers());
     assertEquals(List.of(SG), ledger.live());
   }
 
   @Test
   void removed_whenJournalWriteFails_stillCountsAsRemoved() {
-    ResourceLedger broken = new InMemoryLedger() {
-      @Override
-      public synchronized void removed(Resource resource) {
-        throw new JournalException("disk full", null);
-      }
-    };
+    ResourceLedger broken =
+        new InMemoryLedger() {
+          @Override
+          public synchronized void removed(Resource resource) {
+            throw new JournalException("disk full", null);
+          }
+        };
     UndoReport report = new UndoReport(broken);
 
     report.removed(SG);

@@ -29,11 +29,14 @@ class ConsoleHostKeysTest {
   void parse_amazonLinux2Console_readsFingerprintsAndKeys() throws Exception {
     ConsoleHostKeys keys = ConsoleHostKeys.parse(resource("al2-console-output.txt"));
 
-    assertEquals(List.of("ECDSA", "ED25519", "RSA"),
+    assertEquals(
+        List.of("ECDSA", "ED25519", "RSA"),
         keys.fingerprints().stream().map(ConsoleHostKeys.Fingerprint::type).toList());
-    assertEquals(List.of(256, 256, 3072),
+    assertEquals(
+        List.of(256, 256, 3072),
         keys.fingerprints().stream().map(ConsoleHostKeys.Fingerprint::bits).toList());
-    assertEquals("SHA256:fJyzEtbjUAqqX4RG3gPFf62HzGXpD+Jsf4lyfz80Roc", keys.fingerprints().get(1).value());
+    assertEquals(
+        "SHA256:fJyzEtbjUAqqX4RG3gPFf62HzGXpD+Jsf4lyfz80Roc", keys.fingerprints().get(1).value());
     assertEquals(3, keys.keys().size());
   }
 
@@ -50,7 +53,8 @@ class ConsoleHostKeysTest {
   @Test
   void matches_byFingerprintAloneWhenTheKeysBlockIsMissing() throws Exception {
     String console = resource("al2-console-output.txt");
-    String fingerprintsOnly = console.substring(0, console.indexOf("-----BEGIN SSH HOST KEY KEYS-----"));
+    String fingerprintsOnly =
+        console.substring(0, console.indexOf("-----BEGIN SSH HOST KEY KEYS-----"));
 
     ConsoleHostKeys keys = ConsoleHostKeys.parse(fingerprintsOnly);
 
@@ -63,14 +67,16 @@ class ConsoleHostKeysTest {
     assertTrue(ConsoleHostKeys.parse("").isEmpty());
     assertTrue(ConsoleHostKeys.parse(null).isEmpty());
     String console = resource("al2-console-output.txt");
-    String truncated = console.substring(0, console.indexOf("-----END SSH HOST KEY FINGERPRINTS-----"));
+    String truncated =
+        console.substring(0, console.indexOf("-----END SSH HOST KEY FINGERPRINTS-----"));
     assertTrue(ConsoleHostKeys.parse(truncated).isEmpty());
   }
 
   @Test
   void parse_ignoresGarbledKeyLines() {
-    String console = "-----BEGIN SSH HOST KEY KEYS-----\nssh-ed25519 AAAAnotbase64key\n"
-        + "-----END SSH HOST KEY KEYS-----\n";
+    String console =
+        "-----BEGIN SSH HOST KEY KEYS-----\nssh-ed25519 AAAAnotbase64key\n"
+            + "-----END SSH HOST KEY KEYS-----\n";
     assertTrue(ConsoleHostKeys.parse(console).isEmpty());
   }
 }

@@ -20,13 +20,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileProvisionerIT {
-  @RegisterExtension
-  static final SshdExtension SSHD = new SshdExtension();
+  @RegisterExtension static final SshdExtension SSHD = new SshdExtension();
 
   private static final Ed25519Keys.GeneratedKey KEY = Ed25519Keys.generate();
 
-  @TempDir
-  Path local;
+  @TempDir Path local;
   private SshSession ssh;
   private Path files;
 
@@ -34,8 +32,12 @@ class FileProvisionerIT {
   void setUp() throws Exception {
     SSHD.start();
     SSHD.authorize(KEY.publicKeyLine());
-    ssh = SshSession.connect(SshTarget.of(SSHD.host(), SSHD.port(), SSHD.user(), KEY.keyPair())
-        .withConnectTimeout(Duration.ofSeconds(10)), HostKeyPolicy.trustOnFirstUse(), Redactor.none());
+    ssh =
+        SshSession.connect(
+            SshTarget.of(SSHD.host(), SSHD.port(), SSHD.user(), KEY.keyPair())
+                .withConnectTimeout(Duration.ofSeconds(10)),
+            HostKeyPolicy.trustOnFirstUse(),
+            Redactor.none());
     files = local.resolve("files");
     Files.createDirectories(files.resolve("bin"));
     Files.createDirectories(files.resolve("etc/deep/er"));
@@ -43,7 +45,8 @@ class FileProvisionerIT {
     write(files.resolve("bin/imds"), "imds tool", "rwx------");
     write(files.resolve("etc/deep/er/config.json"), "{\"a\": 1}", "rw-r-----");
     write(files.resolve("etc/empty-mode"), "", "r--------");
-    Files.setPosixFilePermissions(files.resolve("etc/deep"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(
+        files.resolve("etc/deep"), PosixFilePermissions.fromString("rwxr-x---"));
   }
 
   @AfterEach
@@ -59,8 +62,11 @@ class FileProvisionerIT {
   /** Lists "relative-path mode" lines as the remote host sees them. */
   private List<String> remoteTree(String dir) throws InterruptedException {
     List<String> lines = new ArrayList<>();
-    ExecResult result = ssh.exec("cd '" + dir + "' && find . -mindepth 1 -printf '%P %m\\n' | sort", false,
-        (kind, line) -> lines.add(line));
+    ExecResult result =
+        ssh.exec(
+            "cd '" + dir + "' && find . -mindepth 1 -printf '%P %m\\n' | sort",
+            false,
+            (kind, line) -> lines.add(line));
     assertTrue(result.succeeded(), lines.toString());
     return lines;
   }
@@ -69,11 +75,20 @@ class FileProvisionerIT {
     return SSHD.workDir().resolve(name).toString();
   }
 
-  private static final List<String> TREE = List.of("bin 755", "bin/imds 700", "bootstrap.sh 755", "etc 755",
-      "etc/deep 750", "etc/deep/er 755", "etc/deep/er/config.json 640", "etc/empty-mode 400");
+  private static final List<String> TREE =
+      List.of(
+          "bin 755",
+          "bin/imds 700",
+          "bootstrap.sh 755",
+          "etc 755",
+          "etc/deep 750",
+          "etc/deep/er 755",
+          "etc/deep/er/config.json 640",
+          "etc/empty-mode 400");
 
   @Test
-  void upload_directoryWithTrailingSlash_sendsItsContentsWithModesInOneRoundTrip() throws Exception {
+  void upload_directoryWithTrailingSlash_sendsItsContentsWithModesInOneRoundTrip()
+      throws Exception {
     int channelsBefore = ssh.channelCount();
 
     new FileProvisioner(FileProvisionerConfig.upload(files + "/", remote("worker") + "/"))
@@ -81,7 +96,8 @@ class FileProvisionerIT {
 
     assertEquals(channelsBefore + 1, ssh.channelCount());
     assertEquals(TREE, remoteTree(remote("worker")));
-    assertEquals("{\"a\": 1}", Files.readString(SSHD.workDir().resolve("worker/etc/deep/er/config.json")));
+    assertEquals(
+        "{\"a\": 1}", Files.readString(SSHD.workDir().resolve("worker/etc/deep/er/config.json")));
   }
 
   @Test
@@ -98,9 +114,12 @@ class FileProvisionerIT {
   void upload_file_toNewPathRenamesAndToDirectoryKeepsItsName() throws Exception {
     Files.createDirectories(SSHD.workDir().resolve("existing"));
 
-    new FileProvisioner(FileProvisionerConfig.upload(files.resolve("bin/imds").toString(), remote("one/renamed")))
+    new FileProvisioner(
+            FileProvisionerConfig.upload(
+                files.resolve("bin/imds").toString(), remote("one/renamed")))
         .provision(ssh, LineSink.discard());
-    new FileProvisioner(FileProvisionerConfig.upload(files.resolve("bin/imds").toString(), remote("existing")))
+    new FileProvisioner(
+            FileProvisionerConfig.upload(files.resolve("bin/imds").toString(), remote("existing")))
         .provision(ssh, LineSink.discard());
 
     assertEquals(List.of("renamed 700"), remoteTree(remote("one")));
@@ -113,7 +132,8 @@ class FileProvisionerIT {
     Files.writeString(SSHD.workDir().resolve("version-info.json"), "{\"kernel\":\"5.10\"}");
     Path target = local.resolve("out/ami-version-info.json");
 
-    new FileProvisioner(FileProvisionerConfig.download(remote("version-info.json"), target.toString()))
+    new FileProvisioner(
+            FileProvisionerConfig.download(remote("version-info.json"), target.toString()))
         .provision(ssh, LineSink.discard());
 
     assertEquals("{\"kernel\":\"5.10\"}", Files.readString(target));
@@ -121,7 +141,8 @@ class FileProvisionerIT {
 
   @Test
   void download_directory_withAndWithoutTrailingSlash_keepsModes() throws Exception {
-    new FileProvisioner(FileProvisionerConfig.upload(files + "/", remote("src"))).provision(ssh, LineSink.discard());
+    new FileProvisioner(FileProvisionerConfig.upload(files + "/", remote("src")))
+        .provision(ssh, LineSink.discard());
 
     Path contents = local.resolve("contents");
     new FileProvisioner(FileProvisionerConfig.download(remote("src") + "/", contents.toString()))
@@ -130,10 +151,12 @@ class FileProvisionerIT {
     new FileProvisioner(FileProvisionerConfig.download(remote("src"), itself.toString()))
         .provision(ssh, LineSink.discard());
 
-    assertEquals("rwx------", PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(contents.resolve("bin/imds"))));
-    assertEquals("rwxr-x---", PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(contents.resolve("etc/deep"))));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(contents.resolve("bin/imds"))));
+    assertEquals(
+        "rwxr-x---",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(contents.resolve("etc/deep"))));
     assertEquals("{\"a\": 1}", Files.readString(contents.resolve("etc/deep/er/config.json")));
     assertEquals("{\"a\": 1}", Files.readString(itself.resolve("etc/deep/er/config.json")));
   }
@@ -142,9 +165,13 @@ class FileProvisionerIT {
   void download_missingFile_failsWithTheRemoteError_andLeavesNothingLocally() throws Exception {
     Path out = Files.createDirectories(local.resolve("out"));
     Files.writeString(out.resolve("manifest.json"), "{}");
-    ProvisionerFailedException error = assertThrows(ProvisionerFailedException.class,
-        () -> new FileProvisioner(FileProvisionerConfig.download(remote("missing.json"), out + "/x.json"))
-            .provision(ssh, LineSink.discard()));
+    ProvisionerFailedException error =
+        assertThrows(
+            ProvisionerFailedException.class,
+            () ->
+                new FileProvisioner(
+                        FileProvisionerConfig.download(remote("missing.json"), out + "/x.json"))
+                    .provision(ssh, LineSink.discard()));
 
     assertTrue(error.getMessage().contains("missing.json"), error.getMessage());
     assertTrue(error.exitStatus() != 0);
@@ -158,20 +185,26 @@ class FileProvisionerIT {
     Files.writeString(SSHD.workDir().resolve("version-info.json"), "{}");
     Path out = Files.createDirectories(local.resolve("out"));
 
-    new FileProvisioner(FileProvisionerConfig.download(remote("version-info.json"), out + "/ami-version-info.json"))
+    new FileProvisioner(
+            FileProvisionerConfig.download(
+                remote("version-info.json"), out + "/ami-version-info.json"))
         .provision(ssh, LineSink.discard());
 
     try (Stream<Path> listing = Files.list(out)) {
-      assertEquals(List.of("ami-version-info.json"), listing.map(p -> p.getFileName().toString()).toList());
+      assertEquals(
+          List.of("ami-version-info.json"), listing.map(p -> p.getFileName().toString()).toList());
     }
   }
 
   @Test
   void upload_missingLocalSource_failsBeforeTouchingTheHost() {
     int channelsBefore = ssh.channelCount();
-    RemoteOperationException error = assertThrows(RemoteOperationException.class,
-        () -> new FileProvisioner(FileProvisionerConfig.upload(local + "/nope/", remote("x")))
-            .provision(ssh, LineSink.discard()));
+    RemoteOperationException error =
+        assertThrows(
+            RemoteOperationException.class,
+            () ->
+                new FileProvisioner(FileProvisionerConfig.upload(local + "/nope/", remote("x")))
+                    .provision(ssh, LineSink.discard()));
 
     assertTrue(error.getMessage().contains("does not exist"), error.getMessage());
     assertEquals(channelsBefore, ssh.channelCount());

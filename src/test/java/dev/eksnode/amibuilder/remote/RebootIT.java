@@ -16,8 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RebootIT {
-  @RegisterExtension
-  static final SshdExtension SSHD = new SshdExtension();
+  @RegisterExtension static final SshdExtension SSHD = new SshdExtension();
 
   private static final Ed25519Keys.GeneratedKey KEY = Ed25519Keys.generate();
   private final List<SshSession> sessions = new ArrayList<>();
@@ -33,21 +32,30 @@ class RebootIT {
     sessions.forEach(SshSession::close);
   }
 
-  private SshSession connect(boolean pty, Duration rebootTimeout, Duration grace) throws InterruptedException {
-    SshTarget target = SshTarget.of(SSHD.host(), SSHD.port(), SSHD.user(), KEY.keyPair())
-        .withConnectTimeout(Duration.ofSeconds(10)).withPty(pty).withReboot(rebootTimeout, grace);
+  private SshSession connect(boolean pty, Duration rebootTimeout, Duration grace)
+      throws InterruptedException {
+    SshTarget target =
+        SshTarget.of(SSHD.host(), SSHD.port(), SSHD.user(), KEY.keyPair())
+            .withConnectTimeout(Duration.ofSeconds(10))
+            .withPty(pty)
+            .withReboot(rebootTimeout, grace);
     SshSession ssh = SshSession.connect(target, HostKeyPolicy.trustOnFirstUse(), Redactor.none());
     sessions.add(ssh);
     return ssh;
   }
 
   private ShellProvisioner rebootingScript(String... lines) {
-    return new ShellProvisioner(ShellProvisionerConfig.inline(lines).name("shell upgrade_kernel.sh")
-        .expectDisconnect(true).remoteFolder(SSHD.workDir().toString()).build());
+    return new ShellProvisioner(
+        ShellProvisionerConfig.inline(lines)
+            .name("shell upgrade_kernel.sh")
+            .expectDisconnect(true)
+            .remoteFolder(SSHD.workDir().toString())
+            .build());
   }
 
   @Test
-  void expectDisconnect_scriptDropsTheConnection_reconnectsOnlyAfterTheBootIdChanged() throws Exception {
+  void expectDisconnect_scriptDropsTheConnection_reconnectsOnlyAfterTheBootIdChanged()
+      throws Exception {
     SSHD.armReboot(Duration.ofMillis(1500));
     SshSession ssh = connect(true, Duration.ofSeconds(20), Duration.ofSeconds(10));
     String before = ssh.bootId();
@@ -83,24 +91,35 @@ class RebootIT {
   void expectDisconnect_hostNeverGoesDown_failsAfterTheGrace() throws Exception {
     SshSession ssh = connect(false, Duration.ofSeconds(20), Duration.ofSeconds(1));
 
-    RebootNotDetectedException error = assertThrows(RebootNotDetectedException.class,
-        () -> rebootingScript("echo no reboot here").provision(ssh, LineSink.discard()));
+    RebootNotDetectedException error =
+        assertThrows(
+            RebootNotDetectedException.class,
+            () -> rebootingScript("echo no reboot here").provision(ssh, LineSink.discard()));
 
-    assertTrue(error.getMessage().contains("kept answering with the same boot id"), error.getMessage());
+    assertTrue(
+        error.getMessage().contains("kept answering with the same boot id"), error.getMessage());
     assertTrue(error.getMessage().contains("shell upgrade_kernel.sh"), error.getMessage());
   }
 
   @Test
   void expectDisconnect_sshdRestartsOnTheSameBoot_failsAsNoReboot() throws Exception {
-    // No downtime at all: the dropped connection itself is what shows the host went down, not a probe that
+    // No downtime at all: the dropped connection itself is what shows the host went down, not a
+    // probe that
     // happened to find sshd away.
     SSHD.armReboot(new RebootPlan(Duration.ZERO, false, false));
     SshSession ssh = connect(false, Duration.ofSeconds(20), Duration.ofSeconds(2));
 
-    RebootNotDetectedException error = assertThrows(RebootNotDetectedException.class,
-        () -> rebootingScript("touch " + SSHD.rebootTrigger(), "sleep 30").provision(ssh, LineSink.discard()));
+    RebootNotDetectedException error =
+        assertThrows(
+            RebootNotDetectedException.class,
+            () ->
+                rebootingScript("touch " + SSHD.rebootTrigger(), "sleep 30")
+                    .provision(ssh, LineSink.discard()));
 
-    assertTrue(error.getMessage().contains("the connection dropped but the host came back with the same boot id"),
+    assertTrue(
+        error
+            .getMessage()
+            .contains("the connection dropped but the host came back with the same boot id"),
         error.getMessage());
     assertEquals(SSHD.bootId(), ssh.bootId(), "connected again, to the same boot");
   }
@@ -110,8 +129,12 @@ class RebootIT {
     SSHD.armReboot(Duration.ofSeconds(4));
     SshSession ssh = connect(false, Duration.ofMillis(1500), Duration.ofMillis(1000));
 
-    RebootNotDetectedException error = assertThrows(RebootNotDetectedException.class,
-        () -> rebootingScript("touch " + SSHD.rebootTrigger(), "sleep 30").provision(ssh, LineSink.discard()));
+    RebootNotDetectedException error =
+        assertThrows(
+            RebootNotDetectedException.class,
+            () ->
+                rebootingScript("touch " + SSHD.rebootTrigger(), "sleep 30")
+                    .provision(ssh, LineSink.discard()));
 
     assertTrue(error.getMessage().contains("did not come back"), error.getMessage());
   }
@@ -121,8 +144,12 @@ class RebootIT {
     SSHD.armReboot(new RebootPlan(Duration.ofMillis(200), true, true));
     SshSession ssh = connect(false, Duration.ofSeconds(20), Duration.ofSeconds(10));
 
-    HostKeyMismatchException error = assertThrows(HostKeyMismatchException.class,
-        () -> rebootingScript("touch " + SSHD.rebootTrigger(), "sleep 30").provision(ssh, LineSink.discard()));
+    HostKeyMismatchException error =
+        assertThrows(
+            HostKeyMismatchException.class,
+            () ->
+                rebootingScript("touch " + SSHD.rebootTrigger(), "sleep 30")
+                    .provision(ssh, LineSink.discard()));
 
     assertTrue(error.getMessage().contains("changed"), error.getMessage());
   }

@@ -11,7 +11,8 @@ class RedactorTest {
   @Test
   void redact_masksEverySecretOccurrence() {
     Redactor redactor = Redactor.of(List.of("AKIAEXAMPLE", "s3cr3t/Key+"));
-    assertEquals("id=<redacted> key=<redacted> again <redacted>",
+    assertEquals(
+        "id=<redacted> key=<redacted> again <redacted>",
         redactor.redact("id=AKIAEXAMPLE key=s3cr3t/Key+ again AKIAEXAMPLE"));
   }
 
@@ -29,7 +30,8 @@ class RedactorTest {
 
   @Test
   void redact_masksEachLineOfAMultiLineSecret() {
-    Redactor redactor = Redactor.of(List.of("-----BEGIN KEY-----\nMIIEabcdefgh12345\n-----END KEY-----"));
+    Redactor redactor =
+        Redactor.of(List.of("-----BEGIN KEY-----\nMIIEabcdefgh12345\n-----END KEY-----"));
     assertEquals("line <redacted>", redactor.redact("line MIIEabcdefgh12345"));
     assertFalse(redactor.redact("-----END KEY-----").contains("END KEY"));
   }

@@ -8,9 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ShellQuotingTest {
   @Test
@@ -21,8 +21,20 @@ class ShellQuotingTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"plain", "with space", "it's", "'''", "$HOME $(id) `id`", "back\\slash\\",
-      "multi\nline\n", "tab\tand \"double\"", "ünïcødé ✓", "*glob?[x]", "semi;colon && ||"})
+  @ValueSource(
+      strings = {
+        "plain",
+        "with space",
+        "it's",
+        "'''",
+        "$HOME $(id) `id`",
+        "back\\slash\\",
+        "multi\nline\n",
+        "tab\tand \"double\"",
+        "ünïcødé ✓",
+        "*glob?[x]",
+        "semi;colon && ||"
+      })
   void quote_roundTripsThroughARealShell(String value) throws Exception {
     Process sh = new ProcessBuilder("sh", "-c", "printf '%s' " + ShellQuoting.quote(value)).start();
     String out = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -45,26 +57,32 @@ class ShellQuotingTest {
 
   @Test
   void renderVars_rejectsInvalidNames() {
-    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-        () -> ShellQuoting.renderVars(Map.of("BAD-NAME", "x")));
+    IllegalArgumentException error =
+        assertThrows(
+            IllegalArgumentException.class, () -> ShellQuoting.renderVars(Map.of("BAD-NAME", "x")));
     assertTrue(error.getMessage().contains("BAD-NAME"));
   }
 
   @Test
   void renderExecuteCommand_substitutesPathAndVarsWithOptionalSpaces() {
-    assertEquals("chmod +x /tmp/s.sh; A='1'  /tmp/s.sh",
-        ShellQuoting.renderExecuteCommand("chmod +x {{.Path}}; {{.Vars}} {{ .Path }}", "/tmp/s.sh", "A='1' "));
+    assertEquals(
+        "chmod +x /tmp/s.sh; A='1'  /tmp/s.sh",
+        ShellQuoting.renderExecuteCommand(
+            "chmod +x {{.Path}}; {{.Vars}} {{ .Path }}", "/tmp/s.sh", "A='1' "));
   }
 
   @Test
   void renderExecuteCommand_keepsDollarsAndBackslashesInValues() {
-    assertEquals("X='$1\\2' run", ShellQuoting.renderExecuteCommand("{{.Vars}}run", "p", "X='$1\\2' "));
+    assertEquals(
+        "X='$1\\2' run", ShellQuoting.renderExecuteCommand("{{.Vars}}run", "p", "X='$1\\2' "));
   }
 
   @Test
   void renderExecuteCommand_rejectsUnknownFields() {
-    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-        () -> ShellQuoting.renderExecuteCommand("{{.Path}} {{.Password}}", "p", ""));
+    IllegalArgumentException error =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ShellQuoting.renderExecuteCommand("{{.Path}} {{.Password}}", "p", ""));
     assertTrue(error.getMessage().contains("{{.Password}}"), error.getMessage());
   }
 }

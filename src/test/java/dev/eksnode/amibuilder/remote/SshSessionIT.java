@@ -13,8 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SshSessionIT {
-  @RegisterExtension
-  static final SshdExtension SSHD = new SshdExtension();
+  @RegisterExtension static final SshdExtension SSHD = new SshdExtension();
 
   private final Ed25519Keys.GeneratedKey key = Ed25519Keys.generate();
 
@@ -32,9 +31,15 @@ class SshSessionIT {
   @Test
   void connect_withImportedKey_runsCommandsOnOneConnection() throws Exception {
     List<String> lines = new CopyOnWriteArrayList<>();
-    try (SshSession ssh = SshSession.connect(target(), HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
-      ExecResult first = ssh.exec("echo hello; echo oops >&2; exit 3", false, (kind, line) -> lines.add(kind + ":" + line));
-      ExecResult second = ssh.exec("printf 'no newline'", true, (kind, line) -> lines.add(kind + ":" + line));
+    try (SshSession ssh =
+        SshSession.connect(target(), HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
+      ExecResult first =
+          ssh.exec(
+              "echo hello; echo oops >&2; exit 3",
+              false,
+              (kind, line) -> lines.add(kind + ":" + line));
+      ExecResult second =
+          ssh.exec("printf 'no newline'", true, (kind, line) -> lines.add(kind + ":" + line));
 
       assertEquals(ExecResult.exited(3), first);
       assertTrue(second.succeeded());
@@ -46,11 +51,15 @@ class SshSessionIT {
 
   @Test
   void connect_withDifferentKey_isRefusedWithAuthenticationError() {
-    SshTarget wrongKey = target().withKeyPair(Ed25519Keys.generate().keyPair())
-        .withConnectTimeout(Duration.ofSeconds(2));
+    SshTarget wrongKey =
+        target()
+            .withKeyPair(Ed25519Keys.generate().keyPair())
+            .withConnectTimeout(Duration.ofSeconds(2));
 
-    SshConnectException error = assertThrows(SshConnectException.class,
-        () -> SshSession.connect(wrongKey, HostKeyPolicy.trustOnFirstUse(), Redactor.none()));
+    SshConnectException error =
+        assertThrows(
+            SshConnectException.class,
+            () -> SshSession.connect(wrongKey, HostKeyPolicy.trustOnFirstUse(), Redactor.none()));
 
     assertTrue(error.getMessage().contains("within 2 s"), error.getMessage());
     assertTrue(error.getMessage().toLowerCase().contains("auth"), error.getMessage());
@@ -61,7 +70,8 @@ class SshSessionIT {
   void connect_whenSshdStartsLate_retriesUntilItAnswers() throws Exception {
     SSHD.restartAfter(Duration.ofMillis(1500));
     long start = System.nanoTime();
-    try (SshSession ssh = SshSession.connect(target(), HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
+    try (SshSession ssh =
+        SshSession.connect(target(), HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
       long waitedMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
       assertTrue(waitedMs >= 1400, "connected after " + waitedMs + " ms");
       assertTrue(ssh.exec("true", LineSink.discard()).succeeded());
@@ -71,8 +81,14 @@ class SshSessionIT {
   @Test
   void connect_whenSshdNeverAnswers_failsWithLastError() {
     SSHD.stop();
-    SshConnectException error = assertThrows(SshConnectException.class, () -> SshSession.connect(
-        target().withConnectTimeout(Duration.ofSeconds(1)), HostKeyPolicy.trustOnFirstUse(), Redactor.none()));
+    SshConnectException error =
+        assertThrows(
+            SshConnectException.class,
+            () ->
+                SshSession.connect(
+                    target().withConnectTimeout(Duration.ofSeconds(1)),
+                    HostKeyPolicy.trustOnFirstUse(),
+                    Redactor.none()));
     assertTrue(error.getMessage().contains("Connection refused"), error.getMessage());
   }
 
@@ -92,23 +108,31 @@ class SshSessionIT {
 
   @Test
   void connect_withConsolePinnedKey_acceptsMatchingAndRefusesOther() throws Exception {
-    String console = "ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\nec2: " + SSHD.hostKeyFingerprintLine()
-        + "\nec2: -----END SSH HOST KEY FINGERPRINTS-----\n";
+    String console =
+        "ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\nec2: "
+            + SSHD.hostKeyFingerprintLine()
+            + "\nec2: -----END SSH HOST KEY FINGERPRINTS-----\n";
     HostKeyPolicy pinned = HostKeyPolicy.fromConsole(ConsoleHostKeys.parse(console));
     try (SshSession ssh = SshSession.connect(target(), pinned, Redactor.none())) {
       assertTrue(ssh.exec("true", LineSink.discard()).succeeded());
     }
 
     SSHD.changeHostKey();
-    HostKeyMismatchException error = assertThrows(HostKeyMismatchException.class,
-        () -> SshSession.connect(target(), HostKeyPolicy.fromConsole(ConsoleHostKeys.parse(console)),
-            Redactor.none()));
+    HostKeyMismatchException error =
+        assertThrows(
+            HostKeyMismatchException.class,
+            () ->
+                SshSession.connect(
+                    target(),
+                    HostKeyPolicy.fromConsole(ConsoleHostKeys.parse(console)),
+                    Redactor.none()));
     assertTrue(error.getMessage().contains("console"), error.getMessage());
   }
 
   @Test
   void bootId_readsTheKernelBootIdOfTheHost() throws Exception {
-    try (SshSession ssh = SshSession.connect(target(), HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
+    try (SshSession ssh =
+        SshSession.connect(target(), HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
       assertEquals(SSHD.bootId(), ssh.bootId());
     }
   }

@@ -23,8 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TarPackingTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private Path files;
 
   @BeforeEach
@@ -33,8 +32,10 @@ class TarPackingTest {
     Files.createDirectories(files.resolve("bin"));
     Files.writeString(files.resolve("bootstrap.sh"), "#!/bin/sh\necho hi\n");
     Files.writeString(files.resolve("bin/imds"), "imds");
-    Files.setPosixFilePermissions(files.resolve("bin/imds"), PosixFilePermissions.fromString("rwxr-x---"));
-    Files.setPosixFilePermissions(files.resolve("bin"), PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(
+        files.resolve("bin/imds"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.setPosixFilePermissions(
+        files.resolve("bin"), PosixFilePermissions.fromString("rwx--x--x"));
   }
 
   private static Map<String, Integer> entries(byte[] tar) throws IOException {
@@ -67,14 +68,17 @@ class TarPackingTest {
   void itemsOf_withoutTrailingSlash_sendsTheDirectoryItself() throws IOException {
     Map<String, Integer> modes = entries(tar(TarPacking.itemsOf(files.toString())));
 
-    assertEquals(List.of("files/", "files/bin/", "files/bin/imds", "files/bootstrap.sh"),
+    assertEquals(
+        List.of("files/", "files/bin/", "files/bin/imds", "files/bootstrap.sh"),
         new ArrayList<>(modes.keySet()));
   }
 
   @Test
   void itemsOf_singleFile_isOneEntryNamedAfterIt() throws IOException {
-    assertEquals(List.of("bootstrap.sh"),
-        new ArrayList<>(entries(tar(TarPacking.itemsOf(files.resolve("bootstrap.sh").toString()))).keySet()));
+    assertEquals(
+        List.of("bootstrap.sh"),
+        new ArrayList<>(
+            entries(tar(TarPacking.itemsOf(files.resolve("bootstrap.sh").toString()))).keySet()));
   }
 
   @Test
@@ -92,8 +96,12 @@ class TarPackingTest {
 
     assertEquals(2, count);
     assertEquals("imds", Files.readString(target.resolve("bin/imds")));
-    assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("bin/imds"))));
-    assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("bin"))));
+    assertEquals(
+        "rwxr-x---",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("bin/imds"))));
+    assertEquals(
+        "rwx--x--x",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(target.resolve("bin"))));
   }
 
   @Test
@@ -107,8 +115,12 @@ class TarPackingTest {
       out.write(data);
       out.closeArchiveEntry();
     }
-    IOException error = assertThrows(IOException.class,
-        () -> TarPacking.extract(new ByteArrayInputStream(bytes.toByteArray()), tmp.resolve("safe"), null));
+    IOException error =
+        assertThrows(
+            IOException.class,
+            () ->
+                TarPacking.extract(
+                    new ByteArrayInputStream(bytes.toByteArray()), tmp.resolve("safe"), null));
     assertTrue(error.getMessage().contains("outside"));
     assertTrue(Files.notExists(tmp.resolve("evil")));
   }
@@ -128,14 +140,23 @@ class TarPackingTest {
     return bytes.toByteArray();
   }
 
-  /** A download naming a file target (a source without trailing slash) still keeps every other entry inside. */
+  /**
+   * A download naming a file target (a source without trailing slash) still keeps every other entry
+   * inside.
+   */
   @Test
   void extract_withAFileTarget_stillRefusesEntriesEscapingTheTarget() throws IOException {
     Path target = Files.createDirectories(tmp.resolve("out/stage"));
     Path fileTarget = tmp.resolve("out/version-info.json");
-    for (String name : List.of("x/../../../escaped", "x/../../../escaped-dir/", "./x/../../../escaped")) {
-      IOException error = assertThrows(IOException.class,
-          () -> TarPacking.extract(new ByteArrayInputStream(tarWith("x/", name)), target, fileTarget), name);
+    for (String name :
+        List.of("x/../../../escaped", "x/../../../escaped-dir/", "./x/../../../escaped")) {
+      IOException error =
+          assertThrows(
+              IOException.class,
+              () ->
+                  TarPacking.extract(
+                      new ByteArrayInputStream(tarWith("x/", name)), target, fileTarget),
+              name);
       assertTrue(error.getMessage().contains("outside"), error.getMessage());
     }
     assertTrue(Files.notExists(tmp.resolve("escaped")));
@@ -146,8 +167,11 @@ class TarPackingTest {
   void extract_withAFileTarget_writesTheSingleFileThere() throws IOException {
     Path fileTarget = tmp.resolve("out/renamed.json");
 
-    int count = TarPacking.extract(new ByteArrayInputStream(tarWith("version-info.json")), tmp.resolve("stage"),
-        fileTarget);
+    int count =
+        TarPacking.extract(
+            new ByteArrayInputStream(tarWith("version-info.json")),
+            tmp.resolve("stage"),
+            fileTarget);
 
     assertEquals(1, count);
     assertEquals("x", Files.readString(fileTarget));

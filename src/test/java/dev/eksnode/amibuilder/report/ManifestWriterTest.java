@@ -16,14 +16,21 @@ class ManifestWriterTest {
   @TempDir Path dir;
 
   private static ManifestWriter.BuildRecord record(String uuid, Map<String, String> amis) {
-    return new ManifestWriter.BuildRecord("amazon-ebs", "amazon-ebs", Instant.ofEpochSecond(1674000000L), amis, uuid,
+    return new ManifestWriter.BuildRecord(
+        "amazon-ebs",
+        "amazon-ebs",
+        Instant.ofEpochSecond(1674000000L),
+        amis,
+        uuid,
         Map.of("source_ami_name", "amzn2-ami-minimal-hvm-2.0", "source_ami_id", "ami-0aaa"));
   }
 
   @Test
   void artifactId_isSortedRegionAmiPairs() {
-    assertEquals("eu-west-1:ami-3,us-east-1:ami-2,us-west-2:ami-1",
-        record("u", Map.of("us-west-2", "ami-1", "us-east-1", "ami-2", "eu-west-1", "ami-3")).artifactId());
+    assertEquals(
+        "eu-west-1:ami-3,us-east-1:ami-2,us-west-2:ami-1",
+        record("u", Map.of("us-west-2", "ami-1", "us-east-1", "ami-2", "eu-west-1", "ami-3"))
+            .artifactId());
   }
 
   @Test

@@ -48,17 +48,26 @@ import org.slf4j.LoggerFactory;
  *
  * An action is the query protocol's {@code Action} parameter (EC2, STS), the part of the JSON
  * protocol's {@code X-Amz-Target} after the dot (ECR), or {@code "METHOD /path"} for REST services.
- * Call numbers count per action from 1, over every attempt the SDK makes, including retries. A rule narrowed
- * with {@link RuleBuilder#inRegion} only sees calls signed for that region. Every call is also kept with its
- * region and, for query-protocol services, its decoded parameters ({@link #requests}), so a test can assert on
- * what the SDK sent.
+ * Call numbers count per action from 1, over every attempt the SDK makes, including retries. A rule
+ * narrowed with {@link RuleBuilder#inRegion} only sees calls signed for that region. Every call is
+ * also kept with its region and, for query-protocol services, its decoded parameters ({@link
+ * #requests}), so a test can assert on what the SDK sent.
  */
 public final class FaultProxy implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FaultProxy.class);
   private static final Set<String> HOP_HEADERS =
-      Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding",
-          "keep-alive", "te", "trailer", "proxy-connection");
+      Set.of(
+          "connection",
+          "content-length",
+          "expect",
+          "host",
+          "upgrade",
+          "transfer-encoding",
+          "keep-alive",
+          "te",
+          "trailer",
+          "proxy-connection");
   private static final Pattern CREDENTIAL_SCOPE =
       Pattern.compile("Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request");
 
@@ -86,7 +95,8 @@ public final class FaultProxy implements AutoCloseable {
   /** Starts a proxy on a free loopback port that forwards to {@code target}. */
   public static FaultProxy start(URI target) {
     try {
-      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      HttpServer server =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       ExecutorService executor = Executors.newCachedThreadPool();
       FaultProxy proxy = new FaultProxy(server, executor, target);
       server.createContext("/", proxy::handle);
@@ -114,8 +124,8 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * One call as it arrived: the action, the region it was signed for, and its form parameters (query protocol;
-   * empty for other protocols), e.g. {@code MetadataOptions.HttpTokens=required}.
+   * One call as it arrived: the action, the region it was signed for, and its form parameters
+   * (query protocol; empty for other protocols), e.g. {@code MetadataOptions.HttpTokens=required}.
    */
   public record Request(String action, String region, Map<String, String> params) {
     public Request {
@@ -130,11 +140,12 @@ public final class FaultProxy implements AutoCloseable {
     /** Parameters whose name starts with {@code prefix}, sorted by name. */
     public Map<String, String> paramsStartingWith(String prefix) {
       Map<String, String> result = new TreeMap<>();
-      params.forEach((k, v) -> {
-        if (k.startsWith(prefix)) {
-          result.put(k, v);
-        }
-      });
+      params.forEach(
+          (k, v) -> {
+            if (k.startsWith(prefix)) {
+              result.put(k, v);
+            }
+          });
       return result;
     }
   }
@@ -174,10 +185,17 @@ public final class FaultProxy implements AutoCloseable {
       byte[] body = exchange.getRequestBody().readAllBytes();
       String action = actionOf(exchange, body);
       String region = regionOf(exchange);
-      int number = record(new Request(action, region, isQueryProtocol(exchange)
-          ? formParameters(new String(body, StandardCharsets.UTF_8)) : Map.of()));
+      int number =
+          record(
+              new Request(
+                  action,
+                  region,
+                  isQueryProtocol(exchange)
+                      ? formParameters(new String(body, StandardCharsets.UTF_8))
+                      : Map.of()));
       Effect effect = effectFor(action, region, number);
-      LOG.debug("call {} #{} ({}) -> {}", action, number, region, effect == null ? "forward" : effect);
+      LOG.debug(
+          "call {} #{} ({}) -> {}", action, number, region, effect == null ? "forward" : effect);
       if (effect instanceof Delay delay) {
         Thread.sleep(delay.duration().toMillis());
         forward(exchange, body);
@@ -189,7 +207,11 @@ public final class FaultProxy implements AutoCloseable {
         forwardOnly(exchange, body);
         sendError(exchange, serviceOf(exchange), lose.fail());
       } else if (effect instanceof Respond respond) {
-        send(exchange, respond.status(), respond.contentType(), respond.body().getBytes(StandardCharsets.UTF_8));
+        send(
+            exchange,
+            respond.status(),
+            respond.contentType(),
+            respond.body().getBytes(StandardCharsets.UTF_8));
       } else {
         forward(exchange, body);
       }
@@ -210,7 +232,8 @@ public final class FaultProxy implements AutoCloseable {
 
   private Effect effectFor(String action, String region, int number) {
     for (Rule rule : rules) {
-      if (rule.action().equals(action) && (rule.region() == null || rule.region().equals(region))
+      if (rule.action().equals(action)
+          && (rule.region() == null || rule.region().equals(region))
           && rule.calls().test(number)) {
         return rule.effect();
       }
@@ -223,29 +246,36 @@ public final class FaultProxy implements AutoCloseable {
     return last != null && System.nanoTime() - last < window.toNanos();
   }
 
-  private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+  private void forward(HttpExchange exchange, byte[] body)
+      throws IOException, InterruptedException {
     forward(exchange, body, null);
   }
 
   private void forward(HttpExchange exchange, byte[] body, UnaryOperator<String> edit)
       throws IOException, InterruptedException {
-    HttpResponse<byte[]> response = upstream.send(upstreamRequest(exchange, body),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response =
+        upstream.send(upstreamRequest(exchange, body), HttpResponse.BodyHandlers.ofByteArray());
     Headers out = exchange.getResponseHeaders();
-    response.headers().map().forEach((name, values) -> {
-      if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
-        out.put(name, values);
-      }
-    });
+    response
+        .headers()
+        .map()
+        .forEach(
+            (name, values) -> {
+              if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                out.put(name, values);
+              }
+            });
     byte[] answer = response.body();
     if (edit != null && response.statusCode() / 100 == 2) {
-      answer = edit.apply(new String(answer, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+      answer =
+          edit.apply(new String(answer, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
     }
     sendBody(exchange, response.statusCode(), answer);
   }
 
   /** Lets moto act on the call but drops its answer: the caller never learns what was created. */
-  private void forwardOnly(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+  private void forwardOnly(HttpExchange exchange, byte[] body)
+      throws IOException, InterruptedException {
     upstream.send(upstreamRequest(exchange, body), HttpResponse.BodyHandlers.discarding());
   }
 
@@ -266,43 +296,70 @@ public final class FaultProxy implements AutoCloseable {
     return request.build();
   }
 
-  private static void sendError(HttpExchange exchange, String service, Fail fail) throws IOException {
+  private static void sendError(HttpExchange exchange, String service, Fail fail)
+      throws IOException {
     String requestId = UUID.randomUUID().toString();
     Headers request = exchange.getRequestHeaders();
     Headers out = exchange.getResponseHeaders();
     out.set("x-amzn-RequestId", requestId);
     if (request.containsKey("X-Amz-Target")) {
       // JSON protocol: the error code travels in __type.
-      send(exchange, fail.status(), "application/x-amz-json-1.1",
+      send(
+          exchange,
+          fail.status(),
+          "application/x-amz-json-1.1",
           json("{\"__type\":\"%s\",\"message\":\"%s\"}", fail.code(), fail.message()));
     } else if (isQueryProtocol(exchange)) {
-      String xml = "ec2".equals(service)
-          ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + xmlEscape(fail.code())
-              + "</Code><Message>" + xmlEscape(fail.message()) + "</Message></Error></Errors><RequestID>"
-              + requestId + "</RequestID></Response>"
-          : "<ErrorResponse><Error><Type>Sender</Type><Code>" + xmlEscape(fail.code()) + "</Code><Message>"
-              + xmlEscape(fail.message()) + "</Message></Error><RequestId>" + requestId
-              + "</RequestId></ErrorResponse>";
+      String xml =
+          "ec2".equals(service)
+              ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>"
+                  + xmlEscape(fail.code())
+                  + "</Code><Message>"
+                  + xmlEscape(fail.message())
+                  + "</Message></Error></Errors><RequestID>"
+                  + requestId
+                  + "</RequestID></Response>"
+              : "<ErrorResponse><Error><Type>Sender</Type><Code>"
+                  + xmlEscape(fail.code())
+                  + "</Code><Message>"
+                  + xmlEscape(fail.message())
+                  + "</Message></Error><RequestId>"
+                  + requestId
+                  + "</RequestId></ErrorResponse>";
       send(exchange, fail.status(), "text/xml", xml.getBytes(StandardCharsets.UTF_8));
     } else if ("s3".equals(service)) {
-      String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + xmlEscape(fail.code())
-          + "</Code><Message>" + xmlEscape(fail.message()) + "</Message><RequestId>" + requestId
-          + "</RequestId></Error>";
+      String xml =
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+              + xmlEscape(fail.code())
+              + "</Code><Message>"
+              + xmlEscape(fail.message())
+              + "</Message><RequestId>"
+              + requestId
+              + "</RequestId></Error>";
       send(exchange, fail.status(), "application/xml", xml.getBytes(StandardCharsets.UTF_8));
     } else {
       // REST-JSON services (EKS) name the error in a header.
       out.set("x-amzn-ErrorType", fail.code());
-      send(exchange, fail.status(), "application/json", json("{\"message\":\"%s\"}", fail.message()));
+      send(
+          exchange,
+          fail.status(),
+          "application/json",
+          json("{\"message\":\"%s\"}", fail.message()));
     }
   }
 
-  private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+  private static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", contentType);
     sendBody(exchange, status, body);
   }
 
   private static void sendBody(HttpExchange exchange, int status, byte[] body) throws IOException {
-    boolean noBody = body.length == 0 || "HEAD".equals(exchange.getRequestMethod()) || status == 204 || status == 304;
+    boolean noBody =
+        body.length == 0
+            || "HEAD".equals(exchange.getRequestMethod())
+            || status == 204
+            || status == 304;
     exchange.sendResponseHeaders(status, noBody ? -1 : body.length);
     if (!noBody) {
       try (OutputStream stream = exchange.getResponseBody()) {
@@ -332,7 +389,8 @@ public final class FaultProxy implements AutoCloseable {
 
   private static boolean isQueryProtocol(HttpExchange exchange) {
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+    return contentType != null
+        && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
   }
 
   private static Map<String, String> formParameters(String form) {
@@ -340,7 +398,8 @@ public final class FaultProxy implements AutoCloseable {
     for (String pair : form.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        result.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+        result.put(
+            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
             URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
@@ -373,7 +432,8 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   private static byte[] json(String format, String code, String message) {
-    return String.format(format, jsonEscape(code), jsonEscape(message)).getBytes(StandardCharsets.UTF_8);
+    return String.format(format, jsonEscape(code), jsonEscape(message))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] json(String format, String message) {
@@ -437,8 +497,9 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Calls that arrive less than {@code window} after the latest call of {@code after}, none before that call:
-     * for example the describes of a resource that should still look busy for a while after its create call.
+     * Calls that arrive less than {@code window} after the latest call of {@code after}, none
+     * before that call: for example the describes of a resource that should still look busy for a
+     * while after its create call.
      */
     public Target within(Duration window, String after) {
       return new Target(action, region, number -> sinceLastCall(after, window));
@@ -472,8 +533,8 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Forwards the call to moto, which acts on it, then answers with this error instead of moto's answer: a
-     * create call whose response was lost on the way back.
+     * Forwards the call to moto, which acts on it, then answers with this error instead of moto's
+     * answer: a create call whose response was lost on the way back.
      */
     public void loseAnswer(int status, String code, String message) {
       rules.add(new Rule(action, region, calls, new LoseAnswer(new Fail(status, code, message))));
@@ -485,8 +546,9 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Forwards to moto and answers with {@code edit} applied to moto's body (successful answers only), so a
-     * resource can report a state it has not reached yet while every other field stays real.
+     * Forwards to moto and answers with {@code edit} applied to moto's body (successful answers
+     * only), so a resource can report a state it has not reached yet while every other field stays
+     * real.
      */
     public void rewrite(UnaryOperator<String> edit) {
       rules.add(new Rule(action, region, calls, new Rewrite(edit)));

@@ -41,17 +41,23 @@ class FaultProxyIT {
 
   @Test
   void failedCall_surfacesAsServiceExceptionWithTheInjectedEc2Code() {
-    proxy.on("CreateSecurityGroup").call(1).fail(400, "InvalidVpcID.NotFound", "The vpc ID 'vpc-x' does not exist");
+    proxy
+        .on("CreateSecurityGroup")
+        .call(1)
+        .fail(400, "InvalidVpcID.NotFound", "The vpc ID 'vpc-x' does not exist");
 
-    AwsServiceException error = assertThrows(AwsServiceException.class,
-        () -> ec2.createSecurityGroup(request -> request.groupName("g").description("d")));
+    AwsServiceException error =
+        assertThrows(
+            AwsServiceException.class,
+            () -> ec2.createSecurityGroup(request -> request.groupName("g").description("d")));
 
     assertEquals("InvalidVpcID.NotFound", error.awsErrorDetails().errorCode());
     assertEquals("The vpc ID 'vpc-x' does not exist", error.awsErrorDetails().errorMessage());
     assertEquals(400, error.statusCode());
     assertEquals(1, proxy.count("CreateSecurityGroup"), "a 400 is not retried");
     // The failed call never reached moto: the second call creates the group.
-    String groupId = ec2.createSecurityGroup(request -> request.groupName("g").description("d")).groupId();
+    String groupId =
+        ec2.createSecurityGroup(request -> request.groupName("g").description("d")).groupId();
     assertTrue(groupId.startsWith("sg-"), groupId);
   }
 
@@ -61,7 +67,8 @@ class FaultProxyIT {
 
     assertEquals(List.of(), ec2.describeKeyPairs().keyPairs());
 
-    assertEquals(3, proxy.count("DescribeKeyPairs"), "two failures, then success on the third attempt");
+    assertEquals(
+        3, proxy.count("DescribeKeyPairs"), "two failures, then success on the third attempt");
   }
 
   @Test
@@ -71,7 +78,8 @@ class FaultProxyIT {
     AwsServiceException error = assertThrows(AwsServiceException.class, () -> ec2.describeImages());
 
     assertEquals("Unavailable", error.awsErrorDetails().errorCode());
-    assertEquals(3, proxy.count("DescribeImages"), "the standard retry strategy makes three attempts");
+    assertEquals(
+        3, proxy.count("DescribeImages"), "the standard retry strategy makes three attempts");
   }
 
   @Test
@@ -87,11 +95,17 @@ class FaultProxyIT {
 
   @Test
   void jsonProtocolFailure_mapsToTheModeledException() {
-    proxy.on("DescribeRepositories").call(1).fail(400, "RepositoryNotFoundException", "no such repo");
+    proxy
+        .on("DescribeRepositories")
+        .call(1)
+        .fail(400, "RepositoryNotFoundException", "no such repo");
 
-    try (EcrClient ecr = MotoExtension.configure(EcrClient.builder(), proxy.endpoint(), Region.US_EAST_1)) {
-      RepositoryNotFoundException error = assertThrows(RepositoryNotFoundException.class,
-          () -> ecr.describeRepositories(request -> request.repositoryNames("missing")));
+    try (EcrClient ecr =
+        MotoExtension.configure(EcrClient.builder(), proxy.endpoint(), Region.US_EAST_1)) {
+      RepositoryNotFoundException error =
+          assertThrows(
+              RepositoryNotFoundException.class,
+              () -> ecr.describeRepositories(request -> request.repositoryNames("missing")));
       assertEquals("no such repo", error.awsErrorDetails().errorMessage());
       // Forwarded to moto, the second call succeeds: the repository list is empty.
       assertEquals(List.of(), ecr.describeRepositories().repositories());
@@ -103,8 +117,10 @@ class FaultProxyIT {
   void restJsonFailure_carriesTheCodeInTheErrorTypeHeader() {
     proxy.on("GET /clusters").call(1).fail(404, "ResourceNotFoundException", "no clusters here");
 
-    try (EksClient eks = MotoExtension.configure(EksClient.builder(), proxy.endpoint(), Region.US_EAST_1)) {
-      ResourceNotFoundException error = assertThrows(ResourceNotFoundException.class, eks::listClusters);
+    try (EksClient eks =
+        MotoExtension.configure(EksClient.builder(), proxy.endpoint(), Region.US_EAST_1)) {
+      ResourceNotFoundException error =
+          assertThrows(ResourceNotFoundException.class, eks::listClusters);
       assertEquals("ResourceNotFoundException", error.awsErrorDetails().errorCode());
       assertEquals(List.of(), eks.listClusters().clusters());
     }
@@ -124,10 +140,15 @@ class FaultProxyIT {
 
   @Test
   void cannedResponse_isParsedByTheSdk() {
-    proxy.on("DescribeKeyPairs").always().respond(200, "text/xml",
-        "<DescribeKeyPairsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
-            + "<requestId>r-1</requestId><keySet><item><keyPairId>key-canned</keyPairId>"
-            + "<keyName>canned</keyName></item></keySet></DescribeKeyPairsResponse>");
+    proxy
+        .on("DescribeKeyPairs")
+        .always()
+        .respond(
+            200,
+            "text/xml",
+            "<DescribeKeyPairsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+                + "<requestId>r-1</requestId><keySet><item><keyPairId>key-canned</keyPairId>"
+                + "<keyName>canned</keyName></item></keySet></DescribeKeyPairsResponse>");
 
     List<KeyPairInfo> keys = ec2.describeKeyPairs().keyPairs();
 
@@ -140,14 +161,22 @@ class FaultProxyIT {
     try (Ec2Client direct = MOTO.ec2(Region.US_EAST_1)) {
       direct.createKeyPair(request -> request.keyName("real"));
     }
-    proxy.on("DescribeKeyPairs").within(Duration.ofHours(1), "DescribeSecurityGroups")
+    proxy
+        .on("DescribeKeyPairs")
+        .within(Duration.ofHours(1), "DescribeSecurityGroups")
         .rewrite(body -> body.replace("<keyName>real</keyName>", "<keyName>edited</keyName>"));
-    proxy.on("DescribeKeyPairs").within(Duration.ZERO, "DescribeVpcs")
+    proxy
+        .on("DescribeKeyPairs")
+        .within(Duration.ZERO, "DescribeVpcs")
         .rewrite(body -> body.replace("<keyName>real</keyName>", "<keyName>expired</keyName>"));
 
-    assertEquals("real", ec2.describeKeyPairs().keyPairs().get(0).keyName(), "before the trigger: moto's answer");
+    assertEquals(
+        "real",
+        ec2.describeKeyPairs().keyPairs().get(0).keyName(),
+        "before the trigger: moto's answer");
     ec2.describeVpcs();
-    assertEquals("real", ec2.describeKeyPairs().keyPairs().get(0).keyName(), "a window that has passed");
+    assertEquals(
+        "real", ec2.describeKeyPairs().keyPairs().get(0).keyName(), "a window that has passed");
     ec2.describeSecurityGroups();
     assertEquals("edited", ec2.describeKeyPairs().keyPairs().get(0).keyName(), "inside the window");
   }
@@ -158,8 +187,10 @@ class FaultProxyIT {
     ec2.describeSecurityGroups();
     ec2.describeKeyPairs();
 
-    assertEquals(List.of("DescribeKeyPairs", "DescribeSecurityGroups", "DescribeKeyPairs"), proxy.calls());
-    assertEquals(Map.of("DescribeKeyPairs", 2, "DescribeSecurityGroups", 1), proxy.countsByAction());
+    assertEquals(
+        List.of("DescribeKeyPairs", "DescribeSecurityGroups", "DescribeKeyPairs"), proxy.calls());
+    assertEquals(
+        Map.of("DescribeKeyPairs", 2, "DescribeSecurityGroups", 1), proxy.countsByAction());
 
     proxy.clear();
     assertEquals(List.of(), proxy.calls());
@@ -169,12 +200,20 @@ class FaultProxyIT {
   void lostAnswer_reachesMotoButTheCallerSeesTheError_andParametersAreRecorded() {
     proxy.on("CreateSecurityGroup").call(1).loseAnswer(400, "InvalidParameterValue", "answer lost");
 
-    AwsServiceException error = assertThrows(AwsServiceException.class,
-        () -> ec2.createSecurityGroup(request -> request.groupName("lost-answer").description("d")));
+    AwsServiceException error =
+        assertThrows(
+            AwsServiceException.class,
+            () ->
+                ec2.createSecurityGroup(
+                    request -> request.groupName("lost-answer").description("d")));
 
     assertEquals("InvalidParameterValue", error.awsErrorDetails().errorCode());
     // Moto made the group although the caller never learnt its id.
-    assertEquals(1, ec2.describeSecurityGroups(request -> request.groupNames("lost-answer")).securityGroups().size());
+    assertEquals(
+        1,
+        ec2.describeSecurityGroups(request -> request.groupNames("lost-answer"))
+            .securityGroups()
+            .size());
     FaultProxy.Request recorded = proxy.requests("CreateSecurityGroup").get(0);
     assertEquals("us-east-1", recorded.region());
     assertEquals("lost-answer", recorded.param("GroupName"));
@@ -183,12 +222,18 @@ class FaultProxyIT {
 
   @Test
   void ruleInRegion_appliesOnlyToCallsSignedForThatRegion() {
-    proxy.on("DescribeKeyPairs").inRegion("eu-west-1").always().fail(400, "UnauthorizedOperation", "not here");
-    try (Ec2Client west = MotoExtension.configure(Ec2Client.builder(), proxy.endpoint(), Region.EU_WEST_1)) {
+    proxy
+        .on("DescribeKeyPairs")
+        .inRegion("eu-west-1")
+        .always()
+        .fail(400, "UnauthorizedOperation", "not here");
+    try (Ec2Client west =
+        MotoExtension.configure(Ec2Client.builder(), proxy.endpoint(), Region.EU_WEST_1)) {
       assertThrows(AwsServiceException.class, west::describeKeyPairs);
     }
     ec2.describeKeyPairs();
-    assertEquals(List.of("eu-west-1", "us-east-1"), proxy.requests("DescribeKeyPairs").stream()
-        .map(FaultProxy.Request::region).toList());
+    assertEquals(
+        List.of("eu-west-1", "us-east-1"),
+        proxy.requests("DescribeKeyPairs").stream().map(FaultProxy.Request::region).toList());
   }
 }

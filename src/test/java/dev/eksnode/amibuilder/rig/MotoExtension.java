@@ -36,10 +36,11 @@ import software.amazon.awssdk.services.sts.StsClient;
  * Alternatively {@code @ExtendWith(MotoExtension.class)} and a {@link MotoServer} parameter.
  *
  * <p>moto is found through the system property {@value #MOTO_PROPERTY}, then the environment
- * variable {@value #MOTO_ENV} (both set by {@code bin/run-tests}), then {@code .rig/venv/bin/moto_server}
- * under the project directory.
+ * variable {@value #MOTO_ENV} (both set by {@code bin/run-tests}), then {@code
+ * .rig/venv/bin/moto_server} under the project directory.
  */
-public final class MotoExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+public final class MotoExtension
+    implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
 
   public static final String MOTO_PROPERTY = "amibuilder.moto";
   public static final String MOTO_ENV = "AMIBUILDER_MOTO";
@@ -154,7 +155,8 @@ public final class MotoExtension implements BeforeAllCallback, BeforeEachCallbac
 
   static Path projectDir() {
     String configured = System.getProperty("amibuilder.projectDir");
-    return Path.of(configured != null ? configured : System.getProperty("user.dir")).toAbsolutePath();
+    return Path.of(configured != null ? configured : System.getProperty("user.dir"))
+        .toAbsolutePath();
   }
 
   static Path locateMoto(String property, String environment, Path project) {
@@ -168,7 +170,10 @@ public final class MotoExtension implements BeforeAllCallback, BeforeEachCallbac
       Path path = Path.of(configured);
       if (!Files.isExecutable(path)) {
         throw new MotoStartException(
-            source + " names " + path + ", which is not an executable moto_server; run bin/run-tests");
+            source
+                + " names "
+                + path
+                + ", which is not an executable moto_server; run bin/run-tests");
       }
       return path;
     }
@@ -177,7 +182,12 @@ public final class MotoExtension implements BeforeAllCallback, BeforeEachCallbac
       return venv;
     }
     throw new MotoStartException(
-        "moto_server not found (no " + MOTO_PROPERTY + " property, no " + MOTO_ENV
-            + " variable, no " + venv + "): run bin/run-tests once to install it");
+        "moto_server not found (no "
+            + MOTO_PROPERTY
+            + " property, no "
+            + MOTO_ENV
+            + " variable, no "
+            + venv
+            + "): run bin/run-tests once to install it");
   }
 }

@@ -25,8 +25,10 @@ class MotoExtensionTest {
 
   @Test
   void locateMoto_withPropertyNamingNoExecutable_failsNamingTheProperty() {
-    MotoStartException error = assertThrows(MotoStartException.class,
-        () -> MotoExtension.locateMoto("/nonexistent/moto_server", null, project));
+    MotoStartException error =
+        assertThrows(
+            MotoStartException.class,
+            () -> MotoExtension.locateMoto("/nonexistent/moto_server", null, project));
 
     assertTrue(error.getMessage().contains(MotoExtension.MOTO_PROPERTY), error.getMessage());
   }
@@ -37,7 +39,9 @@ class MotoExtensionTest {
     Path fromEnv = executable(project.resolve("env/moto_server"));
     Path fromProperty = executable(project.resolve("prop/moto_server"));
 
-    assertEquals(fromProperty, MotoExtension.locateMoto(fromProperty.toString(), fromEnv.toString(), project));
+    assertEquals(
+        fromProperty,
+        MotoExtension.locateMoto(fromProperty.toString(), fromEnv.toString(), project));
     assertEquals(fromEnv, MotoExtension.locateMoto("", fromEnv.toString(), project));
     assertEquals(venvMoto, MotoExtension.locateMoto(null, null, project));
   }

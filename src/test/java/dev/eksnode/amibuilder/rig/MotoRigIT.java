@@ -30,9 +30,12 @@ class MotoRigIT {
     try (Ec2Client ec2 = MOTO.ec2()) {
       assertEquals(List.of(), ec2.describeKeyPairs().keyPairs(), "moto starts each test empty");
 
-      ImportKeyPairResponse imported = ec2.importKeyPair(request -> request
-          .keyName("rig-key")
-          .publicKeyMaterial(SdkBytes.fromUtf8String(ed25519OpenSshPublicKey())));
+      ImportKeyPairResponse imported =
+          ec2.importKeyPair(
+              request ->
+                  request
+                      .keyName("rig-key")
+                      .publicKeyMaterial(SdkBytes.fromUtf8String(ed25519OpenSshPublicKey())));
 
       List<KeyPairInfo> listed = ec2.describeKeyPairs().keyPairs();
       assertEquals(1, listed.size());
@@ -46,9 +49,11 @@ class MotoRigIT {
   void eachTest_startsFromAResetServer() {
     try (Ec2Client ec2 = MOTO.ec2(Region.EU_WEST_1)) {
       assertEquals(List.of(), ec2.describeKeyPairs().keyPairs());
-      ec2.importKeyPair(request -> request
-          .keyName("left-for-the-next-test")
-          .publicKeyMaterial(SdkBytes.fromUtf8String(ed25519OpenSshPublicKey())));
+      ec2.importKeyPair(
+          request ->
+              request
+                  .keyName("left-for-the-next-test")
+                  .publicKeyMaterial(SdkBytes.fromUtf8String(ed25519OpenSshPublicKey())));
       assertEquals(1, ec2.describeKeyPairs().keyPairs().size());
     }
   }

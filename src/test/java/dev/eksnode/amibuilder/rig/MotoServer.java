@@ -78,7 +78,12 @@ public final class MotoServer implements ExtensionContext.Store.CloseableResourc
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
         throw new MotoStartException(
-            "moto_server exited with " + process.exitValue() + "; log " + logFile + ":\n" + server.logTail());
+            "moto_server exited with "
+                + process.exitValue()
+                + "; log "
+                + logFile
+                + ":\n"
+                + server.logTail());
       }
       if (server.answers()) {
         LOG.info("moto_server up at {} (pid {})", endpoint, process.pid());
@@ -88,7 +93,12 @@ public final class MotoServer implements ExtensionContext.Store.CloseableResourc
     }
     server.close();
     throw new MotoStartException(
-        "moto_server did not answer within " + START_TIMEOUT + "; log " + logFile + ":\n" + server.logTail());
+        "moto_server did not answer within "
+            + START_TIMEOUT
+            + "; log "
+            + logFile
+            + ":\n"
+            + server.logTail());
   }
 
   public URI endpoint() {

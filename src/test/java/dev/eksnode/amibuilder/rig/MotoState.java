@@ -20,7 +20,10 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateName;
  */
 public record MotoState(SortedSet<Resource> resources) {
 
-  /** Kinds of resource compared; instances count unless terminated, images and snapshots if owned by self. */
+  /**
+   * Kinds of resource compared; instances count unless terminated, images and snapshots if owned by
+   * self.
+   */
   public enum Kind {
     INSTANCE,
     KEY_PAIR,
@@ -30,10 +33,15 @@ public record MotoState(SortedSet<Resource> resources) {
     SNAPSHOT
   }
 
-  /** One resource; its text form reads like {@code us-east-1 KEY_PAIR key-0a1b (ami-builder-123)}. */
-  public record Resource(String region, Kind kind, String id, String name) implements Comparable<Resource> {
+  /**
+   * One resource; its text form reads like {@code us-east-1 KEY_PAIR key-0a1b (ami-builder-123)}.
+   */
+  public record Resource(String region, Kind kind, String id, String name)
+      implements Comparable<Resource> {
     private static final Comparator<Resource> ORDER =
-        Comparator.comparing(Resource::region).thenComparing(Resource::kind).thenComparing(Resource::id);
+        Comparator.comparing(Resource::region)
+            .thenComparing(Resource::kind)
+            .thenComparing(Resource::id);
 
     @Override
     public int compareTo(Resource other) {
@@ -42,7 +50,12 @@ public record MotoState(SortedSet<Resource> resources) {
 
     @Override
     public String toString() {
-      return region + " " + kind + " " + id + (name == null || name.isEmpty() ? "" : " (" + name + ")");
+      return region
+          + " "
+          + kind
+          + " "
+          + id
+          + (name == null || name.isEmpty() ? "" : " (" + name + ")");
     }
   }
 
@@ -62,24 +75,41 @@ public record MotoState(SortedSet<Resource> resources) {
       ec2.describeInstancesPaginator().reservations().stream()
           .flatMap(reservation -> reservation.instances().stream())
           .filter(instance -> instance.state().name() != InstanceStateName.TERMINATED)
-          .forEach(instance -> found.add(new Resource(region, Kind.INSTANCE, instance.instanceId(), "")));
-      ec2.describeKeyPairs().keyPairs().forEach(
-          key -> found.add(new Resource(region, Kind.KEY_PAIR, key.keyPairId(), key.keyName())));
+          .forEach(
+              instance ->
+                  found.add(new Resource(region, Kind.INSTANCE, instance.instanceId(), "")));
+      ec2.describeKeyPairs()
+          .keyPairs()
+          .forEach(
+              key ->
+                  found.add(new Resource(region, Kind.KEY_PAIR, key.keyPairId(), key.keyName())));
       // Every VPC comes with a "default" group that nobody creates or deletes.
       ec2.describeSecurityGroupsPaginator().securityGroups().stream()
           .filter(group -> !"default".equals(group.groupName()))
-          .forEach(group -> found.add(new Resource(region, Kind.SECURITY_GROUP, group.groupId(), group.groupName())));
-      ec2.describeVolumesPaginator().volumes().forEach(
-          volume -> found.add(new Resource(region, Kind.VOLUME, volume.volumeId(), "")));
-      ec2.describeImages(request -> request.owners("self")).images().forEach(
-          image -> found.add(new Resource(region, Kind.IMAGE, image.imageId(), image.name())));
-      ec2.describeSnapshotsPaginator(request -> request.ownerIds("self")).snapshots().forEach(
-          snapshot -> found.add(new Resource(region, Kind.SNAPSHOT, snapshot.snapshotId(), "")));
+          .forEach(
+              group ->
+                  found.add(
+                      new Resource(
+                          region, Kind.SECURITY_GROUP, group.groupId(), group.groupName())));
+      ec2.describeVolumesPaginator()
+          .volumes()
+          .forEach(volume -> found.add(new Resource(region, Kind.VOLUME, volume.volumeId(), "")));
+      ec2.describeImages(request -> request.owners("self"))
+          .images()
+          .forEach(
+              image -> found.add(new Resource(region, Kind.IMAGE, image.imageId(), image.name())));
+      ec2.describeSnapshotsPaginator(request -> request.ownerIds("self"))
+          .snapshots()
+          .forEach(
+              snapshot ->
+                  found.add(new Resource(region, Kind.SNAPSHOT, snapshot.snapshotId(), "")));
     }
     return new MotoState(found);
   }
 
-  /** What exists now and did not exist in {@code before}: the leftovers of whatever ran in between. */
+  /**
+   * What exists now and did not exist in {@code before}: the leftovers of whatever ran in between.
+   */
   public SortedSet<Resource> diff(MotoState before) {
     SortedSet<Resource> added = new TreeSet<>(resources);
     added.removeAll(before.resources());

@@ -23,41 +23,45 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real sshd that behaves like an Amazon Linux 2 build instance for the node scripts, without touching this
- * machine. sshd and everything it runs live in a private mount namespace where /etc, /usr, /opt, /var, /home and
- * /root are overlays whose writes land in the fixture's {@code ovl/<dir>/u}, /tmp is a fixture directory (it
- * survives reboots, as on an instance), and the xen clock source in sysfs is a fixture file.
+ * A real sshd that behaves like an Amazon Linux 2 build instance for the node scripts, without
+ * touching this machine. sshd and everything it runs live in a private mount namespace where /etc,
+ * /usr, /opt, /var, /home and /root are overlays whose writes land in the fixture's {@code
+ * ovl/<dir>/u}, /tmp is a fixture directory (it survives reboots, as on an instance), and the xen
+ * clock source in sysfs is a fixture file.
  *
- * <p>Stand-ins for the system commands (yum, amazon-linux-extras, rpm, systemctl, grubby, reboot, sudo, wget,
- * curl, ctr, uname...) sit in the overlay's /usr/local/sbin, first on the session PATH; they log to
- * {@link #calls()}. The AWS CLI and the worker binaries come for real from downloads: a fake binary bucket
- * ({@link #publishBinaries}), a GitHub release stand-in, an AWS CLI bundle and a metadata service.
- * {@code sudo reboot} restarts sshd with a new boot id, and the kernel stand-in then reports the kernel
- * installed before it.
+ * <p>Stand-ins for the system commands (yum, amazon-linux-extras, rpm, systemctl, grubby, reboot,
+ * sudo, wget, curl, ctr, uname...) sit in the overlay's /usr/local/sbin, first on the session PATH;
+ * they log to {@link #calls()}. The AWS CLI and the worker binaries come for real from downloads: a
+ * fake binary bucket ({@link #publishBinaries}), a GitHub release stand-in, an AWS CLI bundle and a
+ * metadata service. {@code sudo reboot} restarts sshd with a new boot id, and the kernel stand-in
+ * then reports the kernel installed before it.
  *
- * <p>Each test gets a fresh node: the disk (upper layers) is wiped and reseeded before every test. Log in as
- * {@link #user()} (root; its rc file is plain, so a command costs no shell start-up) with a key given to
- * {@link #authorize}. To point a build at it, set {@code ssh_host}, {@code ssh_port} and {@code ssh_username}
- * to {@link #host()}, {@link #port()} and {@link #user()}.
+ * <p>Each test gets a fresh node: the disk (upper layers) is wiped and reseeded before every test.
+ * Log in as {@link #user()} (root; its rc file is plain, so a command costs no shell start-up) with
+ * a key given to {@link #authorize}. To point a build at it, set {@code ssh_host}, {@code ssh_port}
+ * and {@code ssh_username} to {@link #host()}, {@link #port()} and {@link #user()}.
  */
 public final class NodeHostExtension
     implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
   /** The overlaid system directories, relative to /. */
   public static final List<String> OVERLAID = List.of("etc", "usr", "opt", "var", "home", "root");
+
   private static final String RESOURCES = "/rig/node-host/";
   private static final Duration REBOOT_DOWNTIME = Duration.ofMillis(300);
 
-  private final SshdExtension sshd = new SshdExtension(new SshdExtension.Boot() {
-    @Override
-    public void prepare(Path fixtureDir) throws IOException {
-      seed(fixtureDir);
-    }
+  private final SshdExtension sshd =
+      new SshdExtension(
+          new SshdExtension.Boot() {
+            @Override
+            public void prepare(Path fixtureDir) throws IOException {
+              seed(fixtureDir);
+            }
 
-    @Override
-    public String namespaceCommand(Path fixtureDir) {
-      return "bash " + fixtureDir.resolve("boot.sh") + " " + fixtureDir;
-    }
-  });
+            @Override
+            public String namespaceCommand(Path fixtureDir) {
+              return "bash " + fixtureDir.resolve("boot.sh") + " " + fixtureDir;
+            }
+          });
   private Instant seededAt;
   private final List<Thread> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -72,7 +76,10 @@ public final class NodeHostExtension
     reset();
   }
 
-  /** A test's key followers end with it: the next test's source (another moto, a closed client) is not theirs. */
+  /**
+   * A test's key followers end with it: the next test's source (another moto, a closed client) is
+   * not theirs.
+   */
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
     stopFollowers();
@@ -112,29 +119,33 @@ public final class NodeHostExtension
   }
 
   /**
-   * Keeps the authorized keys in step with a source, like cloud-init installing the key pair an instance was
-   * launched with: every 100 ms until the test ends, a non-empty answer replaces the authorized keys. For an
-   * end-to-end build, the source reads the public key the build imported into EC2 (moto's DescribeKeyPairs with
-   * IncludePublicKey); the build's SSH connect retries rejected authentication until the key is there.
+   * Keeps the authorized keys in step with a source, like cloud-init installing the key pair an
+   * instance was launched with: every 100 ms until the test ends, a non-empty answer replaces the
+   * authorized keys. For an end-to-end build, the source reads the public key the build imported
+   * into EC2 (moto's DescribeKeyPairs with IncludePublicKey); the build's SSH connect retries
+   * rejected authentication until the key is there.
    */
   public void followAuthorizedKeys(Supplier<List<String>> publicKeyLines) {
-    Thread follower = new Thread(() -> {
-      List<String> last = List.of();
-      while (!Thread.currentThread().isInterrupted()) {
-        try {
-          List<String> keys = publicKeyLines.get();
-          if (keys != null && !keys.isEmpty() && !keys.equals(last)) {
-            authorize(keys.toArray(String[]::new));
-            last = List.copyOf(keys);
-          }
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          return;
-        } catch (RuntimeException sourceNotReady) {
-          // e.g. moto not answering yet: try again on the next tick
-        }
-      }
-    }, "node-host-key-follower");
+    Thread follower =
+        new Thread(
+            () -> {
+              List<String> last = List.of();
+              while (!Thread.currentThread().isInterrupted()) {
+                try {
+                  List<String> keys = publicKeyLines.get();
+                  if (keys != null && !keys.isEmpty() && !keys.equals(last)) {
+                    authorize(keys.toArray(String[]::new));
+                    last = List.copyOf(keys);
+                  }
+                  Thread.sleep(100);
+                } catch (InterruptedException e) {
+                  return;
+                } catch (RuntimeException sourceNotReady) {
+                  // e.g. moto not answering yet: try again on the next tick
+                }
+              }
+            },
+            "node-host-key-follower");
     follower.setDaemon(true);
     followers.add(follower);
     follower.start();
@@ -152,7 +163,10 @@ public final class NodeHostExtension
     return sshd.fixtureDir();
   }
 
-  /** When the current node's disk was seeded: real files changed after this were changed by the test. */
+  /**
+   * When the current node's disk was seeded: real files changed after this were changed by the
+   * test.
+   */
   public Instant seededAt() {
     return seededAt;
   }
@@ -161,8 +175,18 @@ public final class NodeHostExtension
   public void reset() throws IOException {
     sshd.stop();
     Path dir = sshd.fixtureDir();
-    for (String name : List.of("ovl", "disk", "bucket", "github", "downloads", "imds", "clocksource",
-        "awscli-build", "cni-build", "reboot-request")) {
+    for (String name :
+        List.of(
+            "ovl",
+            "disk",
+            "bucket",
+            "github",
+            "downloads",
+            "imds",
+            "clocksource",
+            "awscli-build",
+            "cni-build",
+            "reboot-request")) {
       deleteTree(dir.resolve(name));
     }
     seed(dir);
@@ -170,14 +194,23 @@ public final class NodeHostExtension
   }
 
   /**
-   * Publishes kubelet (printing {@code Kubernetes v<version>-eks-ffeb93d}), aws-iam-authenticator (reporting
-   * the given version), ecr-credential-provider and the CNI plugins archive, with their checksums, to the fake
-   * binary bucket at {@code <version>/<buildDate>/bin/linux/amd64/}, and the CNI archive with its sha512 to the
-   * GitHub release stand-in.
+   * Publishes kubelet (printing {@code Kubernetes v<version>-eks-ffeb93d}), aws-iam-authenticator
+   * (reporting the given version), ecr-credential-provider and the CNI plugins archive, with their
+   * checksums, to the fake binary bucket at {@code <version>/<buildDate>/bin/linux/amd64/}, and the
+   * CNI archive with its sha512 to the GitHub release stand-in.
    */
-  public void publishBinaries(String kubernetesVersion, String buildDate, String cniPluginVersion,
+  public void publishBinaries(
+      String kubernetesVersion,
+      String buildDate,
+      String cniPluginVersion,
       String authenticatorVersion) {
-    run("prepare.sh", "bucket", kubernetesVersion, buildDate, cniPluginVersion, authenticatorVersion);
+    run(
+        "prepare.sh",
+        "bucket",
+        kubernetesVersion,
+        buildDate,
+        cniPluginVersion,
+        authenticatorVersion);
   }
 
   /** The stand-ins' calls so far, one {@code NAME ARGS} line each, in order. */
@@ -190,8 +223,9 @@ public final class NodeHostExtension
   }
 
   /**
-   * Where a path of the node lives on this machine if the node wrote it: the overlay's upper layer for the
-   * overlaid directories, the fixture's disk for /tmp. The file may be absent (not written, or deleted).
+   * Where a path of the node lives on this machine if the node wrote it: the overlay's upper layer
+   * for the overlaid directories, the fixture's disk for /tmp. The file may be absent (not written,
+   * or deleted).
    */
   public Path onDisk(String nodePath) {
     if (!nodePath.startsWith("/")) {
@@ -211,14 +245,17 @@ public final class NodeHostExtension
     return dir.resolve("ovl").resolve(top).resolve("u").resolve(below);
   }
 
-  /** What {@link #checkRealMachine()} found: how many node-written paths it compared, and the violations. */
+  /**
+   * What {@link #checkRealMachine()} found: how many node-written paths it compared, and the
+   * violations.
+   */
   public record RealMachineCheck(int checkedPaths, List<String> violations) {}
 
   /**
-   * Checks that the node's writes stayed in the fixture. For every file the node created or changed (a file in
-   * an upper layer), the same path on the real machine must be absent or unchanged since {@link #seededAt()};
-   * for every file it deleted (an overlay whiteout), the real file must still be there unless only the seed
-   * had put it on the node.
+   * Checks that the node's writes stayed in the fixture. For every file the node created or changed
+   * (a file in an upper layer), the same path on the real machine must be absent or unchanged since
+   * {@link #seededAt()}; for every file it deleted (an overlay whiteout), the real file must still
+   * be there unless only the seed had put it on the node.
    */
   public RealMachineCheck checkRealMachine() throws IOException {
     List<String> problems = new ArrayList<>();
@@ -230,7 +267,8 @@ public final class NodeHostExtension
       }
       try (Stream<Path> paths = Files.walk(upper)) {
         for (Path p : paths.toList()) {
-          BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          BasicFileAttributes attrs =
+              Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
           if (attrs.isDirectory()) {
             continue;
           }
@@ -240,12 +278,17 @@ public final class NodeHostExtension
           boolean realExists = Files.exists(real, LinkOption.NOFOLLOW_LINKS);
           if (attrs.isOther()) {
             if (!realExists && SEEDED_ONLY_ON_NODE.stream().noneMatch(nodePath::startsWith)) {
-              problems.add(nodePath + " was deleted on the node and is missing on the real machine");
+              problems.add(
+                  nodePath + " was deleted on the node and is missing on the real machine");
             }
           } else if (realExists) {
-            Instant modified = Files.getLastModifiedTime(real, LinkOption.NOFOLLOW_LINKS).toInstant();
+            Instant modified =
+                Files.getLastModifiedTime(real, LinkOption.NOFOLLOW_LINKS).toInstant();
             if (modified.isAfter(seededAt)) {
-              problems.add(nodePath + " was written on the node and changed on the real machine at " + modified);
+              problems.add(
+                  nodePath
+                      + " was written on the node and changed on the real machine at "
+                      + modified);
             }
           }
         }
@@ -254,10 +297,21 @@ public final class NodeHostExtension
     return new RealMachineCheck(checked, problems);
   }
 
-  // Host-specific files the seed puts on the node's disk; cleanup.sh deletes them, and they need not exist here.
-  private static final List<String> SEEDED_ONLY_ON_NODE = List.of("/etc/hostname", "/etc/resolv.conf",
-      "/etc/ssh/ssh_host", "/home/ec2-user", "/var/lib/cloud", "/var/lib/dhclient", "/var/lib/yum",
-      "/var/log/", "/var/cache/yum", "/etc/machine-id", "/root/.ssh");
+  // Host-specific files the seed puts on the node's disk; cleanup.sh deletes them, and they need
+  // not exist here.
+  private static final List<String> SEEDED_ONLY_ON_NODE =
+      List.of(
+          "/etc/hostname",
+          "/etc/resolv.conf",
+          "/etc/ssh/ssh_host",
+          "/home/ec2-user",
+          "/var/lib/cloud",
+          "/var/lib/dhclient",
+          "/var/lib/yum",
+          "/var/log/",
+          "/var/cache/yum",
+          "/etc/machine-id",
+          "/root/.ssh");
 
   private void seed(Path dir) throws IOException {
     for (String name : List.of("boot.sh", "prepare.sh", "stub")) {
@@ -275,8 +329,13 @@ public final class NodeHostExtension
   }
 
   private void run(String script, String command, String... args) {
-    List<String> argv = new ArrayList<>(List.of("bash", sshd.fixtureDir().resolve(script).toString(), command,
-        sshd.fixtureDir().toString()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                sshd.fixtureDir().resolve(script).toString(),
+                command,
+                sshd.fixtureDir().toString()));
     argv.addAll(List.of(args));
     try {
       Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();

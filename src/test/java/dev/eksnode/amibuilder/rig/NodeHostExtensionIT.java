@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class NodeHostExtensionIT {
-  @RegisterExtension
-  static final NodeHostExtension NODE = new NodeHostExtension();
+  @RegisterExtension static final NodeHostExtension NODE = new NodeHostExtension();
 
   private static final Ed25519Keys.GeneratedKey KEY = Ed25519Keys.generate();
   private SshSession ssh;
@@ -31,8 +30,11 @@ class NodeHostExtensionIT {
   @BeforeEach
   void connect() throws InterruptedException {
     NODE.authorize(KEY.publicKeyLine());
-    SshTarget target = SshTarget.of(NODE.host(), NODE.port(), NODE.user(), KEY.keyPair()).withPty(false)
-        .withConnectTimeout(Duration.ofSeconds(10)).withReboot(Duration.ofSeconds(20), Duration.ofSeconds(10));
+    SshTarget target =
+        SshTarget.of(NODE.host(), NODE.port(), NODE.user(), KEY.keyPair())
+            .withPty(false)
+            .withConnectTimeout(Duration.ofSeconds(10))
+            .withReboot(Duration.ofSeconds(20), Duration.ofSeconds(10));
     ssh = SshSession.connect(target, HostKeyPolicy.trustOnFirstUse(), Redactor.none());
   }
 
@@ -51,8 +53,11 @@ class NodeHostExtensionIT {
   @Test
   void systemWrites_landInTheOverlay_andNeverOnTheRealMachine() throws Exception {
     String marker = "/etc/node-host-marker-" + ProcessHandle.current().pid();
-    run("echo written > " + marker + " && mkdir -p /opt/cni/bin /usr/bin/x && echo k > /usr/bin/node-host-kubelet"
-        + " && echo rtcsync >> /etc/sysctl.conf && rm -f /etc/hostname && echo t > /tmp/worker-file");
+    run(
+        "echo written > "
+            + marker
+            + " && mkdir -p /opt/cni/bin /usr/bin/x && echo k > /usr/bin/node-host-kubelet"
+            + " && echo rtcsync >> /etc/sysctl.conf && rm -f /etc/hostname && echo t > /tmp/worker-file");
 
     assertEquals(List.of("written"), run("cat " + marker));
     assertFalse(Files.exists(Path.of(marker)), "the real /etc was written");
@@ -66,12 +71,22 @@ class NodeHostExtensionIT {
 
   @Test
   void standIns_comeFirstOnThePath_andLogTheirCalls() throws Exception {
-    List<String> found = run("command -v yum systemctl rpm sudo uname; sudo yum install -y jq;"
-        + " rpm -q jq; uname -r; uname -m");
+    List<String> found =
+        run(
+            "command -v yum systemctl rpm sudo uname; sudo yum install -y jq;"
+                + " rpm -q jq; uname -r; uname -m");
 
-    assertEquals(List.of("/usr/local/sbin/yum", "/usr/local/sbin/systemctl", "/usr/local/sbin/rpm",
-        "/usr/local/sbin/sudo", "/usr/local/sbin/uname", "jq-1.0-1.amzn2", "4.14.301-224.520.amzn2.x86_64",
-        "x86_64"), found);
+    assertEquals(
+        List.of(
+            "/usr/local/sbin/yum",
+            "/usr/local/sbin/systemctl",
+            "/usr/local/sbin/rpm",
+            "/usr/local/sbin/sudo",
+            "/usr/local/sbin/uname",
+            "jq-1.0-1.amzn2",
+            "4.14.301-224.520.amzn2.x86_64",
+            "x86_64"),
+        found);
     assertEquals(List.of("yum install -y jq", "rpm -q jq"), NODE.calls());
   }
 
@@ -89,18 +104,24 @@ class NodeHostExtensionIT {
     assertNotEquals(before, ssh.bootId());
     assertEquals(NODE.bootId(), ssh.bootId());
     assertEquals(List.of("5.4.228-131.415.amzn2.x86_64"), run("uname -r"));
-    assertTrue(Files.isRegularFile(NODE.onDisk("/var/lib/node-host/kernels")), "the disk survived the reboot");
+    assertTrue(
+        Files.isRegularFile(NODE.onDisk("/var/lib/node-host/kernels")),
+        "the disk survived the reboot");
   }
 
   @Test
   void followedKeys_letALaterKeyIn_asSoonAsTheSourceHasIt() throws Exception {
     Ed25519Keys.GeneratedKey later = Ed25519Keys.generate("imported-later");
     long readyAt = System.nanoTime() + 300_000_000L;
-    NODE.followAuthorizedKeys(() -> System.nanoTime() < readyAt ? List.of() : List.of(later.publicKeyLine()));
-    SshTarget target = SshTarget.of(NODE.host(), NODE.port(), NODE.user(), later.keyPair()).withPty(false)
-        .withConnectTimeout(Duration.ofSeconds(10));
+    NODE.followAuthorizedKeys(
+        () -> System.nanoTime() < readyAt ? List.of() : List.of(later.publicKeyLine()));
+    SshTarget target =
+        SshTarget.of(NODE.host(), NODE.port(), NODE.user(), later.keyPair())
+            .withPty(false)
+            .withConnectTimeout(Duration.ofSeconds(10));
 
-    try (SshSession second = SshSession.connect(target, HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
+    try (SshSession second =
+        SshSession.connect(target, HostKeyPolicy.trustOnFirstUse(), Redactor.none())) {
       List<String> lines = new ArrayList<>();
       assertTrue(second.exec("echo in", (kind, line) -> lines.add(line)).succeeded());
       assertEquals(List.of("in"), lines);
@@ -116,6 +137,8 @@ class NodeHostExtensionIT {
     }
     long perCommandMs = (System.nanoTime() - start) / 10 / 1_000_000;
     System.out.printf("node host: %d ms per SSH command%n", perCommandMs);
-    assertTrue(perCommandMs < 60, "a command took " + perCommandMs + " ms: is the login shell's rc file slow?");
+    assertTrue(
+        perCommandMs < 60,
+        "a command took " + perCommandMs + " ms: is the login shell's rc file slow?");
   }
 }

@@ -21,9 +21,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real OpenSSH server per test class, standing in for the build instance. It listens on a free
- * loopback port, runs as root inside its own mount namespace where {@code /proc/sys/kernel/random/boot_id}
- * is a file the fixture controls, and accepts exactly the public keys a test writes with
- * {@link #authorize(String...)}. Stopping it kills every session too, like a host going down.
+ * loopback port, runs as root inside its own mount namespace where {@code
+ * /proc/sys/kernel/random/boot_id} is a file the fixture controls, and accepts exactly the public
+ * keys a test writes with {@link #authorize(String...)}. Stopping it kills every session too, like
+ * a host going down.
  *
  * <p>Use it as {@code @RegisterExtension static final SshdExtension SSHD = new SshdExtension();}.
  */
@@ -42,8 +43,9 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   private final Boot boot;
 
   /**
-   * What a fixture built on this one does around each start: {@link #prepare} runs in the test JVM before the
-   * first start, {@link #namespaceCommand} inside sshd's fresh mount namespace before every start (each boot).
+   * What a fixture built on this one does around each start: {@link #prepare} runs in the test JVM
+   * before the first start, {@link #namespaceCommand} inside sshd's fresh mount namespace before
+   * every start (each boot).
    */
   public interface Boot {
     void prepare(Path fixtureDir) throws IOException;
@@ -66,13 +68,16 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   public void beforeAll(ExtensionContext context) throws Exception {
     for (Path tool : List.of(SSHD, SSH_KEYGEN, UNSHARE)) {
       if (!Files.isExecutable(tool)) {
-        throw new IllegalStateException(tool + " is missing: the sshd test fixture needs openssh-server and "
-            + "util-linux; run bin/run-tests, which installs them");
+        throw new IllegalStateException(
+            tool
+                + " is missing: the sshd test fixture needs openssh-server and "
+                + "util-linux; run bin/run-tests, which installs them");
       }
     }
     dir = Files.createTempDirectory("sshd-fixture-");
     port = freePort();
-    // sshd refuses to start without its privilege-separation directory, absent until the service ran once.
+    // sshd refuses to start without its privilege-separation directory, absent until the service
+    // ran once.
     Files.createDirectories(Path.of("/run/sshd"));
     Files.writeString(dir.resolve("authorized_keys"), "");
     Files.createDirectories(dir.resolve("home"));
@@ -85,7 +90,10 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     start();
   }
 
-  /** The fixture's private directory: host key, config, boot id, log and whatever a {@link Boot} keeps there. */
+  /**
+   * The fixture's private directory: host key, config, boot id, log and whatever a {@link Boot}
+   * keeps there.
+   */
   public Path fixtureDir() {
     return dir;
   }
@@ -115,7 +123,10 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     return port;
   }
 
-  /** Sessions log in as root: the fixture itself runs as root and creating users would outlive the test. */
+  /**
+   * Sessions log in as root: the fixture itself runs as root and creating users would outlive the
+   * test.
+   */
   public String user() {
     return "root";
   }
@@ -144,15 +155,29 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
       return;
     }
     Path log = dir.resolve("sshd.log");
-    // The machine's own shell start-up files (root's ~/.bashrc runs pyenv here) would run before every command and
-    // make the tests slow or, with a stale pyenv lock, hang: inside the namespace they are hidden behind empty files.
-    String quiet = "touch " + dir.resolve("empty-rc") + " && for rc in /root/.bashrc /root/.profile /root/.bash_profile; "
-        + "do if [ -f \"$rc\" ]; then mount --bind " + dir.resolve("empty-rc") + " \"$rc\"; fi; done && ";
-    String inner = "mount --bind " + dir.resolve("boot_id") + " /proc/sys/kernel/random/boot_id && " + quiet
-        + (boot == null ? "" : boot.namespaceCommand(dir) + " && ")
-        + "exec " + SSHD + " -D -e -f " + dir.resolve("sshd_config");
-    ProcessBuilder builder = new ProcessBuilder(UNSHARE.toString(), "-m", "--propagation", "private",
-        "sh", "-c", inner);
+    // The machine's own shell start-up files (root's ~/.bashrc runs pyenv here) would run before
+    // every command and
+    // make the tests slow or, with a stale pyenv lock, hang: inside the namespace they are hidden
+    // behind empty files.
+    String quiet =
+        "touch "
+            + dir.resolve("empty-rc")
+            + " && for rc in /root/.bashrc /root/.profile /root/.bash_profile; "
+            + "do if [ -f \"$rc\" ]; then mount --bind "
+            + dir.resolve("empty-rc")
+            + " \"$rc\"; fi; done && ";
+    String inner =
+        "mount --bind "
+            + dir.resolve("boot_id")
+            + " /proc/sys/kernel/random/boot_id && "
+            + quiet
+            + (boot == null ? "" : boot.namespaceCommand(dir) + " && ")
+            + "exec "
+            + SSHD
+            + " -D -e -f "
+            + dir.resolve("sshd_config");
+    ProcessBuilder builder =
+        new ProcessBuilder(UNSHARE.toString(), "-m", "--propagation", "private", "sh", "-c", inner);
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     try {
@@ -163,7 +188,8 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("sshd exited with " + process.exitValue() + ":\n" + logTail());
+        throw new IllegalStateException(
+            "sshd exited with " + process.exitValue() + ":\n" + logTail());
       }
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress(host(), port), 200);
@@ -172,8 +198,8 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
         sleep(20);
       }
     }
-    throw new IllegalStateException("sshd did not listen on port " + port + " within " + START_TIMEOUT + ":\n"
-        + logTail());
+    throw new IllegalStateException(
+        "sshd did not listen on port " + port + " within " + START_TIMEOUT + ":\n" + logTail());
   }
 
   /** Kills the listener and every session (and what they run), like a host going down. */
@@ -186,8 +212,10 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     tree.forEach(ProcessHandle::destroyForcibly);
     try {
       process.waitFor(5, TimeUnit.SECONDS);
-      // The session processes are not our children: once killed they stay zombies until whoever adopted them
-      // reaps them, which took 1-2 s per simulated reboot here. A zombie runs nothing and holds no socket, so
+      // The session processes are not our children: once killed they stay zombies until whoever
+      // adopted them
+      // reaps them, which took 1-2 s per simulated reboot here. A zombie runs nothing and holds no
+      // socket, so
       // count it as gone.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (tree.stream().anyMatch(SshdExtension::running)) {
@@ -219,14 +247,17 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   /** Stops now and starts again after the delay, in the background ("sshd starts late"). */
   public void restartAfter(Duration delay) {
     stop();
-    Thread helper = new Thread(() -> {
-      try {
-        Thread.sleep(delay.toMillis());
-        start();
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }, "sshd-late-start");
+    Thread helper =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(delay.toMillis());
+                start();
+              } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "sshd-late-start");
     helper.setDaemon(true);
     synchronized (this) {
       helpers.add(helper);
@@ -243,7 +274,10 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     }
   }
 
-  /** Changes the boot id in place; sessions started after this see it (the bind mount follows the inode). */
+  /**
+   * Changes the boot id in place; sessions started after this see it (the bind mount follows the
+   * inode).
+   */
   public void writeBootId(String id) {
     try {
       Files.writeString(dir.resolve("boot_id"), id + "\n", StandardCharsets.US_ASCII);
@@ -265,7 +299,10 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     }
   }
 
-  /** Simulates a reboot: all sessions die, the boot id changes, sshd answers again after the downtime. */
+  /**
+   * Simulates a reboot: all sessions die, the boot id changes, sshd answers again after the
+   * downtime.
+   */
   public void reboot(Duration downtime) {
     reboot(RebootPlan.reboot(downtime));
   }
@@ -283,8 +320,9 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   }
 
   /**
-   * File whose creation by a remote command makes the fixture carry out the armed {@link RebootPlan}, so
-   * a provisioner script can "reboot the host" (e.g. {@code touch <file>; sleep 60}).
+   * File whose creation by a remote command makes the fixture carry out the armed {@link
+   * RebootPlan}, so a provisioner script can "reboot the host" (e.g. {@code touch <file>; sleep
+   * 60}).
    */
   public Path rebootTrigger() {
     return dir.resolve("reboot-request");
@@ -300,26 +338,32 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     if (rebootWatcher != null) {
       return;
     }
-    rebootWatcher = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        try {
-          if (Files.deleteIfExists(rebootTrigger())) {
-            reboot(rebootPlan);
-          } else {
-            Thread.sleep(20);
-          }
-        } catch (InterruptedException e) {
-          return;
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    }, "sshd-reboot-watcher");
+    rebootWatcher =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                try {
+                  if (Files.deleteIfExists(rebootTrigger())) {
+                    reboot(rebootPlan);
+                  } else {
+                    Thread.sleep(20);
+                  }
+                } catch (InterruptedException e) {
+                  return;
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              }
+            },
+            "sshd-reboot-watcher");
     rebootWatcher.setDaemon(true);
     rebootWatcher.start();
   }
 
-  /** Generates a new host key and restarts sshd with it (an instance replaced behind the same address). */
+  /**
+   * Generates a new host key and restarts sshd with it (an instance replaced behind the same
+   * address).
+   */
   public void changeHostKey() {
     stop();
     replaceHostKey();
@@ -347,7 +391,8 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
 
   /** The host key's fingerprint line as {@code ssh-keygen -l} (and cloud-init) print it. */
   public String hostKeyFingerprintLine() {
-    return run(List.of(SSH_KEYGEN.toString(), "-l", "-f", dir.resolve("ssh_host_ed25519_key.pub").toString()))
+    return run(List.of(
+            SSH_KEYGEN.toString(), "-l", "-f", dir.resolve("ssh_host_ed25519_key.pub").toString()))
         .strip();
   }
 
@@ -361,47 +406,63 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
   }
 
   private void generateHostKey() {
-    run(List.of(SSH_KEYGEN.toString(), "-q", "-t", "ed25519", "-N", "", "-C", "fixture-host",
-        "-f", dir.resolve("ssh_host_ed25519_key").toString()));
+    run(
+        List.of(
+            SSH_KEYGEN.toString(),
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "fixture-host",
+            "-f",
+            dir.resolve("ssh_host_ed25519_key").toString()));
   }
 
   private void writeConfig() throws IOException {
-    List<String> lines = new ArrayList<>(List.of(
-        "Port " + port,
-        "ListenAddress " + host(),
-        "HostKey " + dir.resolve("ssh_host_ed25519_key"),
-        "PidFile " + dir.resolve("sshd.pid"),
-        "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-        "PermitRootLogin yes",
-        "PubkeyAuthentication yes",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "UsePAM no",
-        "StrictModes no",
-        "PrintMotd no",
-        "PrintLastLog no",
-        "MaxStartups 100",
-        "MaxSessions 100",
-        "LogLevel VERBOSE",
-        "Subsystem sftp internal-sftp"));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "Port " + port,
+                "ListenAddress " + host(),
+                "HostKey " + dir.resolve("ssh_host_ed25519_key"),
+                "PidFile " + dir.resolve("sshd.pid"),
+                "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
+                "PermitRootLogin yes",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "PrintMotd no",
+                "PrintLastLog no",
+                "MaxStartups 100",
+                "MaxSessions 100",
+                "LogLevel VERBOSE",
+                "Subsystem sftp internal-sftp"));
     Path config = dir.resolve("sshd_config");
-    // Newer OpenSSH (9.8+) penalises clients that fail auth or drop connections, which tests do on purpose.
+    // Newer OpenSSH (9.8+) penalises clients that fail auth or drop connections, which tests do on
+    // purpose.
     lines.add("PerSourcePenalties no");
     Files.write(config, lines);
     if (!configValid(config)) {
       lines.remove(lines.size() - 1);
       Files.write(config, lines);
       if (!configValid(config)) {
-        throw new IllegalStateException("generated sshd_config is invalid:\n" + run(List.of(SSHD.toString(), "-t",
-            "-f", config.toString())));
+        throw new IllegalStateException(
+            "generated sshd_config is invalid:\n"
+                + run(List.of(SSHD.toString(), "-t", "-f", config.toString())));
       }
     }
   }
 
   private boolean configValid(Path config) {
     try {
-      Process check = new ProcessBuilder(SSHD.toString(), "-t", "-f", config.toString())
-          .redirectErrorStream(true).start();
+      Process check =
+          new ProcessBuilder(SSHD.toString(), "-t", "-f", config.toString())
+              .redirectErrorStream(true)
+              .start();
       check.getInputStream().readAllBytes();
       return check.waitFor() == 0;
     } catch (IOException e) {

@@ -18,24 +18,39 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The rendered builder fields are judged like variables: every valid shape passes, a bad one names its field. */
+/**
+ * The rendered builder fields are judged like variables: every valid shape passes, a bad one names
+ * its field.
+ */
 class BuilderValidationTest {
   static final Instant NOW = Instant.parse("2026-11-25T10:15:30Z");
   @TempDir Path dir;
 
   private BuildSpec render(String builderFields, Map<String, String> env) throws IOException {
     Path file = dir.resolve("t.json");
-    Files.writeString(file, "{\"variables\": {\"kubernetes_version\": null},\n \"builders\": [{\"type\": \"amazon-ebs\", "
-        + builderFields + "}]}");
+    Files.writeString(
+        file,
+        "{\"variables\": {\"kubernetes_version\": null},\n \"builders\": [{\"type\": \"amazon-ebs\", "
+            + builderFields
+            + "}]}");
     Template template = new TemplateLoader().load(file);
-    Variables vars = Variables.of(List.of(new Variable("kubernetes_version", "1.23.16",
-        VariableSource.commandLine("--kubernetes-version"))), List.of());
-    return new TemplateRenderer(env, NOW, "uuid-1", dir).render(template, vars, VariableValidator.Purpose.BUILD);
+    Variables vars =
+        Variables.of(
+            List.of(
+                new Variable(
+                    "kubernetes_version",
+                    "1.23.16",
+                    VariableSource.commandLine("--kubernetes-version"))),
+            List.of());
+    return new TemplateRenderer(env, NOW, "uuid-1", dir)
+        .render(template, vars, VariableValidator.Purpose.BUILD);
   }
 
   @Test
   void everyFieldWithAValidValue_isAccepted() throws IOException {
-    BuildSpec spec = render("""
+    BuildSpec spec =
+        render(
+            """
         "region": "cn-northwest-1", "instance_type": "m6g.xlarge", "source_ami": "ami-0123456789abcdef0",
         "source_ami_filter": {"filters": {"name": "amzn2-*"}, "owners": ["amazon", "137112412989"], "most_recent": true},
         "launch_block_device_mappings": [{"device_name": "/dev/xvda", "volume_type": "gp3", "volume_size": 8,
@@ -51,7 +66,8 @@ class BuilderValidationTest {
         "region_kms_key_ids": {"eu-west-1": "alias/ami", "us-gov-west-1": "mrk-0123456789abcdef0123456789abcdef"},
         "metadata_options": {"http_tokens": "required", "http_endpoint": "disabled", "http_put_response_hop_limit": 64},
         "ami_name": "[team] eks-node (1.23) v{{timestamp}}", "ami_description": "EKS node"
-        """, Map.of());
+        """,
+            Map.of());
     AmazonEbsSettings s = spec.settings();
     assertEquals("[team] eks-node (1.23) v" + NOW.getEpochSecond(), s.image().name());
     assertEquals(List.of("us-gov-west-1", "eu-west-1"), s.distribution().regions());
@@ -61,22 +77,41 @@ class BuilderValidationTest {
 
   @Test
   void aBadValueFromAFunction_namesTheFieldTheValueAndTheExpression() {
-    TemplateException e = assertThrows(TemplateException.class, () -> render("""
+    TemplateException e =
+        assertThrows(
+            TemplateException.class,
+            () ->
+                render(
+                    """
         "region": "us-east-1", "instance_type": "m5.large", "source_ami": "ami-0123456789abcdef0",
         "ami_regions": "{{env `COPY_TO`}}", "ami_name": "ok-name"
-        """, Map.of("COPY_TO", "eu-west-1,atlantis")));
-    assertTrue(e.getMessage().startsWith("template " + dir.resolve("t.json") + ": builders[0].ami_regions = "
-        + "'eu-west-1,atlantis' (rendered from '{{env `COPY_TO`}}'): 'atlantis' is not an AWS region name; use "),
+        """,
+                    Map.of("COPY_TO", "eu-west-1,atlantis")));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "template "
+                    + dir.resolve("t.json")
+                    + ": builders[0].ami_regions = "
+                    + "'eu-west-1,atlantis' (rendered from '{{env `COPY_TO`}}'): 'atlantis' is not an AWS region name; use "),
         e.getMessage());
   }
 
   @Test
   void anAmiDescriptionOverTheEc2Limit_isRejected() {
-    TemplateException e = assertThrows(TemplateException.class, () -> render("""
+    TemplateException e =
+        assertThrows(
+            TemplateException.class,
+            () ->
+                render(
+                    """
         "region": "us-east-1", "instance_type": "m5.large", "source_ami": "ami-0123456789abcdef0",
         "ami_name": "ok-name", "ami_description": "%s"
-        """.formatted("d".repeat(256)), Map.of()));
+        """
+                        .formatted("d".repeat(256)),
+                    Map.of()));
     assertTrue(e.getMessage().contains("builders[0].ami_description"), e.getMessage());
-    assertTrue(e.getMessage().contains("at most 255 characters (this one has 256)"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("at most 255 characters (this one has 256)"), e.getMessage());
   }
 }

@@ -14,12 +14,20 @@ class InterpolatorTest {
 
   private static Interpolator interpolator(Map<String, String> build, Map<String, String> dots) {
     Map<String, String> vars = Map.of("aws_region", "eu-west-1", "arch", "arm64");
-    RenderContext ctx = new RenderContext(name -> {
-      if (!vars.containsKey(name)) {
-        throw new TemplateException("undeclared " + name);
-      }
-      return vars.get(name);
-    }, Map.of("HOME", "/home/me")::get, NOW, Path.of("/opt/tpl"), "run-uuid-1", build, dots);
+    RenderContext ctx =
+        new RenderContext(
+            name -> {
+              if (!vars.containsKey(name)) {
+                throw new TemplateException("undeclared " + name);
+              }
+              return vars.get(name);
+            },
+            Map.of("HOME", "/home/me")::get,
+            NOW,
+            Path.of("/opt/tpl"),
+            "run-uuid-1",
+            build,
+            dots);
     return new Interpolator(ctx);
   }
 
@@ -52,19 +60,36 @@ class InterpolatorTest {
     Interpolator early = interpolator(Map.of(), Map.of());
     assertEquals("{{ .SourceAMI }}", early.render("{{ .SourceAMI }}", "t"));
     assertEquals("{{ build `SourceAMIName` }}", early.render("{{ build `SourceAMIName` }}", "t"));
-    Interpolator late = interpolator(Map.of("SourceAMIName", "amzn2-x"), Map.of("SourceAMI", "ami-1", "BuildRegion",
-        "us-east-1", "Path", "/tmp/s.sh", "Vars", "A='1'"));
-    assertEquals("ami-1 amzn2-x us-east-1", late.render("{{ .SourceAMI }} {{ build `SourceAMIName` }} {{.BuildRegion}}", "t"));
-    assertEquals("chmod +x /tmp/s.sh; A='1' /tmp/s.sh", late.render("chmod +x {{.Path}}; {{.Vars}} {{.Path}}", "t"));
+    Interpolator late =
+        interpolator(
+            Map.of("SourceAMIName", "amzn2-x"),
+            Map.of(
+                "SourceAMI",
+                "ami-1",
+                "BuildRegion",
+                "us-east-1",
+                "Path",
+                "/tmp/s.sh",
+                "Vars",
+                "A='1'"));
+    assertEquals(
+        "ami-1 amzn2-x us-east-1",
+        late.render("{{ .SourceAMI }} {{ build `SourceAMIName` }} {{.BuildRegion}}", "t"));
+    assertEquals(
+        "chmod +x /tmp/s.sh; A='1' /tmp/s.sh",
+        late.render("chmod +x {{.Path}}; {{.Vars}} {{.Path}}", "t"));
   }
 
   @Test
   void render_unsupportedFunction_isAnErrorNamingIt() {
     Interpolator in = interpolator(Map.of(), Map.of());
-    TemplateException e = assertThrows(TemplateException.class, () -> in.render("{{ clean_resource_name `x` }}", "ami_name"));
+    TemplateException e =
+        assertThrows(
+            TemplateException.class, () -> in.render("{{ clean_resource_name `x` }}", "ami_name"));
     assertTrue(e.getMessage().contains("clean_resource_name"), e.getMessage());
     assertTrue(e.getMessage().startsWith("ami_name"), e.getMessage());
-    TemplateException f = assertThrows(TemplateException.class, () -> in.render("{{ .Foo }}", "tags.x"));
+    TemplateException f =
+        assertThrows(TemplateException.class, () -> in.render("{{ .Foo }}", "tags.x"));
     assertTrue(f.getMessage().contains(".Foo"), f.getMessage());
   }
 

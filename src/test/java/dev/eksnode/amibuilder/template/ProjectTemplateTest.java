@@ -10,17 +10,25 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Our own template and default file: the reference's 35 defaults, and the provisioner chain adapted to the spec. */
+/**
+ * Our own template and default file: the reference's 35 defaults, and the provisioner chain adapted
+ * to the spec.
+ */
 class ProjectTemplateTest {
   @Test
   void defaultFile_hasTheReferenceThirtyFiveDefaults() throws Exception {
     Path project = TestHome.projectDir();
     @SuppressWarnings("unchecked")
-    Map<String, String> ours = new ObjectMapper().readValue(
-        project.resolve("templates/eks-worker-al2-variables.json").toFile(), Map.class);
+    Map<String, String> ours =
+        new ObjectMapper()
+            .readValue(
+                project.resolve("templates/eks-worker-al2-variables.json").toFile(), Map.class);
     @SuppressWarnings("unchecked")
-    Map<String, String> reference = new ObjectMapper().readValue(
-        getClass().getResourceAsStream("/reference/eks-worker-al2-variables.json"), Map.class);
+    Map<String, String> reference =
+        new ObjectMapper()
+            .readValue(
+                getClass().getResourceAsStream("/reference/eks-worker-al2-variables.json"),
+                Map.class);
     assertEquals(35, ours.size());
     assertEquals(reference, ours);
     assertEquals("4", ours.get("launch_block_device_mappings_volume_size"));
@@ -29,9 +37,21 @@ class ProjectTemplateTest {
 
   @Test
   void template_declaresTheReferenceVariablesPlusToolOnes_andHasNoFixedReboootPause() {
-    Template t = new TemplateLoader().load(TestHome.projectDir().resolve("templates/eks-worker-al2.json"));
-    assertTrue(t.variables().keySet().containsAll(java.util.List.of("kubernetes_version", "kubernetes_build_date",
-        "ami_name", "arch", "instance_type", "forward_aws_credentials", "ssh_host", "ssh_port")));
+    Template t =
+        new TemplateLoader().load(TestHome.projectDir().resolve("templates/eks-worker-al2.json"));
+    assertTrue(
+        t.variables()
+            .keySet()
+            .containsAll(
+                java.util.List.of(
+                    "kubernetes_version",
+                    "kubernetes_build_date",
+                    "ami_name",
+                    "arch",
+                    "instance_type",
+                    "forward_aws_credentials",
+                    "ssh_host",
+                    "ssh_port")));
     assertEquals(45, t.variables().size());
     boolean kernelStep = false;
     for (var p : t.provisioners()) {

@@ -18,9 +18,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Absent builder values reach the build steps as null or empty collections, decided once while rendering. */
+/**
+ * Absent builder values reach the build steps as null or empty collections, decided once while
+ * rendering.
+ */
 class SettingsNormalisationTest {
-  private static final String REQUIRED = """
+  private static final String REQUIRED =
+      """
       "region": "us-east-1", "instance_type": "m5.large", "ami_name": "ok-name"
       """;
 
@@ -28,18 +32,31 @@ class SettingsNormalisationTest {
 
   private AmazonEbsSettings render(String builderFields) throws IOException {
     Path file = dir.resolve("t.json");
-    Files.writeString(file, "{\"variables\": {\"kubernetes_version\": null},\n \"builders\": [{\"type\": \"amazon-ebs\", "
-        + builderFields + "}]}");
+    Files.writeString(
+        file,
+        "{\"variables\": {\"kubernetes_version\": null},\n \"builders\": [{\"type\": \"amazon-ebs\", "
+            + builderFields
+            + "}]}");
     Template template = new TemplateLoader().load(file);
-    Variables vars = Variables.of(List.of(new Variable("kubernetes_version", "1.23.16",
-        VariableSource.commandLine("--kubernetes-version"))), List.of());
+    Variables vars =
+        Variables.of(
+            List.of(
+                new Variable(
+                    "kubernetes_version",
+                    "1.23.16",
+                    VariableSource.commandLine("--kubernetes-version"))),
+            List.of());
     return new TemplateRenderer(Map.of(), Instant.parse("2026-11-25T10:15:30Z"), "uuid-1", dir)
-        .render(template, vars, VariableValidator.Purpose.BUILD).settings();
+        .render(template, vars, VariableValidator.Purpose.BUILD)
+        .settings();
   }
 
   @Test
   void optionalFieldsLeftOutOrEmpty_areNull() throws IOException {
-    AmazonEbsSettings s = render(REQUIRED + """
+    AmazonEbsSettings s =
+        render(
+            REQUIRED
+                + """
         , "source_ami": "", "subnet_id": "", "security_group_id": "", "kms_key_id": "", "ssh_interface": "",
         "custom_endpoint_ec2": ""
         """);
@@ -61,7 +78,10 @@ class SettingsNormalisationTest {
 
   @Test
   void whitespaceInFreeText_isNotGiven_whileRealValuesStay() throws IOException {
-    AmazonEbsSettings s = render(REQUIRED + """
+    AmazonEbsSettings s =
+        render(
+            REQUIRED
+                + """
         , "ssh_host": "  ", "iam_instance_profile": " ", "user_data": " \\n ",
         "tags": {"": "dropped", " ": "dropped too", "team": "nodes"},
         "source_ami_filter": {"filters": {"name": "amzn2-*", "architecture": " "}, "owners": "amazon"}
@@ -72,7 +92,10 @@ class SettingsNormalisationTest {
     assertEquals(Map.of("team", "nodes"), s.tags().ami());
     assertEquals(Map.of("name", "amzn2-*"), s.source().filter().filters());
 
-    AmazonEbsSettings given = render(REQUIRED + """
+    AmazonEbsSettings given =
+        render(
+            REQUIRED
+                + """
         , "ssh_host": "10.0.0.5", "iam_instance_profile": "builder", "user_data": "#!/bin/sh"
         """);
     assertEquals("10.0.0.5", given.ssh().host());
@@ -82,7 +105,10 @@ class SettingsNormalisationTest {
 
   @Test
   void aRegionNamedWithAnEmptyKmsKey_usesTheDefaultKey_andStillCountsAsNamed() throws IOException {
-    AmazonEbsSettings s = render(REQUIRED + """
+    AmazonEbsSettings s =
+        render(
+            REQUIRED
+                + """
         , "encrypt_boot": true, "ami_regions": "eu-west-1,eu-central-1",
         "region_kms_key_ids": {"eu-west-1": "", "eu-central-1": "alias/ami"}
         """);
@@ -93,10 +119,17 @@ class SettingsNormalisationTest {
 
   @Test
   void whitespaceInAValidatedId_isRejectedNotIgnored() {
-    TemplateException e = assertThrows(TemplateException.class, () -> render(REQUIRED + """
+    TemplateException e =
+        assertThrows(
+            TemplateException.class,
+            () ->
+                render(
+                    REQUIRED
+                        + """
         , "security_group_id": " "
         """));
-    assertTrue(e.getMessage().contains("builders[0].security_group_id = ' ': not a security group id"),
+    assertTrue(
+        e.getMessage().contains("builders[0].security_group_id = ' ': not a security group id"),
         e.getMessage());
   }
 }
