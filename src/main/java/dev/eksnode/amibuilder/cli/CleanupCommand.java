@@ -1,22 +1,16 @@
 package dev.eksnode.amibuilder.cli;
 
-import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.ebs.BuildTuning;
 import dev.eksnode.amibuilder.ebs.Cleaner;
+import dev.eksnode.amibuilder.ebs.CleanupService;
 import dev.eksnode.amibuilder.pipeline.BuildId;
-import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.Resource;
-import dev.eksnode.amibuilder.pipeline.ResourceLedger;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -80,50 +74,31 @@ final class CleanupCommand implements Callable<Integer> {
             "--region '" + r + "' is not an AWS region name; use e.g. us-west-2");
       }
     }
-    Set<String> sweep = new LinkedHashSet<>(regions);
     BuildId id = null;
-    BuildJournal journal = null;
-    List<Resource> journaled = List.of();
+    Duration age = null;
     if (buildId != null) {
       try {
         id = BuildId.parse(buildId);
       } catch (IllegalArgumentException e) {
         throw new ConfigException(e.getMessage());
       }
-      Path dir = ctx.stateDir();
-      if (Files.exists(BuildJournal.fileOf(dir, id))) {
-        journal = BuildJournal.open(dir, id, ctx.clock());
-        BuildJournal.Contents contents = journal.snapshot();
-        Set<String> all = new LinkedHashSet<>(contents.regions());
-        all.addAll(sweep);
-        sweep = all;
-        journaled = contents.live();
-      } else {
-        console.warn("no journal for " + id + " in " + dir + "; searching by tag only");
-      }
+    } else {
+      age = parseDuration(olderThan);
     }
-    if (sweep.isEmpty()) {
-      String fallback = ctx.env().getOrDefault("AWS_REGION", ctx.env().get("AWS_DEFAULT_REGION"));
-      if (fallback == null || fallback.isBlank()) {
-        throw new ConfigException("no region to search; pass --region");
-      }
-      sweep.add(fallback);
-    }
-    Cleaner.Report report;
-    try (AwsClientFactory factory = aws.clients(ctx, sweep.iterator().next())) {
-      Cleaner cleaner = new Cleaner(factory, BuildTuning.fromEnvironment(ctx.env()));
-      if (id != null) {
-        report =
-            cleaner.cleanBuild(
-                id, sweep, journaled, dryRun, journal == null ? ResourceLedger.none() : journal);
-      } else {
-        report =
-            cleaner.cleanOlderThan(parseDuration(olderThan), ctx.clock().instant(), sweep, dryRun);
-      }
-    }
-    if (journal != null && !dryRun && report.clean()) {
-      journal.finish("cleaned");
-    }
+    CleanupService.Request request =
+        new CleanupService.Request(
+            id,
+            age,
+            regions,
+            ctx.env().getOrDefault("AWS_REGION", ctx.env().get("AWS_DEFAULT_REGION")),
+            dryRun,
+            ctx.stateDir(),
+            BuildTuning.fromEnvironment(ctx.env()),
+            (region, endpoint) -> aws.clients(ctx, region),
+            ctx.clock());
+    CleanupService.Result result = new CleanupService().run(request, console::warn);
+    Cleaner.Report report = result.report();
+    List<String> sweep = result.regions();
     if (dryRun) {
       report.found().forEach(r -> console.result("would remove " + r));
     } else {
