@@ -235,12 +235,6 @@ public final class BuildService {
               new Forwarder(id, label, events),
               listener(id, label));
       Outcome outcome = done.outcome();
-      // The unwind reports removals in bulk; say each one before the result, so a reader sees where
-      // they went.
-      outcome
-          .cleanup()
-          .removed()
-          .forEach(r -> events.accept(new BuildEvent.ResourceRemoved(id, label, r)));
       BuildResult result =
           new BuildResult(
               id,

@@ -9,6 +9,8 @@ import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.pipeline.Outcome;
 import dev.eksnode.amibuilder.pipeline.PipelineListener;
 import dev.eksnode.amibuilder.pipeline.PipelineRunner;
+import dev.eksnode.amibuilder.pipeline.Resource;
+import dev.eksnode.amibuilder.pipeline.ResourceLedger;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.TimeSource;
 import dev.eksnode.amibuilder.template.BuildSpec;
@@ -20,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs one amazon-ebs build: the steps of SPEC §3 in order on a {@link PipelineRunner}, journaled,
@@ -104,6 +108,33 @@ public final class Ec2Build {
   }
 
   /**
+   * The journal as the runner's ledger, telling {@code events} of each removal as the undo makes it
+   * (once per resource, though an idempotent undo may report a resource twice).
+   */
+  private static ResourceLedger announcingRemovals(BuildJournal journal, BuildEvents events) {
+    Set<Resource> announced = ConcurrentHashMap.newKeySet();
+    return new ResourceLedger() {
+      @Override
+      public void created(Resource resource) {
+        journal.created(resource);
+      }
+
+      @Override
+      public void removed(Resource resource) {
+        journal.removed(resource);
+        if (announced.add(resource)) {
+          events.resourceRemoved(resource);
+        }
+      }
+
+      @Override
+      public List<Resource> live() {
+        return journal.live();
+      }
+    };
+  }
+
+  /**
    * Starts the journal of {@code buildId}; call before {@link #run} so an interrupt handler can
    * name it.
    */
@@ -163,7 +194,10 @@ public final class Ec2Build {
     // the journal.
     PipelineRunner<BuildContext> runner =
         new PipelineRunner<BuildContext>(
-                new PipelineRunner.Options(onError, Duration.ofHours(6)), journal, timing, time)
+                new PipelineRunner.Options(onError, Duration.ofHours(6)),
+                announcingRemovals(journal, events),
+                timing,
+                time)
             .auditingSuccessAgainst(BuildContext::artifacts);
     Outcome outcome =
         runner.run(steps(provisioning, spec.settings().image().encryptBoot()), ctx, cancellation);

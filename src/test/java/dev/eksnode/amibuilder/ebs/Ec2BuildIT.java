@@ -156,6 +156,38 @@ class Ec2BuildIT {
   }
 
   @Test
+  void build_json_announcesEachTemporaryResourceAsItsUndoRemovesIt_beforeTheResult()
+      throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      TestHome.Result r = rig.build("--json");
+      assertEquals(0, r.code(), r.err());
+      List<JsonNode> events = new java.util.ArrayList<>();
+      for (String line : r.out().lines().filter(l -> !l.isBlank()).toList()) {
+        events.add(JSON.readTree(line));
+      }
+      List<String> removed =
+          events.stream()
+              .filter(e -> e.get("event").asText().equals("resource_removed"))
+              .map(e -> e.get("kind").asText() + " " + e.get("id").asText())
+              .toList();
+      List<String> created =
+          events.stream()
+              .filter(e -> e.get("event").asText().equals("resource_created"))
+              .filter(
+                  e ->
+                      Set.of("KEY_PAIR", "SECURITY_GROUP", "INSTANCE")
+                          .contains(e.get("kind").asText()))
+              .map(e -> e.get("kind").asText() + " " + e.get("id").asText())
+              .toList();
+      assertEquals(3, created.size(), created.toString());
+      assertTrue(removed.containsAll(created), "created " + created + ", removed " + removed);
+      assertEquals(removed.size(), Set.copyOf(removed).size(), "each removal once: " + removed);
+      assertTrue(removed.stream().noneMatch(x -> x.startsWith("IMAGE")), removed.toString());
+      assertEquals("result", events.get(events.size() - 1).get("event").asText());
+    }
+  }
+
+  @Test
   void build_json_emitsStepResourceAndResultEvents() throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       TestHome.Result r = rig.build("--json");
