@@ -6,23 +6,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Waits for the reboot a provisioner announced with {@code expect_disconnect}, without a fixed
- * pause.
+ * Follows the host after a provisioner with {@code expect_disconnect} ended. As in Packer, the flag
+ * allows the connection to go away; it does not demand it: a script that never reboots (upstream
+ * sets the flag on {@code limit-c-states.sh}) simply lets the build go on.
  *
- * <p>The rule, measured from the moment the script ended (it exited, or the connection dropped,
- * which already counts as the host going down):
+ * <p>The rule, measured from the moment the script ended (it exited, or the connection dropped):
  *
  * <ol>
- *   <li>Probe {@code /proc/sys/kernel/random/boot_id}: over the live connection while it lasts,
- *       then by reconnecting (one attempt per probe), every 100 ms for the first 20 s, then backing
- *       off to 1 s.
+ *   <li>While the connection is up, watch it without round trips. Once the host has kept it, and so
+ *       its boot id, for the settle time ({@link SshTarget#rebootStartGrace()}, a few seconds), one
+ *       probe of {@code /proc/sys/kernel/random/boot_id} confirms the host still answers on the
+ *       same boot: no reboot happened, provisioning continues.
+ *   <li>Once the connection is gone (or a probe gets no answer), the host counts as going down:
+ *       reconnect, one attempt per probe, every 100 ms for the first 20 s, then backing off to 1 s.
  *   <li>The first answer with a boot id different from the one read before the script means the
  *       host rebooted: the session now holds the new connection and provisioning continues at once.
- *   <li>Answers with the old boot id mean the host has not gone down yet (a shutdown takes a
- *       moment). Once the reboot start grace has passed and the host still answers with the old id,
- *       fail: the host never rebooted (the connection stayed up, or it dropped and came back on the
- *       same boot).
- *   <li>No answer at all until the reboot timeout: fail, the host did not come back.
+ *   <li>An answer with the old boot id after a drop (sshd restarted, not the host) starts the
+ *       settle time again on the new connection: a host that is shutting down may still accept a
+ *       login before sshd stops. If it holds for the settle time, no reboot happened.
+ *   <li>No answer at all until the reboot timeout: fail, the host went down and did not come back.
  *   <li>A different host key on reconnect fails at once ({@link HostKeyMismatchException}).
  * </ol>
  */
@@ -41,12 +43,29 @@ final class RebootWatcher {
   private static final Duration EARLY_PHASE = Duration.ofSeconds(20);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * How often a live connection is checked while the host settles. The check reads local state (the
+   * transport closes the session when the peer goes away), so it is cheap; 20 ms keeps the start of
+   * a reboot from adding noticeable delay.
+   */
+  private static final Duration WATCH_INTERVAL = Duration.ofMillis(20);
+
+  private static final long NOT_SEEN = Long.MIN_VALUE;
+
+  /** What became of the host after the script. */
+  enum Outcome {
+    /** SSH answered with a new boot id; the session holds the new connection. */
+    REBOOTED,
+    /** The connection dropped, and the host came back on the same boot (only sshd restarted). */
+    SAME_BOOT_AFTER_DROP,
+    /** The connection stayed up on the same boot: the script did not reboot the host. */
+    STAYED_UP
+  }
+
   private RebootWatcher() {}
 
-  /**
-   * Returns once the session is connected to the rebooted host; see the class comment for the rule.
-   */
-  static String awaitReboot(
+  /** Returns once the host rebooted or showed it will not; see the class comment for the rule. */
+  static Outcome awaitHost(
       SshSession ssh,
       String bootIdBefore,
       long scriptEndedNanos,
@@ -55,24 +74,33 @@ final class RebootWatcher {
       throws InterruptedException {
     SshTarget target = ssh.target();
     long deadline = scriptEndedNanos + target.rebootTimeout().toNanos();
-    long graceEnd = scriptEndedNanos + target.rebootStartGrace().toNanos();
-    Duration delay = FIRST_PROBE_DELAY;
-    // A script cut off by the connection dropping saw the host go down, however quickly sshd came
-    // back.
+    long settle = target.rebootStartGrace().toNanos();
     boolean wentDown = scriptEnding == ExecResult.Ending.DISCONNECTED;
+    // Since when the host has answered on the old boot without a break: the script's own ending
+    // over the live connection is the first such answer.
+    long sameBootSince = wentDown ? NOT_SEEN : scriptEndedNanos;
+    Duration delay = FIRST_PROBE_DELAY;
     int probes = 0;
     while (true) {
       long now = System.nanoTime();
       if (now >= deadline) {
+        if (sameBootSince != NOT_SEEN && ssh.isConnected()) {
+          // Only with a settle time longer than the reboot timeout: the host is up on its old boot.
+          return noReboot(what, wentDown, bootIdBefore, scriptEndedNanos);
+        }
         throw new RebootNotDetectedException(
-            what
-                + " expected a reboot, but "
+            "the SSH connection to "
                 + target.describe()
-                + " did not answer over SSH with a new boot id within "
+                + " went away after "
+                + what
+                + " (expect_disconnect), and SSH did not answer again within "
                 + target.rebootTimeout().toSeconds()
-                + " s ("
-                + (wentDown ? "it went down and did not come back" : "it never went down")
-                + ")");
+                + " s of the script's end: the host did not come back");
+      }
+      if (sameBootSince != NOT_SEEN && ssh.isConnected() && now - sameBootSince < settle) {
+        long wait = Math.min(sameBootSince + settle, deadline) - now;
+        TimeUnit.NANOSECONDS.sleep(Math.max(1, Math.min(WATCH_INTERVAL.toNanos(), wait)));
+        continue;
       }
       Duration probeTimeout = min(PROBE_TIMEOUT, Duration.ofNanos(deadline - now));
       String id = null;
@@ -80,14 +108,17 @@ final class RebootWatcher {
       if (ssh.isConnected()) {
         id = ssh.readBootId(probeTimeout);
       } else {
-        // The connection the script ran on is gone: the host (or at least sshd) went down.
+        // The connection the script ran on (or the one after an earlier drop) is gone: whatever
+        // answers next must hold for the settle time again.
         wentDown = true;
+        sameBootSince = NOT_SEEN;
         if (ssh.tryConnectOnce(probeTimeout)) {
           id = ssh.readBootId(probeTimeout);
         }
       }
       if (id == null) {
         wentDown = true;
+        sameBootSince = NOT_SEEN;
         ssh.dropConnection();
       } else if (!id.equals(bootIdBefore)) {
         LOG.info(
@@ -97,25 +128,30 @@ final class RebootWatcher {
             id,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - scriptEndedNanos));
         LOG.debug("reboot detected after {} probes", probes);
-        return id;
-      } else if (System.nanoTime() >= graceEnd) {
-        String how =
-            wentDown
-                ? "the connection dropped but the host came back with the same boot id " + id
-                : "the host kept answering with the same boot id " + id;
-        throw new RebootNotDetectedException(
-            what
-                + " was expected to reboot the host (expect_disconnect), but "
-                + how
-                + " for "
-                + target.rebootStartGrace().toSeconds()
-                + " s after the script ended");
+        return Outcome.REBOOTED;
+      } else if (sameBootSince == NOT_SEEN) {
+        sameBootSince = System.nanoTime();
+        continue;
+      } else {
+        LOG.debug("no reboot after {} probes", probes);
+        return noReboot(what, wentDown, bootIdBefore, scriptEndedNanos);
       }
       long remaining = deadline - System.nanoTime();
       TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(delay.toNanos(), remaining)));
       boolean early = System.nanoTime() - scriptEndedNanos < EARLY_PHASE.toNanos();
       delay = min(delay.multipliedBy(2), early ? EARLY_PROBE_DELAY : MAX_PROBE_DELAY);
     }
+  }
+
+  private static Outcome noReboot(
+      String what, boolean wentDown, String bootId, long scriptEndedNanos) {
+    LOG.info(
+        "{}: no reboot ({}, boot id {}), continuing {} ms after the script ended",
+        what,
+        wentDown ? "the connection dropped but the host came back on the same boot" : "same boot",
+        bootId,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - scriptEndedNanos));
+    return wentDown ? Outcome.SAME_BOOT_AFTER_DROP : Outcome.STAYED_UP;
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -199,8 +199,20 @@ public final class ShellProvisioner implements Provisioner {
       throw new ProvisionerFailedException(what, result, tail.lines());
     }
     if (config.expectDisconnect()) {
-      RebootWatcher.awaitReboot(ssh, bootBefore, ended, result.ending(), what);
-      removeLeftOverScript(ssh);
+      RebootWatcher.Outcome outcome =
+          RebootWatcher.awaitHost(ssh, bootBefore, ended, result.ending(), what);
+      if (outcome == RebootWatcher.Outcome.STAYED_UP
+          && result.ending() == ExecResult.Ending.SIGNALLED) {
+        // expect_disconnect excuses losing the connection, not a script killed on a host that
+        // stayed up.
+        throw new ProvisionerFailedException(what, result, tail.lines());
+      }
+      if (outcome != RebootWatcher.Outcome.REBOOTED) {
+        output.accept(OutputKind.STDOUT, noRebootLine(outcome, bootBefore));
+      }
+      if (result.ending() != ExecResult.Ending.EXITED) {
+        removeLeftOverScript(ssh);
+      }
       return;
     }
     if (result.ending() == ExecResult.Ending.SIGNALLED) {
@@ -219,8 +231,21 @@ public final class ShellProvisioner implements Provisioner {
     }
   }
 
+  /** The build output line for a script with expect_disconnect after which the host stayed up. */
+  static String noRebootLine(RebootWatcher.Outcome outcome, String bootId) {
+    String how =
+        outcome == RebootWatcher.Outcome.SAME_BOOT_AFTER_DROP
+            ? "the connection dropped and came back on the same boot"
+            : "the host kept its connection and boot";
+    return "expect_disconnect: no reboot happened ("
+        + how
+        + ", boot id "
+        + bootId
+        + "); continuing";
+  }
+
   private void removeLeftOverScript(SshSession ssh) throws InterruptedException {
-    // The reboot interrupted the "rm -f" that normally follows the script.
+    // The lost connection cut off the "rm -f" that normally follows the script.
     ExecResult removed = ssh.exec("rm -f " + quote(remotePath), false, LineSink.discard());
     if (!removed.succeeded()) {
       LOG.debug("could not remove {} after the reboot: {}", remotePath, removed.describe());

@@ -23,7 +23,8 @@ import java.util.Set;
  * @param remoteFile file name in remoteFolder (default {@code script_<random>.sh})
  * @param pauseBefore wait before the first script; null or zero for none
  * @param pauseAfter wait after the last script; only when set
- * @param expectDisconnect the script reboots the host; wait for a new boot id afterwards
+ * @param expectDisconnect the script may reboot the host or drop the connection; afterwards wait
+ *     for a new boot id if the host goes away, move on if it stays up
  * @param validExitCodes exit statuses that count as success (default {0})
  * @param buildName value of PACKER_BUILD_NAME
  * @param builderType value of PACKER_BUILDER_TYPE

@@ -15,8 +15,9 @@ import java.util.Objects;
  * @param keepAliveInterval interval of SSH keep-alive requests; zero disables them
  * @param pty whether commands run with a pseudo-terminal (ssh_pty)
  * @param rebootTimeout how long a reboot may take until SSH answers with a new boot id
- * @param rebootStartGrace how long the host may keep answering with the old boot id after a script
- *     that expects a disconnect ended, before the reboot counts as "never happened"
+ * @param rebootStartGrace how long the host must keep answering on its old boot, over an unbroken
+ *     connection, after a script with expect_disconnect ended, before ami-builder concludes that no
+ *     reboot is coming and moves on
  */
 public record SshTarget(
     String host,
@@ -32,7 +33,15 @@ public record SshTarget(
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofMinutes(5);
   public static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(15);
   public static final Duration DEFAULT_REBOOT_TIMEOUT = Duration.ofMinutes(10);
-  public static final Duration DEFAULT_REBOOT_START_GRACE = Duration.ofMinutes(2);
+
+  /**
+   * {@code reboot} and {@code shutdown -r now} return once systemd has queued the reboot, so the
+   * script often exits, and reports success, before the host starts going down. systemd stops the
+   * login sessions among the first units, which closes the SSH connection, usually well within a
+   * second; 3 s covers that race with room for a busy host. It is also what a script that never
+   * reboots costs, so it stays short: a reboot scheduled later than that is not waited for.
+   */
+  public static final Duration DEFAULT_REBOOT_START_GRACE = Duration.ofSeconds(3);
 
   public SshTarget {
     Objects.requireNonNull(host, "host");
