@@ -79,6 +79,19 @@ final class BuildRig implements AutoCloseable {
     }
   }
 
+  /** Replaces the template's (empty) provisioner list with these, written as given. */
+  void provisioners(List<Map<String, ?>> provisioners) {
+    Path template = home.home.resolve("templates/eks-worker-al2.json");
+    try {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(template.toFile());
+      tree.set("provisioners", json.valueToTree(provisioners));
+      json.writerWithDefaultPrettyPrinter().writeValue(template.toFile(), tree);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   Ec2Client ec2() {
     return clients.get(0);
   }
