@@ -67,6 +67,10 @@ install_kernel() {
   fi
   # The trailing glob completes the release with the distribution suffix and architecture.
   sudo yum install -y "kernel-$kernel*"
+  # Locked now, or install-worker.sh's `yum update` would add the line's newest kernel and nodes
+  # would boot that one instead (this build keeps running the pinned one, so validate.sh passes).
+  sudo yum install -y yum-plugin-versionlock
+  sudo yum versionlock "kernel-$kernel*"
 }
 
 main() {

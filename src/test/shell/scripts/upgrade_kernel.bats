@@ -74,6 +74,7 @@ teardown() {
   KERNEL_VERSION=5.15 run "$SCRIPTS_DIR/upgrade_kernel.sh"
   [ "$status" -eq 0 ]
   assert_called "amazon-linux-extras install -y kernel-5.15"
+  refute_called_matching 'versionlock'
 }
 
 @test "a full release enables its line's topic and installs exactly that build" {
@@ -83,6 +84,9 @@ teardown() {
   assert_called "yum install -y kernel-5.10.239-236.958*"
   refute_called_matching '^amazon-linux-extras install'
   [ "$(call_line "amazon-linux-extras enable kernel-5.10")" -lt "$(call_line "yum install -y kernel-5.10.239-236.958*")" ]
+  assert_called "yum install -y yum-plugin-versionlock"
+  assert_called "yum versionlock kernel-5.10.239-236.958*"
+  [ "$(call_line "yum install -y kernel-5.10.239-236.958*")" -lt "$(call_line "yum versionlock kernel-5.10.239-236.958*")" ]
   [ "$(tail -n 1 "$CALLS")" = "reboot " ]
 }
 
