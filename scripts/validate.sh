@@ -4,7 +4,7 @@
 # may be left behind, and the running kernel must be the one the build asked for.
 #
 # Environment:
-#   KERNEL_VERSION      the kernel line requested (4.14, 5.4, 5.10, or a longer version); empty
+#   KERNEL_VERSION      the kernel requested: a line (5.10) or a full release (5.10.239-236.958); empty
 #                       resolves exactly as upgrade_kernel.sh does: 5.10 for Kubernetes 1.24 and
 #                       later, 5.4 below
 #   KUBERNETES_VERSION  picks the default kernel when KERNEL_VERSION is empty; when it is empty too

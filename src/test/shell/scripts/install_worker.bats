@@ -77,6 +77,19 @@ REQUIRED=(BINARY_BUCKET_NAME BINARY_BUCKET_REGION DOCKER_VERSION CONTAINERD_VERS
   assert_file_contains "$(upper /etc/sysctl.d/99-kubernetes-cri.conf)" "net.ipv4.ip_forward = 1"
 }
 
+@test "yum globs as package versions reach yum unexpanded" {
+  # Files in the script's working directory that an unquoted glob would expand to.
+  stub mktemp 'dir=$(/usr/bin/mktemp "$@")
+if [[ "${1:-}" == -d ]]; then touch "$dir/containerd-1.7.99" "$dir/runc-1.99" "$dir/docker-20.10.99"; fi
+echo "$dir"'
+  CONTAINERD_VERSION='1.7.*' RUNC_VERSION='1.*' DOCKER_VERSION='20.10.*' KUBERNETES_VERSION=1.23.16 run_worker
+  [ "$status" -eq 0 ]
+  assert_called "yum install -y containerd-1.7.*"
+  assert_called "yum install -y runc-1.*"
+  assert_called "yum install -y docker-20.10.**"
+  assert_called "yum versionlock containerd-*"
+}
+
 @test "removes ec2-net-utils only when it is installed" {
   run_worker
   refute_called_matching '^yum remove'

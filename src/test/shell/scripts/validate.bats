@@ -88,6 +88,19 @@ leave() {
   [ "$status" -eq 0 ]
 }
 
+@test "a full kernel release must be the running build" {
+  KERNEL_VERSION=5.10.165-143.735 run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 0 ]
+  assert_output_contains "kernel $UNAME_R matches the requested 5.10.165-143.735"
+  KERNEL_VERSION=5.10.165-143.735.amzn2.x86_64 run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 0 ]
+  KERNEL_VERSION=5.10.239-236.958 run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 1 ]
+  [ "$output" = "validate.sh: running kernel $UNAME_R is not the requested 5.10.239-236.958" ]
+  KERNEL_VERSION=5.10.165-143.73 run root_run "$SCRIPTS_DIR/validate.sh"
+  [ "$status" -eq 1 ]
+}
+
 @test "empty kernel resolves to 5.10 for 1.24 and later" {
   KERNEL_VERSION="" KUBERNETES_VERSION=1.24.10 run root_run "$SCRIPTS_DIR/validate.sh"
   [ "$status" -eq 0 ]

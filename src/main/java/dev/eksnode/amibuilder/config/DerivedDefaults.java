@@ -13,10 +13,22 @@ import java.util.Map;
 public final class DerivedDefaults {
   /**
    * Source AMI owner accounts for the partitions whose Amazon Linux images live under another
-   * account.
+   * account. GovCloud publishes them under one account in both its regions; the Makefile of
+   * February 2023 knew only us-gov-west-1, later ones add us-gov-east-1.
    */
   public static final Map<String, String> SOURCE_AMI_OWNERS_BY_REGION =
-      Map.of("cn-northwest-1", "141808717104", "us-gov-west-1", "045324592363");
+      Map.of(
+          "cn-northwest-1", "141808717104",
+          "us-gov-west-1", "045324592363",
+          "us-gov-east-1", "045324592363");
+
+  /**
+   * The x86_64 build instance. The Makefile used m4.large until 2023, then m5.large: the m4 family
+   * is previous-generation and missing from newer regions.
+   */
+  static final String X86_INSTANCE_TYPE = "m5.large";
+
+  static final String ARM_INSTANCE_TYPE = "m6g.large";
 
   public static final String CREDENTIAL_GUARD = "forward_aws_credentials";
 
@@ -39,7 +51,7 @@ public final class DerivedDefaults {
         fill(
             out,
             "instance_type",
-            "arm64".equals(arch) ? "m6g.large" : "m4.large",
+            "arm64".equals(arch) ? ARM_INSTANCE_TYPE : X86_INSTANCE_TYPE,
             "instance type for " + arch);
 
     var version = KubernetesVersion.parse(out.value("kubernetes_version"));

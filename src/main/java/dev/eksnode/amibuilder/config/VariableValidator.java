@@ -24,8 +24,7 @@ public final class VariableValidator {
 
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
   private static final Pattern CNI_VERSION = Pattern.compile("v\\d+\\.\\d+\\.\\d+");
-  private static final Pattern PACKAGE_VERSION = Pattern.compile("[0-9][A-Za-z0-9._+~-]*");
-  private static final Set<String> KERNELS = Set.of("4.14", "5.4", "5.10");
+  private static final Pattern IMAGE_TAG = Pattern.compile("[0-9][A-Za-z0-9._+~-]*");
 
   private final Map<String, Function<String, Problem>> rules = new LinkedHashMap<>();
 
@@ -45,14 +44,7 @@ public final class VariableValidator {
             Set.of("x86_64", "arm64").contains(v)
                 ? null
                 : new Problem("unsupported architecture", "use x86_64 or arm64"));
-    rules.put(
-        "kernel_version",
-        v ->
-            KERNELS.contains(v)
-                ? null
-                : new Problem(
-                    "unsupported kernel",
-                    "use 4.14, 5.4 or 5.10 (or leave it empty for the version's default)"));
+    rules.put("kernel_version", PackageSpecs::kernel);
     for (String b :
         new String[] {
           "encrypted",
@@ -93,28 +85,13 @@ public final class VariableValidator {
             CNI_VERSION.matcher(v).matches()
                 ? null
                 : new Problem("not a CNI plugins release", "use a tag such as v0.8.6"));
-    for (String p : new String[] {"containerd_version", "runc_version"}) {
-      rules.put(
-          p,
-          v ->
-              PACKAGE_VERSION.matcher(v).matches()
-                  ? null
-                  : new Problem(
-                      "not a package version",
-                      "use the yum version-release, e.g. 1.6.6-1.amzn2.0.2"));
-    }
-    rules.put(
-        "docker_version",
-        v ->
-            v.equals("none") || PACKAGE_VERSION.matcher(v).matches()
-                ? null
-                : new Problem(
-                    "not a package version",
-                    "use the yum version-release such as 20.10.17-1.amzn2.0.1, or none"));
+    rules.put("containerd_version", v -> PackageSpecs.yum(v, "1.6.6-1.amzn2.0.2", "1.7.*", false));
+    rules.put("runc_version", v -> PackageSpecs.yum(v, "1.1.4-1.amzn2", "1.1.*", false));
+    rules.put("docker_version", v -> PackageSpecs.yum(v, "20.10.17-1.amzn2.0.1", "20.10.*", true));
     rules.put(
         "pause_container_version",
         v ->
-            PACKAGE_VERSION.matcher(v).matches()
+            IMAGE_TAG.matcher(v).matches()
                 ? null
                 : new Problem("not an image tag", "use a tag such as 3.5"));
     rules.put("remote_folder", ValueRules::remoteFolder);
@@ -150,7 +127,7 @@ public final class VariableValidator {
     Variable kernel = vars.get("kernel_version");
     var version = KubernetesVersion.parse(vars.value("kubernetes_version"));
     if (kernel != null
-        && "4.14".equals(kernel.value())
+        && "4.14".equals(PackageSpecs.kernelLine(kernel.value()))
         && version.isPresent()
         && version.get().atLeast(1, 24)) {
       throw ConfigException.forVariable(

@@ -233,7 +233,19 @@ class BadInputCorpusTest {
             "(from --kubernetes-build-date)"));
     c.add(row("arch", "arch", List.of("arch=amd64"), "'amd64'", "(from argument)"));
     c.add(
-        row("kernel", "kernel_version", List.of("kernel_version=6.1"), "'6.1'", "(from argument)"));
+        row(
+            "kernel",
+            "kernel_version",
+            List.of("kernel_version=abc"),
+            "'abc'",
+            "(from argument)",
+            "not a kernel version"));
+    c.add(
+        row(
+            "kernel release with shell syntax",
+            "kernel_version",
+            List.of("--var", "kernel_version=5.10.239-236.958;reboot"),
+            "(from --var)"));
     c.add(
         row(
             "kernel too old for 1.24",
@@ -364,6 +376,37 @@ class BadInputCorpusTest {
             List.of("--var-file", "bucket.json"),
             "'my..bucket'"));
     c.add(row("CNI version", "cni_plugin_version", List.of("cni_plugin_version=0.8.6"), "'0.8.6'"));
+    c.add(
+        row(
+            "containerd version with a command",
+            "containerd_version",
+            List.of("containerd_version=1.7;rm"),
+            "'1.7;rm'",
+            "(from argument)",
+            "contains ';'",
+            "1.7.*"));
+    c.add(
+        row(
+            "runc version with a substitution",
+            "runc_version",
+            List.of("--var", "runc_version=1.*$(id)"),
+            "(from --var)",
+            "contains '$'",
+            "1.1.4-1.amzn2"));
+    c.add(
+        row(
+            "runc version that is no version",
+            "runc_version",
+            List.of("runc_version=latest"),
+            "not a yum package version",
+            "1.1.*"));
+    c.add(
+        row(
+            "docker version with a backtick",
+            "docker_version",
+            List.of("docker_version=20.10.`id`"),
+            "contains '`'",
+            "or none"));
     c.add(row("yum repos", "additional_yum_repos", List.of("additional_yum_repos=foo"), "'foo'"));
     c.add(
         envRow(

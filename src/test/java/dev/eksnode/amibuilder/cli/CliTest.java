@@ -133,6 +133,19 @@ class CliTest {
   }
 
   @Test
+  void validate_acceptsLaterUpstreamVarFiles_withYumGlobsAndAFullKernelRelease() {
+    home.write(
+        "later.json",
+        "{\"containerd_version\": \"1.7.11-*\", \"runc_version\": \"1.*\","
+            + " \"docker_version\": \"25.0.*\", \"kernel_version\": \"5.10.239-236.958\"}");
+    TestHome.Result r =
+        home.run("validate", "--kubernetes-version", "1.23.16", "--var-file", "later.json");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("m5.large"), r.out());
+    assertEquals("", r.err());
+  }
+
+  @Test
   void userVarFile_overridesDerivedValues() {
     home.write(
         "mine.json",

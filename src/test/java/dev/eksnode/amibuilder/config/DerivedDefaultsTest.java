@@ -31,7 +31,7 @@ class DerivedDefaultsTest {
     Variables v =
         DerivedDefaults.apply(vars(Map.of(), Map.of("kubernetes_version", "1.23.16")), CLOCK);
     assertEquals("x86_64", v.value("arch"));
-    assertEquals("m4.large", v.value("instance_type"));
+    assertEquals("m5.large", v.value("instance_type"));
     assertEquals("amazon-eks-node-1.23-v20261125101530", v.value("ami_name"));
     assertEquals(VariableSource.Kind.DERIVED, v.get("ami_name").source().kind());
   }
@@ -49,6 +49,7 @@ class DerivedDefaultsTest {
   @CsvSource({
     "cn-northwest-1,141808717104",
     "us-gov-west-1,045324592363",
+    "us-gov-east-1,045324592363",
     "us-west-2,137112412989",
     "cn-north-1,137112412989"
   })

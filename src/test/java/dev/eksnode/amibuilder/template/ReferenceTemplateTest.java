@@ -90,7 +90,7 @@ class ReferenceTemplateTest {
     BuildSpec spec = render(Shortcut.find("1.23").orElseThrow(), Map.of("USER", "alice"));
     AmazonEbsSettings s = spec.settings();
     assertEquals("us-west-2", s.region());
-    assertEquals("m4.large", s.launch().instanceType());
+    assertEquals("m5.large", s.launch().instanceType());
     assertEquals("amazon-eks-node-1.23-v20261125101530", s.image().name());
     assertEquals(
         "EKS Kubernetes Worker AMI with AmazonLinux2 image, (k8s: 1.23.16, docker: 20.10.17-1.amzn2.0.1, "
