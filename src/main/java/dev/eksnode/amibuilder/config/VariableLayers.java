@@ -172,9 +172,11 @@ public final class VariableLayers {
       read.addAll(UserReferences.in(a.value()));
       put(merged, a.name(), a.value(), VariableSource.commandLine(a.flag()));
     }
+    Set<String> known = new TreeSet<>(declared);
+    known.addAll(read);
     for (Candidate c : unknown) {
       if (!read.contains(c.name())) {
-        warnings.add(unknownName(c, declared, in.strict()));
+        warnings.add(unknownName(c, known, in.strict()));
       }
     }
     if (in.shortcut() != null) {
@@ -242,10 +244,13 @@ public final class VariableLayers {
     merged.put(name, new Variable(name, value, source));
   }
 
-  /** The warning for a name nothing declares or reads; with {@code strict}, the error. */
-  private static String unknownName(Candidate c, Set<String> declared, boolean strict) {
+  /**
+   * The warning for a name nothing declares or reads, suggesting one of the {@code known} names;
+   * with {@code strict}, the error.
+   */
+  private static String unknownName(Candidate c, Set<String> known, boolean strict) {
     String hint =
-        DidYouMean.suggest(c.name(), declared)
+        DidYouMean.suggest(c.name(), known)
             .map(s -> "did you mean '" + s + "'?")
             .orElse("run 'ami-builder vars' to list the known names");
     if (strict) {
