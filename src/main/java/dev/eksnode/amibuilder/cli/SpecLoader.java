@@ -178,7 +178,24 @@ final class SpecLoader {
         packerVariableFileWord != null
             ? packerVariableFileWord.value()
             : ctx.env().getOrDefault(PACKER_VARIABLE_FILE, "");
-    return value.isBlank() ? null : ctx.resolve(value.strip());
+    if (value.isBlank()) {
+      return null;
+    }
+    Path file = ctx.resolve(value.strip());
+    if (!Files.exists(file)) {
+      throw new ConfigException(
+          PACKER_VARIABLE_FILE
+              + " = '"
+              + ConfigException.oneLine(value)
+              + "' (from "
+              + (packerVariableFileWord != null
+                  ? "argument " + PACKER_VARIABLE_FILE
+                  : "environment variable " + PACKER_VARIABLE_FILE)
+              + "): "
+              + file
+              + " does not exist; check the path (relative paths start at the current directory)");
+    }
+    return file;
   }
 
   /** The merged variables with derived defaults, not yet rendered or validated. */

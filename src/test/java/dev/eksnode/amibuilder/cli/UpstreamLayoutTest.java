@@ -289,7 +289,14 @@ class UpstreamLayoutTest {
         "keep only one");
     home.env.put("PACKER_VARIABLE_FILE", "nope.json");
     assertBadInput(
-        List.of("--template-dir", dir), "PACKER_VARIABLE_FILE", "nope.json", "does not exist");
+        List.of("--template-dir", dir),
+        "PACKER_VARIABLE_FILE = 'nope.json'",
+        "environment variable PACKER_VARIABLE_FILE",
+        "does not exist");
+    assertBadInput(
+        List.of("--template-dir", dir, "PACKER_VARIABLE_FILE=other.json"),
+        "PACKER_VARIABLE_FILE = 'other.json'",
+        "argument PACKER_VARIABLE_FILE");
   }
 
   @Test
