@@ -9,7 +9,10 @@ public final class BuildOptions {
   @Option(
       names = "--var-file",
       paramLabel = "FILE",
-      description = "A JSON variable file (Packer format). Repeatable; later files win.")
+      description =
+          "A JSON variable file (Packer format). Repeatable; later files win. Read after"
+              + " PACKER_VARIABLE_FILE (environment or word), as the Makefile did. Naming the"
+              + " template's own default or per-minor file keeps it in that lower layer.")
   List<String> varFiles = new ArrayList<>();
 
   @Option(
@@ -23,8 +26,27 @@ public final class BuildOptions {
       paramLabel = "FILE",
       description =
           "Packer JSON template (default: templates/eks-worker-al2.json of the installation). Its default "
-              + "variable file is <name>-variables.json beside it.")
+              + "variable file is <name>-variables.json beside it (variables-default.json beside a "
+              + "template.json), read first; variables-<minor>.json beside it is read next when it "
+              + "exists.")
   String template;
+
+  @Option(
+      names = "--template-dir",
+      paramLabel = "DIR",
+      description =
+          "An amazon-eks-ami checkout: build DIR/templates/<os>/template.json, where <os> is"
+              + " --os-distro (default al2), with its variables-default.json and"
+              + " variables-<minor>.json, as 'make k8s' there would. Not with --template.")
+  String templateDir;
+
+  @Option(
+      names = "--os-distro",
+      paramLabel = "al2|al2023",
+      description =
+          "Which template under --template-dir to build (the Makefile's os_distro; the word"
+              + " os_distro=al2023 works too). Default al2. The installation's own templates are AL2.")
+  String osDistro;
 
   @Option(
       names = "--kubernetes-version",

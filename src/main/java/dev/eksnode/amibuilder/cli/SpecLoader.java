@@ -22,9 +22,19 @@ import java.util.UUID;
  * takes.
  */
 final class SpecLoader {
+  /** The operating systems upstream keeps under {@code templates/<os>/template.json}. */
+  static final List<String> OS_DISTROS = List.of("al2", "al2023");
+
+  /** Make variables that choose files, not template variables. */
+  static final String OS_DISTRO = "os_distro";
+
+  static final String PACKER_VARIABLE_FILE = "PACKER_VARIABLE_FILE";
+
   private final CliContext ctx;
   private final BuildOptions options;
   private final List<String> words;
+  private Assignment osDistroWord;
+  private Assignment packerVariableFileWord;
 
   /**
    * @param words bare {@code name=value} words from the command line (shortcuts already removed)
@@ -32,14 +42,59 @@ final class SpecLoader {
   SpecLoader(CliContext ctx, BuildOptions options, List<String> words) {
     this.ctx = ctx;
     this.options = options;
-    this.words = List.copyOf(words);
+    List<String> variables = new ArrayList<>();
+    for (String w : words) {
+      // As with make, the last of repeated words wins.
+      if (w.startsWith(OS_DISTRO + "=")) {
+        osDistroWord = Assignment.parse(w, "argument");
+      } else if (w.startsWith(PACKER_VARIABLE_FILE + "=")) {
+        packerVariableFileWord = Assignment.parse(w, "argument");
+      } else {
+        variables.add(w);
+      }
+    }
+    this.words = List.copyOf(variables);
   }
 
   Template template() {
-    Path path =
-        options.template == null
-            ? ctx.home().resolve("templates").resolve("eks-worker-al2.json")
-            : ctx.resolve(options.template);
+    Assignment distro = osDistro();
+    if (options.template != null && options.templateDir != null) {
+      throw new ConfigException(
+          "--template "
+              + options.template
+              + " and --template-dir "
+              + options.templateDir
+              + " both choose the template; keep one of them");
+    }
+    Path path;
+    if (options.templateDir != null) {
+      path = templateUnder(ctx.resolve(options.templateDir), distro);
+    } else if (options.template != null) {
+      if (distro != null) {
+        throw new ConfigException(
+            "os_distro = '"
+                + distro.value()
+                + "' (from "
+                + describe(distro)
+                + ") only chooses a template under --template-dir, and --template "
+                + options.template
+                + " names one; drop one of them");
+      }
+      path = ctx.resolve(options.template);
+    } else {
+      if (distro != null && !distro.value().equals("al2")) {
+        throw new ConfigException(
+            "os_distro = '"
+                + distro.value()
+                + "' (from "
+                + describe(distro)
+                + "): the installation's own templates are AL2 only; add --template-dir"
+                + " <amazon-eks-ami checkout> to build its templates/"
+                + distro.value()
+                + "/template.json");
+      }
+      path = ctx.home().resolve("templates").resolve("eks-worker-al2.json");
+    }
     if (!Files.exists(path)) {
       throw new ConfigException(
           "template "
@@ -50,6 +105,97 @@ final class SpecLoader {
                   : "check the --template path"));
     }
     return new TemplateLoader().load(path);
+  }
+
+  /** {@code DIR/templates/<os>/template.json}, which must exist. */
+  private static Path templateUnder(Path dir, Assignment distro) {
+    String os = distro == null ? "al2" : distro.value();
+    String from = distro == null ? "the default" : "from " + describe(distro);
+    Path template = dir.resolve("templates").resolve(os).resolve("template.json");
+    if (Files.isRegularFile(template)) {
+      return template;
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new ConfigException(
+          "--template-dir " + dir + " is not a directory; point it at an amazon-eks-ami checkout");
+    }
+    Path legacy = dir.resolve("eks-worker-al2.json");
+    String fix =
+        Files.isRegularFile(legacy) && os.equals("al2")
+            ? "this checkout predates templates/<os>/; use --template " + legacy
+            : "point it at an amazon-eks-ami checkout that has templates/"
+                + os
+                + "/template.json, or use --template FILE";
+    throw new ConfigException(
+        "--template-dir "
+            + dir
+            + " has no templates/"
+            + os
+            + "/template.json (os_distro "
+            + os
+            + ", "
+            + from
+            + "); "
+            + fix);
+  }
+
+  /**
+   * The distribution chosen with {@code --os-distro} or the word {@code os_distro=}, checked, or
+   * null when neither is given. Both with different values is an error, as for other options.
+   */
+  private Assignment osDistro() {
+    Assignment option =
+        options.osDistro == null
+            ? null
+            : new Assignment(OS_DISTRO, options.osDistro, "--os-distro");
+    Assignment word = osDistroWord == null || osDistroWord.value().isEmpty() ? null : osDistroWord;
+    if (option != null && word != null) {
+      checkNoConflict(List.of(option), List.of(word));
+    }
+    Assignment chosen = option != null ? option : word;
+    if (chosen != null && !OS_DISTROS.contains(chosen.value())) {
+      throw new ConfigException(
+          "os_distro = '"
+              + ConfigException.oneLine(chosen.value())
+              + "' (from "
+              + describe(chosen)
+              + "): unknown operating system; use "
+              + String.join(" or ", OS_DISTROS));
+    }
+    return chosen;
+  }
+
+  private static String describe(Assignment a) {
+    return a.flag().equals("argument") ? "argument " + a.name() : a.flag();
+  }
+
+  /**
+   * The Makefile's {@code PACKER_VARIABLE_FILE}: the word wins over the environment, as a make
+   * command-line variable does; empty means not set.
+   */
+  private Path packerVariableFile() {
+    String value =
+        packerVariableFileWord != null
+            ? packerVariableFileWord.value()
+            : ctx.env().getOrDefault(PACKER_VARIABLE_FILE, "");
+    if (value.isBlank()) {
+      return null;
+    }
+    Path file = ctx.resolve(value.strip());
+    if (!Files.exists(file)) {
+      throw new ConfigException(
+          PACKER_VARIABLE_FILE
+              + " = '"
+              + ConfigException.oneLine(value)
+              + "' (from "
+              + (packerVariableFileWord != null
+                  ? "argument " + PACKER_VARIABLE_FILE
+                  : "environment variable " + PACKER_VARIABLE_FILE)
+              + "): "
+              + file
+              + " does not exist; check the path (relative paths start at the current directory)");
+    }
+    return file;
   }
 
   /** The merged variables with derived defaults, not yet rendered or validated. */
@@ -98,6 +244,10 @@ final class SpecLoader {
               + shortcut.kubernetesVersion()
               + "); drop one of them");
     }
+    Assignment distro = osDistro();
+    if (distro != null && template.variables().containsKey(OS_DISTRO)) {
+      cli.add(0, distro); // make passes it with -var when the template declares it
+    }
     List<Path> varFiles = options.varFiles.stream().map(ctx::resolve).toList();
     Path defaultFile = template.defaultVariableFile();
     var inputs =
@@ -109,7 +259,10 @@ final class SpecLoader {
             ctx.env(),
             cli,
             shortcut,
-            options.strict);
+            options.strict,
+            packerVariableFile(),
+            template.directory(),
+            template.userReferences());
     return DerivedDefaults.apply(VariableLayers.merge(inputs), ctx.clock());
   }
 

@@ -24,8 +24,10 @@ import picocli.CommandLine.ParentCommand;
     mixinStandardHelpOptions = true,
     description = {
       "Print the merged variables and where each value came from.",
-      "Sources: template default, default file, your variable file, environment, command line, derived or pinned. "
-          + "Secrets are redacted."
+      "Layers, lowest first: template default, the template's default file, derived, the per-minor file"
+          + " (variables-<minor>.json beside the template), your variable files (PACKER_VARIABLE_FILE, then"
+          + " --var-file), environment, command line, pinned by a shortcut. --json gives each value's layer."
+          + " Secrets are redacted."
     })
 final class VarsCommand implements Callable<Integer> {
 

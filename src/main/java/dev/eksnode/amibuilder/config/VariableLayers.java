@@ -11,14 +11,20 @@ import java.util.TreeSet;
 
 /**
  * Merges the variable layers, lowest first: template defaults, the template's default variable
- * file, the user's {@code --var-file}s in order, lower-case environment variables named like
- * template variables, then {@code --var} and bare {@code name=value} words, and finally the values
- * a per-minor shortcut pins. An empty value never overrides a lower layer. Derived defaults are
- * applied afterwards by {@link DerivedDefaults}.
+ * file, {@code variables-<minor>.json} beside the template (when it exists for the Kubernetes minor
+ * being built), the user's variable files ({@code PACKER_VARIABLE_FILE}, then each {@code
+ * --var-file} in order), lower-case environment variables named like template variables, then
+ * {@code --var} and bare {@code name=value} words, and finally the values a per-minor shortcut
+ * pins. This is the order of the Makefile's {@code -var-file}/{@code -var} flags. An empty value
+ * never overrides a lower layer. Derived defaults are applied afterwards by {@link
+ * DerivedDefaults}; they sit between the default file and the per-minor file.
  */
 public final class VariableLayers {
   /** Variables the tool itself understands whether or not the template declares them. */
   public static final Set<String> TOOL_VARIABLES = Set.of("forward_aws_credentials");
+
+  /** The prefix of per-minor variable files: {@code variables-1.31.json}. */
+  public static final String MINOR_FILE_PREFIX = "variables-";
 
   /**
    * Everything the layers are built from.
@@ -31,6 +37,12 @@ public final class VariableLayers {
    * @param commandLine {@code --var}, bare words and option-derived assignments, in order
    * @param shortcut the per-minor shortcut in use, or null
    * @param strict unknown variable names are errors instead of warnings
+   * @param packerVariableFile the Makefile's {@code PACKER_VARIABLE_FILE}, read before the {@code
+   *     --var-file}s; null when not given
+   * @param minorFileDirectory where {@code variables-<minor>.json} is looked for (the template's
+   *     directory); null to use no per-minor file
+   * @param templateReads names the template reads with {@code {{user}}}; such a name set by a file
+   *     or word is not "unknown" even when {@code variables} does not declare it
    */
   public record Inputs(
       Map<String, String> declared,
@@ -40,51 +52,132 @@ public final class VariableLayers {
       Map<String, String> environment,
       List<Assignment> commandLine,
       Shortcut shortcut,
-      boolean strict) {}
+      boolean strict,
+      Path packerVariableFile,
+      Path minorFileDirectory,
+      Set<String> templateReads) {
+
+    public Inputs {
+      templateReads = templateReads == null ? Set.of() : Set.copyOf(templateReads);
+    }
+
+    /** Without PACKER_VARIABLE_FILE, per-minor files or template references. */
+    public Inputs(
+        Map<String, String> declared,
+        Path templatePath,
+        Path defaultFile,
+        List<Path> varFiles,
+        Map<String, String> environment,
+        List<Assignment> commandLine,
+        Shortcut shortcut,
+        boolean strict) {
+      this(
+          declared,
+          templatePath,
+          defaultFile,
+          varFiles,
+          environment,
+          commandLine,
+          shortcut,
+          strict,
+          null,
+          null,
+          Set.of());
+    }
+  }
+
+  /** A name a user layer set, kept until the end of the merge to decide if anything reads it. */
+  private record Candidate(String name, String where) {}
 
   private VariableLayers() {}
 
+  /**
+   * Merges the layers. The per-minor file depends on the Kubernetes version, which any layer above
+   * it may set, so the layers are merged once without it to learn the version, then again with it.
+   */
   public static Variables merge(Inputs in) {
-    Set<String> known = new TreeSet<>(in.declared().keySet());
-    known.addAll(TOOL_VARIABLES);
+    Variables first = merge(in, null);
+    Path minorFile = minorFile(in, first.value("kubernetes_version"));
+    return minorFile == null ? first : merge(in, minorFile);
+  }
+
+  /** The existing {@code variables-<minor>.json} for {@code version}, or null. */
+  static Path minorFile(Inputs in, String version) {
+    if (in.minorFileDirectory() == null) {
+      return null;
+    }
+    return KubernetesVersion.parse(version)
+        .map(v -> in.minorFileDirectory().resolve(MINOR_FILE_PREFIX + v.minorString() + ".json"))
+        .filter(Files::isRegularFile)
+        .orElse(null);
+  }
+
+  private static Variables merge(Inputs in, Path minorFile) {
+    Set<String> declared = new TreeSet<>(in.declared().keySet());
+    declared.addAll(TOOL_VARIABLES);
     Map<String, Variable> merged = new LinkedHashMap<>();
     List<String> warnings = new ArrayList<>();
+    List<Candidate> unknown = new ArrayList<>();
+    Set<String> read = new TreeSet<>(in.templateReads());
 
     VariableSource templateSource = VariableSource.template(in.templatePath());
     in.declared().forEach((name, value) -> put(merged, name, value, templateSource));
 
-    if (in.defaultFile() != null && Files.isRegularFile(in.defaultFile())) {
-      Map<String, String> values = VariableFile.read(in.defaultFile(), "default variable file");
+    Path defaultFile =
+        in.defaultFile() != null && Files.isRegularFile(in.defaultFile()) ? in.defaultFile() : null;
+    if (defaultFile != null) {
+      readFile(
+          defaultFile, "default variable file", VariableSource.Kind.DEFAULT_FILE, merged, read);
+    }
+    if (minorFile != null) {
+      readFile(minorFile, "per-minor variable file", VariableSource.Kind.MINOR_FILE, merged, read);
+    }
+    List<Path> userFiles = new ArrayList<>();
+    if (in.packerVariableFile() != null) {
+      userFiles.add(in.packerVariableFile());
+    }
+    userFiles.addAll(in.varFiles());
+    for (Path file : userFiles) {
+      // The template's own default or per-minor file, named again: it keeps its layer (below the
+      // derived values), as the Makefile passed it first whatever else was given.
+      if (sameFile(file, defaultFile) || sameFile(file, minorFile)) {
+        continue;
+      }
+      String role = file == in.packerVariableFile() ? "PACKER_VARIABLE_FILE" : "--var-file";
+      Map<String, String> values = VariableFile.read(file, role);
       for (var e : values.entrySet()) {
+        String where =
+            file + ":" + e.getKey() + (file == in.packerVariableFile() ? " (" + role + ")" : "");
+        if (!declared.contains(e.getKey())) {
+          unknown.add(new Candidate(e.getKey(), where));
+        }
+        read.addAll(UserReferences.in(e.getValue()));
         put(
             merged,
             e.getKey(),
             e.getValue(),
-            new VariableSource(
-                VariableSource.Kind.DEFAULT_FILE,
-                in.defaultFile().getFileName() + ":" + e.getKey()));
+            new VariableSource(VariableSource.Kind.VAR_FILE, where));
       }
     }
-    for (Path file : in.varFiles()) {
-      Map<String, String> values = VariableFile.read(file, "--var-file");
-      for (var e : values.entrySet()) {
-        checkKnown(e.getKey(), known, file + ":" + e.getKey(), in.strict(), warnings);
-        put(
-            merged,
-            e.getKey(),
-            e.getValue(),
-            new VariableSource(VariableSource.Kind.VAR_FILE, file + ":" + e.getKey()));
-      }
-    }
-    for (String name : known) {
+    for (String name : declared) {
       String value = in.environment().get(name);
       if (value != null) {
         put(merged, name, value, VariableSource.environment(name));
       }
     }
     for (Assignment a : in.commandLine()) {
-      checkKnown(a.name(), known, a.flag() + " " + a.name(), in.strict(), warnings);
+      if (!declared.contains(a.name())) {
+        unknown.add(new Candidate(a.name(), a.flag() + " " + a.name()));
+      }
+      read.addAll(UserReferences.in(a.value()));
       put(merged, a.name(), a.value(), VariableSource.commandLine(a.flag()));
+    }
+    Set<String> known = new TreeSet<>(declared);
+    known.addAll(read);
+    for (Candidate c : unknown) {
+      if (!read.contains(c.name())) {
+        warnings.add(unknownName(c, known, in.strict()));
+      }
     }
     if (in.shortcut() != null) {
       for (var e : new java.util.TreeMap<>(in.shortcut().pinned()).entrySet()) {
@@ -111,6 +204,38 @@ public final class VariableLayers {
     return Variables.of(merged.values(), warnings);
   }
 
+  /**
+   * Reads one of the template's own files. Names it sets that the template neither declares nor
+   * reads are accepted quietly: they are upstream's, not the user's, to tidy.
+   */
+  private static void readFile(
+      Path file,
+      String role,
+      VariableSource.Kind kind,
+      Map<String, Variable> merged,
+      Set<String> read) {
+    Map<String, String> values = VariableFile.read(file, role);
+    for (var e : values.entrySet()) {
+      read.addAll(UserReferences.in(e.getValue()));
+      put(
+          merged,
+          e.getKey(),
+          e.getValue(),
+          new VariableSource(kind, file.getFileName() + ":" + e.getKey()));
+    }
+  }
+
+  private static boolean sameFile(Path a, Path b) {
+    if (a == null || b == null) {
+      return false;
+    }
+    try {
+      return Files.exists(a) && Files.isSameFile(a, b);
+    } catch (java.io.IOException e) {
+      return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+  }
+
   private static void put(
       Map<String, Variable> merged, String name, String value, VariableSource source) {
     if (value == null || value.isEmpty()) {
@@ -119,25 +244,29 @@ public final class VariableLayers {
     merged.put(name, new Variable(name, value, source));
   }
 
-  private static void checkKnown(
-      String name, Set<String> known, String where, boolean strict, List<String> warnings) {
-    if (known.contains(name)) {
-      return;
-    }
+  /**
+   * The warning for a name nothing declares or reads, suggesting one of the {@code known} names;
+   * with {@code strict}, the error.
+   */
+  private static String unknownName(Candidate c, Set<String> known, boolean strict) {
     String hint =
-        DidYouMean.suggest(name, known)
+        DidYouMean.suggest(c.name(), known)
             .map(s -> "did you mean '" + s + "'?")
             .orElse("run 'ami-builder vars' to list the known names");
     if (strict) {
       throw new ConfigException(
           "unknown variable '"
-              + name
+              + c.name()
               + "' (from "
-              + where
-              + "): the template does not declare it; "
+              + c.where()
+              + "): the template neither declares nor reads it; "
               + hint);
     }
-    warnings.add(
-        "unknown variable '" + name + "' (from " + where + ") is ignored by the template; " + hint);
+    return "unknown variable '"
+        + c.name()
+        + "' (from "
+        + c.where()
+        + ") is ignored by the template; "
+        + hint;
   }
 }

@@ -5,11 +5,18 @@ import java.nio.file.Path;
 /** Where a variable's value came from, for error messages and the {@code vars} listing. */
 public record VariableSource(Kind kind, String detail) {
 
-  /** The layers, lowest precedence first. */
+  /**
+   * The layers, lowest precedence first. Derived values fill only what no layer above {@code
+   * DERIVED} set.
+   */
   public enum Kind {
     TEMPLATE,
+    /** The template's default variable file, found beside it or named with --var-file. */
     DEFAULT_FILE,
     DERIVED,
+    /** {@code variables-<minor>.json} beside the template, for the Kubernetes minor being built. */
+    MINOR_FILE,
+    /** A user variable file: PACKER_VARIABLE_FILE, then each --var-file. */
     VAR_FILE,
     ENVIRONMENT,
     COMMAND_LINE,
@@ -22,6 +29,10 @@ public record VariableSource(Kind kind, String detail) {
 
   public static VariableSource defaultFile(Path file) {
     return new VariableSource(Kind.DEFAULT_FILE, file.toString());
+  }
+
+  public static VariableSource minorFile(Path file) {
+    return new VariableSource(Kind.MINOR_FILE, file.toString());
   }
 
   public static VariableSource varFile(Path file) {
@@ -48,7 +59,7 @@ public record VariableSource(Kind kind, String detail) {
   public String describe() {
     return switch (kind) {
       case TEMPLATE -> "template " + detail;
-      case DEFAULT_FILE, VAR_FILE -> detail;
+      case DEFAULT_FILE, MINOR_FILE, VAR_FILE -> detail;
       case DERIVED -> "derived: " + detail;
       case ENVIRONMENT -> "environment variable " + detail;
       case COMMAND_LINE -> detail;
@@ -56,11 +67,19 @@ public record VariableSource(Kind kind, String detail) {
     };
   }
 
-  /** True for layers the user wrote (files they passed, environment, command line). */
+  /**
+   * True for layers the user wrote (files they passed, environment, command line). The per-minor
+   * file is not one: it ships with the template.
+   */
   public boolean isUserLayer() {
     return kind == Kind.VAR_FILE
         || kind == Kind.ENVIRONMENT
         || kind == Kind.COMMAND_LINE
         || kind == Kind.PINNED;
+  }
+
+  /** True for the layers a derived value must not replace: everything above {@code DERIVED}. */
+  public boolean isAboveDerived() {
+    return kind.compareTo(Kind.DERIVED) > 0;
   }
 }

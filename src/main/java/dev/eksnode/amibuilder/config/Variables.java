@@ -41,12 +41,13 @@ public final class Variables {
   }
 
   /**
-   * True when a layer the user controls (var file, environment, command line, shortcut) set a
-   * non-empty value.
+   * True when a layer above the derived values set a non-empty value: the per-minor file, or a
+   * layer the user controls (var file, environment, command line, shortcut). Derived defaults leave
+   * such a value alone.
    */
   public boolean isSetByUser(String name) {
     Variable v = byName.get(name);
-    return v != null && !v.value().isEmpty() && v.source().isUserLayer();
+    return v != null && !v.value().isEmpty() && v.source().isAboveDerived();
   }
 
   /** All variables sorted by name. */

@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.eksnode.amibuilder.config.UserReferences;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +54,39 @@ public record Template(
   }
 
   /**
-   * The default variable file that belongs to this template: {@code <name>-variables.json} beside
-   * it.
+   * The default variable file that belongs to this template, as the Makefile of each era passed it:
+   * {@code variables-default.json} beside a template named {@code template.json} (the {@code
+   * templates/<os>/} layout), otherwise {@code <name>-variables.json} beside it ({@code
+   * eks-worker-al2-variables.json} for {@code eks-worker-al2.json}).
    */
   public Path defaultVariableFile() {
     String file = path.getFileName().toString();
+    if (file.equals("template.json")) {
+      return directory().resolve("variables-default.json");
+    }
     String stem = file.endsWith(".json") ? file.substring(0, file.length() - 5) : file;
     return directory().resolve(stem + "-variables.json");
+  }
+
+  /**
+   * Every variable name the template reads with {@code {{user}}}: in the builder, provisioners,
+   * post-processors and the declared defaults. A name set only by a variable file is legitimate
+   * when it is in this set (Packer's JSON templates allow that).
+   */
+  public Set<String> userReferences() {
+    Set<String> names = new java.util.TreeSet<>();
+    variables.values().forEach(v -> names.addAll(UserReferences.in(v)));
+    builder.values().forEach(n -> collect(n, names));
+    provisioners.forEach(n -> collect(n, names));
+    postProcessors.forEach(n -> collect(n, names));
+    return names;
+  }
+
+  private static void collect(JsonNode node, Set<String> names) {
+    if (node.isTextual()) {
+      names.addAll(UserReferences.in(node.asText()));
+    } else if (node.isContainerNode()) {
+      node.forEach(child -> collect(child, names));
+    }
   }
 }

@@ -16,8 +16,9 @@ import java.util.function.UnaryOperator;
 /**
  * The interpolation side of rendering: variable values may use template functions and refer to each
  * other ({@code {{user `x`}}}) and to the environment; this resolves them in dependency order,
- * refusing cycles and undeclared names, and supplies the context in which the template's own fields
- * are rendered.
+ * refusing cycles and names that nothing declares or sets, and supplies the context in which the
+ * template's own fields are rendered. As in Packer's JSON templates, a variable a file or word sets
+ * may be read without being declared under {@code variables}.
  */
 final class VariableResolver {
   private final Map<String, String> environment;
@@ -54,7 +55,7 @@ final class VariableResolver {
     }
     Variable v = merged.get(name);
     if (v == null) {
-      checkDeclared(template, name, "variable reference");
+      checkKnown(template, merged, name, "variable reference");
       return "";
     }
     if (resolving.contains(name)) {
@@ -80,14 +81,14 @@ final class VariableResolver {
   }
 
   /**
-   * The context for the template's fields: {@code user} reads the resolved values, declared names
-   * only.
+   * The context for the template's fields: {@code user} reads the resolved values, of names the
+   * template declares or some layer set.
    */
   RenderContext templateContext(Template template, Variables resolved) {
     return context(
         template,
         name -> {
-          checkDeclared(template, name, "template");
+          checkKnown(template, resolved, name, "template");
           return resolved.value(name);
         });
   }
@@ -97,16 +98,20 @@ final class VariableResolver {
         user, environment::get, now, template.directory(), runUuid, Map.of(), Map.of());
   }
 
-  private static void checkDeclared(Template template, String name, String where) {
-    if (!template.variables().containsKey(name) && !VariableLayers.TOOL_VARIABLES.contains(name)) {
-      throw new TemplateException(
-          "template "
-              + template.path()
-              + ": "
-              + where
-              + " uses undeclared variable '"
-              + name
-              + "'; declare it under \"variables\"");
+  private static void checkKnown(Template template, Variables values, String name, String where) {
+    if (template.variables().containsKey(name)
+        || VariableLayers.TOOL_VARIABLES.contains(name)
+        || values.get(name) != null) {
+      return;
     }
+    throw new TemplateException(
+        "template "
+            + template.path()
+            + ": "
+            + where
+            + " uses variable '"
+            + name
+            + "', which the template does not declare and no variable file or word sets; declare it"
+            + " under \"variables\" or set it with --var-file or --var");
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,5 +150,133 @@ class VariableLayersTest {
     assertTrue(
         e.getMessage().contains("ami_users") && e.getMessage().contains("comma-separated"),
         e.getMessage());
+  }
+
+  /** As the CLI builds them: PACKER_VARIABLE_FILE, per-minor files beside the template, reads. */
+  private Variables mergeUpstream(
+      Path packerVariableFile,
+      List<Path> files,
+      List<Assignment> cli,
+      Set<String> reads,
+      boolean strict) {
+    return VariableLayers.merge(
+        new VariableLayers.Inputs(
+            declared,
+            dir.resolve("t.json"),
+            defaults,
+            files,
+            Map.of(),
+            cli,
+            null,
+            strict,
+            packerVariableFile,
+            dir,
+            reads));
+  }
+
+  private static Assignment word(String text) {
+    return Assignment.parse(text, "argument");
+  }
+
+  @Test
+  void merge_minorFile_isAboveTheDefaultFile_andBelowUserFiles() throws IOException {
+    file("variables-1.24.json", "{\"volume_type\": \"gp3\", \"instance_type\": \"m5.large\"}");
+    Path mine = file("mine.json", "{\"instance_type\": \"c5.large\"}");
+    Variables v =
+        mergeUpstream(
+            null, List.of(mine), List.of(word("kubernetes_version=1.24.10")), Set.of(), false);
+    assertEquals("gp3", v.value("volume_type"), "per-minor file beats the default file");
+    assertEquals(VariableSource.Kind.MINOR_FILE, v.get("volume_type").source().kind());
+    assertEquals("variables-1.24.json:volume_type", v.get("volume_type").source().detail());
+    assertEquals("c5.large", v.value("instance_type"), "a user file beats the per-minor file");
+    assertEquals(VariableSource.Kind.VAR_FILE, v.get("instance_type").source().kind());
+    assertTrue(v.isSetByUser("volume_type"), "derived values must not replace per-minor values");
+    assertFalse(v.isSetByUser("aws_region"), "derived values may replace default-file values");
+
+    Variables other =
+        mergeUpstream(null, List.of(), List.of(word("kubernetes_version=1.25.6")), Set.of(), false);
+    assertEquals("gp2", other.value("volume_type"), "no variables-1.25.json: defaults only");
+  }
+
+  @Test
+  void merge_minorFile_followsTheVersionWhereverItIsSet() throws IOException {
+    file("variables-1.24.json", "{\"volume_type\": \"gp3\"}");
+    Path mine = file("mine.json", "{\"kubernetes_version\": \"1.24\"}");
+    Variables v = mergeUpstream(mine, List.of(), List.of(), Set.of(), false);
+    assertEquals("gp3", v.value("volume_type"), "version from PACKER_VARIABLE_FILE picks the file");
+    assertEquals(VariableSource.Kind.MINOR_FILE, v.get("volume_type").source().kind());
+  }
+
+  @Test
+  void merge_templatesOwnFilesNamedWithVarFile_keepTheirLayers() throws IOException {
+    Path minor = file("variables-1.24.json", "{\"instance_type\": \"m5.large\"}");
+    Variables v =
+        mergeUpstream(
+            null,
+            List.of(defaults, minor),
+            List.of(word("kubernetes_version=1.24.10")),
+            Set.of(),
+            false);
+    assertEquals(VariableSource.Kind.DEFAULT_FILE, v.get("aws_region").source().kind());
+    assertEquals(VariableSource.Kind.MINOR_FILE, v.get("instance_type").source().kind());
+    assertTrue(v.warnings().isEmpty(), v.warnings().toString());
+  }
+
+  @Test
+  void merge_packerVariableFile_isAUserFileReadBeforeTheVarFiles() throws IOException {
+    Path packer =
+        file("packer.json", "{\"aws_region\": \"eu-west-1\", \"instance_type\": \"c5.large\"}");
+    Path later = file("later.json", "{\"aws_region\": \"eu-west-2\"}");
+    Variables v = mergeUpstream(packer, List.of(later), List.of(), Set.of(), false);
+    assertEquals("eu-west-2", v.value("aws_region"), "--var-file is read after it");
+    assertEquals("c5.large", v.value("instance_type"));
+    assertEquals(VariableSource.Kind.VAR_FILE, v.get("instance_type").source().kind());
+    assertTrue(
+        v.get("instance_type").source().describe().contains("PACKER_VARIABLE_FILE"),
+        v.get("instance_type").source().describe());
+  }
+
+  @Test
+  void merge_undeclaredNameTheTemplateReads_isAcceptedSilently_evenWhenStrict() throws IOException {
+    Path a = file("a.json", "{\"nvidia_driver_version\": \"535\"}");
+    Variables v = mergeUpstream(null, List.of(a), List.of(), Set.of("nvidia_driver_version"), true);
+    assertEquals("535", v.value("nvidia_driver_version"));
+    assertTrue(v.warnings().isEmpty(), v.warnings().toString());
+  }
+
+  @Test
+  void merge_undeclaredNameAnotherValueReads_isNotUnknown() throws IOException {
+    Path a =
+        file(
+            "a.json", "{\"team\": \"blue\", \"instance_type\": \"{{user `team`}}-is-not-a-type\"}");
+    Variables v = mergeUpstream(null, List.of(a), List.of(), Set.of(), true);
+    assertEquals("blue", v.value("team"));
+    assertTrue(v.warnings().isEmpty(), v.warnings().toString());
+  }
+
+  @Test
+  void merge_undeclaredNameNothingReads_stillWarnsOrFailsWhenStrict() throws IOException {
+    Path a = file("a.json", "{\"nvidia_driver_versoin\": \"535\"}");
+    declared.put("nvidia_driver_version", null);
+    Variables v =
+        mergeUpstream(null, List.of(a), List.of(), Set.of("nvidia_driver_version"), false);
+    assertEquals(1, v.warnings().size(), v.warnings().toString());
+    assertTrue(
+        v.warnings().get(0).contains("did you mean 'nvidia_driver_version'?"), v.warnings().get(0));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                mergeUpstream(null, List.of(a), List.of(), Set.of("nvidia_driver_version"), true));
+    assertTrue(e.getMessage().contains("nvidia_driver_versoin"), e.getMessage());
+  }
+
+  @Test
+  void merge_undeclaredNamesInTheTemplatesOwnFiles_areNotTheUsersToFix() throws IOException {
+    defaults =
+        file("t-variables.json", "{\"aws_region\": \"us-west-2\", \"upstream_only\": \"x\"}");
+    Variables v = mergeUpstream(null, List.of(), List.of(), Set.of(), true);
+    assertEquals("x", v.value("upstream_only"));
+    assertTrue(v.warnings().isEmpty(), v.warnings().toString());
   }
 }
