@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Stand-in for upstream scripts/validate.sh: same path, no real work (ami-builder rig fixture).
+set -o errexit -o nounset -o pipefail
+
+echo "validate.sh: stand-in ran"
