@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /**
@@ -130,11 +129,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
     // before the long
     // wait so a tag sweep finds the copy even if this process dies.
     ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(ctx.state().amiTags())));
-    Image image =
-        Images.awaitAvailable(
-            ctx.waits().imagePoller(), ec2, id, ctx.waits().imageTimeout(), ctx.events()::waiting);
-    List<String> snapshots = CreateImageStep.recordSnapshots(ctx, created, region, id, image);
-    ctx.state().image(new BuildState.RegionImage(region, id, snapshots));
+    ctx.state().image(CreateImageStep.awaitAvailable(ctx, created, region, id));
   }
 
   /**

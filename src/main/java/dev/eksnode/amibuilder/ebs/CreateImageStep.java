@@ -53,15 +53,7 @@ public final class CreateImageStep implements Step<BuildContext> {
               attempt.answered(id);
               return id;
             });
-    Image image =
-        Images.awaitAvailable(
-            ctx.waits().imagePoller(),
-            ec2,
-            imageId,
-            ctx.waits().imageTimeout(),
-            ctx.events()::waiting);
-    List<String> snapshots = recordSnapshots(ctx, created, region, imageId, image);
-    BuildState.RegionImage result = new BuildState.RegionImage(region, imageId, snapshots);
+    BuildState.RegionImage result = awaitAvailable(ctx, created, region, imageId);
     if (encrypt) {
       ctx.state().unencrypted(result);
     } else {
@@ -106,6 +98,24 @@ public final class CreateImageStep implements Step<BuildContext> {
       }
       return ours.get(0).imageId();
     }
+  }
+
+  /**
+   * Waits until {@code imageId} in {@code region} is available, then journals and tags its
+   * snapshots: what every step that makes an image (create, encrypt, copy) does once it has the id.
+   */
+  static BuildState.RegionImage awaitAvailable(
+      BuildContext ctx, ImageLedger ledger, String region, String imageId)
+      throws InterruptedException {
+    Image image =
+        Images.awaitAvailable(
+            ctx.waits().imagePoller(),
+            ctx.ec2(region),
+            imageId,
+            ctx.waits().imageTimeout(),
+            ctx.events()::waiting);
+    return new BuildState.RegionImage(
+        region, imageId, recordSnapshots(ctx, ledger, region, imageId, image));
   }
 
   /** Journals the image's snapshots and tags them with the ownership tags and the AMI's tags. */

@@ -3,11 +3,9 @@ package dev.eksnode.amibuilder.ebs;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 
 /**
@@ -60,17 +58,10 @@ public final class EncryptImageStep implements Step<BuildContext> {
               attempt.answered(id);
               return id;
             });
-    Image encrypted =
-        Images.awaitAvailable(
-            ctx.waits().imagePoller(),
-            ec2,
-            encryptedId,
-            ctx.waits().imageTimeout(),
-            ctx.events()::waiting);
-    List<String> snapshots =
-        CreateImageStep.recordSnapshots(ctx, created, region, encryptedId, encrypted);
+    BuildState.RegionImage encrypted =
+        CreateImageStep.awaitAvailable(ctx, created, region, encryptedId);
     log.info("Encrypted {} as {}", source.imageId(), encryptedId);
-    ctx.state().image(new BuildState.RegionImage(region, encryptedId, snapshots));
+    ctx.state().image(encrypted);
   }
 
   @Override
