@@ -253,7 +253,7 @@ class UpstreamFixturesTest {
   }
 
   @Test
-  void templateDir_withUnknownOsDistro_failsNamingTheMissingTemplate() {
+  void templateDir_withUnknownOsDistro_failsNamingTheFieldAndTheChoices() {
     TestHome.Result r = run(discovered("validate", AL2_2024, "al2099", "1.24.17", "2024-01-04"));
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("os_distro = 'al2099'"), r.err());
