@@ -74,6 +74,7 @@ public final class BuildService {
               spec.settings().region()));
     }
     Run run = new Run(request, events, matrix);
+    // One factory per endpoint; the null key is AWS's own endpoint.
     Map<URI, AwsClientFactory> factories = new LinkedHashMap<>();
     Cancellation root = Cancellation.create();
     try (InterruptGuard guard =
@@ -89,8 +90,7 @@ public final class BuildService {
         URI endpoint = endpoint(request, spec);
         AwsClientFactory factory =
             factories.computeIfAbsent(
-                endpoint == null ? NO_ENDPOINT : endpoint,
-                e -> request.clients().open(spec.settings().region(), endpoint));
+                endpoint, e -> request.clients().open(spec.settings().region(), endpoint));
         builders.add(
             new Ec2Build(
                 factory,
@@ -125,11 +125,6 @@ public final class BuildService {
       factories.values().forEach(AwsClientFactory::close);
     }
   }
-
-  /**
-   * Map key for "AWS's own endpoint" (a map of URIs cannot hold null keys in every implementation).
-   */
-  private static final URI NO_ENDPOINT = URI.create("aws:default");
 
   /**
    * {@code --endpoint-url} for everything when given; else the build's own {@code

@@ -89,10 +89,6 @@ final class CreateAttempt {
     this.backoff = Objects.requireNonNull(backoff, "backoff");
   }
 
-  String region() {
-    return region;
-  }
-
   /**
    * Sends the call; {@code call} reports each id through {@link #answered} as soon as AWS returns
    * it. An interrupt during the call lets it finish first (see {@link ShieldedCall}).
@@ -129,6 +125,11 @@ final class CreateAttempt {
     if (added) {
       journal.accept(new Resource(kind, id, region));
     }
+  }
+
+  /** As {@link #created}, as resources of this call's kind and region, for the undo's removers. */
+  List<Resource> createdResources(UndoReport report) {
+    return created(report).stream().map(id -> new Resource(kind, id, region)).toList();
   }
 
   /**

@@ -49,10 +49,7 @@ final class ImageLedger {
     }
     Collections.reverse(all);
     for (CreateAttempt attempt : all) {
-      for (Resource image :
-          attempt.created(report).stream()
-              .map(id -> new Resource(ResourceKind.IMAGE, id, attempt.region()))
-              .toList()) {
+      for (Resource image : attempt.createdResources(report)) {
         if (report.wasRemoved(image)) {
           continue;
         }

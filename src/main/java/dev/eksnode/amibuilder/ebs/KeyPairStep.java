@@ -43,7 +43,10 @@ public final class KeyPairStep implements Step<BuildContext> {
             ResourceKind.KEY_PAIR,
             ctx.region(),
             name,
-            () -> exists(ctx, name) ? List.of(name) : List.of());
+            () ->
+                ctx.removers().stillThere(new Resource(ResourceKind.KEY_PAIR, name, ctx.region()))
+                    ? List.of(name)
+                    : List.of());
     attempt = create;
     String id =
         create.run(
@@ -53,8 +56,7 @@ public final class KeyPairStep implements Step<BuildContext> {
                 keyPairId = importKey(ctx, name, line);
               } catch (Ec2Exception e) {
                 // An SDK retry of a call that did succeed: the key is ours, but its material is
-                // from this attempt only if
-                // the first one failed. Replace it to be sure.
+                // from this attempt only if the first one failed. Replace it to be sure.
                 if (!"InvalidKeyPair.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
                   throw e;
                 }
@@ -79,25 +81,14 @@ public final class KeyPairStep implements Step<BuildContext> {
         .keyPairId();
   }
 
-  private static boolean exists(BuildContext ctx, String name) {
-    try {
-      return !ctx.ec2().describeKeyPairs(r -> r.keyNames(name)).keyPairs().isEmpty();
-    } catch (RuntimeException e) {
-      if (AwsErrors.isNotFound(e)) {
-        return false;
-      }
-      throw e;
-    }
-  }
-
   @Override
   public void undo(BuildContext ctx, UndoReport report) {
     CreateAttempt create = attempt;
     if (create == null) {
       return;
     }
-    for (String name : create.created(report)) {
-      ctx.removers().remove(new Resource(ResourceKind.KEY_PAIR, name, ctx.region()), report);
+    for (Resource key : create.createdResources(report)) {
+      ctx.removers().remove(key, report);
     }
   }
 }

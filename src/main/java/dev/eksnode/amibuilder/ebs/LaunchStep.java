@@ -199,13 +199,8 @@ public final class LaunchStep implements Step<BuildContext> {
     }
     List<Resource> known =
         volumes.stream().map(v -> new Resource(ResourceKind.VOLUME, v, ctx.region())).toList();
-    for (String id : create.created(report)) {
-      ctx.removers()
-          .remove(
-              new Resource(ResourceKind.INSTANCE, id, ctx.region()),
-              known,
-              launchedAtNanos,
-              report);
+    for (Resource instance : create.createdResources(report)) {
+      ctx.removers().remove(instance, known, launchedAtNanos, report);
     }
   }
 }

@@ -103,9 +103,8 @@ public final class SecurityGroupStep implements Step<BuildContext> {
     if (create == null) {
       return;
     }
-    for (String groupId : create.created(report)) {
-      ctx.removers()
-          .remove(new Resource(ResourceKind.SECURITY_GROUP, groupId, ctx.region()), report);
+    for (Resource group : create.createdResources(report)) {
+      ctx.removers().remove(group, report);
     }
   }
 }
