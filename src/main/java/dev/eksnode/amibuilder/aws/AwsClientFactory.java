@@ -154,8 +154,7 @@ public final class AwsClientFactory implements AutoCloseable {
       builder.endpointOverride(settings.endpointOverride());
     }
     // The URL-connection client starts fast and has no thread pools to shut down; set it explicitly
-    // because
-    // the Apache client also comes onto the class path with the service modules.
+    // because the Apache client also comes onto the class path with the service modules.
     builder.httpClientBuilder(UrlConnectionHttpClient.builder());
     return builder;
   }

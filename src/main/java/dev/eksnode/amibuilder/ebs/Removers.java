@@ -311,8 +311,7 @@ final class Removers {
     @Override
     public void delete(Ec2Client ec2, String id, long notFoundUntilNanos) throws Exception {
       // delete_on_termination volumes go with their instance: only one still there is deleted, so a
-      // policy
-      // without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
+      // policy without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
       AwsErrors.ignoringNotFound(
               () -> {
                 if (ec2.describeVolumes(q -> q.volumeIds(id)).volumes().stream()

@@ -179,8 +179,7 @@ public final class PipelineRunner<C> {
       error = t;
     }
     // After the registration is closed no interrupt can arrive from the token; clear one that did
-    // land so
-    // the unwind (or the next step) does not trip over it.
+    // land so the unwind (or the next step) does not trip over it.
     if (Thread.interrupted() && error == null && !token.isCancelled()) {
       log.debug(
           "Step '{}' left the thread interrupted; treating it as a cancellation", step.name());

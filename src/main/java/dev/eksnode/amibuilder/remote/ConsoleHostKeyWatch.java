@@ -105,8 +105,7 @@ public final class ConsoleHostKeyWatch implements AutoCloseable {
       return;
     }
     // Join even when this thread was interrupted (a Ctrl-C during the SSH connect), so no
-    // GetConsoleOutput call
-    // outlives the provisioning; the interrupt is restored afterwards.
+    // GetConsoleOutput call outlives the provisioning; the interrupt is restored afterwards.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     boolean interrupted = false;
     while (thread.isAlive() && System.nanoTime() < deadline) {

@@ -37,8 +37,7 @@ public final class Redactor {
       }
       unique.add(secret);
       // In a rendered {{.Vars}} a quote inside the value appears as '"'"', which would hide the raw
-      // value from
-      // a plain search while still showing it to anyone reading the command.
+      // value from a plain search while still showing it to anyone reading the command.
       if (secret.indexOf('\'') >= 0) {
         unique.add(secret.replace("'", "'\"'\"'"));
       }

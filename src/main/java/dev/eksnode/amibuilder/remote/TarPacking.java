@@ -86,8 +86,7 @@ final class TarPacking {
       }
       entry.setMode(modeOf(path, entry));
       // Only the modification time travels: GNU tar on the instance warns about every
-      // libarchive-style
-      // creation/access time header ("Ignoring unknown extended header keyword").
+      // libarchive-style creation/access time header ("Ignoring unknown extended header keyword").
       entry.setCreationTime(null);
       entry.setLastAccessTime(null);
       entry.setStatusChangeTime(null);

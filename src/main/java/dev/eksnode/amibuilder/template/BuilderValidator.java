@@ -90,8 +90,7 @@ final class BuilderValidator {
       check("region_kms_key_ids." + e.getKey(), e.getValue(), ValueRules::kmsKey);
     }
     // As Packer: once region_kms_key_ids is given, every copy region needs its key (a key id does
-    // not cross
-    // regions, and a silent fallback to the default key would hide a typo in the map).
+    // not cross regions, and a silent fallback to the default key would hide a typo in the map).
     if (!distribution.regionKmsKeyIds().isEmpty()) {
       for (String region : distribution.regions()) {
         if (!region.equals(s.region()) && !distribution.regionKmsKeyIds().containsKey(region)) {

@@ -233,9 +233,8 @@ class EndToEndIT {
     String logged = logs.toString(StandardCharsets.UTF_8);
 
     // The credentials did reach the node (install-worker fetches with the AWS CLI only when they
-    // are set), and MINA
-    // logged the exec requests of the shell provisioners at debug: they simply do not carry the
-    // variables.
+    // are set), and MINA logged the exec requests of the shell provisioners at debug: they simply
+    // do not carry the variables.
     assertTrue(
         NODE.calls().stream().anyMatch(c -> c.startsWith("aws s3 cp")),
         String.join("\n", NODE.calls()));

@@ -213,10 +213,8 @@ public final class SshdExtension implements BeforeAllCallback, AfterAllCallback 
     try {
       process.waitFor(5, TimeUnit.SECONDS);
       // The session processes are not our children: once killed they stay zombies until whoever
-      // adopted them
-      // reaps them, which took 1-2 s per simulated reboot here. A zombie runs nothing and holds no
-      // socket, so
-      // count it as gone.
+      // adopted them reaps them, which took 1-2 s per simulated reboot here. A zombie runs nothing
+      // and holds no socket, so count it as gone.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (tree.stream().anyMatch(SshdExtension::running)) {
         if (System.nanoTime() > deadline) {
