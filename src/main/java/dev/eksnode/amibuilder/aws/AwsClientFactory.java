@@ -146,6 +146,7 @@ public final class AwsClientFactory implements AutoCloseable {
     if (rateLimited) {
       override.addExecutionInterceptor(limiter.interceptor());
     }
+    override.addExecutionInterceptor(new UnreachableEndpoint());
     builder
         .region(Region.of(region))
         .credentialsProvider(credentials)

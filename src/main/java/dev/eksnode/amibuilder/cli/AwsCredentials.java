@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
@@ -16,6 +17,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.profiles.ProfileProperty;
 
 /**
  * Credentials from the command's own environment map, in the SDK's default order: keys in the
@@ -96,6 +98,36 @@ final class AwsCredentials {
               + (profile != null ? " for profile '" + profile + "'" : "")
               + "; set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run on an instance with a role");
     }
+  }
+
+  /**
+   * The {@code region} that the profile a command uses ({@code profile}, else {@code AWS_PROFILE},
+   * else {@code default}) sets in the shared files the map points at; empty when it sets none.
+   * Returns the profile's name with it, for messages.
+   */
+  static Optional<Map.Entry<String, String>> profileRegion(
+      Map<String, String> env, String profile) {
+    String name =
+        notBlank(profile)
+            ? profile
+            : notBlank(env.get("AWS_PROFILE")) ? env.get("AWS_PROFILE").strip() : "default";
+    ProfileFile files;
+    try {
+      files = profileFiles(env);
+    } catch (RuntimeException e) {
+      throw new dev.eksnode.amibuilder.config.ConfigException(
+          "the AWS config files cannot be read for the region of profile '"
+              + name
+              + "': "
+              + Main.oneLine(e.getMessage())
+              + "; fix the file, or pass --region");
+    }
+    return files
+        .profile(name)
+        .flatMap(p -> p.property(ProfileProperty.REGION))
+        .map(String::strip)
+        .filter(r -> !r.isEmpty())
+        .map(r -> Map.entry(name, r));
   }
 
   /**

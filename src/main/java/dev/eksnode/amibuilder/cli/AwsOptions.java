@@ -9,13 +9,17 @@ public final class AwsOptions {
   @Option(
       names = "--profile",
       paramLabel = "NAME",
-      description = "AWS shared-config profile (default: AWS_PROFILE or the default chain).")
+      description =
+          "AWS shared-config profile (default: AWS_PROFILE or the default chain). Its region is"
+              + " used when no --region, aws_region, AWS_REGION or AWS_DEFAULT_REGION is set.")
   String profile;
 
   @Option(
       names = "--endpoint-url",
       paramLabel = "URL",
-      description = "Send every AWS call to this AWS-compatible endpoint (e.g. a local emulator).")
+      description =
+          "Send every AWS call to this AWS-compatible endpoint (e.g. a local emulator). Region"
+              + " names are then not checked against AWS's list: any well-formed name is accepted.")
   String endpointUrl;
 
   /**

@@ -41,13 +41,25 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
               + e.kubernetesVersion()
               + " on "
               + e.arch()
-              + " in "
-              + e.region());
+              + ", region "
+              + e.region()
+              + " (from "
+              + e.regionSource()
+              + ")");
+
     } else if (event instanceof BuildEvent.Started e) {
       console.info(p + "Build " + e.buildId() + " (journal " + e.journal() + ")");
       console.event(
           "build_started",
-          Map.of("build_id", e.buildId().value(), "ami_name", e.amiName(), "region", e.region()));
+          Map.of(
+              "build_id",
+              e.buildId().value(),
+              "ami_name",
+              e.amiName(),
+              "region",
+              e.region(),
+              "region_source",
+              e.regionSource()));
     } else if (event instanceof BuildEvent.StepStarted e) {
       console.info(p + "==> " + e.step());
       console.event("step_started", Map.of("build_id", e.buildId().value(), "step", e.step()));

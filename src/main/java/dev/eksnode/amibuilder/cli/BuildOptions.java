@@ -7,18 +7,21 @@ import picocli.CommandLine.Option;
 /** Options shared by every command that reads the template and variables. */
 public final class BuildOptions {
   @Option(
-      names = "--var-file",
+      names = {"--var-file", "-var-file"},
       paramLabel = "FILE",
       description =
           "A JSON variable file (Packer format). Repeatable; later files win. Read after"
               + " PACKER_VARIABLE_FILE (environment or word), as the Makefile did. Naming the"
-              + " template's own default or per-minor file keeps it in that lower layer.")
+              + " template's own default or per-minor file keeps it in that lower layer."
+              + " Packer's -var-file spelling works too.")
   List<String> varFiles = new ArrayList<>();
 
   @Option(
-      names = "--var",
+      names = {"--var", "-var"},
       paramLabel = "NAME=VALUE",
-      description = "Set one variable. Repeatable; wins over files and environment.")
+      description =
+          "Set one variable. Repeatable; wins over files and environment. Packer's -var"
+              + " spelling works too.")
   List<String> vars = new ArrayList<>();
 
   @Option(
@@ -65,7 +68,10 @@ public final class BuildOptions {
   @Option(
       names = "--region",
       paramLabel = "REGION",
-      description = "Same as --var aws_region=REGION.")
+      description =
+          "Same as --var aws_region=REGION. Without either: aws_region from your files or"
+              + " environment, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region, the"
+              + " template's default.")
   String region;
 
   @Option(

@@ -55,7 +55,9 @@ final class CleanupCommand implements Callable<Integer> {
       names = "--region",
       paramLabel = "REGION",
       description =
-          "Region to sweep (repeatable); with --build-id added to the regions the journal names.")
+          "Region to sweep (repeatable); with --build-id added to the regions the journal names."
+              + " Without it and without a journal: aws_region, AWS_REGION, AWS_DEFAULT_REGION or"
+              + " the profile's region.")
   List<String> regions = new ArrayList<>();
 
   @Option(names = "--dry-run", description = "Only list what would be removed.")
@@ -69,10 +71,7 @@ final class CleanupCommand implements Callable<Integer> {
       throw new ConfigException("give exactly one of --build-id ID or --older-than DURATION");
     }
     for (String r : regions) {
-      if (!dev.eksnode.amibuilder.config.VariableValidator.isRegion(r)) {
-        throw new ConfigException(
-            "--region '" + r + "' is not an AWS region name; use e.g. us-west-2");
-      }
+      RegionRule.checkOption(r, aws.endpoint());
     }
     BuildId id = null;
     Duration age = null;
@@ -90,7 +89,13 @@ final class CleanupCommand implements Callable<Integer> {
             id,
             age,
             regions,
-            ctx.env().getOrDefault("AWS_REGION", ctx.env().get("AWS_DEFAULT_REGION")),
+            // Without --region (and, with --build-id, without a journal naming the regions): the
+            // region rule, which has no template default here.
+            regions.isEmpty()
+                ? RegionRule.choose(ctx, null, aws.profile, aws.endpoint())
+                    .map(RegionRule.Choice::region)
+                    .orElse(null)
+                : null,
             dryRun,
             ctx.stateDir(),
             BuildTuning.fromEnvironment(ctx.env()),

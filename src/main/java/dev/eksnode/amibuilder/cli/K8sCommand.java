@@ -28,6 +28,7 @@ import picocli.CommandLine.ParentCommand;
     name = "k8s",
     aliases = "build",
     mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
     description = {
       "Build an EKS worker node AMI.",
       "  ami-builder k8s --kubernetes-version 1.23.16 --kubernetes-build-date 2023-01-30",
@@ -43,12 +44,13 @@ final class K8sCommand implements Callable<Integer> {
   @Mixin OutputOptions output;
 
   @Option(
-      names = "--on-error",
+      names = {"--on-error", "-on-error"},
       paramLabel = "cleanup|abort",
       defaultValue = "cleanup",
       converter = OnErrorConverter.class,
       description =
-          "On failure remove what the build created (cleanup, default) or keep it for debugging (abort).")
+          "On failure remove what the build created (cleanup, default) or keep it for debugging (abort)."
+              + " Packer's -on-error spelling works too.")
   OnError onError;
 
   @Option(
@@ -104,7 +106,7 @@ final class K8sCommand implements Callable<Integer> {
     // Everything the user wrote is rendered and validated here, before the core is called: a bad
     // value is exit 2
     // with nothing contacted.
-    SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
+    SpecLoader loader = new SpecLoader(ctx, build, aws, pos.assignments());
     Template template = loader.template();
     List<BuildRequest.Entry> entries = new ArrayList<>();
     List<Shortcut> targets =

@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.eksnode.amibuilder.aws.UnreachableEndpoint;
 import dev.eksnode.amibuilder.config.ConfigException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -79,10 +80,14 @@ public final class Main {
     }
     if (ex instanceof SdkClientException sdk) {
       // Nothing answered (network, endpoint, DNS): not a bug of ours, and the command created
-      // nothing it left behind.
-      return "cannot reach AWS: "
-          + sdk.getMessage()
-          + "; check the network, --region and --endpoint-url";
+      // nothing it left behind. A network failure already names the endpoint and the cause
+      // (UnreachableEndpoint); anything else gets its root cause, which the SDK's message may only
+      // point at.
+      String text = sdk.getMessage();
+      if (text == null || !text.startsWith(UnreachableEndpoint.PREFIX)) {
+        text = "cannot reach AWS: " + withRootCause(text, sdk);
+      }
+      return text + "; check the network, --region and --endpoint-url";
     }
     if (ex instanceof AwsServiceException aws) {
       return "AWS refused the request: "
@@ -99,6 +104,23 @@ public final class Main {
           + " (please report it; -vv shows the stack trace)";
     }
     return ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+  }
+
+  /** {@code message}, followed by the root cause's message when it says something more. */
+  static String withRootCause(String message, Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String text = message == null ? "" : message;
+    if (root == failure) {
+      return text;
+    }
+    String cause =
+        root.getMessage() == null
+            ? root.getClass().getSimpleName()
+            : root.getClass().getSimpleName() + ": " + root.getMessage();
+    return text.contains(String.valueOf(root.getMessage())) ? text : text + " (" + cause + ")";
   }
 
   static String oneLine(String message) {

@@ -2,7 +2,6 @@ package dev.eksnode.amibuilder.cli;
 
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.config.ConfigException;
-import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.eks.EniMaxPodsGenerator;
 import dev.eksnode.amibuilder.eks.InstanceTypeInfo;
 import dev.eksnode.amibuilder.eks.MaxPodsCalculator;
@@ -68,8 +67,15 @@ final class MaxPodsCommand implements Callable<Integer> {
   @Option(
       names = "--region",
       paramLabel = "REGION",
-      description = "Region to ask (default: AWS_REGION, AWS_DEFAULT_REGION, else us-west-2).")
+      description =
+          "Region to ask (default: aws_region, AWS_REGION, AWS_DEFAULT_REGION, the profile's"
+              + " region, else "
+              + DEFAULT_REGION
+              + ").")
   String region;
+
+  /** The last resort of the region rule here: the shipped template's default region. */
+  static final String DEFAULT_REGION = "us-west-2";
 
   @Override
   public Integer call() {
@@ -99,7 +105,10 @@ final class MaxPodsCommand implements Callable<Integer> {
     if (showMaxAllowed) {
       settings = settings.withShowMaxAllowed();
     }
-    String r = regionOrDefault(ctx, region);
+    String r =
+        RegionRule.choose(ctx, region, aws.profile, aws.endpoint())
+            .map(RegionRule.Choice::region)
+            .orElse(DEFAULT_REGION);
     try (AwsClientFactory clients = aws.clients(ctx, r)) {
       InstanceTypeInfo info;
       try {
@@ -123,20 +132,20 @@ final class MaxPodsCommand implements Callable<Integer> {
     } catch (SdkClientException e) {
       throw new CommandFailedException(
           ExitCodes.BUILD_FAILED,
-          "cannot reach EC2 in "
-              + r
-              + ": "
-              + Main.oneLine(e.getMessage())
-              + "; check credentials, --region and --endpoint-url");
+          unreachable(e, "EC2 in " + r) + "; check credentials, --region and --endpoint-url");
     }
   }
 
-  static String regionOrDefault(CliContext ctx, String region) {
-    if (region != null && !region.isBlank()) {
-      return region;
-    }
-    String env = ctx.env().getOrDefault("AWS_REGION", ctx.env().get("AWS_DEFAULT_REGION"));
-    return env == null || env.isBlank() ? "us-west-2" : env;
+  /**
+   * The line for a call that got no answer: the endpoint and the cause when the SDK's failure names
+   * them ({@link dev.eksnode.amibuilder.aws.UnreachableEndpoint}), else {@code what} and the
+   * message with its root cause.
+   */
+  static String unreachable(SdkClientException e, String what) {
+    String text = Main.oneLine(e.getMessage());
+    return text.startsWith(dev.eksnode.amibuilder.aws.UnreachableEndpoint.PREFIX)
+        ? text + " (" + what + ")"
+        : "cannot reach " + what + ": " + Main.oneLine(Main.withRootCause(e.getMessage(), e));
   }
 
   /** Rewrites eni-max-pods.txt from DescribeInstanceTypes. */
@@ -180,10 +189,7 @@ final class MaxPodsCommand implements Callable<Integer> {
                   ? List.of(maxPods.region)
                   : List.of("us-east-1", "us-west-2");
       for (String r : rs) {
-        if (!VariableValidator.isRegion(r)) {
-          throw new ConfigException(
-              "--region '" + r + "' is not an AWS region name; use e.g. us-east-1");
-        }
+        RegionRule.checkOption(r, aws.endpoint());
       }
       Path target =
           outputFile == null
@@ -221,9 +227,7 @@ final class MaxPodsCommand implements Callable<Integer> {
       } catch (SdkClientException e) {
         throw new CommandFailedException(
             ExitCodes.BUILD_FAILED,
-            "cannot reach EC2: "
-                + Main.oneLine(e.getMessage())
-                + "; check credentials, --region and --endpoint-url");
+            unreachable(e, "EC2") + "; check credentials, --region and --endpoint-url");
       }
     }
   }

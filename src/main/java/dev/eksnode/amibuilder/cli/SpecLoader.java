@@ -4,6 +4,7 @@ import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.DerivedDefaults;
 import dev.eksnode.amibuilder.config.Shortcut;
+import dev.eksnode.amibuilder.config.ValueRules;
 import dev.eksnode.amibuilder.config.VariableLayers;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
@@ -33,6 +34,7 @@ final class SpecLoader {
   private final CliContext ctx;
   private final BuildOptions options;
   private final List<String> words;
+  private final AwsOptions aws;
   private Assignment osDistroWord;
   private Assignment packerVariableFileWord;
 
@@ -40,8 +42,19 @@ final class SpecLoader {
    * @param words bare {@code name=value} words from the command line (shortcuts already removed)
    */
   SpecLoader(CliContext ctx, BuildOptions options, List<String> words) {
+    this(ctx, options, null, words);
+  }
+
+  /**
+   * @param aws the command's {@code --profile} (whose region is one of the region rule's layers)
+   *     and {@code --endpoint-url} (with which any well-formed region name is accepted); null for
+   *     neither
+   * @param words bare {@code name=value} words from the command line (shortcuts already removed)
+   */
+  SpecLoader(CliContext ctx, BuildOptions options, AwsOptions aws, List<String> words) {
     this.ctx = ctx;
     this.options = options;
+    this.aws = aws;
     List<String> variables = new ArrayList<>();
     for (String w : words) {
       // As with make, the last of repeated words wins.
@@ -262,7 +275,11 @@ final class SpecLoader {
             options.strict,
             packerVariableFile(),
             template.directory(),
-            template.userReferences());
+            template.userReferences(),
+            // --region wins over everything: no need to read the AWS settings then.
+            options.region != null
+                ? null
+                : RegionRule.awsSettingsAssignment(ctx.env(), aws == null ? null : aws.profile));
     return DerivedDefaults.apply(VariableLayers.merge(inputs), ctx.clock());
   }
 
@@ -296,7 +313,16 @@ final class SpecLoader {
 
   TemplateRenderer renderer() {
     return new TemplateRenderer(
-        ctx.env(), ctx.clock().instant(), UUID.randomUUID().toString(), ctx.workingDir());
+        ctx.env(),
+        ctx.clock().instant(),
+        UUID.randomUUID().toString(),
+        ctx.workingDir(),
+        regions());
+  }
+
+  /** How region names are judged: any well-formed name when every call goes to --endpoint-url. */
+  ValueRules.Regions regions() {
+    return ValueRules.Regions.forEndpoint(aws == null ? null : aws.endpoint());
   }
 
   BuildSpec spec(Template template, Variables merged) {

@@ -17,6 +17,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "validate",
     mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
     description = {
       "Check the template and variables as 'k8s' does, without AWS.",
       "Makes no AWS call and needs no credentials. Exit 0 when the build could start, 2 with the reason otherwise."
@@ -24,6 +25,7 @@ import picocli.CommandLine.ParentCommand;
 final class ValidateCommand implements Callable<Integer> {
   @ParentCommand AmiBuilderCommand parent;
   @Mixin BuildOptions build;
+  @Mixin AwsOptions aws;
   @Mixin OutputOptions output;
 
   @Parameters(
@@ -38,7 +40,7 @@ final class ValidateCommand implements Callable<Integer> {
     Console console = new Console(ctx, output.json, output.quiet);
     Positionals pos = Positionals.parse(words, false);
     Shortcut shortcut = pos.shortcuts().isEmpty() ? null : pos.shortcuts().get(0);
-    SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
+    SpecLoader loader = new SpecLoader(ctx, build, aws, pos.assignments());
     Template template = loader.template();
     var merged = loader.variables(template, shortcut);
     BuildSpec spec = loader.spec(template, merged);

@@ -22,6 +22,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "vars",
     mixinStandardHelpOptions = true,
+    abbreviateSynopsis = true,
     description = {
       "Print the merged variables and where each value came from.",
       "Layers, lowest first: template default, the template's default file, derived, the per-minor file"
@@ -33,6 +34,7 @@ final class VarsCommand implements Callable<Integer> {
 
   @ParentCommand AmiBuilderCommand parent;
   @Mixin BuildOptions build;
+  @Mixin AwsOptions aws;
   @Mixin OutputOptions output;
 
   @Parameters(
@@ -46,12 +48,12 @@ final class VarsCommand implements Callable<Integer> {
     CliContext ctx = parent.context();
     Console console = new Console(ctx, output.json, output.quiet);
     Positionals pos = Positionals.parse(words, false);
-    SpecLoader loader = new SpecLoader(ctx, build, pos.assignments());
+    SpecLoader loader = new SpecLoader(ctx, build, aws, pos.assignments());
     Template template = loader.template();
     Shortcut shortcut = pos.shortcuts().isEmpty() ? null : pos.shortcuts().get(0);
     Variables vars =
         loader.renderer().resolveVariables(template, loader.variables(template, shortcut));
-    new VariableValidator().validate(vars, VariableValidator.Purpose.LIST);
+    new VariableValidator(loader.regions()).validate(vars, VariableValidator.Purpose.LIST);
     vars.warnings().forEach(console::warn);
 
     TreeSet<String> names = new TreeSet<>(template.variables().keySet());

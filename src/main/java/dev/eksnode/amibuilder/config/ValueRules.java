@@ -1,9 +1,12 @@
 package dev.eksnode.amibuilder.config;
 
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * The shape checks of SPEC §2, shared by the variables ({@link VariableValidator}) and the
@@ -16,6 +19,15 @@ public final class ValueRules {
   public record Problem(String problem, String fix) {}
 
   private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d{1,2}");
+  private static final Pattern REGION_NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+
+  /** The SDK's regions, without its global pseudo-regions (aws-global...). */
+  private static final Set<String> KNOWN_REGIONS =
+      Region.regions().stream()
+          .filter(r -> !r.isGlobalRegion())
+          .map(Region::id)
+          .collect(Collectors.toCollection(TreeSet::new));
+
   private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
   private static final Pattern AMI_ID = Pattern.compile("ami-([0-9a-f]{8}|[0-9a-f]{17})");
   private static final Pattern SUBNET_ID = Pattern.compile("subnet-([0-9a-f]{8}|[0-9a-f]{17})");
@@ -52,12 +64,49 @@ public final class ValueRules {
     return REGION.matcher(v).matches();
   }
 
+  /**
+   * A region AWS has: one of the SDK's regions (its global pseudo-regions left out); a misspelt
+   * name gets the closest one as its fix.
+   */
   public static Problem region(String v) {
-    return isRegion(v)
+    if (KNOWN_REGIONS.contains(v)) {
+      return null;
+    }
+    return new Problem(
+        "'" + v + "' is not an AWS region name",
+        DidYouMean.suggest(v, KNOWN_REGIONS)
+            .map(s -> "did you mean " + s + "?")
+            .orElse("use a region such as us-west-2 or eu-central-1"));
+  }
+
+  /**
+   * A region name for an endpoint of the user's choice ({@code --endpoint-url}): an emulator or a
+   * private cloud may use any name, so only its shape is checked.
+   */
+  public static Problem regionName(String v) {
+    return REGION_NAME.matcher(v).matches()
         ? null
         : new Problem(
-            "'" + v + "' is not an AWS region name",
-            "use a region such as us-west-2 or eu-central-1");
+            "'" + v + "' is not a region name",
+            "use lowercase letters, digits and dashes, e.g. us-west-2");
+  }
+
+  /** How region names are judged: which of {@link #region} and {@link #regionName} applies. */
+  public enum Regions {
+    /** Against the SDK's list of regions: AWS's own endpoints. */
+    KNOWN,
+    /** By their shape only: {@code --endpoint-url} sends every call elsewhere. */
+    ANY_NAME;
+
+    /** {@code ANY_NAME} when the calls go to an endpoint the user chose, else {@code KNOWN}. */
+    public static Regions forEndpoint(Object endpointOverride) {
+      return endpointOverride == null ? KNOWN : ANY_NAME;
+    }
+
+    /** The problem with {@code v}, or null. */
+    public Problem check(String v) {
+      return this == KNOWN ? region(v) : regionName(v);
+    }
   }
 
   public static Problem cidr(String v) {

@@ -2,8 +2,10 @@ package dev.eksnode.amibuilder.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,16 +13,43 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a Packer variable file: one JSON object of name to string (numbers and booleans are
- * accepted as text).
+ * accepted as text, except for the Kubernetes version and build date, where a number is an error:
+ * JSON reads {@code 1.20} as 1.2).
  */
 public final class VariableFile {
   private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          // Keeps a number as written (1.20, not 1.2), so the message about it can quote it.
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
+
+  /**
+   * Variables whose value is a version or date that JSON would change if written as a number:
+   * {@code 1.20} is read as 1.2.
+   */
+  private static final Set<String> TEXT_ONLY =
+      Set.of("kubernetes_version", "kubernetes_build_date");
 
   private VariableFile() {}
+
+  /**
+   * A number as Packer's JSON reading gives it: a whole number as written, any other as a double
+   * ({@code 1.20} becomes {@code 1.2}).
+   */
+  static String asRead(JsonNode number) {
+    return number.isFloatingPointNumber() ? String.valueOf(number.doubleValue()) : number.asText();
+  }
+
+  /** A number as the file writes it ({@code 1.20} stays {@code 1.20}). */
+  static String written(JsonNode number) {
+    return number.isBigDecimal() ? number.decimalValue().toPlainString() : number.asText();
+  }
 
   /** Values by name in file order; a JSON null is returned as null (not set). */
   public static Map<String, String> read(Path file, String role) {
@@ -63,6 +92,18 @@ public final class VariableFile {
               JsonNode v = e.getValue();
               if (v.isNull()) {
                 values.put(e.getKey(), null);
+              } else if (v.isNumber() && TEXT_ONLY.contains(e.getKey())) {
+                throw new ConfigException(
+                    e.getKey()
+                        + " in "
+                        + file
+                        + " is the number "
+                        + asRead(v)
+                        + "; write it as a string, \""
+                        + written(v)
+                        + "\"");
+              } else if (v.isNumber()) {
+                values.put(e.getKey(), asRead(v));
               } else if (v.isValueNode()) {
                 values.put(e.getKey(), v.asText());
               } else {

@@ -17,7 +17,10 @@ import java.util.TreeSet;
  * {@code --var} and bare {@code name=value} words, and finally the values a per-minor shortcut
  * pins. This is the order of the Makefile's {@code -var-file}/{@code -var} flags. An empty value
  * never overrides a lower layer. Derived defaults are applied afterwards by {@link
- * DerivedDefaults}; they sit between the default file and the per-minor file.
+ * DerivedDefaults}; they sit between the default file and the per-minor file. The region of the AWS
+ * settings ({@code AWS_REGION}, {@code AWS_DEFAULT_REGION}, the profile's {@code region}), when the
+ * command found one, is {@code aws_region}'s layer between the per-minor file and the user's files:
+ * it beats the template's own defaults and loses to anything the user gives the tool.
  */
 public final class VariableLayers {
   /** Variables the tool itself understands whether or not the template declares them. */
@@ -43,6 +46,8 @@ public final class VariableLayers {
    *     directory); null to use no per-minor file
    * @param templateReads names the template reads with {@code {{user}}}; such a name set by a file
    *     or word is not "unknown" even when {@code variables} does not declare it
+   * @param awsRegion the region of the AWS settings as {@code aws_region} with the setting it came
+   *     from as its flag (e.g. {@code AWS_REGION}), or null when none is set
    */
   public record Inputs(
       Map<String, String> declared,
@@ -55,10 +60,39 @@ public final class VariableLayers {
       boolean strict,
       Path packerVariableFile,
       Path minorFileDirectory,
-      Set<String> templateReads) {
+      Set<String> templateReads,
+      Assignment awsRegion) {
 
     public Inputs {
       templateReads = templateReads == null ? Set.of() : Set.copyOf(templateReads);
+    }
+
+    /** Without a region from the AWS settings. */
+    public Inputs(
+        Map<String, String> declared,
+        Path templatePath,
+        Path defaultFile,
+        List<Path> varFiles,
+        Map<String, String> environment,
+        List<Assignment> commandLine,
+        Shortcut shortcut,
+        boolean strict,
+        Path packerVariableFile,
+        Path minorFileDirectory,
+        Set<String> templateReads) {
+      this(
+          declared,
+          templatePath,
+          defaultFile,
+          varFiles,
+          environment,
+          commandLine,
+          shortcut,
+          strict,
+          packerVariableFile,
+          minorFileDirectory,
+          templateReads,
+          null);
     }
 
     /** Without PACKER_VARIABLE_FILE, per-minor files or template references. */
@@ -82,7 +116,8 @@ public final class VariableLayers {
           strict,
           null,
           null,
-          Set.of());
+          Set.of(),
+          null);
     }
   }
 
@@ -131,6 +166,11 @@ public final class VariableLayers {
     }
     if (minorFile != null) {
       readFile(minorFile, "per-minor variable file", VariableSource.Kind.MINOR_FILE, merged, read);
+    }
+    Assignment awsRegion = in.awsRegion();
+    if (awsRegion != null
+        && (declared.contains(awsRegion.name()) || read.contains(awsRegion.name()))) {
+      put(merged, awsRegion.name(), awsRegion.value(), VariableSource.awsConfig(awsRegion.flag()));
     }
     List<Path> userFiles = new ArrayList<>();
     if (in.packerVariableFile() != null) {

@@ -16,6 +16,11 @@ public record VariableSource(Kind kind, String detail) {
     DERIVED,
     /** {@code variables-<minor>.json} beside the template, for the Kubernetes minor being built. */
     MINOR_FILE,
+    /**
+     * The region of the AWS settings ({@code AWS_REGION}, {@code AWS_DEFAULT_REGION}, the profile's
+     * {@code region}): above the template's own values, below everything the user gives the tool.
+     */
+    AWS_CONFIG,
     /** A user variable file: PACKER_VARIABLE_FILE, then each --var-file. */
     VAR_FILE,
     ENVIRONMENT,
@@ -47,6 +52,11 @@ public record VariableSource(Kind kind, String detail) {
     return new VariableSource(Kind.COMMAND_LINE, flag);
   }
 
+  /** The AWS settings' region: {@code detail} names the setting, e.g. {@code AWS_REGION}. */
+  public static VariableSource awsConfig(String detail) {
+    return new VariableSource(Kind.AWS_CONFIG, detail);
+  }
+
   public static VariableSource derived(String rule) {
     return new VariableSource(Kind.DERIVED, rule);
   }
@@ -59,7 +69,7 @@ public record VariableSource(Kind kind, String detail) {
   public String describe() {
     return switch (kind) {
       case TEMPLATE -> "template " + detail;
-      case DEFAULT_FILE, MINOR_FILE, VAR_FILE -> detail;
+      case DEFAULT_FILE, MINOR_FILE, VAR_FILE, AWS_CONFIG -> detail;
       case DERIVED -> "derived: " + detail;
       case ENVIRONMENT -> "environment variable " + detail;
       case COMMAND_LINE -> detail;

@@ -29,6 +29,14 @@ public final class VariableValidator {
   private final Map<String, Function<String, Problem>> rules = new LinkedHashMap<>();
 
   public VariableValidator() {
+    this(ValueRules.Regions.KNOWN);
+  }
+
+  /**
+   * @param regions how region names are judged: AWS's regions, or any well-formed name when every
+   *     call goes to {@code --endpoint-url}
+   */
+  public VariableValidator(ValueRules.Regions regions) {
     rules.put(
         "kubernetes_version",
         v ->
@@ -57,9 +65,9 @@ public final class VariableValidator {
           b, v -> Booleans.isBoolean(v) ? null : new Problem("not a boolean", "use true or false"));
     }
     rules.put("launch_block_device_mappings_volume_size", ValueRules::volumeSize);
-    rules.put("aws_region", ValueRules::region);
-    rules.put("binary_bucket_region", ValueRules::region);
-    rules.put("ami_regions", v -> ValueRules.list(v, ValueRules::region));
+    rules.put("aws_region", regions::check);
+    rules.put("binary_bucket_region", regions::check);
+    rules.put("ami_regions", v -> ValueRules.list(v, regions::check));
     rules.put("temporary_security_group_source_cidrs", v -> ValueRules.list(v, ValueRules::cidr));
     rules.put("ami_users", v -> ValueRules.list(v, ValueRules::accountId));
     rules.put("source_ami_owners", v -> ValueRules.list(v, ValueRules::owner));

@@ -18,12 +18,30 @@ public sealed interface BuildEvent {
   /** The label of the build the event belongs to; {@code ""} outside a matrix. */
   String label();
 
-  /** A build of the request is fully resolved (bucket versions included) and about to run. */
-  record Planned(String label, String amiName, String kubernetesVersion, String arch, String region)
+  /**
+   * A build of the request is fully resolved (bucket versions included) and about to run; {@code
+   * regionSource} says which setting chose its region (e.g. {@code AWS_REGION}).
+   */
+  record Planned(
+      String label,
+      String amiName,
+      String kubernetesVersion,
+      String arch,
+      String region,
+      String regionSource)
       implements BuildEvent {}
 
-  /** The build has an id and a journal; from here on everything it creates is recorded. */
-  record Started(BuildId buildId, String label, String amiName, String region, Path journal)
+  /**
+   * The build has an id and a journal; from here on everything it creates is recorded. {@code
+   * regionSource} says which setting chose the region.
+   */
+  record Started(
+      BuildId buildId,
+      String label,
+      String amiName,
+      String region,
+      Path journal,
+      String regionSource)
       implements BuildEvent {}
 
   record StepStarted(BuildId buildId, String label, String step) implements BuildEvent {}

@@ -71,7 +71,8 @@ public final class BuildService {
               spec.settings().image().name(),
               spec.kubernetesVersion(),
               spec.variables().value("arch"),
-              spec.settings().region()));
+              spec.settings().region(),
+              spec.regionSource()));
     }
     Run run = new Run(request, events, matrix);
     // One factory per endpoint; the null key is AWS's own endpoint.
@@ -218,7 +219,12 @@ public final class BuildService {
       journals.add(journal);
       events.accept(
           new BuildEvent.Started(
-              id, label, spec.settings().image().name(), spec.settings().region(), journal.file()));
+              id,
+              label,
+              spec.settings().image().name(),
+              spec.settings().region(),
+              journal.file(),
+              spec.regionSource()));
       Ec2Build.Result done =
           builder.run(
               spec,

@@ -2,13 +2,18 @@ package dev.eksnode.amibuilder.eks;
 
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.KubernetesVersion;
+import dev.eksnode.amibuilder.failure.Categorized;
+import dev.eksnode.amibuilder.failure.FailureCategory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import software.amazon.awssdk.regions.PartitionMetadata;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Reads the layout of the EKS binary bucket ({@code <version>/<build date>/bin/linux/<arch>/...})
@@ -90,7 +95,12 @@ public final class BinaryBucket {
       if (token != null) {
         req.continuationToken(token);
       }
-      ListObjectsV2Response page = s3.listObjectsV2(req.build());
+      ListObjectsV2Response page;
+      try {
+        page = s3.listObjectsV2(req.build());
+      } catch (S3Exception e) {
+        throw classify(e, prefix);
+      }
       for (CommonPrefix p : page.commonPrefixes()) {
         String name = p.prefix().substring(parent.length());
         names.add(name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
@@ -98,6 +108,71 @@ public final class BinaryBucket {
       token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
     } while (token != null);
     return names;
+  }
+
+  /**
+   * A refusal of the listing, judged: access denied is the user's to fix (exit 2, naming the
+   * permission, the bucket and the prefix); S3 failing on its side is the environment's (exit 1);
+   * anything else (no such bucket, another region) is returned as it is for the caller to word.
+   */
+  RuntimeException classify(S3Exception e, String prefix) {
+    String code =
+        e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null
+            ? String.valueOf(e.statusCode())
+            : e.awsErrorDetails().errorCode();
+    String where = "s3://" + bucket + "/" + prefix + " (" + region + ")";
+    if (e.statusCode() == 403) {
+      return new ConfigException(
+          "listing "
+              + where
+              + " to find the Kubernetes version or build date was refused ("
+              + code
+              + "); these credentials need s3:ListBucket on "
+              + bucketArn()
+              + " for the prefix '"
+              + prefix
+              + "', or pass a full --kubernetes-version and --kubernetes-build-date to skip the"
+              + " lookup",
+          e);
+    }
+    if (e.statusCode() >= 500) {
+      return new UnavailableException(
+          "S3 failed listing "
+              + where
+              + " to find the Kubernetes version or build date ("
+              + e.statusCode()
+              + " "
+              + code
+              + "); try again later, or pass a full --kubernetes-version and"
+              + " --kubernetes-build-date to skip the lookup",
+          e);
+    }
+    return e;
+  }
+
+  /** The bucket's ARN in the partition of its region (aws, aws-cn, aws-us-gov...). */
+  String bucketArn() {
+    String partition;
+    try {
+      partition = PartitionMetadata.of(Region.of(region)).id();
+    } catch (RuntimeException e) {
+      partition = "aws";
+    }
+    return "arn:" + partition + ":s3:::" + bucket;
+  }
+
+  /** S3 failed on its side (a 5xx after the SDK's retries): try again later. */
+  public static final class UnavailableException extends RuntimeException implements Categorized {
+    private static final long serialVersionUID = 1L;
+
+    UnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+
+    @Override
+    public FailureCategory category() {
+      return FailureCategory.ENVIRONMENT;
+    }
   }
 
   private static Optional<String> newest(

@@ -59,4 +59,17 @@ public record BuildSpec(
   public String kubernetesVersion() {
     return variables.value("kubernetes_version");
   }
+
+  /**
+   * Where the build's region came from, for the banner: the source of {@code aws_region} when the
+   * region is its value (e.g. {@code AWS_REGION}, {@code --region}, {@code template
+   * eks-worker-al2.json}), else the template's builder, which writes its region itself.
+   */
+  public String regionSource() {
+    var v = variables.get("aws_region");
+    if (v != null && v.value().equals(settings.region())) {
+      return v.source().describe();
+    }
+    return "template " + template.path().getFileName() + ": builders[0].region";
+  }
 }

@@ -20,14 +20,23 @@ final class BuilderValidator {
 
   private final Map<String, JsonNode> raw;
   private final String where;
+  private final ValueRules.Regions regions;
 
   /**
    * @param raw the builder object as written, to show the expression a bad value was rendered from
    * @param where {@code template <file>: builders[0]}
    */
   BuilderValidator(Map<String, JsonNode> raw, String where) {
+    this(raw, where, ValueRules.Regions.KNOWN);
+  }
+
+  /**
+   * @param regions how region names are judged (any well-formed name with {@code --endpoint-url})
+   */
+  BuilderValidator(Map<String, JsonNode> raw, String where, ValueRules.Regions regions) {
     this.raw = raw;
     this.where = where;
+    this.regions = regions;
   }
 
   void validate(AmazonEbsSettings s) {
@@ -36,7 +45,7 @@ final class BuilderValidator {
       throw new TemplateException(
           where + ".ami_groups: only \"all\" is a valid group; remove the others");
     }
-    check("region", s.region(), ValueRules::region);
+    check("region", s.region(), regions::check);
     check("source_ami", s.source().id(), ValueRules::amiId);
     if (s.source().filter() != null) {
       checkEach("source_ami_filter.owners", s.source().filter().owners(), ValueRules::owner);
@@ -55,7 +64,7 @@ final class BuilderValidator {
         "aws_polling.max_attempts",
         String.valueOf(polling.maxAttempts()),
         v -> ValueRules.atLeast(polling.maxAttempts(), 1, "the number of polls"));
-    checkEach("ami_regions", distribution.regions(), ValueRules::region);
+    checkEach("ami_regions", distribution.regions(), regions::check);
     checkEach("ami_users", distribution.users(), ValueRules::accountId);
     checkEach("snapshot_users", distribution.snapshotUsers(), ValueRules::accountId);
     AmazonEbsSettings.SshSettings ssh = s.ssh();
@@ -77,7 +86,7 @@ final class BuilderValidator {
     check("kms_key_id", s.image().kmsKeyId(), ValueRules::kmsKey);
     for (Map.Entry<String, String> e :
         new java.util.TreeMap<>(distribution.regionKmsKeyIds()).entrySet()) {
-      Problem key = ValueRules.region(e.getKey());
+      Problem key = regions.check(e.getKey());
       if (key != null) {
         throw new TemplateException(
             where

@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.eksnode.amibuilder.config.ValueRules;
 import dev.eksnode.amibuilder.config.Variable;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
@@ -25,13 +26,33 @@ public final class TemplateRenderer {
   private final SourceFiles files;
   private final String runUuid;
   private final Instant now;
+  private final ValueRules.Regions regions;
 
   public TemplateRenderer(
       Map<String, String> environment, Instant now, String runUuid, Path workingDir) {
+    this(environment, now, runUuid, workingDir, ValueRules.Regions.KNOWN);
+  }
+
+  /**
+   * @param regions how region names are judged: AWS's own regions, or any well-formed name when
+   *     every call goes to {@code --endpoint-url}
+   */
+  public TemplateRenderer(
+      Map<String, String> environment,
+      Instant now,
+      String runUuid,
+      Path workingDir,
+      ValueRules.Regions regions) {
     this.resolver = new VariableResolver(environment, now, runUuid);
     this.files = new SourceFiles(workingDir);
     this.runUuid = runUuid;
     this.now = now;
+    this.regions = regions;
+  }
+
+  /** How this renderer judges region names. */
+  public ValueRules.Regions regions() {
+    return regions;
   }
 
   /**
@@ -45,7 +66,7 @@ public final class TemplateRenderer {
   /** Validates the variables and renders the whole template. */
   public BuildSpec render(Template template, Variables merged, VariableValidator.Purpose purpose) {
     Variables vars = resolveVariables(template, merged);
-    new VariableValidator().validate(vars, purpose);
+    new VariableValidator(regions).validate(vars, purpose);
     RenderContext ctx = resolver.templateContext(template, vars);
     Interpolator in = new Interpolator(ctx);
     String file = "template " + template.path();
@@ -53,7 +74,7 @@ public final class TemplateRenderer {
     TemplateFields b = new TemplateFields(template.builder(), in, file + ": builders[0]");
     String buildName = b.text("name", "amazon-ebs");
     AmazonEbsSettings settings = new BuilderSettingsReader(files).read(b);
-    new BuilderValidator(template.builder(), file + ": builders[0]").validate(settings);
+    new BuilderValidator(template.builder(), file + ": builders[0]", regions).validate(settings);
 
     ProvisionerReader provisionerReader = new ProvisionerReader(files);
     List<ProvisionerSpec> provisioners = new ArrayList<>();

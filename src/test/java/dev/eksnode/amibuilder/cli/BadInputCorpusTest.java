@@ -46,17 +46,18 @@ class BadInputCorpusTest {
             + "\"ami_name\": \"x-{{ clean_resource_name `y` }}\"}]}");
     home.write("template-builder.json", "{\"builders\": [{\"type\": \"docker\"}]}");
     home.write("bucket.json", "{\"binary_bucket_name\": \"my..bucket\"}");
+    home.write("num-version.json", "{\"kubernetes_version\": 1.20}");
     home.write("tpl-ami-name.json", builderTemplate("bad#name{{timestamp}}", ""));
     home.write("tpl-ami-name-long.json", builderTemplate(LONG_BUILDER_AMI_NAME, ""));
     home.write("tpl-ami-name-env.json", builderTemplate("{{env `AMI_TAG`}}", ""));
-    home.write("tpl-region.json", builderTemplate("ok-name", "").replace("us-east-1", "moon-1"));
+    home.write("tpl-region.json", builderTemplate("ok-name", "").replace("us-east-1", "moon_1"));
     home.write(
-        "tpl-ami-regions.json", builderTemplate("ok-name", ", \"ami_regions\": \"nowhere\""));
+        "tpl-ami-regions.json", builderTemplate("ok-name", ", \"ami_regions\": \"no_where\""));
     home.write(
         "tpl-kms-region.json",
         builderTemplate(
             "ok-name",
-            ", \"ami_regions\": [\"eu-west-1\"], \"region_kms_key_ids\": {\"mars-9\": \"not-a-key\"}"));
+            ", \"ami_regions\": [\"eu-west-1\"], \"region_kms_key_ids\": {\"mars_9\": \"not-a-key\"}"));
     home.write(
         "tpl-kms-key.json",
         builderTemplate(
@@ -267,7 +268,14 @@ class BadInputCorpusTest {
             List.of("cache_container_images=maybe"),
             "'maybe'"));
     c.add(
-        row("region", "aws_region", List.of("--region", "mars-1"), "'mars-1'", "(from --region)"));
+        row(
+            "kubernetes_version as a JSON number",
+            "kubernetes_version",
+            List.of("--var-file", "num-version.json"),
+            "num-version.json is the number 1.2",
+            "write it as a string, \"1.20\""));
+    c.add(
+        row("region", "aws_region", List.of("--region", "mars_1"), "'mars_1'", "(from --region)"));
     c.add(
         row(
             "bucket region case",
@@ -420,9 +428,9 @@ class BadInputCorpusTest {
         envRow(
             "region from the environment",
             "aws_region",
-            Map.of("aws_region", "mars-2"),
+            Map.of("aws_region", "mars_2"),
             List.of(),
-            "'mars-2'",
+            "'mars_2'",
             "(from environment variable aws_region)"));
     c.add(
         row(
@@ -548,14 +556,14 @@ class BadInputCorpusTest {
             "builders[0].region",
             List.of("--template", "tpl-region.json"),
             "tpl-region.json",
-            "'moon-1'"));
+            "'moon_1'"));
     c.add(
         row(
             "builder ami_regions",
             "builders[0].ami_regions",
             List.of("--template", "tpl-ami-regions.json"),
             "tpl-ami-regions.json",
-            "'nowhere'",
+            "'no_where'",
             "us-west-2"));
     c.add(
         row(
@@ -563,7 +571,7 @@ class BadInputCorpusTest {
             "builders[0].region_kms_key_ids",
             List.of("--template", "tpl-kms-region.json"),
             "tpl-kms-region.json",
-            "'mars-9'"));
+            "'mars_9'"));
     c.add(
         row(
             "builder region_kms_key_ids key",

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.eksnode.amibuilder.cli.TestHome;
 import dev.eksnode.amibuilder.rig.MotoExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -74,4 +76,90 @@ class VersionResolutionIT {
       assertEquals(0, rig.proxy.count("RunInstances"));
     }
   }
+
+  @Test
+  void k8s_bucketListingDenied_isExitTwo_namingThePermissionBucketAndPrefix() {
+    publish("1.23.9/2023-01-30/bin/linux/amd64/kubelet");
+    try (BuildRig rig = new BuildRig(MOTO, root)) {
+      var before = rig.state();
+      rig.proxy.on(LIST_BUCKET).always().fail(403, "AccessDenied", "Access Denied");
+      rig.buildDate = null;
+      TestHome.Result r = rig.build();
+      assertEquals(2, r.code(), r.err());
+      assertEquals(1, r.errLines().size(), r.err());
+      assertTrue(
+          r.err().contains("s3:ListBucket on arn:aws:s3:::amazon-eks for the prefix '1.23.9/'"),
+          r.err());
+      assertTrue(r.err().contains("s3://amazon-eks/1.23.9/ (us-west-2)"), r.err());
+      assertTrue(r.err().contains("(AccessDenied)"), r.err());
+      assertEquals(List.of(), List.copyOf(rig.state().diff(before)));
+      assertEquals(0, rig.proxy.count("RunInstances"));
+      // Refused at once: an access denial is not retried.
+      assertEquals(1, rig.proxy.count(LIST_BUCKET));
+    }
+  }
+
+  @Test
+  void k8s_bucketFailingOnS3sSide_isExitOne_afterTheRetries() {
+    publish("1.23.9/2023-01-30/bin/linux/amd64/kubelet");
+    try (BuildRig rig = new BuildRig(MOTO, root)) {
+      var before = rig.state();
+      rig.proxy.on(LIST_BUCKET).always().fail(500, "InternalError", "We encountered an error");
+      rig.kubernetesVersion = "1.23";
+      rig.buildDate = null;
+      TestHome.Result r = rig.build();
+      assertEquals(1, r.code(), r.err());
+      assertEquals(1, r.errLines().size(), r.err());
+      assertTrue(
+          r.err()
+              .startsWith(
+                  "error: S3 failed listing s3://amazon-eks/1.23. (us-west-2) to find the"
+                      + " Kubernetes version or build date (500 InternalError)"),
+          r.err());
+      assertEquals(List.of(), List.copyOf(rig.state().diff(before)));
+      assertEquals(0, rig.proxy.count("RunInstances"));
+      assertTrue(rig.proxy.count(LIST_BUCKET) > 1, "a 5xx is retried by the SDK");
+    }
+  }
+
+  @Test
+  void k8s_bucketThatIsNotThere_staysExitTwo() {
+    try (BuildRig rig = new BuildRig(MOTO, root)) {
+      rig.buildDate = null;
+      TestHome.Result r = rig.build("binary_bucket_name=no-such-bucket-here");
+      assertEquals(2, r.code(), r.err());
+      assertEquals(1, r.errLines().size(), r.err());
+      assertTrue(r.err().contains("cannot list s3://no-such-bucket-here"), r.err());
+      assertTrue(r.err().contains("NoSuchBucket"), r.err());
+    }
+  }
+
+  @Test
+  void k8s_endpointNobodyListensOn_isExitOne_namingTheEndpointAndTheCause() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    try (BuildRig rig = new BuildRig(MOTO, root)) {
+      TestHome.Result r =
+          rig.cli(
+              "k8s",
+              "--kubernetes-version",
+              "1.23.9",
+              "--region",
+              "us-west-2",
+              "--endpoint-url",
+              "http://127.0.0.1:" + port);
+      assertEquals(1, r.code(), r.err());
+      assertEquals(
+          List.of(
+              "error: cannot reach http://127.0.0.1:"
+                  + port
+                  + ": Connection refused; check the network, --region and --endpoint-url"),
+          r.errLines());
+    }
+  }
+
+  /** How the fault proxy names S3's ListObjectsV2 on the bucket (path-style addressing). */
+  private static final String LIST_BUCKET = "GET /amazon-eks";
 }
