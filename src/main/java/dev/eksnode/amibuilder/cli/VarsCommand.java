@@ -26,7 +26,8 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Print the merged variables and where each value came from.",
       "Layers, lowest first: template default, the template's default file, derived, the per-minor file"
-          + " (variables-<minor>.json beside the template), your variable files (PACKER_VARIABLE_FILE, then"
+          + " (variables-<minor>.json beside the template), for aws_region the AWS settings (AWS_REGION,"
+          + " AWS_DEFAULT_REGION, the profile's region), your variable files (PACKER_VARIABLE_FILE, then"
           + " --var-file), environment, command line, pinned by a shortcut. --json gives each value's layer."
           + " Secrets are redacted."
     })
