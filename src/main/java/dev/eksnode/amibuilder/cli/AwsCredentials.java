@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.DidYouMean;
 import java.io.IOException;
@@ -9,12 +10,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -22,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -35,6 +42,7 @@ import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.profiles.Profile;
 import software.amazon.awssdk.profiles.ProfileFile;
@@ -42,6 +50,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sso.SsoClient;
 import software.amazon.awssdk.services.sso.auth.SsoCredentialsProvider;
 import software.amazon.awssdk.services.sso.model.GetRoleCredentialsRequest;
+import software.amazon.awssdk.services.ssooidc.SsoOidcClient;
+import software.amazon.awssdk.services.ssooidc.model.CreateTokenResponse;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleWithWebIdentityCredentialsProvider;
@@ -80,6 +90,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * message.
  */
 final class AwsCredentials {
+  private static final Logger LOG = LoggerFactory.getLogger(AwsCredentials.class);
   static final String SSO_SESSION_SECTION = "sso-session";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -610,8 +621,18 @@ final class AwsCredentials {
       String accountId = required(profile, "sso_account_id", "profile '" + name + "'");
       String roleName = required(profile, "sso_role_name", "profile '" + name + "'");
       Path cache = ssoTokenCache(env, cacheKey);
+      // Only sso-session logins carry a refresh token; a legacy token lives until it expires.
+      SsoToken.Refresh refresh = null;
+      if (notBlank(session)) {
+        SsoOidcClient oidc =
+            configure(SsoOidcClient.builder(), ssoRegion, AnonymousCredentialsProvider.create())
+                .build();
+        owned.add(oidc);
+        refresh = (cached, now) -> renew(oidc, cached, now);
+      }
+      SsoToken.Refresh renewal = refresh;
       // Read now so a missing or expired login is one line before any AWS call.
-      SsoToken.read(cache, name, target.clock());
+      SsoToken.read(cache, name, target.clock(), renewal);
 
       SsoClient client =
           configure(SsoClient.builder(), ssoRegion, AnonymousCredentialsProvider.create()).build();
@@ -626,13 +647,57 @@ final class AwsCredentials {
                       GetRoleCredentialsRequest.builder()
                           .accountId(accountId)
                           .roleName(roleName)
-                          .accessToken(SsoToken.read(cache, name, target.clock()).accessToken())
+                          .accessToken(
+                              SsoToken.read(cache, name, target.clock(), renewal).accessToken())
                           .build())
               .build();
       owned.add(provider);
       return new Labeled(
           provider,
           "SSO profile '" + name + "' (account " + accountId + ", role " + roleName + ")");
+    }
+
+    /**
+     * What the CLI does with an sso-session token near its end: CreateToken with the refresh token
+     * of the client that {@code aws sso login} registered. Null when the cache lacks that client or
+     * its registration expired, or when SSO-OIDC refuses.
+     */
+    private static ObjectNode renew(SsoOidcClient oidc, ObjectNode cached, Instant now) {
+      String refreshToken = cached.path("refreshToken").asText("");
+      String clientId = cached.path("clientId").asText("");
+      String clientSecret = cached.path("clientSecret").asText("");
+      Instant registered = SsoToken.instant(cached.path("registrationExpiresAt").asText(""));
+      if (refreshToken.isBlank()
+          || clientId.isBlank()
+          || clientSecret.isBlank()
+          || registered == null
+          || !registered.isAfter(now)) {
+        return null;
+      }
+      try {
+        CreateTokenResponse answer =
+            oidc.createToken(
+                r ->
+                    r.grantType("refresh_token")
+                        .clientId(clientId)
+                        .clientSecret(clientSecret)
+                        .refreshToken(refreshToken));
+        if (answer.accessToken() == null || answer.expiresIn() == null) {
+          return null;
+        }
+        ObjectNode renewed = cached.deepCopy();
+        renewed.put("accessToken", answer.accessToken());
+        renewed.put(
+            "expiresAt",
+            now.plusSeconds(answer.expiresIn()).truncatedTo(ChronoUnit.SECONDS).toString());
+        if (answer.refreshToken() != null) {
+          renewed.put("refreshToken", answer.refreshToken());
+        }
+        return renewed;
+      } catch (SdkException e) {
+        LOG.debug("Renewing the SSO token failed: {}", e.getMessage());
+        return null;
+      }
     }
 
     private String required(Profile profile, String key, String where) {
@@ -713,6 +778,15 @@ final class AwsCredentials {
 
   /** The token {@code aws sso login} cached: only its value and expiry are used. */
   record SsoToken(String accessToken, Instant expiresAt) {
+    /** The AWS CLI renews an sso-session token this long before it expires. */
+    static final Duration REFRESH_WINDOW = Duration.ofMinutes(15);
+
+    /** Renews a cached sso-session token: the new cache contents, or null when it cannot. */
+    @FunctionalInterface
+    interface Refresh {
+      ObjectNode renew(ObjectNode cached, Instant now);
+    }
+
     @Override
     public String toString() {
       return "SsoToken[expiresAt=" + expiresAt + "]";
@@ -720,9 +794,11 @@ final class AwsCredentials {
 
     /**
      * The cached token, or a one-line exit-2 failure telling the user to log in when it is missing,
-     * unreadable or expired.
+     * unreadable or expired. With {@code refresh} (sso-session logins), a token that expires within
+     * the AWS CLI's refresh window is first renewed and written back to the cache, as the CLI does;
+     * a refresh that fails leaves the token as it was.
      */
-    static SsoToken read(Path cache, String profile, Clock clock) {
+    static SsoToken read(Path cache, String profile, Clock clock, Refresh refresh) {
       String login = "run 'aws sso login --profile " + profile + "' first";
       if (!Files.isRegularFile(cache)) {
         throw new ConfigException(
@@ -737,12 +813,14 @@ final class AwsCredentials {
       try {
         json = JSON.readTree(cache.toFile());
       } catch (IOException e) {
+        json = null;
+      }
+      if (!(json instanceof ObjectNode cached)) {
         throw new ConfigException(
             "profile '" + profile + "': the cached SSO token " + cache + " is not JSON; " + login);
       }
-      String token = json.path("accessToken").asText("");
-      Instant expires = instant(json.path("expiresAt").asText(""));
-      if (token.isBlank() || expires == null) {
+      SsoToken token = of(cached);
+      if (token == null) {
         throw new ConfigException(
             "profile '"
                 + profile
@@ -751,11 +829,53 @@ final class AwsCredentials {
                 + " has no accessToken or expiresAt; "
                 + login);
       }
-      if (!expires.isAfter(clock.instant())) {
-        throw new ConfigException(
-            "profile '" + profile + "': the cached SSO token expired at " + expires + "; " + login);
+      Instant now = clock.instant();
+      if (refresh != null && token.expiresAt().isBefore(now.plus(REFRESH_WINDOW))) {
+        ObjectNode renewed = refresh.renew(cached, now);
+        SsoToken fresh = renewed == null ? null : of(renewed);
+        if (fresh != null) {
+          write(cache, renewed);
+          token = fresh;
+        }
       }
-      return new SsoToken(token, expires);
+      if (!token.expiresAt().isAfter(now)) {
+        throw new ConfigException(
+            "profile '"
+                + profile
+                + "': the cached SSO token expired at "
+                + token.expiresAt()
+                + "; "
+                + login);
+      }
+      return token;
+    }
+
+    private static SsoToken of(JsonNode json) {
+      String token = json.path("accessToken").asText("");
+      Instant expires = instant(json.path("expiresAt").asText(""));
+      return token.isBlank() || expires == null ? null : new SsoToken(token, expires);
+    }
+
+    /** Replaces the cache file whole (owner-only, as the CLI writes it), never half-written. */
+    private static void write(Path cache, ObjectNode json) {
+      try {
+        Path tmp = Files.createTempFile(cache.getParent(), ".token", ".tmp");
+        try {
+          try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+          } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the directory's own protection applies
+          }
+          JSON.writeValue(tmp.toFile(), json);
+          Files.move(
+              tmp, cache, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
+      } catch (IOException e) {
+        // The renewed token still works for this run; the CLI will refresh again itself.
+        LOG.debug("Could not write the renewed SSO token to {}: {}", cache, e.toString());
+      }
     }
 
     /** The CLI writes {@code 2024-05-01T12:00:00Z}; older versions wrote a {@code UTC} suffix. */

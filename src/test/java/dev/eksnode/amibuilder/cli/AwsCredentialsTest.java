@@ -11,10 +11,13 @@ import dev.eksnode.amibuilder.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,10 +120,71 @@ class AwsCredentialsTest {
         "{\"startUrl\": \"https://x\", \"region\": \"us-east-1\","
             + " \"accessToken\": \"sso-secret-token\", \"expiresAt\": \"2026-11-25T18:00:00Z\"}");
     AwsCredentials.SsoToken token =
-        AwsCredentials.SsoToken.read(cache, "dev", Clock.fixed(NOW, ZoneOffset.UTC));
+        AwsCredentials.SsoToken.read(cache, "dev", Clock.fixed(NOW, ZoneOffset.UTC), null);
     assertEquals("sso-secret-token", token.accessToken());
     assertEquals(Instant.parse("2026-11-25T18:00:00Z"), token.expiresAt());
     assertFalse(token.toString().contains("sso-secret-token"), token.toString());
+  }
+
+  @Test
+  void ssoToken_nearItsEnd_isRenewedAndWrittenBack_asTheCliDoes() throws IOException {
+    Path cache = root.resolve("token.json");
+    Files.writeString(
+        cache,
+        "{\"accessToken\": \"old-token\", \"expiresAt\": \"2026-11-25T10:20:00Z\","
+            + " \"refreshToken\": \"r1\", \"clientId\": \"c\", \"clientSecret\": \"s\"}");
+    List<Instant> asked = new ArrayList<>();
+    AwsCredentials.SsoToken token =
+        AwsCredentials.SsoToken.read(
+            cache,
+            "dev",
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            (cached, now) -> {
+              asked.add(now);
+              assertEquals("r1", cached.path("refreshToken").asText());
+              return cached
+                  .deepCopy()
+                  .put("accessToken", "new-token")
+                  .put("expiresAt", "2026-11-25T11:15:30Z")
+                  .put("refreshToken", "r2");
+            });
+    assertEquals(List.of(NOW), asked, "expires within 15 minutes: renewed");
+    assertEquals("new-token", token.accessToken());
+    String written = Files.readString(cache);
+    assertTrue(written.contains("\"new-token\"") && written.contains("\"r2\""), written);
+    assertTrue(written.contains("\"clientSecret\":\"s\""), "other fields kept: " + written);
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cache)));
+    try (var files = Files.list(root)) {
+      assertEquals(
+          List.of(),
+          files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(),
+          "no temporary file left beside the cache");
+    }
+  }
+
+  @Test
+  void ssoToken_farFromItsEnd_isNotRenewed_andAnExpiredOneThatCannotBe_asksForLogin()
+      throws IOException {
+    Path cache = root.resolve("token.json");
+    Files.writeString(cache, "{\"accessToken\": \"t\", \"expiresAt\": \"2026-11-25T12:00:00Z\"}");
+    AwsCredentials.SsoToken.read(
+        cache,
+        "dev",
+        Clock.fixed(NOW, ZoneOffset.UTC),
+        (cached, now) -> {
+          throw new AssertionError("renewed a token valid for another hour and a half");
+        });
+    Files.writeString(cache, "{\"accessToken\": \"t\", \"expiresAt\": \"2026-11-25T09:00:00Z\"}");
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                AwsCredentials.SsoToken.read(
+                    cache, "dev", Clock.fixed(NOW, ZoneOffset.UTC), (cached, now) -> null));
+    assertEquals(
+        "profile 'dev': the cached SSO token expired at 2026-11-25T09:00:00Z;"
+            + " run 'aws sso login --profile dev' first",
+        e.getMessage());
   }
 
   @Test

@@ -343,4 +343,72 @@ class CredentialSourcesIT {
     assertEquals(1, proxy.count("GET /federation/credentials"), proxy.calls().toString());
     assertEquals("ASIASSOROLE00001", ec2Signer());
   }
+
+  @Test
+  void ssoSessionToken_expired_isRenewedWithItsRefreshToken_andWrittenBack() throws IOException {
+    write("config", SSO_CONFIG);
+    Path cache = AwsCredentials.ssoTokenCache(home.env, "corp");
+    Files.createDirectories(cache.getParent());
+    // Expired ten minutes before the command's clock; the client registration is still valid.
+    Files.writeString(
+        cache,
+        "{\"startUrl\": \"https://corp.awsapps.com/start\", \"region\": \"us-east-1\","
+            + " \"accessToken\": \"stale-access-token\", \"expiresAt\": \"2026-11-25T10:05:30Z\","
+            + " \"refreshToken\": \"refresh-1\", \"clientId\": \"client-1\","
+            + " \"clientSecret\": \"client-secret-1\","
+            + " \"registrationExpiresAt\": \"2027-02-01T00:00:00Z\"}");
+    proxy
+        .on("POST /token")
+        .always()
+        .respond(
+            200,
+            "application/json",
+            "{\"accessToken\": \"renewed-access-token\", \"tokenType\": \"Bearer\","
+                + " \"expiresIn\": 3600, \"refreshToken\": \"refresh-2\"}");
+    proxy
+        .on("GET /federation/credentials")
+        .always()
+        .respond(
+            200,
+            "application/json",
+            "{\"roleCredentials\": {\"accessKeyId\": \"ASIASSOROLE00002\","
+                + " \"secretAccessKey\": \"sso-secret\", \"sessionToken\": \"sso-session\","
+                + " \"expiration\": "
+                + Instant.now().plusSeconds(3600).toEpochMilli()
+                + "}}");
+
+    assertWorked(maxPods("--profile", "dev"));
+
+    assertEquals(1, proxy.count("POST /token"), proxy.calls().toString());
+    assertEquals("ASIASSOROLE00002", ec2Signer());
+    var cached = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cache.toFile());
+    assertEquals("renewed-access-token", cached.path("accessToken").asText());
+    assertEquals("2026-11-25T11:15:30Z", cached.path("expiresAt").asText());
+    assertEquals("refresh-2", cached.path("refreshToken").asText());
+    assertEquals("client-1", cached.path("clientId").asText(), "the registration is kept");
+  }
+
+  @Test
+  void ssoSessionToken_expired_whoseRenewalIsRefused_asksForLogin() throws IOException {
+    write("config", SSO_CONFIG);
+    Path cache = AwsCredentials.ssoTokenCache(home.env, "corp");
+    Files.createDirectories(cache.getParent());
+    Files.writeString(
+        cache,
+        "{\"accessToken\": \"stale\", \"expiresAt\": \"2026-11-25T10:05:30Z\","
+            + " \"refreshToken\": \"revoked\", \"clientId\": \"c\", \"clientSecret\": \"s\","
+            + " \"registrationExpiresAt\": \"2027-02-01T00:00:00Z\"}");
+    proxy.on("POST /token").always().fail(400, "InvalidGrantException", "refresh token revoked");
+
+    TestHome.Result r = maxPods("--profile", "dev");
+
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        List.of(
+            "error: profile 'dev': the cached SSO token expired at 2026-11-25T10:05:30Z;"
+                + " run 'aws sso login --profile dev' first"),
+        r.errLines());
+    assertEquals(0, proxy.count("DescribeInstanceTypes"));
+    assertEquals(0, proxy.count("GET /federation/credentials"));
+  }
 }
