@@ -411,4 +411,126 @@ class CredentialSourcesIT {
     assertEquals(0, proxy.count("DescribeInstanceTypes"));
     assertEquals(0, proxy.count("GET /federation/credentials"));
   }
+
+  private static final String IMDS_ROLE_PATH = "/latest/meta-data/iam/security-credentials/";
+
+  /** The metadata service's answers for an instance whose role hands out {@code key}. */
+  private void instanceRole(String key) {
+    proxy.on("PUT /latest/api/token").always().respond(200, "text/plain", "imds-session-token");
+    proxy.on("GET " + IMDS_ROLE_PATH).always().respond(200, "text/plain", "builder-role");
+    proxy
+        .on("GET " + IMDS_ROLE_PATH + "builder-role")
+        .always()
+        .respond(
+            200,
+            "text/plain",
+            "{\"Code\": \"Success\", \"Type\": \"AWS-HMAC\", \"AccessKeyId\": \""
+                + key
+                + "\", \"SecretAccessKey\": \"imds-secret\", \"Token\": \"imds-token\","
+                + " \"Expiration\": \""
+                + Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "\"}");
+    home.env.remove("AWS_EC2_METADATA_DISABLED");
+    home.env.put("AWS_EC2_METADATA_SERVICE_ENDPOINT", proxy.endpoint().toString());
+  }
+
+  @Test
+  void instanceRole_isTheLastSource_andCanBeARolesSource() throws IOException {
+    instanceRole("ASIAINSTANCE0001");
+
+    assertWorked(maxPods());
+    assertEquals("ASIAINSTANCE0001", ec2Signer());
+
+    proxy.clear();
+    instanceRole("ASIAINSTANCE0001");
+    write(
+        "config",
+        "[profile from-instance]\nrole_arn = %s\ncredential_source = Ec2InstanceMetadata\n"
+            .formatted(ROLE));
+    assertWorked(maxPods("--profile", "from-instance"));
+    List<FaultProxy.Request> assume = proxy.requests("AssumeRole");
+    assertEquals(1, assume.size(), proxy.calls().toString());
+    assertEquals("ASIAINSTANCE0001", assume.get(0).accessKeyId());
+    assertTrue(ec2Signer().startsWith("ASIA") && !ec2Signer().equals("ASIAINSTANCE0001"));
+  }
+
+  /**
+   * The container source, in a child process: the SDK reads the endpoint and its token from the
+   * process environment, so the variables must really be set.
+   */
+  @Test
+  void containerRole_signsTheCalls_directlyOrAsARolesSource() throws Exception {
+    containerEndpoint();
+    write(
+        "config",
+        "[profile from-task]\nrole_arn = %s\ncredential_source = EcsContainer\n".formatted(ROLE));
+
+    assertEquals(0, child(), childOutput());
+    assertEquals("29", Files.readString(root.resolve("child.out")).strip());
+    assertEquals("ASIACONTAINER001", ec2Signer());
+
+    proxy.clear();
+    containerEndpoint();
+    assertEquals(0, child("--profile", "from-task"), childOutput());
+    List<FaultProxy.Request> assume = proxy.requests("AssumeRole");
+    assertEquals(1, assume.size(), proxy.calls().toString());
+    assertEquals("ASIACONTAINER001", assume.get(0).accessKeyId());
+    assertTrue(ec2Signer().startsWith("ASIA") && !ec2Signer().equals("ASIACONTAINER001"));
+  }
+
+  /** The container credentials endpoint (ECS agent, CodeBuild, EKS Pod Identity) on the proxy. */
+  private void containerEndpoint() {
+    proxy
+        .on("GET /v1/credentials")
+        .always()
+        .respond(
+            200,
+            "application/json",
+            "{\"AccessKeyId\": \"ASIACONTAINER001\", \"SecretAccessKey\": \"container-secret\","
+                + " \"Token\": \"container-token\", \"Expiration\": \""
+                + Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "\"}");
+  }
+
+  private int child(String... extra) throws Exception {
+    String jar = System.getProperty("amibuilder.jar");
+    assertTrue(
+        jar != null && Files.isRegularFile(Path.of(jar)), "amibuilder.jar not built: " + jar);
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar,
+                "max-pods",
+                "--instance-type",
+                "m5.large",
+                "--cni-version",
+                "1.10.0",
+                "--region",
+                REGION,
+                "--endpoint-url",
+                proxy.endpoint().toString()));
+    cmd.addAll(List.of(extra));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(home.work.toFile())
+            .redirectOutput(root.resolve("child.out").toFile())
+            .redirectError(root.resolve("child.err").toFile());
+    pb.environment().clear();
+    pb.environment().putAll(home.env);
+    pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    pb.environment().put("AMI_BUILDER_HOME", home.home.toString());
+    pb.environment()
+        .put("AWS_CONTAINER_CREDENTIALS_FULL_URI", proxy.endpoint() + "/v1/credentials");
+    pb.environment().put("AWS_CONTAINER_AUTHORIZATION_TOKEN", "task-auth-token");
+    Process p = pb.start();
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "max-pods did not finish");
+    return p.exitValue();
+  }
+
+  private String childOutput() throws IOException {
+    return Files.readString(root.resolve("child.out"))
+        + Files.readString(root.resolve("child.err"));
+  }
 }
