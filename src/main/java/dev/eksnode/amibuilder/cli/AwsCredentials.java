@@ -654,7 +654,8 @@ final class AwsCredentials {
       owned.add(provider);
       return new Labeled(
           provider,
-          "SSO profile '" + name + "' (account " + accountId + ", role " + roleName + ")");
+          "SSO profile '" + name + "' (account " + accountId + ", role " + roleName + ")",
+          "run 'aws sso login --profile " + name + "' first, or check the account and role");
     }
 
     /**
@@ -901,19 +902,23 @@ final class AwsCredentials {
    * (exit 2), anything else is the environment (exit 1). Messages carry the service's words, never
    * a credential.
    */
-  private record Labeled(AwsCredentialsProvider delegate, String label)
+  private record Labeled(AwsCredentialsProvider delegate, String label, String fix)
       implements AwsCredentialsProvider {
+    Labeled(AwsCredentialsProvider delegate, String label) {
+      this(delegate, label, "check the profile and its permissions");
+    }
+
     @Override
     public software.amazon.awssdk.auth.credentials.AwsCredentials resolveCredentials() {
       try {
         return delegate.resolveCredentials();
       } catch (RuntimeException e) {
-        throw translate(label, e);
+        throw translate(label, fix, e);
       }
     }
   }
 
-  static RuntimeException translate(String label, RuntimeException e) {
+  static RuntimeException translate(String label, String fix, RuntimeException e) {
     CommandFailedException inner = find(e, CommandFailedException.class);
     if (inner != null) {
       return inner;
@@ -936,10 +941,7 @@ final class AwsCredentials {
                   + refused.awsErrorDetails().errorMessage();
       return new CommandFailedException(
           usersToFix ? ExitCodes.USAGE : ExitCodes.BUILD_FAILED,
-          label
-              + " failed: "
-              + words
-              + (usersToFix ? "; check the profile and its permissions" : ""),
+          label + " failed: " + words + (usersToFix ? "; " + fix : ""),
           e);
     }
     String nonZero = null;

@@ -345,6 +345,30 @@ class CredentialSourcesIT {
   }
 
   @Test
+  void ssoProfile_whoseTokenThePortalRefuses_isOneExitTwoLineAskingForLogin() throws IOException {
+    write("config", SSO_CONFIG);
+    Path cache = AwsCredentials.ssoTokenCache(home.env, "corp");
+    Files.createDirectories(cache.getParent());
+    Files.writeString(
+        cache, "{\"accessToken\": \"revoked\", \"expiresAt\": \"2099-01-01T00:00:00Z\"}");
+    proxy
+        .on("GET /federation/credentials")
+        .always()
+        .fail(401, "UnauthorizedException", "Session token not found or invalid");
+
+    TestHome.Result r = maxPods("--profile", "dev");
+
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        List.of(
+            "error: SSO profile 'dev' (account 111122223333, role ImageBuilder) failed:"
+                + " UnauthorizedException: Session token not found or invalid;"
+                + " run 'aws sso login --profile dev' first, or check the account and role"),
+        r.errLines());
+    assertEquals(0, proxy.count("DescribeInstanceTypes"));
+  }
+
+  @Test
   void ssoSessionToken_expired_isRenewedWithItsRefreshToken_andWrittenBack() throws IOException {
     write("config", SSO_CONFIG);
     Path cache = AwsCredentials.ssoTokenCache(home.env, "corp");
