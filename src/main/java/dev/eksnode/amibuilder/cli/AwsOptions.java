@@ -10,8 +10,12 @@ public final class AwsOptions {
       names = "--profile",
       paramLabel = "NAME",
       description =
-          "AWS shared-config profile (default: AWS_PROFILE or the default chain). Its region is"
-              + " used when no --region, aws_region, AWS_REGION or AWS_DEFAULT_REGION is set.")
+          "AWS shared-config profile (default: AWS_PROFILE, else the default chain). Credentials"
+              + " are found in the AWS CLI's order: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (not"
+              + " with --profile), role_arn with source_profile or credential_source, web identity,"
+              + " SSO (after 'aws sso login --profile NAME'), the profile's keys,"
+              + " credential_process, the container endpoint, the instance role. Its region is used when no --region, aws_region, AWS_REGION or"
+              + " AWS_DEFAULT_REGION is set.")
   String profile;
 
   @Option(
@@ -33,7 +37,11 @@ public final class AwsOptions {
 
   /** As {@link #clients(CliContext, String)} with an explicit endpoint (null for AWS's own). */
   dev.eksnode.amibuilder.aws.AwsClientFactory clients(CliContext ctx, String region, URI endpoint) {
-    var credentials = AwsCredentials.checked(ctx.env(), profile);
+    // STS and the SSO portal behind a profile go where the rest of the command goes: --endpoint-url
+    // (not a build's custom EC2 endpoint), else AWS's regional endpoint.
+    var credentials =
+        AwsCredentials.checked(
+            ctx.env(), profile, new AwsCredentials.Target(region, endpoint(), ctx.clock()));
     var settings =
         dev.eksnode.amibuilder.aws.AwsSettings.of(region)
             .withProfile(profile)

@@ -157,5 +157,13 @@ public final class Main {
     for (String noisy : List.of("org.apache.http", "io.netty", "org.apache.sshd")) {
       lc.getLogger(noisy).setLevel(verbosity >= 3 ? Level.DEBUG : Level.WARN);
     }
+    // Never, at any verbosity: the SDK's SigV4 signers log the canonical request at DEBUG, and it
+    // holds the session token (and, for a pre-signed URL, the access key id).
+    for (String secret :
+        List.of(
+            "software.amazon.awssdk.http.auth.aws.internal.signer",
+            "software.amazon.awssdk.auth.signer")) {
+      lc.getLogger(secret).setLevel(Level.INFO);
+    }
   }
 }

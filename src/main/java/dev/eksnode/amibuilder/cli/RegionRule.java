@@ -40,8 +40,24 @@ final class RegionRule {
         return Optional.of(new Choice(value.strip(), name));
       }
     }
-    return AwsCredentials.profileRegion(env, profile)
-        .map(e -> new Choice(e.getValue(), "profile '" + e.getKey() + "' region"));
+    String name =
+        profile != null && !profile.isBlank()
+            ? profile
+            : env.get("AWS_PROFILE") != null && !env.get("AWS_PROFILE").isBlank()
+                ? env.get("AWS_PROFILE").strip()
+                : "default";
+    String region;
+    try {
+      region = AwsCredentials.profileRegion(env, profile);
+    } catch (RuntimeException e) {
+      throw new dev.eksnode.amibuilder.config.ConfigException(
+          "the AWS config files cannot be read for the region of profile '"
+              + name
+              + "': "
+              + Main.oneLine(e.getMessage())
+              + "; fix the file, or pass --region");
+    }
+    return Optional.ofNullable(region).map(r -> new Choice(r, "profile '" + name + "' region"));
   }
 
   /** {@link #fromAwsSettings} as the {@code aws_region} assignment the variable layers take. */

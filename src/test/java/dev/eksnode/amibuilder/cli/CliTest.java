@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
+  private static final AwsCredentials.Target TARGET =
+      new AwsCredentials.Target("us-west-2", null, java.time.Clock.systemUTC());
+
   @TempDir Path root;
   TestHome home;
 
@@ -319,7 +322,7 @@ class CliTest {
         "[team]\naws_access_key_id = AKIDEXAMPLE\n" + "aws_secret_access_key = wJalrXUtnFEMI\n");
     assertEquals(
         "AKIDEXAMPLE",
-        AwsCredentials.checked(Map.of("HOME", home.env.get("HOME")), "team")
+        AwsCredentials.checked(Map.of("HOME", home.env.get("HOME")), "team", TARGET)
             .resolveCredentials()
             .accessKeyId());
     CommandFailedException e =
@@ -328,7 +331,8 @@ class CliTest {
             () ->
                 AwsCredentials.checked(
                     Map.of("HOME", home.env.get("HOME"), "AWS_EC2_METADATA_DISABLED", "true"),
-                    null));
+                    null,
+                    TARGET));
     assertEquals(ExitCodes.USAGE, e.exitCode());
   }
 

@@ -70,6 +70,7 @@ public final class FaultProxy implements AutoCloseable {
           "proxy-connection");
   private static final Pattern CREDENTIAL_SCOPE =
       Pattern.compile("Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request");
+  private static final Pattern SIGNING_KEY = Pattern.compile("Credential=([^/]+)/");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -125,11 +126,17 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * One call as it arrived: the action, the region it was signed for, and its form parameters
-   * (query protocol; empty for other protocols), e.g. {@code MetadataOptions.HttpTokens=required}.
+   * (query protocol; empty for other protocols), e.g. {@code MetadataOptions.HttpTokens=required},
+   * and the access key id it was signed with ("" when unsigned).
    */
-  public record Request(String action, String region, Map<String, String> params) {
+  public record Request(
+      String action, String region, Map<String, String> params, String accessKeyId) {
     public Request {
       params = Map.copyOf(params);
+    }
+
+    public Request(String action, String region, Map<String, String> params) {
+      this(action, region, params, "");
     }
 
     /** The parameter, or {@code null} when the call did not send it. */
@@ -192,7 +199,8 @@ public final class FaultProxy implements AutoCloseable {
                   region,
                   isQueryProtocol(exchange)
                       ? formParameters(new String(body, StandardCharsets.UTF_8))
-                      : Map.of()));
+                      : Map.of(),
+                  accessKeyOf(exchange)));
       Effect effect = effectFor(action, region, number);
       LOG.debug(
           "call {} #{} ({}) -> {}", action, number, region, effect == null ? "forward" : effect);
@@ -409,6 +417,13 @@ public final class FaultProxy implements AutoCloseable {
   private static String regionOf(HttpExchange exchange) {
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     Matcher matcher = authorization == null ? null : CREDENTIAL_SCOPE.matcher(authorization);
+    return matcher != null && matcher.find() ? matcher.group(1) : "";
+  }
+
+  /** The access key id in the SigV4 credential scope, or "" for an unsigned call. */
+  private static String accessKeyOf(HttpExchange exchange) {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    Matcher matcher = authorization == null ? null : SIGNING_KEY.matcher(authorization);
     return matcher != null && matcher.find() ? matcher.group(1) : "";
   }
 
