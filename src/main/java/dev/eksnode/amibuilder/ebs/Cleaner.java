@@ -55,6 +55,9 @@ public final class Cleaner {
   private final TimeSource time;
   private final Consumer<String> warnings;
 
+  /** Whether the user has heard that IAM refused the search (once is enough). */
+  private boolean iamSearchRefused;
+
   public Cleaner(AwsClientFactory aws, BuildTuning tuning) {
     this(aws, tuning, TimeSource.system());
   }
@@ -208,6 +211,10 @@ public final class Cleaner {
       if (AwsErrors.statusCode(e) != 403) {
         throw e;
       }
+      if (iamSearchRefused) {
+        return List.of();
+      }
+      iamSearchRefused = true;
       warnings.accept(
           "IAM roles and instance profiles were not searched ("
               + AwsErrors.errorCode(e).orElse("403")
