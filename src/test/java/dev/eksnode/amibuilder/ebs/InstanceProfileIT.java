@@ -193,6 +193,29 @@ class InstanceProfileIT {
     }
   }
 
+  @Test
+  void runInstances_whileEc2DoesNotKnowTheNewProfileYet_isSentAgainUntilItLaunches() {
+    try (BuildRig rig = rig(tmp)) {
+      MotoState before = rig.state();
+      // EC2's answer while IAM's change has not reached it, as the SDK receives it.
+      rig.proxy
+          .on("RunInstances")
+          .firstCalls(2)
+          .fail(
+              400,
+              "InvalidParameterValue",
+              "Value (ami-builder-x) for parameter iamInstanceProfile.name is invalid. Invalid IAM"
+                  + " Instance Profile name");
+
+      TestHome.Result r = rig.build();
+
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertEquals(3, rig.proxy.count("RunInstances"));
+      assertTrue(r.out().contains("not visible yet (InvalidParameterValue)"), r.out());
+      assertOnlyImageAndSnapshotLeft(rig, before, r.out() + r.err());
+    }
+  }
+
   @ParameterizedTest(name = "{0} call {1} fails -> exit 1, nothing left")
   @CsvSource({
     "CreateRole, 1",
