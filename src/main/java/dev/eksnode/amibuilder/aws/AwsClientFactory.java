@@ -17,9 +17,12 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkClient;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.PartitionMetadata;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.RegionMetadata;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
@@ -109,6 +112,33 @@ public final class AwsClientFactory implements AutoCloseable {
         region,
         StsClient.class,
         () -> configure(StsClient.builder(), region, false).build());
+  }
+
+  /**
+   * IAM for the partition {@code region} belongs to. IAM is global: one endpoint per partition,
+   * signed for the partition's global region ({@code aws-global}, {@code aws-cn-global}, {@code
+   * aws-us-gov-global}, ...), so builds in several regions of a partition share one client. A
+   * region the SDK does not know (an emulator's) counts as the commercial partition. Not rate
+   * limited (the limiter models EC2's buckets; a build makes a handful of IAM calls). An endpoint
+   * override applies as for every service (moto serves IAM on its one port).
+   */
+  public IamClient iam(String region) {
+    String global = iamRegion(region);
+    return client(
+        "iam",
+        global,
+        IamClient.class,
+        () -> configure(IamClient.builder(), global, false).build());
+  }
+
+  /** The signing region of IAM in {@code region}'s partition, e.g. {@code aws-cn-global}. */
+  public static String iamRegion(String region) {
+    RegionMetadata metadata =
+        region == null || region.isBlank() ? null : RegionMetadata.of(Region.of(region));
+    PartitionMetadata partition = metadata == null ? null : metadata.partition();
+    String id = partition == null ? "aws" : partition.id();
+    Region global = Region.of(id + "-global");
+    return Region.regions().contains(global) ? global.id() : Region.AWS_GLOBAL.id();
   }
 
   private <T extends SdkClient> T client(

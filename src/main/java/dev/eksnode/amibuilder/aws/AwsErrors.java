@@ -57,7 +57,12 @@ public final class AwsErrors {
           // DeregisterImage/ModifyImageAttribute while a copy or creation is still settling.
           "IncorrectState",
           // DeleteVolume while the volume is still detaching from a terminating instance.
-          "VolumeInUse");
+          "VolumeInUse",
+          // IAM: DeleteRole while the role is still in an instance profile or has an inline
+          // policy, DeleteInstanceProfile while a role is still in it.
+          "DeleteConflict",
+          // IAM refuses a change while another change to the same entity is in flight.
+          "ConcurrentModification");
 
   private static final Set<String> TIMEOUTS =
       Set.of(
@@ -67,8 +72,8 @@ public final class AwsErrors {
 
   private static final Set<String> NOT_FOUND_EXTRA =
       Set.of(
-          // S3 and EKS spell "not found" differently from EC2.
-          "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException");
+          // S3, EKS and IAM spell "not found" differently from EC2.
+          "NoSuchKey", "NoSuchBucket", "NotFound", "ResourceNotFoundException", "NoSuchEntity");
 
   private AwsErrors() {}
 
@@ -103,7 +108,7 @@ public final class AwsErrors {
     return errorCode(error).map(THROTTLING::contains).orElse(false) || statusCode(error) == 429;
   }
 
-  /** The resource does not exist (any {@code *.NotFound} code, or the S3/EKS spellings). */
+  /** The resource does not exist (any {@code *.NotFound} code, or the S3/EKS/IAM spellings). */
   public static boolean isNotFound(Throwable error) {
     return errorCode(error)
         .map(c -> c.endsWith(".NotFound") || NOT_FOUND_EXTRA.contains(c))
@@ -122,9 +127,9 @@ public final class AwsErrors {
 
   /**
    * AWS answered and turned the call down, so a create call created nothing: a 4xx that is not
-   * throttling, a timeout, or a {@code *.Duplicate} (which says the resource is already there,
-   * possibly from our own attempt whose answer was lost). A 5xx or a client-side error leaves it
-   * open whether AWS acted.
+   * throttling, a timeout, or a {@code *.Duplicate} or IAM's {@code EntityAlreadyExists} (which say
+   * the resource is already there, possibly from our own attempt whose answer was lost). A 5xx or a
+   * client-side error leaves it open whether AWS acted.
    */
   public static boolean isDefiniteRefusal(Throwable error) {
     int status = statusCode(error);
@@ -132,7 +137,9 @@ public final class AwsErrors {
       return false;
     }
     String code = errorCode(error).orElse("");
-    return !TIMEOUTS.contains(code) && !code.endsWith(".Duplicate");
+    return !TIMEOUTS.contains(code)
+        && !code.endsWith(".Duplicate")
+        && !"EntityAlreadyExists".equals(code);
   }
 
   /** The SDK was interrupted (our cancellation); never retry this. */

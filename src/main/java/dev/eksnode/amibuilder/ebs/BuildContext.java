@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.iam.IamClient;
 
 /**
  * What the steps of one build share: its {@link BuildInputs}, the typed {@link BuildState} the
@@ -54,7 +55,7 @@ public final class BuildContext {
     this.events = Objects.requireNonNull(events, "events");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.waits = new Waits(tuning, inputs.spec().settings().polling(), time, cancellation);
-    this.removers = new Removers(aws::ec2, waits.undoRetry(), waits::undoPoller, time);
+    this.removers = new Removers(aws::ec2, aws::iam, waits.undoRetry(), waits::undoPoller, time);
   }
 
   public BuildInputs inputs() {
@@ -124,6 +125,11 @@ public final class BuildContext {
 
   public Ec2Client ec2(String region) {
     return aws.ec2(region);
+  }
+
+  /** IAM of the build region's partition. */
+  public IamClient iam() {
+    return aws.iam(region());
   }
 
   /**

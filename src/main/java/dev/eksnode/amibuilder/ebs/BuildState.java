@@ -29,6 +29,12 @@ public final class BuildState {
    */
   public record TemporaryKey(String name, String id, KeyPair keyPair) {}
 
+  /**
+   * The instance profile made for {@code temporary_iam_instance_profile_policy_document}, and the
+   * role in it.
+   */
+  public record TemporaryProfile(String name, String arn, String roleName) {}
+
   /** The build instance with the addresses it got. */
   public record LaunchedInstance(
       String id,
@@ -55,6 +61,7 @@ public final class BuildState {
   private volatile String securityGroupId;
   private volatile List<String> sshSourceCidrs = List.of();
   private volatile LaunchedInstance instance;
+  private volatile TemporaryProfile temporaryProfile;
   private volatile Map<String, String> amiTags = Map.of();
   private volatile RegionImage unencrypted;
   private final Map<String, RegionImage> images = new TreeMap<>();
@@ -74,6 +81,15 @@ public final class BuildState {
 
   void network(Network value) {
     network = value;
+  }
+
+  /** The instance profile the build made; null when it uses none or the template's own. */
+  public TemporaryProfile temporaryProfile() {
+    return temporaryProfile;
+  }
+
+  void temporaryProfile(TemporaryProfile value) {
+    temporaryProfile = value;
   }
 
   public TemporaryKey key() {

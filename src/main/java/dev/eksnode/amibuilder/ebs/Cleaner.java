@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
+import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.aws.Poller;
 import dev.eksnode.amibuilder.aws.Tags;
 import dev.eksnode.amibuilder.pipeline.BuildId;
@@ -14,10 +15,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +28,10 @@ import software.amazon.awssdk.services.ec2.model.Filter;
 
 /**
  * Finishes what builds left behind: finds their resources by the build-id tag and by the journal,
- * removes them in dependency order (instances, key pairs, security groups, unfinished images with
- * their snapshots, snapshots, volumes) with the same {@link Removers} the step undos use, then
- * looks again and reports what is still there. An image tagged {@link TagStep#COMPLETE} belongs to
- * a finished build and is never touched.
+ * removes them in dependency order (instances, key pairs, security groups, instance profiles, IAM
+ * roles, unfinished images with their snapshots, snapshots, volumes) with the same {@link Removers}
+ * the step undos use, then looks again and reports what is still there. An image tagged {@link
+ * TagStep#COMPLETE} belongs to a finished build and is never touched.
  */
 public final class Cleaner {
   private static final Logger log = LoggerFactory.getLogger(Cleaner.class);
@@ -50,15 +53,28 @@ public final class Cleaner {
   private final BuildTuning tuning;
 
   private final TimeSource time;
+  private final Consumer<String> warnings;
+
+  /** Whether the user has heard that IAM refused the search (once is enough). */
+  private boolean iamSearchRefused;
 
   public Cleaner(AwsClientFactory aws, BuildTuning tuning) {
     this(aws, tuning, TimeSource.system());
   }
 
   public Cleaner(AwsClientFactory aws, BuildTuning tuning, TimeSource time) {
+    this(aws, tuning, time, message -> log.warn("{}", message));
+  }
+
+  /**
+   * @param warnings hears what the user should know about the search (an IAM search refused)
+   */
+  public Cleaner(
+      AwsClientFactory aws, BuildTuning tuning, TimeSource time, Consumer<String> warnings) {
     this.aws = Objects.requireNonNull(aws, "aws");
     this.tuning = Objects.requireNonNull(tuning, "tuning");
     this.time = Objects.requireNonNull(time, "time");
+    this.warnings = Objects.requireNonNull(warnings, "warnings");
   }
 
   /**
@@ -102,6 +118,7 @@ public final class Cleaner {
     Removers removers =
         new Removers(
             aws::ec2,
+            aws::iam,
             tuning.undo(),
             () ->
                 new Poller(
@@ -111,10 +128,8 @@ public final class Cleaner {
                     time,
                     Cancellation.create()),
             time);
-    Set<Resource> found = new LinkedHashSet<>();
-    for (String region : regions) {
-      found.addAll(discover(removers, region, filter, buildIds, journaled));
-    }
+    Set<Resource> found =
+        new LinkedHashSet<>(discover(removers, regions, filter, buildIds, journaled));
     if (dryRun) {
       return new Report(List.copyOf(found), List.of(), List.copyOf(found));
     }
@@ -148,29 +163,64 @@ public final class Cleaner {
         }
       }
     }
-    Set<Resource> remaining = new LinkedHashSet<>();
-    for (String region : regions) {
-      remaining.addAll(discover(removers, region, filter, buildIds, journaled));
-    }
-    return new Report(List.copyOf(found), removed, List.copyOf(remaining));
+    List<Resource> remaining = discover(removers, regions, filter, buildIds, journaled);
+    return new Report(List.copyOf(found), removed, remaining);
   }
 
   /**
-   * Everything of the selected builds in one region that still exists and is not a finished
-   * artifact.
+   * Everything of the selected builds in {@code regions} that still exists and is not a finished
+   * artifact. IAM is global, so its roles and instance profiles are searched once per partition,
+   * under the first region of that partition, and a journaled one is not counted twice.
    */
-  private static List<Resource> discover(
+  private List<Resource> discover(
       Removers removers,
-      String region,
+      Collection<String> regions,
       Filter filter,
       Predicate<String> buildIds,
       Collection<Resource> journaled) {
-    Set<Resource> result = new LinkedHashSet<>(removers.discover(region, filter, buildIds));
-    for (Resource r : journaled) {
-      if (r.region().equals(region) && !result.contains(r) && removers.stillThere(r)) {
-        result.add(r);
+    Set<Resource> result = new LinkedHashSet<>();
+    Set<String> partitions = new HashSet<>();
+    for (String region : regions) {
+      result.addAll(removers.discover(region, filter, buildIds));
+      if (partitions.add(AwsClientFactory.iamRegion(region))) {
+        result.addAll(discoverIam(removers, region, buildIds));
+      }
+      for (Resource r : journaled) {
+        boolean seen =
+            result.contains(r)
+                || (Removers.global(r.kind())
+                    && result.stream()
+                        .anyMatch(x -> x.kind().equals(r.kind()) && x.id().equals(r.id())));
+        if (r.region().equals(region) && !seen && removers.stillThere(r)) {
+          result.add(r);
+        }
       }
     }
-    return new ArrayList<>(result);
+    return List.copyOf(result);
+  }
+
+  /**
+   * The IAM search by tag. Refused (no IAM permissions: a user who never used {@code
+   * temporary_iam_instance_profile_policy_document} need not have them), it is skipped with a
+   * warning instead of failing the cleanup; a journaled role or profile is still checked by name.
+   */
+  private List<Resource> discoverIam(Removers removers, String region, Predicate<String> buildIds) {
+    try {
+      return removers.discoverIam(region, buildIds);
+    } catch (RuntimeException e) {
+      if (AwsErrors.statusCode(e) != 403) {
+        throw e;
+      }
+      if (iamSearchRefused) {
+        return List.of();
+      }
+      iamSearchRefused = true;
+      warnings.accept(
+          "IAM roles and instance profiles were not searched ("
+              + AwsErrors.errorCode(e).orElse("403")
+              + "); to find those of temporary_iam_instance_profile_policy_document builds, allow "
+              + "iam:ListRoles, iam:GetRole, iam:ListInstanceProfiles and iam:GetInstanceProfile");
+      return List.of();
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceLedger;
+import dev.eksnode.amibuilder.pipeline.TimeSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -89,7 +90,7 @@ public final class CleanupService {
     }
     Cleaner.Report report;
     try (AwsClientFactory aws = request.clients().open(sweep.iterator().next(), null)) {
-      Cleaner cleaner = new Cleaner(aws, request.tuning());
+      Cleaner cleaner = new Cleaner(aws, request.tuning(), TimeSource.system(), warnings);
       if (request.buildId() != null) {
         report =
             cleaner.cleanBuild(

@@ -98,7 +98,9 @@ final class CreateAttempt {
         action,
         () -> {
           synchronized (this) {
-            if (state == State.NOT_SENT) {
+            // A refused call sent again (RunInstances while a new instance profile propagates) may
+            // create what the first one did not.
+            if (state == State.NOT_SENT || state == State.REFUSED) {
               state = State.SENT;
             }
           }

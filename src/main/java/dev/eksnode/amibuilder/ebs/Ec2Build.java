@@ -88,18 +88,24 @@ public final class Ec2Build {
 
   /**
    * The steps in SPEC §3's order; a fresh list per build because steps remember what they created.
+   *
+   * @param temporaryProfile whether the template has {@code
+   *     temporary_iam_instance_profile_policy_document}: a role and instance profile are made
+   *     before the launch
    */
-  public static List<Step<BuildContext>> steps(Provisioning provisioning, boolean encryptBoot) {
+  public static List<Step<BuildContext>> steps(
+      Provisioning provisioning, boolean encryptBoot, boolean temporaryProfile) {
     List<Step<BuildContext>> steps =
-        new ArrayList<>(
-            List.of(
-                new PreflightStep(),
-                new KeyPairStep(),
-                new SecurityGroupStep(),
-                new LaunchStep(),
-                new ProvisionStep(provisioning),
-                new StopStep(),
-                new CreateImageStep()));
+        new ArrayList<>(List.of(new PreflightStep(), new KeyPairStep(), new SecurityGroupStep()));
+    if (temporaryProfile) {
+      steps.add(new InstanceProfileStep());
+    }
+    steps.addAll(
+        List.of(
+            new LaunchStep(),
+            new ProvisionStep(provisioning),
+            new StopStep(),
+            new CreateImageStep()));
     if (encryptBoot) {
       steps.add(new EncryptImageStep());
     }
@@ -200,7 +206,13 @@ public final class Ec2Build {
                 time)
             .auditingSuccessAgainst(BuildContext::artifacts);
     Outcome outcome =
-        runner.run(steps(provisioning, spec.settings().image().encryptBoot()), ctx, cancellation);
+        runner.run(
+            steps(
+                provisioning,
+                spec.settings().image().encryptBoot(),
+                spec.settings().launch().temporaryIamInstanceProfilePolicyDocument() != null),
+            ctx,
+            cancellation);
     String status =
         outcome instanceof Outcome.Succeeded
             ? "succeeded"

@@ -1,12 +1,14 @@
 package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
+import dev.eksnode.amibuilder.pipeline.CancelledException;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
 import software.amazon.awssdk.services.ec2.model.EbsBlockDevice;
@@ -31,6 +34,12 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
  */
 public final class LaunchStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(LaunchStep.class);
+
+  /** How long RunInstances is retried while a new instance profile reaches EC2. */
+  static final Duration PROFILE_PROPAGATION = Duration.ofMinutes(2);
+
+  private static final String LAUNCHED = "launched";
+
   private volatile CreateAttempt attempt;
   private volatile long launchedAtNanos;
   private final List<String> volumes = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -85,6 +94,7 @@ public final class LaunchStep implements Step<BuildContext> {
         request.subnetId(ctx.state().network().subnetId());
       }
     }
+    BuildState.TemporaryProfile temporary = ctx.state().temporaryProfile();
     if (s.launch().iamInstanceProfile() != null) {
       String profile = s.launch().iamInstanceProfile();
       request.iamInstanceProfile(
@@ -95,6 +105,8 @@ public final class LaunchStep implements Step<BuildContext> {
               p.name(profile);
             }
           });
+    } else if (temporary != null) {
+      request.iamInstanceProfile(p -> p.name(temporary.name()));
     }
     if (s.launch().userData() != null) {
       request.userData(
@@ -113,15 +125,39 @@ public final class LaunchStep implements Step<BuildContext> {
             () -> Instances.ofBuild(ec2, ctx.buildId().value()));
     attempt = create;
     launchedAtNanos = ctx.waits().time().nanoTime();
-    Instance launched =
-        create.run(
-            () -> {
-              Instance instance = ec2.runInstances(run).instances().get(0);
-              launchedAtNanos = ctx.waits().time().nanoTime();
-              create.answered(instance.instanceId());
-              recordVolumes(ctx, instance);
-              return instance;
-            });
+    Instance launched;
+    if (temporary == null) {
+      launched = launch(ctx, ec2, run, create);
+    } else {
+      // EC2 learns of a new instance profile seconds after IAM made it; until then RunInstances
+      // calls the profile invalid. Only a profile of this build is waited for: a wrong name in
+      // iam_instance_profile fails at once.
+      launched =
+          ctx.waits()
+              .instanceProfilePoller()
+              .waitFor(
+                  "instance profile " + temporary.name() + " known to EC2",
+                  () -> {
+                    try {
+                      return launch(ctx, ec2, run, create);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      throw new CancelledException("interrupted during RunInstances");
+                    }
+                  })
+              .stateOf(i -> LAUNCHED)
+              .until(i -> i != null)
+              .tolerate(LaunchStep::profileNotYetKnown)
+              .timeout(PROFILE_PROPAGATION)
+              .onProgress(
+                  (what, state, elapsed) -> {
+                    // Only a launch that has to wait is worth a line.
+                    if (!LAUNCHED.equals(state)) {
+                      ctx.events().waiting(what, state, elapsed);
+                    }
+                  })
+              .await();
+    }
     String id = launched.instanceId();
     log.info("Launched {} from {}", id, ctx.state().source().id());
 
@@ -137,7 +173,7 @@ public final class LaunchStep implements Step<BuildContext> {
                         && (i.state().name() == InstanceStateName.TERMINATED
                             || i.state().name() == InstanceStateName.SHUTTING_DOWN))
             .tolerate(AwsErrors::isEventualConsistency)
-            .timeout(java.time.Duration.ofMinutes(15))
+            .timeout(Duration.ofMinutes(15))
             .onProgress(ctx.events()::waiting)
             .await();
     recordVolumes(ctx, running);
@@ -150,6 +186,39 @@ public final class LaunchStep implements Step<BuildContext> {
                 running.privateIpAddress(),
                 running.publicDnsName(),
                 running.privateDnsName()));
+  }
+
+  /** One RunInstances through the step's create attempt: the id is journaled on arrival. */
+  private Instance launch(
+      BuildContext ctx, Ec2Client ec2, RunInstancesRequest run, CreateAttempt create)
+      throws InterruptedException {
+    return create.run(
+        () -> {
+          Instance instance = ec2.runInstances(run).instances().get(0);
+          launchedAtNanos = ctx.waits().time().nanoTime();
+          create.answered(instance.instanceId());
+          recordVolumes(ctx, instance);
+          return instance;
+        });
+  }
+
+  /**
+   * EC2's answer while it does not know an instance profile yet: {@code InvalidParameterValue:
+   * Value (name) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile
+   * name}.
+   */
+  static boolean profileNotYetKnown(Throwable error) {
+    if (!"InvalidParameterValue".equals(AwsErrors.errorCode(error).orElse(""))) {
+      return false;
+    }
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AwsServiceException service && service.awsErrorDetails() != null) {
+        String message = service.awsErrorDetails().errorMessage();
+        return message != null
+            && message.toLowerCase(java.util.Locale.ROOT).contains("iaminstanceprofile");
+      }
+    }
+    return false;
   }
 
   private void recordVolumes(BuildContext ctx, Instance instance) {

@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.VolumeState;
+import software.amazon.awssdk.services.iam.IamClient;
 
 /**
  * One remover per kind of resource a build creates, used by the step undos and by {@code cleanup}
@@ -57,31 +58,59 @@ final class Removers {
   }
 
   /**
-   * Dependency order: the instance holds the key pair and group; images hold snapshots; volumes go
-   * last.
+   * How one kind of IAM resource is deleted, checked and found. IAM is global: the client is the
+   * one of the resource's partition, and a search covers the whole partition.
+   */
+  interface IamRemover {
+    /** Deletes it and what keeps IAM from deleting it; "not found" counts as done. */
+    void delete(IamClient iam, String name) throws Exception;
+
+    /** Whether it still exists; "not found" means no. */
+    boolean stillThere(IamClient iam, String name);
+
+    /**
+     * The names of this kind under {@link InstanceProfileStep#PATH} whose build-id tag {@code
+     * buildIds} accepts.
+     */
+    List<String> discover(IamClient iam, Predicate<String> buildIds);
+  }
+
+  /**
+   * Dependency order: the instance holds the key pair, group and instance profile; the profile
+   * holds the role; images hold snapshots; volumes go last.
    */
   static final List<ResourceKind> ORDER =
       List.of(
           ResourceKind.INSTANCE,
           ResourceKind.KEY_PAIR,
           ResourceKind.SECURITY_GROUP,
+          ResourceKind.INSTANCE_PROFILE,
+          ResourceKind.IAM_ROLE,
           ResourceKind.IMAGE,
           ResourceKind.SNAPSHOT,
           ResourceKind.VOLUME);
 
   private final Function<String, Ec2Client> clients;
+  private final Function<String, IamClient> iamClients;
   private final Retry retry;
   private final Supplier<Poller> poller;
   private final TimeSource time;
   private final Map<ResourceKind, Remover> byKind = new LinkedHashMap<>();
+  private final Map<ResourceKind, IamRemover> iamByKind = new LinkedHashMap<>();
 
   /**
    * @param clients the EC2 client of a region
+   * @param iamClients the IAM client of a region's partition
    * @param poller a poller for the termination wait, not tied to the build's cancellation
    */
   Removers(
-      Function<String, Ec2Client> clients, Retry retry, Supplier<Poller> poller, TimeSource time) {
+      Function<String, Ec2Client> clients,
+      Function<String, IamClient> iamClients,
+      Retry retry,
+      Supplier<Poller> poller,
+      TimeSource time) {
     this.clients = Objects.requireNonNull(clients, "clients");
+    this.iamClients = Objects.requireNonNull(iamClients, "iamClients");
     this.retry = Objects.requireNonNull(retry, "retry");
     this.poller = Objects.requireNonNull(poller, "poller");
     this.time = Objects.requireNonNull(time, "time");
@@ -91,6 +120,13 @@ final class Removers {
     byKind.put(ResourceKind.IMAGE, new ImageRemover());
     byKind.put(ResourceKind.SNAPSHOT, new SnapshotRemover());
     byKind.put(ResourceKind.VOLUME, new VolumeRemover());
+    iamByKind.put(ResourceKind.INSTANCE_PROFILE, new InstanceProfileRemover());
+    iamByKind.put(ResourceKind.IAM_ROLE, new RoleRemover());
+  }
+
+  /** Whether {@code kind} lives in IAM, once per partition rather than per region. */
+  static boolean global(ResourceKind kind) {
+    return kind.equals(ResourceKind.IAM_ROLE) || kind.equals(ResourceKind.INSTANCE_PROFILE);
   }
 
   Retry retry() {
@@ -113,6 +149,13 @@ final class Removers {
    */
   boolean remove(
       Resource resource, Collection<Resource> known, long seenAtNanos, UndoReport report) {
+    IamRemover iamRemover = iamByKind.get(resource.kind());
+    if (iamRemover != null) {
+      return report.remove(
+          resource,
+          retry,
+          () -> iamRemover.delete(iamClients.apply(resource.region()), resource.id()));
+    }
     Remover remover = byKind.get(resource.kind());
     if (remover == null) {
       report.leftover(resource, "ami-builder does not know how to remove a " + resource.kind());
@@ -151,6 +194,10 @@ final class Removers {
    * as there.
    */
   boolean stillThere(Resource resource) {
+    IamRemover iamRemover = iamByKind.get(resource.kind());
+    if (iamRemover != null) {
+      return iamRemover.stillThere(iamClients.apply(resource.region()), resource.id());
+    }
     Remover remover = byKind.get(resource.kind());
     return remover == null || remover.stillThere(clients.apply(resource.region()), resource.id());
   }
@@ -170,6 +217,21 @@ final class Removers {
             remover
                 .discover(ec2, filter, ours)
                 .forEach(id -> result.add(new Resource(kind, id, region))));
+    return List.copyOf(result);
+  }
+
+  /**
+   * The IAM roles and instance profiles of the accepted builds in {@code region}'s partition, as
+   * resources of {@code region}.
+   */
+  List<Resource> discoverIam(String region, Predicate<String> buildIds) {
+    IamClient iam = iamClients.apply(region);
+    Set<Resource> result = new LinkedHashSet<>();
+    iamByKind.forEach(
+        (kind, remover) ->
+            remover
+                .discover(iam, buildIds)
+                .forEach(name -> result.add(new Resource(kind, name, region))));
     return List.copyOf(result);
   }
 
@@ -335,6 +397,122 @@ final class Removers {
       return ec2.describeVolumes(q -> q.filters(filter)).volumes().stream()
           .filter(v -> ours.test(v.tags()))
           .map(v -> v.volumeId())
+          .toList();
+    }
+  }
+
+  private static boolean ours(
+      List<software.amazon.awssdk.services.iam.model.Tag> tags, Predicate<String> buildIds) {
+    return tags.stream().anyMatch(t -> Tags.BUILD_ID.equals(t.key()) && buildIds.test(t.value()));
+  }
+
+  /** Only what carries the tool's name under its path is looked at further. */
+  private static boolean candidate(String path, String name) {
+    return path != null
+        && path.startsWith(InstanceProfileStep.PATH)
+        && name.startsWith(InstanceProfileStep.NAME_PREFIX);
+  }
+
+  private static final class RoleRemover implements IamRemover {
+    @Override
+    public void delete(IamClient iam, String name) throws Exception {
+      // IAM deletes a role only without policies and outside every instance profile; the build
+      // puts one inline policy on it, and its profile may not be gone yet.
+      AwsErrors.ignoringNotFound(
+              () -> {
+                for (String policy :
+                    iam.listRolePoliciesPaginator(q -> q.roleName(name)).policyNames()) {
+                  AwsErrors.ignoringNotFound(
+                          () -> iam.deleteRolePolicy(q -> q.roleName(name).policyName(policy)))
+                      .run();
+                }
+                for (var attached :
+                    iam.listAttachedRolePoliciesPaginator(q -> q.roleName(name))
+                        .attachedPolicies()) {
+                  AwsErrors.ignoringNotFound(
+                          () ->
+                              iam.detachRolePolicy(
+                                  q -> q.roleName(name).policyArn(attached.policyArn())))
+                      .run();
+                }
+                for (var profile :
+                    iam.listInstanceProfilesForRolePaginator(q -> q.roleName(name))
+                        .instanceProfiles()) {
+                  AwsErrors.ignoringNotFound(
+                          () ->
+                              iam.removeRoleFromInstanceProfile(
+                                  q ->
+                                      q.instanceProfileName(profile.instanceProfileName())
+                                          .roleName(name)))
+                      .run();
+                }
+                iam.deleteRole(q -> q.roleName(name));
+              })
+          .run();
+    }
+
+    @Override
+    public boolean stillThere(IamClient iam, String name) {
+      return present(() -> iam.getRole(q -> q.roleName(name)).role() != null);
+    }
+
+    @Override
+    public List<String> discover(IamClient iam, Predicate<String> buildIds) {
+      // ListRoles leaves the tags out; GetRole has them.
+      return iam.listRolesPaginator(q -> q.pathPrefix(InstanceProfileStep.PATH)).roles().stream()
+          .filter(r -> candidate(r.path(), r.roleName()))
+          .map(r -> r.roleName())
+          .filter(
+              name ->
+                  present(() -> ours(iam.getRole(q -> q.roleName(name)).role().tags(), buildIds)))
+          .toList();
+    }
+  }
+
+  private static final class InstanceProfileRemover implements IamRemover {
+    @Override
+    public void delete(IamClient iam, String name) throws Exception {
+      // IAM deletes a profile only once it holds no role.
+      AwsErrors.ignoringNotFound(
+              () -> {
+                var profile =
+                    iam.getInstanceProfile(q -> q.instanceProfileName(name)).instanceProfile();
+                for (var role : profile.roles()) {
+                  AwsErrors.ignoringNotFound(
+                          () ->
+                              iam.removeRoleFromInstanceProfile(
+                                  q -> q.instanceProfileName(name).roleName(role.roleName())))
+                      .run();
+                }
+                iam.deleteInstanceProfile(q -> q.instanceProfileName(name));
+              })
+          .run();
+    }
+
+    @Override
+    public boolean stillThere(IamClient iam, String name) {
+      return present(
+          () -> iam.getInstanceProfile(q -> q.instanceProfileName(name)).instanceProfile() != null);
+    }
+
+    @Override
+    public List<String> discover(IamClient iam, Predicate<String> buildIds) {
+      // ListInstanceProfiles leaves the tags out; GetInstanceProfile has them.
+      return iam
+          .listInstanceProfilesPaginator(q -> q.pathPrefix(InstanceProfileStep.PATH))
+          .instanceProfiles()
+          .stream()
+          .filter(p -> candidate(p.path(), p.instanceProfileName()))
+          .map(p -> p.instanceProfileName())
+          .filter(
+              name ->
+                  present(
+                      () ->
+                          ours(
+                              iam.getInstanceProfile(q -> q.instanceProfileName(name))
+                                  .instanceProfile()
+                                  .tags(),
+                              buildIds)))
           .toList();
     }
   }

@@ -75,6 +75,25 @@ public final class Waits {
     return total.isZero() || total.isNegative() ? Duration.ofMinutes(45) : total;
   }
 
+  /**
+   * Retries RunInstances while EC2 does not yet know a just-made instance profile (IAM changes take
+   * seconds to reach EC2): from 1 s, growing by half each time to 8 s, so a two-minute bound costs
+   * about 20 calls. With the cancellation: Ctrl-C ends it.
+   */
+  public Poller instanceProfilePoller() {
+    Poller.Schedule schedule =
+        tuning.pollSchedule() != null
+            ? tuning.pollSchedule()
+            : new Poller.Schedule(
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(8),
+                Duration.ZERO,
+                Duration.ofSeconds(8),
+                1.5,
+                0);
+    return new Poller(schedule, time, cancellation);
+  }
+
   /** Polls without the build's cancellation: an undo must finish its wait even after Ctrl-C. */
   public Poller undoPoller() {
     return new Poller(schedule(), time, Cancellation.create());

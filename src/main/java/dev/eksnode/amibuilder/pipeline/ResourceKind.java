@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 /**
  * The kind of a cloud resource a build creates. A record rather than an enum so that a journal
  * written by a newer version (with kinds this one does not know) still reads back; the constants
- * cover what EC2 builds create today.
+ * cover what EC2 builds create today, with the IAM role and instance profile of {@code
+ * temporary_iam_instance_profile_policy_document}.
  */
 public record ResourceKind(String name) {
   private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
@@ -19,6 +20,15 @@ public record ResourceKind(String name) {
   public static final ResourceKind VOLUME = new ResourceKind("VOLUME");
   public static final ResourceKind IMAGE = new ResourceKind("IMAGE");
   public static final ResourceKind SNAPSHOT = new ResourceKind("SNAPSHOT");
+
+  /**
+   * An IAM role (the id is its name). IAM is global; such a resource records the build region,
+   * which names the partition whose IAM holds it.
+   */
+  public static final ResourceKind IAM_ROLE = new ResourceKind("IAM_ROLE");
+
+  /** An IAM instance profile (the id is its name); global like {@link #IAM_ROLE}. */
+  public static final ResourceKind INSTANCE_PROFILE = new ResourceKind("INSTANCE_PROFILE");
 
   public ResourceKind {
     Objects.requireNonNull(name, "name");

@@ -1,5 +1,12 @@
 package dev.eksnode.amibuilder.template;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings.Distribution;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings.ImageSettings;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings.LaunchSettings;
@@ -13,6 +20,7 @@ import dev.eksnode.amibuilder.template.AmazonEbsSettings.TagSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -62,6 +70,7 @@ final class BuilderSettingsReader {
     Map<String, String> snapshotTags = b.map("snapshot_tags");
     String subnetId = b.text("subnet_id", null);
     String instanceProfile = b.text("iam_instance_profile", null);
+    String temporaryProfilePolicy = policyDocument(b);
     MetadataOptions metadata = metadata(b);
     String userData = userData(b);
     String amiName = b.required("ami_name", "set ami_name");
@@ -71,7 +80,13 @@ final class BuilderSettingsReader {
         region,
         customEndpoint,
         new SourceAmi(sourceAmi, filter),
-        new LaunchSettings(instanceType, launchDevices, instanceProfile, metadata, userData),
+        new LaunchSettings(
+            instanceType,
+            launchDevices,
+            instanceProfile,
+            metadata,
+            userData,
+            temporaryProfilePolicy),
         new NetworkSettings(subnetId, securityGroupId, publicIp, sourceCidrs),
         new SshSettings(sshUsername, sshHost, sshInterface, sshPort, sshPty, sshTimeout),
         new ImageSettings(amiName, amiDescription, amiDevices, encryptBoot, kmsKeyId),
@@ -95,6 +110,111 @@ final class BuilderSettingsReader {
       }
     }
     return new SourceAmiFilter(f.map("filters"), owners, f.bool("most_recent", false));
+  }
+
+  static final String POLICY_DOCUMENT = "temporary_iam_instance_profile_policy_document";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The policy elements Packer's PolicyDocument knows, by the spelling IAM expects. */
+  private static final List<String> POLICY_KEYS = List.of("Version", "Statement");
+
+  private static final List<String> STATEMENT_KEYS = List.of("Effect", "Action", "Resource");
+
+  /**
+   * {@code temporary_iam_instance_profile_policy_document}: a JSON object, as Packer takes it, with
+   * its strings rendered (so {@code {{user `bucket`}}} works inside), or a string holding the JSON
+   * (what a variable can carry). Packer decodes the document without regard to case and writes
+   * {@code Version}, {@code Statement}, {@code Effect}, {@code Action} and {@code Resource} back in
+   * IAM's spelling; so does this. Other elements ({@code Sid}, {@code Condition}, ...) are kept as
+   * written. Returns compact JSON, or null when absent or empty; {@link BuilderValidator} judges
+   * the shape.
+   */
+  private static String policyDocument(TemplateFields b) {
+    JsonNode node = b.raw(POLICY_DOCUMENT);
+    String where = b.where + "." + POLICY_DOCUMENT;
+    if (node == null) {
+      return null;
+    }
+    if (node.isTextual()) {
+      String text = b.in.render(node.asText(), where);
+      if (text.isBlank()) {
+        return null;
+      }
+      try {
+        node = JSON.readTree(text);
+      } catch (JsonProcessingException e) {
+        // Left for the validator, which names the problem with the field.
+        return text.strip();
+      }
+      return node.isObject() ? canonical(node, POLICY_KEYS).toString() : text.strip();
+    }
+    if (!node.isObject()) {
+      throw new TemplateException(
+          where
+              + ": must be a policy document object such as {\"Version\": \"2012-10-17\", "
+              + "\"Statement\": [...]}, not "
+              + node.getNodeType().toString().toLowerCase(Locale.ROOT));
+    }
+    return canonical(rendered(node, b.in, where), POLICY_KEYS).toString();
+  }
+
+  /** {@code node} with every string rendered. */
+  private static JsonNode rendered(JsonNode node, Interpolator in, String where) {
+    if (node.isTextual()) {
+      return TextNode.valueOf(in.render(node.asText(), where));
+    }
+    if (node.isObject()) {
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      node.fields()
+          .forEachRemaining(
+              e -> out.set(e.getKey(), rendered(e.getValue(), in, where + "." + e.getKey())));
+      return out;
+    }
+    if (node.isArray()) {
+      ArrayNode out = JsonNodeFactory.instance.arrayNode();
+      for (int i = 0; i < node.size(); i++) {
+        out.add(rendered(node.get(i), in, where + "[" + i + "]"));
+      }
+      return out;
+    }
+    return node;
+  }
+
+  /**
+   * An object whose keys matching one of {@code known} without regard to case take its spelling;
+   * the statements of a {@code Statement} get the same treatment with the statement keys.
+   */
+  private static JsonNode canonical(JsonNode object, List<String> known) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    object
+        .fields()
+        .forEachRemaining(
+            e -> {
+              String key =
+                  known.stream()
+                      .filter(k -> k.equalsIgnoreCase(e.getKey()))
+                      .findFirst()
+                      .orElse(e.getKey());
+              JsonNode value = e.getValue();
+              if (key.equals("Statement")) {
+                value = statements(value);
+              }
+              out.set(key, value);
+            });
+    return out;
+  }
+
+  private static JsonNode statements(JsonNode value) {
+    if (value.isObject()) {
+      return canonical(value, STATEMENT_KEYS);
+    }
+    if (!value.isArray()) {
+      return value;
+    }
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    value.forEach(s -> out.add(s.isObject() ? canonical(s, STATEMENT_KEYS) : s));
+    return out;
   }
 
   private static Polling polling(TemplateFields b) {

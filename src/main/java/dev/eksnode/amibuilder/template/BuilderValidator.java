@@ -130,6 +130,32 @@ final class BuilderValidator {
     }
     check("ami_name", s.image().name(), ValueRules::amiName);
     check("ami_description", s.image().description(), ValueRules::amiDescription);
+    temporaryProfile(s.launch());
+  }
+
+  /**
+   * {@code temporary_iam_instance_profile_policy_document}: not with {@code iam_instance_profile}
+   * (as in Packer), and shaped as IAM takes an inline policy, so a typo fails here rather than
+   * after the role was made.
+   */
+  private void temporaryProfile(AmazonEbsSettings.LaunchSettings launch) {
+    String document = launch.temporaryIamInstanceProfilePolicyDocument();
+    if (document == null) {
+      return;
+    }
+    if (launch.iamInstanceProfile() != null) {
+      throw new TemplateException(
+          where
+              + ": iam_instance_profile and "
+              + BuilderSettingsReader.POLICY_DOCUMENT
+              + " are both set; keep one: an existing instance profile, or a policy for the role the"
+              + " build makes");
+    }
+    String problem = PolicyDocuments.problem(document);
+    if (problem != null) {
+      throw new TemplateException(
+          where + "." + BuilderSettingsReader.POLICY_DOCUMENT + ": " + problem);
+    }
   }
 
   private void devices(String key, List<AmazonEbsSettings.BlockDevice> devices) {

@@ -22,6 +22,7 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 class AwsClientFactoryTest {
@@ -70,6 +71,27 @@ class AwsClientFactoryTest {
       assertEquals(
           Region.US_WEST_2, factory.eks("us-west-2").serviceClientConfiguration().region());
     }
+  }
+
+  @Test
+  void iam_isOneClientPerPartitionAtItsGlobalRegion_withTheEndpointOverride() {
+    try (AwsClientFactory factory = new AwsClientFactory(settings, limiter)) {
+      IamClient iam = factory.iam("us-west-2");
+
+      assertEquals(Region.AWS_GLOBAL, iam.serviceClientConfiguration().region());
+      assertEquals(Optional.of(MOTO), iam.serviceClientConfiguration().endpointOverride());
+      assertSame(iam, factory.iam("eu-central-1"), "one IAM for the partition");
+      assertNotSame(iam, factory.iam("cn-north-1"));
+      assertFalse(
+          iam.serviceClientConfiguration()
+              .overrideConfiguration()
+              .executionInterceptors()
+              .contains(limiter.interceptor()));
+    }
+    assertEquals("aws-cn-global", AwsClientFactory.iamRegion("cn-northwest-1"));
+    assertEquals("aws-us-gov-global", AwsClientFactory.iamRegion("us-gov-west-1"));
+    assertEquals("aws-global", AwsClientFactory.iamRegion("eu-west-1"));
+    assertEquals("aws-global", AwsClientFactory.iamRegion("moto-local-1"), "an unknown region");
   }
 
   @Test

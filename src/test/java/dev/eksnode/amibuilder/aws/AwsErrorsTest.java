@@ -66,6 +66,17 @@ class AwsErrorsTest {
   }
 
   @Test
+  void iamCodes_areClassifiedLikeTheirEc2Counterparts() {
+    assertTrue(AwsErrors.isNotFound(ec2("NoSuchEntity", 404)), "IAM's not found");
+    assertTrue(AwsErrors.isRetryableForUndo(ec2("DeleteConflict", 409)), "role still in a profile");
+    assertTrue(AwsErrors.isRetryableForUndo(ec2("ConcurrentModification", 409)));
+    assertFalse(
+        AwsErrors.isDefiniteRefusal(ec2("EntityAlreadyExists", 409)),
+        "may be our own earlier call whose answer was lost");
+    assertTrue(AwsErrors.isDefiniteRefusal(ec2("MalformedPolicyDocument", 400)));
+  }
+
+  @Test
   void permanentErrors_areNotRetried() {
     assertFalse(AwsErrors.isRetryableForUndo(ec2("UnauthorizedOperation", 403)));
     assertFalse(AwsErrors.isRetryableForUndo(ec2("InvalidInstanceID.Malformed", 400)));

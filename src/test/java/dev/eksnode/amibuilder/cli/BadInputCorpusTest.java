@@ -117,6 +117,19 @@ class BadInputCorpusTest {
         builderTemplate(
             "ok-name",
             ", \"metadata_options\": {\"http_tokens\": \"required\", \"http_put_response_hop_limit\": 0}"));
+    home.write(
+        "tpl-temp-profile-both.json",
+        builderTemplate(
+            "ok-name",
+            ", \"iam_instance_profile\": \"builder\", "
+                + "\"temporary_iam_instance_profile_policy_document\": "
+                + "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", "
+                + "\"Resource\": \"*\"}]}"));
+    home.write(
+        "tpl-temp-profile-policy.json",
+        builderTemplate(
+            "ok-name",
+            ", \"temporary_iam_instance_profile_policy_document\": {\"Version\": \"2012-10-17\"}"));
     home.write("tpl-env-name.json", provisionerTemplate("1BAD=supersecret-value"));
     home.write("tpl-env-nul.json", provisionerTemplate("OK=a\\u0000b"));
     endpoint = new CliTest.CountingSocket();
@@ -703,6 +716,19 @@ class BadInputCorpusTest {
             "tpl-hops.json",
             "'0'",
             "1 to 64"));
+    c.add(
+        row(
+            "builder temporary profile with iam_instance_profile",
+            "iam_instance_profile and temporary_iam_instance_profile_policy_document",
+            List.of("--template", "tpl-temp-profile-both.json"),
+            "tpl-temp-profile-both.json",
+            "keep one"));
+    c.add(
+        row(
+            "builder temporary profile policy without Statement",
+            "builders[0].temporary_iam_instance_profile_policy_document",
+            List.of("--template", "tpl-temp-profile-policy.json"),
+            "has no Statement"));
     c.add(
         row(
             "environment_vars value with NUL",

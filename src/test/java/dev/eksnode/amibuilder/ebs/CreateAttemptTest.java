@@ -107,6 +107,29 @@ class CreateAttemptTest {
   }
 
   @Test
+  void created_whenARefusedCallIsSentAgainAndLosesItsAnswer_looksTheResourceUp() {
+    // RunInstances refused while a new instance profile propagates, then sent again.
+    CreateAttempt attempt = attempt(ResourceKind.INSTANCE, () -> List.of("i-0second"));
+    assertThrows(
+        Ec2Exception.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw awsError(400, "InvalidParameterValue");
+                }));
+    assertThrows(
+        Ec2Exception.class,
+        () ->
+            attempt.run(
+                () -> {
+                  throw awsError(500, "InternalError");
+                }));
+
+    assertEquals(List.of("i-0second"), attempt.created(report));
+    assertEquals(1, lookups.get());
+  }
+
+  @Test
   void created_whenAwsRefusedTheCall_makesNoLookup() {
     CreateAttempt attempt = attempt(ResourceKind.SECURITY_GROUP, () -> List.of("sg-0never"));
     assertThrows(

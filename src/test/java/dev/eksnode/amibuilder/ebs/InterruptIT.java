@@ -29,7 +29,10 @@ class InterruptIT {
   @RegisterExtension static final MotoExtension MOTO = new MotoExtension();
   @TempDir Path tmp;
 
-  private Process start(BuildRig rig) throws IOException {
+  /**
+   * Starts the real jar on {@code rig} as a child process; its output goes to files in {@code tmp}.
+   */
+  static Process start(BuildRig rig, Path tmp) throws IOException {
     String jar = System.getProperty("amibuilder.jar");
     assertTrue(
         jar != null && Files.isRegularFile(Path.of(jar)), "amibuilder.jar not built: " + jar);
@@ -61,7 +64,7 @@ class InterruptIT {
     return pb.start();
   }
 
-  private static void awaitCall(BuildRig rig, String action, int n, Process child)
+  static void awaitCall(BuildRig rig, String action, int n, Process child)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (rig.proxy.count(action) < n) {
@@ -91,7 +94,7 @@ class InterruptIT {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
       rig.proxy.on(action).call(call).delay(Duration.ofSeconds(3));
-      Process child = start(rig);
+      Process child = start(rig, tmp);
       awaitCall(rig, action, call, child);
       new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).start().waitFor();
       assertTrue(child.waitFor(90, TimeUnit.SECONDS), "child did not exit");
@@ -107,7 +110,7 @@ class InterruptIT {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
       rig.proxy.on(action).call(call).delay(Duration.ofSeconds(5));
-      Process child = start(rig);
+      Process child = start(rig, tmp);
       awaitCall(rig, action, call, child);
       child.destroyForcibly();
       assertTrue(child.waitFor(30, TimeUnit.SECONDS));

@@ -60,7 +60,8 @@ class RemoversTest {
           () -> 0.5);
   private final Supplier<Poller> poller =
       () -> new Poller(Poller.Schedule.responsive(), time, Cancellation.create());
-  private final Removers removers = new Removers(region -> ec2, retry, poller, time);
+  private final FakeIam iam = new FakeIam();
+  private final Removers removers = new Removers(region -> ec2, region -> iam, retry, poller, time);
 
   private static Resource resource(ResourceKind kind, String id) {
     return new Resource(kind, id, REGION);

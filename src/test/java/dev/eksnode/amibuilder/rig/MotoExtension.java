@@ -21,6 +21,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
@@ -99,6 +100,11 @@ public final class MotoExtension
 
   public EksClient eks(Region region) {
     return client(EksClient.builder(), region);
+  }
+
+  /** IAM, global: signed for aws-global. */
+  public IamClient iam() {
+    return client(IamClient.builder(), Region.AWS_GLOBAL);
   }
 
   public StsClient sts(Region region) {

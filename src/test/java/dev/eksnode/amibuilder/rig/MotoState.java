@@ -1,16 +1,19 @@
 package dev.eksnode.amibuilder.rig;
 
+import java.net.URI;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+import software.amazon.awssdk.services.iam.IamClient;
 
 /**
- * The EC2 resources a build may create, as moto holds them at one moment in one or more regions.
- * Tests capture it before a build and assert that nothing is left afterwards:
+ * The EC2 and IAM resources a build may create, as moto holds them at one moment in one or more
+ * regions. Tests capture it before a build and assert that nothing is left afterwards:
  *
  * <pre>
  * MotoState before = MotoState.capture(ec2);
@@ -22,7 +25,7 @@ public record MotoState(SortedSet<Resource> resources) {
 
   /**
    * Kinds of resource compared; instances count unless terminated, images and snapshots if owned by
-   * self.
+   * self. IAM roles and instance profiles are global: their region reads {@value #GLOBAL}.
    */
   public enum Kind {
     INSTANCE,
@@ -30,7 +33,9 @@ public record MotoState(SortedSet<Resource> resources) {
     SECURITY_GROUP,
     VOLUME,
     IMAGE,
-    SNAPSHOT
+    SNAPSHOT,
+    IAM_ROLE,
+    INSTANCE_PROFILE
   }
 
   /**
@@ -58,6 +63,9 @@ public record MotoState(SortedSet<Resource> resources) {
           + (name == null || name.isEmpty() ? "" : " (" + name + ")");
     }
   }
+
+  /** The region of IAM resources in a capture. */
+  public static final String GLOBAL = "global";
 
   public MotoState {
     resources = Collections.unmodifiableSortedSet(new TreeSet<>(resources));
@@ -104,7 +112,35 @@ public record MotoState(SortedSet<Resource> resources) {
               snapshot ->
                   found.add(new Resource(region, Kind.SNAPSHOT, snapshot.snapshotId(), "")));
     }
+    if (!clients.isEmpty()) {
+      captureIam(clients.get(0), found);
+    }
     return new MotoState(found);
+  }
+
+  /** IAM is one per account, whatever the region: read it once, at the first client's endpoint. */
+  private static void captureIam(Ec2Client ec2, SortedSet<Resource> found) {
+    URI endpoint = ec2.serviceClientConfiguration().endpointOverride().orElse(null);
+    if (endpoint == null) {
+      return;
+    }
+    try (IamClient iam =
+        MotoExtension.configure(IamClient.builder(), endpoint, Region.AWS_GLOBAL)) {
+      iam.listRolesPaginator()
+          .roles()
+          .forEach(
+              role -> found.add(new Resource(GLOBAL, Kind.IAM_ROLE, role.roleName(), role.path())));
+      iam.listInstanceProfilesPaginator()
+          .instanceProfiles()
+          .forEach(
+              profile ->
+                  found.add(
+                      new Resource(
+                          GLOBAL,
+                          Kind.INSTANCE_PROFILE,
+                          profile.instanceProfileName(),
+                          profile.path())));
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.InstanceType;
+import software.amazon.awssdk.services.iam.IamClient;
 
 class MotoStateIT {
 
@@ -44,6 +45,28 @@ class MotoStateIT {
       east.deleteSecurityGroup(r -> r.groupId(groupId));
       east.deleteKeyPair(r -> r.keyName("build-key"));
       west.deleteVolume(r -> r.volumeId(volumeId));
+      assertEquals(Set.of(), MotoState.capture(east, west).diff(before));
+    }
+  }
+
+  @Test
+  void diff_listsIamRolesAndInstanceProfilesOnceWhateverTheRegions() {
+    try (Ec2Client east = MOTO.ec2(Region.US_EAST_1);
+        Ec2Client west = MOTO.ec2(Region.US_WEST_2);
+        IamClient iam = MOTO.iam()) {
+      MotoState before = MotoState.capture(east, west);
+
+      iam.createRole(r -> r.roleName("build-role").path("/x/").assumeRolePolicyDocument("{}"));
+      iam.createInstanceProfile(r -> r.instanceProfileName("build-profile"));
+
+      assertEquals(
+          Set.of(
+              new Resource(MotoState.GLOBAL, Kind.IAM_ROLE, "build-role", "/x/"),
+              new Resource(MotoState.GLOBAL, Kind.INSTANCE_PROFILE, "build-profile", "/")),
+          MotoState.capture(east, west).diff(before));
+
+      iam.deleteRole(r -> r.roleName("build-role"));
+      iam.deleteInstanceProfile(r -> r.instanceProfileName("build-profile"));
       assertEquals(Set.of(), MotoState.capture(east, west).diff(before));
     }
   }

@@ -13,10 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The rendered builder fields are judged like variables: every valid shape passes, a bad one names
@@ -113,5 +116,130 @@ class BuilderValidationTest {
     assertTrue(e.getMessage().contains("builders[0].ami_description"), e.getMessage());
     assertTrue(
         e.getMessage().contains("at most 255 characters (this one has 256)"), e.getMessage());
+  }
+
+  private static final String REQUIRED =
+      "\"region\": \"us-east-1\", \"instance_type\": \"m5.large\", "
+          + "\"source_ami\": \"ami-0123456789abcdef0\", \"ami_name\": \"ok-name\", ";
+
+  @Test
+  void temporaryProfilePolicy_anObjectWithUserReferences_becomesCompactJsonInIamSpelling()
+      throws IOException {
+    BuildSpec spec =
+        render(
+            REQUIRED
+                + """
+        "temporary_iam_instance_profile_policy_document": {
+          "version": "2012-10-17",
+          "statement": [{"effect": "Allow", "action": ["s3:GetObject"], "Sid": "Read",
+            "resource": ["arn:aws:s3:::bins/{{user `kubernetes_version`}}/*"]}]
+        }
+        """,
+            Map.of());
+    assertEquals(
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+            + "\"Action\":[\"s3:GetObject\"],\"Sid\":\"Read\","
+            + "\"Resource\":[\"arn:aws:s3:::bins/1.23.16/*\"]}]}",
+        spec.settings().launch().temporaryIamInstanceProfilePolicyDocument());
+  }
+
+  @Test
+  void temporaryProfilePolicy_aStringHoldingJson_isAccepted_andAbsentIsNull() throws IOException {
+    BuildSpec spec =
+        render(
+            REQUIRED + "\"temporary_iam_instance_profile_policy_document\": \"{{env `POLICY`}}\"",
+            Map.of(
+                "POLICY",
+                "{\"Statement\": {\"Effect\": \"Deny\", \"NotAction\": \"iam:*\", \"Resource\": \"*\"}}"));
+    assertEquals(
+        "{\"Statement\":{\"Effect\":\"Deny\",\"NotAction\":\"iam:*\",\"Resource\":\"*\"}}",
+        spec.settings().launch().temporaryIamInstanceProfilePolicyDocument());
+    assertEquals(
+        null,
+        render(REQUIRED + "\"ssh_port\": 22", Map.of())
+            .settings()
+            .launch()
+            .temporaryIamInstanceProfilePolicyDocument());
+  }
+
+  @Test
+  void temporaryProfilePolicy_withIamInstanceProfile_isOneLineNamingBoth() {
+    TemplateException e =
+        assertThrows(
+            TemplateException.class,
+            () ->
+                render(
+                    REQUIRED
+                        + """
+        "iam_instance_profile": "builder",
+        "temporary_iam_instance_profile_policy_document": {"Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+        """,
+                    Map.of()));
+    assertEquals(
+        "template "
+            + dir.resolve("t.json")
+            + ": builders[0]: iam_instance_profile and"
+            + " temporary_iam_instance_profile_policy_document are both set; keep one: an existing"
+            + " instance profile, or a policy for the role the build makes",
+        e.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "not an object | [\"s3:GetObject\"] | must be a policy document object",
+        "a string that is not JSON | \"Allow everything\" | not JSON (",
+        "no Statement | {\"Version\": \"2012-10-17\"} | has no Statement",
+        "empty Statement | {\"Statement\": []} | Statement must be a non-empty list",
+        "bad Version | {\"Version\": \"2024-01-01\", \"Statement\": []} | Version '2024-01-01'",
+        "no Effect | {\"Statement\": [{\"Action\": \"s3:*\", \"Resource\": \"*\"}]} |"
+            + " Statement[0].Effect is missing",
+        "bad Effect | {\"Statement\": [{\"Effect\": \"Permit\", \"Action\": \"s3:*\","
+            + " \"Resource\": \"*\"}]} | Statement[0].Effect = 'Permit'",
+        "no Action | {\"Statement\": [{\"Effect\": \"Allow\", \"Resource\": \"*\"}]} |"
+            + " Statement[0] has no Action",
+        "no Resource | {\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"s3:*\"]}]} |"
+            + " Statement[0] has no Resource",
+        "empty Action list | {\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [],"
+            + " \"Resource\": \"*\"}]} | Statement[0].Action must be a string or a non-empty list",
+      })
+  void temporaryProfilePolicy_badShape_isOneLineNamingTheFieldAndTheFix(
+      String title, String document, String expected) {
+    TemplateException e =
+        assertThrows(
+            TemplateException.class,
+            () ->
+                render(
+                    REQUIRED + "\"temporary_iam_instance_profile_policy_document\": " + document,
+                    Map.of()));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "template "
+                    + dir.resolve("t.json")
+                    + ": builders[0].temporary_iam_instance_profile_policy_document: "),
+        e.getMessage());
+    assertTrue(e.getMessage().contains(expected), title + ": " + e.getMessage());
+    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+  }
+
+  @Test
+  void temporaryProfilePolicy_overIamsInlineSizeLimit_isRejected() {
+    String resources =
+        String.join(", ", Collections.nCopies(400, "\"arn:aws:s3:::some-bucket-name/prefix/*\""));
+    TemplateException e =
+        assertThrows(
+            TemplateException.class,
+            () ->
+                render(
+                    REQUIRED
+                        + "\"temporary_iam_instance_profile_policy_document\": {\"Statement\": [{"
+                        + "\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": ["
+                        + resources
+                        + "]}]}",
+                    Map.of()));
+    assertTrue(e.getMessage().contains("IAM allows 10240"), e.getMessage());
   }
 }
