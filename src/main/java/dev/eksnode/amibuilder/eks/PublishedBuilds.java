@@ -4,6 +4,7 @@ import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.KubernetesVersion;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +56,7 @@ public final class PublishedBuilds {
     public Build {
       SortedMap<String, List<String>> copy = new TreeMap<>();
       platforms.forEach((p, arches) -> copy.put(p, arches.stream().sorted().toList()));
-      platforms = java.util.Collections.unmodifiableSortedMap(copy);
+      platforms = Collections.unmodifiableSortedMap(copy);
     }
 
     /** {@code linux/amd64}, {@code linux/arm64}, … in order. */
