@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
       CleanupCommand.class,
       ValidateCommand.class,
       VarsCommand.class,
+      VersionsCommand.class,
       MaxPodsCommand.class,
       GenerateCompletion.class
     },

@@ -3,6 +3,7 @@ package dev.eksnode.amibuilder.cli;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.eks.EniMaxPodsGenerator;
+import dev.eksnode.amibuilder.eks.EniMaxPodsTable;
 import dev.eksnode.amibuilder.eks.InstanceTypeInfo;
 import dev.eksnode.amibuilder.eks.MaxPodsCalculator;
 import java.io.IOException;
@@ -25,9 +26,12 @@ import software.amazon.awssdk.core.exception.SdkClientException;
     mixinStandardHelpOptions = true,
     description = {
       "Print the maximum number of pods for an instance type.",
-      "Computed as max-pods-calculator.sh does from EC2 DescribeInstanceTypes: ENIs x (IPv4 per ENI - 1) + 2, or "
-          + "with /28 prefixes when prefix delegation is on, capped at 110 (or 250 above 30 vCPUs) unless "
-          + "--show-max-allowed.",
+      "Without --cni-version or any other CNI option: the value of the installation's eni-max-pods.txt,"
+          + " the table bootstrap.sh uses; no AWS call, no credentials.",
+      "With --cni-version: computed as max-pods-calculator.sh does from EC2 DescribeInstanceTypes: ENIs x"
+          + " (IPv4 per ENI - 1) + 2, or with /28 prefixes when prefix delegation is on, capped at 110 (or"
+          + " 250 above 30 vCPUs) unless --show-max-allowed.",
+      "  ami-builder max-pods --instance-type m7i.large",
       "  ami-builder max-pods --instance-type m5.large --cni-version 1.10.0"
     },
     subcommands = MaxPodsCommand.Generate.class)
@@ -45,7 +49,9 @@ final class MaxPodsCommand implements Callable<Integer> {
   @Option(
       names = "--cni-version",
       paramLabel = "VERSION",
-      description = "VPC CNI version, e.g. 1.10.0 (required).")
+      description =
+          "VPC CNI version, e.g. 1.10.0: compute from EC2 instead of reading eni-max-pods.txt"
+              + " (required by the other --cni-* options and --show-max-allowed).")
   String cniVersion;
 
   @Option(
@@ -68,8 +74,8 @@ final class MaxPodsCommand implements Callable<Integer> {
       names = "--region",
       paramLabel = "REGION",
       description =
-          "Region to ask (default: aws_region, AWS_REGION, AWS_DEFAULT_REGION, the profile's"
-              + " region, else "
+          "Region to ask with --cni-version (default: aws_region, AWS_REGION, AWS_DEFAULT_REGION,"
+              + " the profile's region, else "
               + DEFAULT_REGION
               + ").")
   String region;
@@ -83,10 +89,21 @@ final class MaxPodsCommand implements Callable<Integer> {
     if (instanceType == null || instanceType.isBlank()) {
       throw new ConfigException("--instance-type is required; e.g. --instance-type m5.large");
     }
+    if (cniVersion == null && !customNetworking && !prefixDelegation && maxEni == null) {
+      if (showMaxAllowed) {
+        throw new ConfigException(
+            "--show-max-allowed needs --cni-version (the shipped table is uncapped already); pass the"
+                + " VPC CNI version, e.g. --cni-version 1.10.0");
+      }
+      return fromTable(ctx);
+    }
     if (cniVersion == null || !cniVersion.matches("v?\\d+\\.\\d+(\\.\\d+)?([-+].*)?")) {
       throw new ConfigException(
           "--cni-version "
-              + (cniVersion == null ? "is required" : "'" + cniVersion + "' is not a version")
+              + (cniVersion == null
+                  ? "is required with --cni-custom-networking-enabled,"
+                      + " --cni-prefix-delegation-enabled and --cni-max-eni"
+                  : "'" + cniVersion + "' is not a version")
               + "; pass the VPC CNI version, e.g. --cni-version 1.10.0");
     }
     if (maxEni != null && maxEni < 1) {
@@ -127,6 +144,7 @@ final class MaxPodsCommand implements Callable<Integer> {
       Map<String, Object> event = new LinkedHashMap<>();
       event.put("instance_type", instanceType);
       event.put("max_pods", pods);
+      event.put("source", "ec2");
       console.event("max-pods", event);
       return ExitCodes.OK;
     } catch (SdkClientException e) {
@@ -146,6 +164,33 @@ final class MaxPodsCommand implements Callable<Integer> {
     return text.startsWith(dev.eksnode.amibuilder.aws.UnreachableEndpoint.PREFIX)
         ? text + " (" + what + ")"
         : "cannot reach " + what + ": " + Main.oneLine(Main.withRootCause(e.getMessage(), e));
+  }
+
+  /** The answer bootstrap.sh gives from the shipped table: no AWS call. */
+  private int fromTable(CliContext ctx) {
+    EniMaxPodsTable table = EniMaxPodsTable.read(ctx.home().resolve("eni-max-pods.txt"));
+    int pods =
+        table
+            .maxPods(instanceType)
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "--instance-type "
+                            + instanceType
+                            + " is not in "
+                            + table.file()
+                            + " ("
+                            + table.size()
+                            + " types); check the name, or pass --cni-version to compute it from EC2"
+                            + " DescribeInstanceTypes as bootstrap.sh does for a type its table lacks"));
+    Console console = new Console(ctx, output.json, output.quiet);
+    console.result(Integer.toString(pods));
+    Map<String, Object> event = new LinkedHashMap<>();
+    event.put("instance_type", instanceType);
+    event.put("max_pods", pods);
+    event.put("source", "eni-max-pods.txt");
+    console.event("max-pods", event);
+    return ExitCodes.OK;
   }
 
   /** Rewrites eni-max-pods.txt from DescribeInstanceTypes. */

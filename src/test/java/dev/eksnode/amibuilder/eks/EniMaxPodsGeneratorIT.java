@@ -18,8 +18,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,11 +37,12 @@ class EniMaxPodsGeneratorIT {
       Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC);
 
   /**
-   * Types whose moto 5.1.22 data differs from what AWS returned when the reference table was made
-   * (2023-02-07), with the value moto's data gives. The formula is not at fault: moto lists 8 ENIs
-   * on the default card of the *in/*idn.32xlarge types (the reference's 345 means 7), and only 8
-   * ENIs for h1.16xlarge (the reference's 737 means 15). Listed exactly, so any other disagreement,
-   * or one of these going away with new moto data, fails the test.
+   * Types whose moto 5.1.22 data differs from what AWS returned when the 2023 reference table was
+   * made (2023-02-07), with the value moto's data gives. The formula is not at fault: moto lists 8
+   * ENIs on the default card of the *in/*idn.32xlarge types (the 2023 table's 345 means 7), and 8
+   * ENIs for h1.16xlarge (737 meant 15). The VPC CNI project's 2026-08 table, also generated from
+   * EC2, gives 394 for all six, so moto's data is the newer one here. Listed exactly, so any other
+   * disagreement, or one of these going away with new moto data, fails the test.
    */
   static final Map<String, Integer> KNOWN_MOTO_DIFFERENCES =
       Map.of(
@@ -90,6 +93,41 @@ class EniMaxPodsGeneratorIT {
 
     assertTrue(compared > 600, "only " + compared + " types in common");
     assertEquals(new TreeMap<>(KNOWN_MOTO_DIFFERENCES), disagreements);
+  }
+
+  @Test
+  void generate_fromMotoInstanceTypes_agreesWithTheVpcCni2026TableOnEveryType() throws IOException {
+    SortedMap<String, Integer> current =
+        EniMaxPodsGenerator.parse(
+            ShippedMaxPodsTableTest.resource("eni-max-pods.vpc-cni-2026-08.txt"));
+    SortedMap<String, Integer> generated;
+    try (Ec2Client east = MOTO.ec2(Region.US_EAST_1);
+        Ec2Client west = MOTO.ec2(Region.US_WEST_2)) {
+      generated =
+          EniMaxPodsGenerator.parse(
+              EniMaxPodsGenerator.generate(List.of(east, west), null, CLOCK, "moto"));
+    }
+    Map<String, String> disagreements = new TreeMap<>();
+    Set<String> notInCurrent = new TreeSet<>();
+    generated.forEach(
+        (type, value) -> {
+          Integer theirs = current.get(type);
+          if (theirs == null) {
+            notInCurrent.add(type);
+          } else if (!theirs.equals(value)) {
+            disagreements.put(type, value + " vs " + theirs);
+          }
+        });
+    LOG.info(
+        "eni-max-pods: {} types from moto, {} in the 2026 table, {} compared, {} disagree",
+        generated.size(),
+        current.size(),
+        generated.size() - notInCurrent.size(),
+        disagreements.size());
+    // moto's data is a subset of the 2026 table and the generator reproduces every value of it.
+    assertEquals(Set.of(), notInCurrent);
+    assertEquals(Map.of(), disagreements);
+    assertTrue(generated.size() > 1000, "only " + generated.size() + " types from moto");
   }
 
   @Test
