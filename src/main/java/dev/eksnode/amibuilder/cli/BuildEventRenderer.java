@@ -66,6 +66,13 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     } else if (event instanceof BuildEvent.ResourceCreated e) {
       console.info(p + "  created " + e.resource());
       console.event("resource_created", resourceFields(e.buildId(), e.resource()));
+    } else if (event instanceof BuildEvent.SshIngress e) {
+      console.info(p + "  " + e.source().line());
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("build_id", e.buildId().value());
+      fields.put("cidrs", e.source().cidrs());
+      fields.put("reason", e.source().reason());
+      console.event("ssh_ingress", fields);
     } else if (event instanceof BuildEvent.ResourceRemoved e) {
       console.info(p + "  removed " + e.resource());
       console.event("resource_removed", resourceFields(e.buildId(), e.resource()));

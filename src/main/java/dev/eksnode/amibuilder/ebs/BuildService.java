@@ -328,6 +328,11 @@ public final class BuildService {
     }
 
     @Override
+    public void sshSource(SshSource source) {
+      events.accept(new BuildEvent.SshIngress(id, label, source));
+    }
+
+    @Override
     public void output(String provisioner, String line) {
       events.accept(new BuildEvent.OutputLine(id, label, provisioner, line));
     }
