@@ -45,7 +45,7 @@ class EnterFailedBuildIT {
 
   @TempDir Path tmp;
 
-  private static final Pattern BUILD_ID = Pattern.compile("Build (ab-\\d{8}T\\d{4}-[0-9a-z]{6})");
+  private static final Pattern BUILD_ID = Pattern.compile("(ab-\\d{8}T\\d{4}-[0-9a-z]{6})");
 
   private static String buildId(TestHome.Result r) {
     Matcher m = BUILD_ID.matcher(r.out() + r.err());
@@ -247,6 +247,7 @@ class EnterFailedBuildIT {
               "--on-error",
               "abort",
               "--debug-keep-key",
+              "--json",
               "ssh_host=" + SSHD.host(),
               "ssh_port=" + SSHD.port(),
               "ssh_username=" + SSHD.user());
@@ -261,6 +262,18 @@ class EnterFailedBuildIT {
       String ssh = group(ENTER, r);
       assertEquals(
           "ssh -i " + key + " -p " + SSHD.port() + " " + SSHD.user() + "@" + SSHD.host(), ssh);
+      // --json: the result event carries the same command and the key's path.
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var result =
+          json.readTree(
+              r.out()
+                  .lines()
+                  .filter(l -> l.contains("\"event\":\"result\""))
+                  .reduce((a, b) -> b)
+                  .orElseThrow());
+      assertEquals(ssh, result.get("ssh_command").asText());
+      assertEquals(key.toString(), result.get("key_file").asText());
+      assertEquals(3, result.get("exit_code").asInt());
 
       // The instance accepts the key pair the build imported (and kept), as EC2 would install it.
       String publicKey =
