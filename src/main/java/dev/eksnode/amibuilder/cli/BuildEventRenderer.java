@@ -3,6 +3,7 @@ package dev.eksnode.amibuilder.cli;
 import dev.eksnode.amibuilder.ebs.BuildEvent;
 import dev.eksnode.amibuilder.ebs.BuildReport;
 import dev.eksnode.amibuilder.ebs.BuildResult;
+import dev.eksnode.amibuilder.ebs.KeptAccess;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.CleanupReport;
 import dev.eksnode.amibuilder.pipeline.Resource;
@@ -22,12 +23,20 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
   private final CliContext ctx;
   private final Console console;
 
+  /** Why a failed build keeps what it made, as its "Kept for debugging (…)" line says. */
+  private final String keptBecause;
+
   /** Builds that already printed the "removing temporary resources" header. */
   private final Set<BuildId> unwinding = ConcurrentHashMap.newKeySet();
 
   BuildEventRenderer(CliContext ctx, Console console) {
+    this(ctx, console, "--on-error abort");
+  }
+
+  BuildEventRenderer(CliContext ctx, Console console, String keptBecause) {
     this.ctx = ctx;
     this.console = console;
+    this.keptBecause = keptBecause;
   }
 
   @Override
@@ -78,6 +87,13 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     } else if (event instanceof BuildEvent.ResourceCreated e) {
       console.info(p + "  created " + e.resource());
       console.event("resource_created", resourceFields(e.buildId(), e.resource()));
+    } else if (event instanceof BuildEvent.SshIngress e) {
+      console.info(p + "  " + e.source().line());
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("build_id", e.buildId().value());
+      fields.put("cidrs", e.source().cidrs());
+      fields.put("reason", e.source().reason());
+      console.event("ssh_ingress", fields);
     } else if (event instanceof BuildEvent.ResourceRemoved e) {
       console.info(p + "  removed " + e.resource());
       console.event("resource_removed", resourceFields(e.buildId(), e.resource()));
@@ -147,8 +163,9 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     CleanupReport cleanup = result.cleanup();
     int code = ExitCodes.forOutcome(result.outcome());
     if (!cleanup.kept().isEmpty()) {
-      ctx.err().println(p + "Kept for debugging (--on-error abort):");
+      ctx.err().println(p + "Kept for debugging (" + keptBecause + "):");
       cleanup.kept().forEach(r -> ctx.err().println("  " + r));
+      entry(p, result.kept());
       ctx.err().println(p + "Remove them with: " + result.cleanupCommand());
     }
     if (!cleanup.leftovers().isEmpty()) {
@@ -186,6 +203,13 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
             .map(l -> l.resource().toString())
             .toList());
     fields.put("kept", cleanup.kept().stream().map(Resource::toString).toList());
+    KeptAccess access = result.kept();
+    if (access != null && access.sshCommand() != null) {
+      fields.put("ssh_command", access.sshCommand());
+    }
+    if (access != null && access.keyFile() != null) {
+      fields.put("key_file", access.keyFile().toString());
+    }
     if (result.failureLine() != null) {
       fields.put("error", result.failureLine());
       if (!cleanup.nothingLeft()) {
@@ -196,6 +220,41 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     if (!p.isEmpty() && result.failureLine() != null) {
       ctx.err().println("error: " + p + result.failureLine());
       ctx.err().flush();
+    }
+  }
+
+  /** How to enter a kept instance: the written key, the exact ssh command, or why there is none. */
+  private void entry(String p, KeptAccess access) {
+    if (access == null) {
+      return;
+    }
+    if (access.keyFile() != null) {
+      ctx.err()
+          .println(
+              p
+                  + "SSH key written to "
+                  + access.keyFile()
+                  + " (mode 0600; delete it once the build is cleaned up)");
+    } else if (access.keyProblem() != null) {
+      ctx.err().println(p + "warning: " + access.keyProblem());
+    }
+    String ssh = access.sshCommand();
+    if (ssh == null) {
+      ctx.err()
+          .println(
+              p
+                  + "Instance "
+                  + access.instanceId()
+                  + " has no address SSH could use (see ssh_interface and ssh_host)");
+      return;
+    }
+    ctx.err().println(p + "Enter the instance with: " + ssh);
+    if (access.keyFile() == null && access.keyProblem() == null) {
+      ctx.err()
+          .println(
+              p
+                  + "  (the build's temporary key was never written to disk; run with"
+                  + " --debug-keep-key to have it written)");
     }
   }
 

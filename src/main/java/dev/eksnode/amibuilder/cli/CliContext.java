@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * What a command may touch of the outside world: its output streams, environment, clock, working
- * directory and the installation directory (which holds templates/, files/ and scripts/). Tests
- * pass their own.
+ * directory, the installation directory (which holds templates/, files/ and scripts/) and the
+ * terminal answers are read from ({@code null}: none, as in CI). Tests pass their own.
  */
 public record CliContext(
     PrintWriter out,
@@ -16,10 +16,22 @@ public record CliContext(
     Map<String, String> env,
     Clock clock,
     Path workingDir,
-    Path home) {
+    Path home,
+    Terminal terminal) {
 
   public CliContext {
     env = Map.copyOf(env);
+  }
+
+  /** A context without a terminal: nothing can be asked. */
+  public CliContext(
+      PrintWriter out,
+      PrintWriter err,
+      Map<String, String> env,
+      Clock clock,
+      Path workingDir,
+      Path home) {
+    this(out, err, env, clock, workingDir, home, null);
   }
 
   /** Overrides the journal directory ({@code ~/.ami-builder/builds}). */

@@ -45,13 +45,22 @@ final class K8sCommand implements Callable<Integer> {
 
   @Option(
       names = {"--on-error", "-on-error"},
-      paramLabel = "cleanup|abort",
+      paramLabel = "cleanup|abort|ask",
       defaultValue = "cleanup",
       converter = OnErrorConverter.class,
       description =
-          "On failure remove what the build created (cleanup, default) or keep it for debugging (abort)."
-              + " Packer's -on-error spelling works too.")
+          "On failure remove what the build created (cleanup, default), keep it for debugging and print how"
+              + " to enter the instance and the cleanup command (abort), or ask on the terminal: clean up,"
+              + " abort or retry the failed step (ask; refused without a terminal). Packer's -on-error spelling works too.")
   OnError onError;
+
+  @Option(
+      names = "--debug-keep-key",
+      description =
+          "When a failed build keeps its instance (--on-error abort, or abort answered to ask), write the"
+              + " temporary SSH private key to <output dir>/<build id>.pem (mode 0600) for the printed ssh"
+              + " command. Without it the key never touches disk.")
+  boolean debugKeepKey;
 
   @Option(
       names = "--output-dir",
@@ -85,6 +94,17 @@ final class K8sCommand implements Callable<Integer> {
   public Integer call() {
     CliContext ctx = parent.context();
     Console console = new Console(ctx, output.json, output.quiet);
+    if (onError == OnError.ASK && ctx.terminal() == null) {
+      throw new ConfigException(
+          "--on-error ask needs a terminal to answer on, and this process has none (stdin or"
+              + " stdout is not a terminal); use --on-error abort to keep a failed build or"
+              + " --on-error cleanup");
+    }
+    if (debugKeepKey && onError == OnError.CLEANUP) {
+      throw new ConfigException(
+          "--debug-keep-key writes the key of a failed build that is kept, and --on-error cleanup"
+              + " keeps nothing; add --on-error abort or --on-error ask");
+    }
     if (parallel < 1 || parallel > 16) {
       throw new ConfigException("--parallel " + parallel + " is out of range; use 1 to 16");
     }
@@ -130,13 +150,19 @@ final class K8sCommand implements Callable<Integer> {
             (region, url) -> aws.clients(ctx, region, url),
             ctx.clock(),
             LineStream.over(ctx.err()),
-            ExitCodes.INTERRUPTED);
-    BuildEventRenderer renderer = new BuildEventRenderer(ctx, console);
+            ExitCodes.INTERRUPTED,
+            onError == OnError.ASK ? new AskOnError(ctx.err(), ctx.terminal()) : null,
+            debugKeepKey);
+    BuildEventRenderer renderer =
+        new BuildEventRenderer(
+            ctx,
+            console,
+            onError == OnError.ASK ? "abort answered to --on-error ask" : "--on-error abort");
     BuildReport report = new BuildService().run(request, renderer);
     return renderer.close(report);
   }
 
-  /** {@code cleanup} or {@code abort}, in any case. */
+  /** {@code cleanup}, {@code abort} or {@code ask}, in any case. */
   static final class OnErrorConverter implements CommandLine.ITypeConverter<OnError> {
     @Override
     public OnError convert(String value) {
@@ -146,7 +172,7 @@ final class K8sCommand implements Callable<Integer> {
         }
       }
       throw new CommandLine.TypeConversionException(
-          "'" + value + "' is not known; use cleanup or abort");
+          "'" + value + "' is not known; use cleanup, abort or ask");
     }
   }
 }

@@ -28,7 +28,8 @@ public final class Main {
             System.getenv(),
             Clock.systemDefaultZone(),
             Path.of("").toAbsolutePath(),
-            Home.locate(System.getenv()));
+            Home.locate(System.getenv()),
+            Terminal.ofSystemConsole());
     int code = run(ctx, args);
     out.flush();
     err.flush();

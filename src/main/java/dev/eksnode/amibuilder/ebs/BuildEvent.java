@@ -52,6 +52,9 @@ public sealed interface BuildEvent {
   /** The undo of {@code step} begins: the build is removing what it created. */
   record UndoStarted(BuildId buildId, String label, String step) implements BuildEvent {}
 
+  /** The temporary security group admits SSH from these ranges, for this reason. */
+  record SshIngress(BuildId buildId, String label, SshSource source) implements BuildEvent {}
+
   record ResourceCreated(BuildId buildId, String label, Resource resource) implements BuildEvent {}
 
   record ResourceRemoved(BuildId buildId, String label, Resource resource) implements BuildEvent {}

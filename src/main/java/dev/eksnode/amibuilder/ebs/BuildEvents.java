@@ -21,6 +21,9 @@ public interface BuildEvents {
   /** A provisioner finished; {@code channels} is the number of SSH round trips it used. */
   default void provisioned(String label, java.time.Duration took, long channels) {}
 
+  /** The temporary security group admits SSH from {@code source}. */
+  default void sshSource(SshSource source) {}
+
   static BuildEvents none() {
     return new BuildEvents() {};
   }

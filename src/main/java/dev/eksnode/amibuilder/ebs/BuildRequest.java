@@ -2,6 +2,8 @@ package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.config.Assignment;
+import dev.eksnode.amibuilder.pipeline.BuildId;
+import dev.eksnode.amibuilder.pipeline.ErrorPrompt;
 import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import java.io.PrintStream;
@@ -25,6 +27,9 @@ import java.util.Objects;
  * @param notices where the interrupt guard writes what it is doing after Ctrl-C
  * @param interruptedStatus the process exit status when a second Ctrl-C stops waiting for the
  *     unwind (the caller's exit-code table owns the number)
+ * @param prompt asks what to do after a failed step; required for {@link OnError#ASK}, else null
+ * @param keepKey {@code --debug-keep-key}: a build whose instance is kept writes the temporary
+ *     private key into {@code outputDir}
  */
 public record BuildRequest(
     List<Entry> entries,
@@ -37,7 +42,52 @@ public record BuildRequest(
     ClientSource clients,
     Clock clock,
     PrintStream notices,
-    int interruptedStatus) {
+    int interruptedStatus,
+    FailurePrompt prompt,
+    boolean keepKey) {
+
+  /**
+   * Asks the person at the terminal what to do after a step of a build failed ({@code --on-error
+   * ask}). Called on the build's thread, which is interrupted if the build is cancelled meanwhile.
+   */
+  @FunctionalInterface
+  public interface FailurePrompt {
+    /**
+     * @param label the build's label ({@code ""} outside a matrix)
+     * @param failureLine what failed, one line, the build's secrets masked
+     */
+    ErrorPrompt.Choice ask(BuildId buildId, String label, String step, String failureLine)
+        throws InterruptedException;
+  }
+
+  /** A request that never asks and never writes the key. */
+  public BuildRequest(
+      List<Entry> entries,
+      Path outputDir,
+      OnError onError,
+      int parallel,
+      BuildTuning tuning,
+      Path journalDir,
+      URI endpointOverride,
+      ClientSource clients,
+      Clock clock,
+      PrintStream notices,
+      int interruptedStatus) {
+    this(
+        entries,
+        outputDir,
+        onError,
+        parallel,
+        tuning,
+        journalDir,
+        endpointOverride,
+        clients,
+        clock,
+        notices,
+        interruptedStatus,
+        null,
+        false);
+  }
 
   /**
    * One build: its spec as rendered from the user's words, and how to render it again once the
@@ -77,5 +127,8 @@ public record BuildRequest(
     Objects.requireNonNull(clients, "clients");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(notices, "notices");
+    if (onError == OnError.ASK && prompt == null) {
+      throw new IllegalArgumentException("on-error ask needs a prompt");
+    }
   }
 }

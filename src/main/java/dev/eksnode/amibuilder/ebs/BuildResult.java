@@ -22,6 +22,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  *
  * @param label {@code ""} for a lone build, {@code "[ami name] "} in a matrix
  * @param failureLine {@code null} when the build succeeded and left nothing behind
+ * @param kept how to enter the instance of a failed build that kept it; null otherwise
  */
 public record BuildResult(
     BuildId buildId,
@@ -33,7 +34,34 @@ public record BuildResult(
     Map<String, Duration> phases,
     List<Path> manifests,
     Path journal,
-    String failureLine) {
+    String failureLine,
+    KeptAccess kept) {
+
+  /** A result with no kept instance to enter. */
+  public BuildResult(
+      BuildId buildId,
+      String label,
+      String amiName,
+      String region,
+      Outcome outcome,
+      Map<String, String> amis,
+      Map<String, Duration> phases,
+      List<Path> manifests,
+      Path journal,
+      String failureLine) {
+    this(
+        buildId,
+        label,
+        amiName,
+        region,
+        outcome,
+        amis,
+        phases,
+        manifests,
+        journal,
+        failureLine,
+        null);
+  }
 
   public BuildResult {
     Objects.requireNonNull(buildId, "buildId");
@@ -61,9 +89,33 @@ public record BuildResult(
     return outcome.cleanup();
   }
 
-  /** The command that finishes what this build left. */
+  /**
+   * The command that finishes what this build left: the build id, the build region, then every
+   * other region where something is kept or left over (so it works without this machine's journal
+   * too).
+   */
   public String cleanupCommand() {
-    return "ami-builder cleanup --build-id " + buildId;
+    java.util.Set<String> regions = new java.util.LinkedHashSet<>();
+    if (region != null) {
+      regions.add(region);
+    }
+    java.util.stream.Stream.concat(
+            outcome.cleanup().kept().stream(),
+            outcome.cleanup().leftovers().stream()
+                .map(CleanupReport.Leftover::resource)
+                .filter(Objects::nonNull))
+        .map(dev.eksnode.amibuilder.pipeline.Resource::region)
+        .filter(Objects::nonNull)
+        .sorted()
+        .forEach(regions::add);
+    StringBuilder command = new StringBuilder("ami-builder cleanup --build-id ").append(buildId);
+    regions.forEach(r -> command.append(" --region ").append(r));
+    return command.toString();
+  }
+
+  /** "step NAME failed: WHY", masked with {@code redactor}: what {@code --on-error ask} shows. */
+  static String stepFailure(String step, Throwable cause, Redactor redactor) {
+    return redactor.redact("step " + step + " failed: " + describe(cause));
   }
 
   /**

@@ -5,7 +5,9 @@ import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.Cancellation;
+import dev.eksnode.amibuilder.pipeline.ErrorPrompt;
 import dev.eksnode.amibuilder.pipeline.InterruptGuard;
+import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.pipeline.Outcome;
 import dev.eksnode.amibuilder.pipeline.PipelineListener;
 import dev.eksnode.amibuilder.pipeline.Resource;
@@ -225,6 +227,14 @@ public final class BuildService {
               spec.settings().region(),
               journal.file(),
               spec.regionSource()));
+      Redactor redactor = Redactor.of(spec.secrets());
+      ErrorPrompt prompt =
+          request.prompt() == null
+              ? null
+              : (step, failure) ->
+                  request
+                      .prompt()
+                      .ask(id, label, step, BuildResult.stepFailure(step, failure, redactor));
       Ec2Build.Result done =
           builder.run(
               spec,
@@ -232,6 +242,8 @@ public final class BuildService {
               journal,
               request.outputDir(),
               request.onError(),
+              request.onError() == OnError.ASK ? prompt : null,
+              request.keepKey(),
               cancellation,
               new Forwarder(id, label, events),
               listener(id, label));
@@ -247,7 +259,8 @@ public final class BuildService {
               done.phases(),
               done.manifests(),
               done.journal(),
-              BuildResult.failureLine(id, outcome, Redactor.of(spec.secrets())));
+              BuildResult.failureLine(id, outcome, redactor),
+              done.kept());
       events.accept(new BuildEvent.Finished(result));
       return result;
     }
@@ -331,6 +344,11 @@ public final class BuildService {
     @Override
     public void resourceRemoved(Resource resource) {
       events.accept(new BuildEvent.ResourceRemoved(id, label, resource));
+    }
+
+    @Override
+    public void sshSource(SshSource source) {
+      events.accept(new BuildEvent.SshIngress(id, label, source));
     }
 
     @Override

@@ -21,8 +21,17 @@ public final class BuildState {
    */
   public record SourceImage(String id, String name, String creationDate, String architecture) {}
 
-  /** Where the instance runs: the VPC always, the subnet when the user chose one. */
-  public record Network(String vpcId, String subnetId) {}
+  /**
+   * Where the instance runs: the VPC always, the subnet when the user chose one; {@code
+   * publicIpOnLaunch} whether that subnet gives instances a public IP when the template does not
+   * say (a default VPC's subnets do).
+   */
+  public record Network(String vpcId, String subnetId, boolean publicIpOnLaunch) {
+    /** A network whose instances get a public IP unless told otherwise. */
+    public Network(String vpcId, String subnetId) {
+      this(vpcId, subnetId, true);
+    }
+  }
 
   /**
    * The temporary key pair; {@code keyPair} holds the private key, which never leaves the process.
@@ -59,7 +68,7 @@ public final class BuildState {
   private volatile Network network;
   private volatile TemporaryKey key;
   private volatile String securityGroupId;
-  private volatile List<String> sshSourceCidrs = List.of();
+  private volatile SshSource sshSource;
   private volatile LaunchedInstance instance;
   private volatile TemporaryProfile temporaryProfile;
   private volatile Map<String, String> amiTags = Map.of();
@@ -110,11 +119,17 @@ public final class BuildState {
 
   /** Where the temporary security group lets SSH in from; chosen by preflight. */
   public List<String> sshSourceCidrs() {
-    return sshSourceCidrs;
+    SshSource source = sshSource;
+    return source == null ? List.of() : source.cidrs();
   }
 
-  void sshSourceCidrs(List<String> value) {
-    sshSourceCidrs = List.copyOf(value);
+  /** The SSH source with the reason it was chosen; null until preflight chose one. */
+  public SshSource sshSource() {
+    return sshSource;
+  }
+
+  void sshSource(SshSource value) {
+    sshSource = value;
   }
 
   public LaunchedInstance instance() {

@@ -25,6 +25,8 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
 public final class CopyImagesStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(CopyImagesStep.class);
   private final ImageLedger created = new ImageLedger();
+  private final java.util.concurrent.atomic.AtomicInteger runs =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public String name() {
@@ -38,6 +40,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) throws Exception {
+    int run = runs.incrementAndGet();
     List<String> regions =
         PreflightStep.targetRegions(ctx).stream().filter(r -> !r.equals(ctx.region())).toList();
     if (regions.isEmpty()) {
@@ -59,7 +62,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
         futures.add(
             done.submit(
                 () -> {
-                  copy(ctx, source, region);
+                  copy(ctx, source, region, run);
                   return null;
                 }));
       }
@@ -88,7 +91,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
     }
   }
 
-  private void copy(BuildContext ctx, BuildState.RegionImage source, String region)
+  private void copy(BuildContext ctx, BuildState.RegionImage source, String region, int run)
       throws Exception {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(region);
@@ -104,7 +107,9 @@ public final class CopyImagesStep implements Step<BuildContext> {
                                 .sourceImageId(source.imageId())
                                 .name(s.image().name())
                                 .description(s.image().description())
-                                .clientToken(ctx.buildId().value() + "-copy-" + region)
+                                .clientToken(
+                                    CreateAttempt.clientToken(
+                                        ctx.buildId().value() + "-copy-" + region, run))
                                 .tagSpecifications(
                                     ctx.tags()
                                         .specification(ResourceType.IMAGE, ctx.state().amiTags()));

@@ -35,6 +35,16 @@ final class CreateAttempt {
    */
   static final int LOOKUPS = 3;
 
+  /**
+   * An idempotency token for the {@code run}-th run of a step ({@code --on-error ask} may retry
+   * one): the first run's is {@code base} itself, a retry's differs, because the retry comes after
+   * the step's undo removed what the earlier token made, and EC2 would answer the same token with
+   * that removed resource again.
+   */
+  static String clientToken(String base, int run) {
+    return run <= 1 ? base : base + "-retry" + (run - 1);
+  }
+
   /** Finds the ids the call may have created. */
   @FunctionalInterface
   interface Lookup {

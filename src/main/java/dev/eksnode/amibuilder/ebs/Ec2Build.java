@@ -5,15 +5,20 @@ import dev.eksnode.amibuilder.aws.Tags;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.Cancellation;
+import dev.eksnode.amibuilder.pipeline.ErrorPrompt;
 import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.pipeline.Outcome;
 import dev.eksnode.amibuilder.pipeline.PipelineListener;
 import dev.eksnode.amibuilder.pipeline.PipelineRunner;
 import dev.eksnode.amibuilder.pipeline.Resource;
+import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.ResourceLedger;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.TimeSource;
+import dev.eksnode.amibuilder.remote.PrivateKeyFile;
 import dev.eksnode.amibuilder.template.BuildSpec;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,14 +44,19 @@ public final class Ec2Build {
   private final String createdBy;
   private final TimeSource time;
 
-  /** What one build did. */
+  /**
+   * What one build did.
+   *
+   * @param kept how to enter the instance of a failed build that was kept; null otherwise
+   */
   public record Result(
       BuildId buildId,
       Outcome outcome,
       Map<String, String> amis,
       Map<String, Duration> phases,
       List<Path> manifests,
-      Path journal) {
+      Path journal,
+      KeptAccess kept) {
     public Result {
       amis = Map.copyOf(amis);
       phases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(phases));
@@ -157,6 +167,29 @@ public final class Ec2Build {
       Cancellation cancellation,
       BuildEvents events,
       PipelineListener listener) {
+    return run(
+        spec, buildId, journal, outputDir, onError, null, false, cancellation, events, listener);
+  }
+
+  /**
+   * Runs one build.
+   *
+   * @param prompt who decides after a failed step with {@link OnError#ASK}; null otherwise
+   * @param keepKey whether a kept build writes its temporary private key to {@code
+   *     <outputDir>/<build id>.pem} ({@code --debug-keep-key}); without it the key never touches
+   *     disk
+   */
+  public Result run(
+      BuildSpec spec,
+      BuildId buildId,
+      BuildJournal journal,
+      Path outputDir,
+      OnError onError,
+      ErrorPrompt prompt,
+      boolean keepKey,
+      Cancellation cancellation,
+      BuildEvents events,
+      PipelineListener listener) {
     Map<String, Duration> phases = new LinkedHashMap<>();
     PipelineListener timing =
         new PipelineListener() {
@@ -200,7 +233,7 @@ public final class Ec2Build {
     // the journal.
     PipelineRunner<BuildContext> runner =
         new PipelineRunner<BuildContext>(
-                new PipelineRunner.Options(onError, Duration.ofHours(6)),
+                new PipelineRunner.Options(onError, Duration.ofHours(6), prompt),
                 announcingRemovals(journal, events),
                 timing,
                 time)
@@ -227,6 +260,55 @@ public final class Ec2Build {
     synchronized (phases) {
       copy = new LinkedHashMap<>(phases);
     }
-    return new Result(buildId, outcome, amis, copy, ctx.state().manifests(), journal.file());
+    return new Result(
+        buildId,
+        outcome,
+        amis,
+        copy,
+        ctx.state().manifests(),
+        journal.file(),
+        keptAccess(ctx, outcome, keepKey));
+  }
+
+  /**
+   * For a failed build that kept its instance: the address and login the build used, and, with
+   * {@code keepKey}, the temporary private key written as {@code <output dir>/<build id>.pem} (mode
+   * 0600). Null when no running instance was kept.
+   */
+  static KeptAccess keptAccess(BuildContext ctx, Outcome outcome, boolean keepKey) {
+    BuildState.LaunchedInstance instance = ctx.state().instance();
+    if (!(outcome instanceof Outcome.Failed) || instance == null) {
+      return null;
+    }
+    boolean instanceKept =
+        outcome.cleanup().kept().stream()
+            .anyMatch(r -> r.kind() == ResourceKind.INSTANCE && r.id().equals(instance.id()));
+    if (!instanceKept) {
+      return null;
+    }
+    String host;
+    try {
+      host =
+          ProvisionStep.host(
+              ctx.settings().ssh().host(), ctx.settings().ssh().interfaceName(), instance);
+    } catch (RuntimeException e) {
+      host = null;
+    }
+    int port = ctx.settings().ssh().port() > 0 ? ctx.settings().ssh().port() : 22;
+    Path keyFile = null;
+    String keyProblem = null;
+    BuildState.TemporaryKey key = ctx.state().key();
+    if (keepKey && key != null) {
+      Path file = ctx.outputDir().resolve(ctx.buildId().value() + ".pem");
+      try {
+        Files.createDirectories(ctx.outputDir());
+        PrivateKeyFile.write(file, key.keyPair(), key.name());
+        keyFile = file;
+      } catch (IOException e) {
+        keyProblem = "could not write the SSH key to " + file + ": " + e.getMessage();
+      }
+    }
+    return new KeptAccess(
+        instance.id(), host, port, ctx.settings().ssh().username(), keyFile, keyProblem);
   }
 }

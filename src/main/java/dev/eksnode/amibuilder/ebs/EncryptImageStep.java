@@ -17,6 +17,8 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
 public final class EncryptImageStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(EncryptImageStep.class);
   private final ImageLedger created = new ImageLedger();
+  private final java.util.concurrent.atomic.AtomicInteger runs =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public String name() {
@@ -30,6 +32,7 @@ public final class EncryptImageStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) throws Exception {
+    int run = runs.incrementAndGet();
     AmazonEbsSettings s = ctx.settings();
     Ec2Client ec2 = ctx.ec2();
     String region = ctx.region();
@@ -45,7 +48,9 @@ public final class EncryptImageStep implements Step<BuildContext> {
                                 .sourceImageId(source.imageId())
                                 .name(s.image().name())
                                 .description(s.image().description())
-                                .clientToken(ctx.buildId().value() + "-encrypt")
+                                .clientToken(
+                                    CreateAttempt.clientToken(
+                                        ctx.buildId().value() + "-encrypt", run))
                                 .encrypted(true)
                                 .tagSpecifications(
                                     ctx.tags()

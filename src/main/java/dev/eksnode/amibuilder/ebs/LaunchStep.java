@@ -43,6 +43,8 @@ public final class LaunchStep implements Step<BuildContext> {
   private volatile CreateAttempt attempt;
   private volatile long launchedAtNanos;
   private final List<String> volumes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger runs =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public String name() {
@@ -63,7 +65,9 @@ public final class LaunchStep implements Step<BuildContext> {
             .minCount(1)
             .maxCount(1)
             .keyName(ctx.state().key().name())
-            .clientToken(ctx.buildId().value() + "-launch")
+            .clientToken(
+                CreateAttempt.clientToken(
+                    ctx.buildId().value() + "-launch", runs.incrementAndGet()))
             .blockDeviceMappings(mappings(s.launch().blockDevices()))
             .metadataOptions(
                 m -> {

@@ -19,6 +19,8 @@ import software.amazon.awssdk.services.ec2.model.LocationType;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Subnet;
 import software.amazon.awssdk.services.ec2.model.Vpc;
+import software.amazon.awssdk.services.ec2.model.VpcCidrBlockAssociation;
+import software.amazon.awssdk.services.ec2.model.VpcCidrBlockStateCode;
 
 /**
  * Everything that can be checked before the first resource exists: the source AMI, the AMI name in
@@ -52,7 +54,7 @@ public final class PreflightStep implements Step<BuildContext> {
     checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
     checkArchitecture(ec2, s.launch().instanceType(), source);
     if (s.network().securityGroupId() == null) {
-      ctx.state().sshSourceCidrs(sshSources(s, ctx.tuning()));
+      ctx.state().sshSource(sshSource(ec2, s, ctx.state().network(), ctx.tuning()));
     }
     ctx.state().amiTags(ctx.render(s.tags().ami(), "tags"));
   }
@@ -181,7 +183,10 @@ public final class PreflightStep implements Step<BuildContext> {
                 + s.region()
                 + "; check subnet_id and the region");
       }
-      return new BuildState.Network(subnets.get(0).vpcId(), s.network().subnetId());
+      return new BuildState.Network(
+          subnets.get(0).vpcId(),
+          s.network().subnetId(),
+          Boolean.TRUE.equals(subnets.get(0).mapPublicIpOnLaunch()));
     }
     List<Vpc> vpcs =
         ec2.describeVpcs(r -> r.filters(Filter.builder().name("isDefault").values("true").build()))
@@ -190,7 +195,8 @@ public final class PreflightStep implements Step<BuildContext> {
       throw new PreflightException(
           "no default VPC in " + s.region() + "; set subnet_id to a subnet the build may use");
     }
-    return new BuildState.Network(vpcs.get(0).vpcId(), null);
+    // A default VPC's subnets give instances a public IP.
+    return new BuildState.Network(vpcs.get(0).vpcId(), null, true);
   }
 
   static void checkSecurityGroup(Ec2Client ec2, String groupId, String vpcId) {
@@ -221,14 +227,47 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   /**
-   * Where the temporary security group admits SSH from: the configured CIDRs, else the caller's
-   * public /32. The check-IP lookup belongs here so its failure happens before the key pair or
-   * anything else exists.
+   * Where the temporary security group admits SSH from ({@link SshSource}). The lookups belong here
+   * so a failing one stops the build before the key pair or anything else exists.
    */
-  static List<String> sshSources(AmazonEbsSettings s, BuildTuning tuning)
+  static SshSource sshSource(
+      Ec2Client ec2, AmazonEbsSettings s, BuildState.Network network, BuildTuning tuning)
       throws InterruptedException {
-    List<String> cidrs = s.network().temporarySecurityGroupSourceCidrs();
-    return cidrs.isEmpty() ? List.of(CallerIp.lookup(tuning.checkIpUrl())) : cidrs;
+    return SshSource.choose(
+        s,
+        network,
+        () -> vpcCidrs(ec2, network.vpcId()),
+        () -> CallerIp.lookup(tuning.checkIpUrl()),
+        tuning.checkIpUrl().toString());
+  }
+
+  /** The VPC's IPv4 CIDR blocks that are in use: its primary one and any associated later. */
+  static List<String> vpcCidrs(Ec2Client ec2, String vpcId) {
+    List<Vpc> vpcs = ec2.describeVpcs(r -> r.vpcIds(vpcId)).vpcs();
+    if (vpcs.isEmpty()) {
+      throw new PreflightException(
+          "VPC "
+              + vpcId
+              + " not found, so its CIDR cannot be the SSH source; set"
+              + " temporary_security_group_source_cidrs");
+    }
+    Vpc vpc = vpcs.get(0);
+    Set<String> blocks = new LinkedHashSet<>();
+    if (vpc.cidrBlock() != null) {
+      blocks.add(vpc.cidrBlock());
+    }
+    for (VpcCidrBlockAssociation a : vpc.cidrBlockAssociationSet()) {
+      if (a.cidrBlock() != null
+          && (a.cidrBlockState() == null
+              || a.cidrBlockState().state() == VpcCidrBlockStateCode.ASSOCIATED)) {
+        blocks.add(a.cidrBlock());
+      }
+    }
+    if (blocks.isEmpty()) {
+      throw new PreflightException(
+          "VPC " + vpcId + " has no IPv4 CIDR block; set temporary_security_group_source_cidrs");
+    }
+    return List.copyOf(blocks);
   }
 
   static void checkInstanceType(Ec2Client ec2, String region, String type) {

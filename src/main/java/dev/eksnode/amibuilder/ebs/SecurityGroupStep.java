@@ -15,8 +15,9 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 
 /**
  * Creates the temporary security group (unless {@code security_group_id} names one): SSH only, only
- * from {@code temporary_security_group_source_cidrs} or else the caller's public /32, never the
- * whole internet by default.
+ * from the {@link SshSource} preflight chose ({@code temporary_security_group_source_cidrs}, the
+ * VPC's CIDR when SSH goes to the private address, else the caller's public /32), never the whole
+ * internet by default.
  */
 public final class SecurityGroupStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(SecurityGroupStep.class);
@@ -35,7 +36,8 @@ public final class SecurityGroupStep implements Step<BuildContext> {
     }
     // Preflight chose the sources (looking up the caller's address if need be) before anything was
     // created.
-    List<String> cidrs = ctx.state().sshSourceCidrs();
+    SshSource source = ctx.state().sshSource();
+    List<String> cidrs = source.cidrs();
     String name = groupName(ctx);
     String vpcId = ctx.state().network().vpcId();
     // The name carries the build id and is unique within the VPC.
@@ -91,6 +93,7 @@ public final class SecurityGroupStep implements Step<BuildContext> {
                             .ipRanges(ranges)
                             .build()));
     log.info("Security group {} allows TCP {} from {}", id, port, String.join(", ", cidrs));
+    ctx.events().sshSource(source);
   }
 
   private static String groupName(BuildContext ctx) {

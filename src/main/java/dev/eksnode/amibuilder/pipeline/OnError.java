@@ -8,5 +8,11 @@ public enum OnError {
    * Keep everything for debugging and report what exists. A cancellation (Ctrl-C, SIGTERM) still
    * cleans up: the user asked to stop, not to keep a running instance.
    */
-  ABORT
+  ABORT,
+  /**
+   * Ask the runner's {@link ErrorPrompt} on each step failure: clean up (as {@link #CLEANUP}),
+   * abort (as {@link #ABORT}) or retry the step. A timeout or a cancellation is not asked about: it
+   * cleans up.
+   */
+  ASK
 }

@@ -35,14 +35,23 @@ public final class PipelineRunner<C> {
   /**
    * @param onError what to do when a step fails or the build times out
    * @param timeout limit for running all steps (the unwind is bounded by the undo retries instead)
+   * @param prompt who answers for {@link OnError#ASK}; required then, null otherwise
    */
-  public record Options(OnError onError, Duration timeout) {
+  public record Options(OnError onError, Duration timeout, ErrorPrompt prompt) {
     public Options {
       Objects.requireNonNull(onError, "onError");
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout must be positive, got " + timeout);
       }
+      if (onError == OnError.ASK && prompt == null) {
+        throw new IllegalArgumentException("on-error ask needs a prompt to ask");
+      }
+    }
+
+    /** Options whose {@code onError} is not {@link OnError#ASK}. */
+    public Options(OnError onError, Duration timeout) {
+      this(onError, timeout, null);
     }
 
     /** Clean up on error, six hours for the whole build (copies to many regions are slow). */
@@ -119,6 +128,9 @@ public final class PipelineRunner<C> {
     String current = "(none)";
     Throwable failure = null;
     boolean cancelled = false;
+    boolean keep = options.onError() == OnError.ABORT;
+    // What undoing a step before its retry could not remove: reported at the end if still there.
+    List<CleanupReport.Leftover> retryLeftovers = new ArrayList<>();
     try {
       for (Step<C> step : steps) {
         current = step.name();
@@ -128,12 +140,24 @@ public final class PipelineRunner<C> {
         }
         stack.push(step);
         Throwable error = runOne(step, ctx, token);
+        while (error != null && !isCancellation(error, token) && options.onError() == OnError.ASK) {
+          ErrorPrompt.Choice choice = ask(step, error, token);
+          if (choice == null) {
+            // Cancelled while asking: the unwind below treats it like any cancellation.
+            error = new InterruptedException("cancelled while asking what to do");
+          } else if (choice == ErrorPrompt.Choice.RETRY) {
+            log.info("Retrying step {} after undoing what it made", step.name());
+            undoForRetry(step, ctx, retryLeftovers);
+            error = runOne(step, ctx, token);
+          } else {
+            keep = choice == ErrorPrompt.Choice.ABORT;
+            break;
+          }
+        }
         if (error == null) {
           continue;
         }
-        if (token.isCancelled()
-            || error instanceof InterruptedException
-            || error instanceof CancelledException) {
+        if (isCancellation(error, token)) {
           // A step that fails because we interrupted it was cancelled, whatever exception it chose.
           token.cancel("interrupted");
           cancelled = true;
@@ -154,18 +178,68 @@ public final class PipelineRunner<C> {
     }
     if (failure == null && !cancelled) {
       List<Step<C>> temporaries = stack.stream().filter(s -> !s.keepOnSuccess()).toList();
-      return new Outcome.Succeeded(unwind(temporaries, ctx, artifacts == null ? null : kept(ctx)));
+      return new Outcome.Succeeded(
+          unwind(temporaries, ctx, artifacts == null ? null : kept(ctx), retryLeftovers));
     }
-    if (failure != null && options.onError() == OnError.ABORT) {
+    if (failure != null && keep) {
       List<Resource> kept = ledger.live();
-      log.info("Keeping {} resource(s) for debugging (--on-error abort)", kept.size());
+      log.info("Keeping {} resource(s) for debugging (on-error abort)", kept.size());
       return new Outcome.Failed(current, failure, new CleanupReport(List.of(), List.of(), kept));
     }
-    CleanupReport report = unwind(List.copyOf(stack), ctx, Set.of());
+    CleanupReport report = unwind(List.copyOf(stack), ctx, Set.of(), retryLeftovers);
     if (failure != null) {
       return new Outcome.Failed(current, failure, report);
     }
     return new Outcome.Cancelled(current, token.reason().orElse("cancelled"), report);
+  }
+
+  /** A step that fails because we interrupted it was cancelled, whatever exception it chose. */
+  private static boolean isCancellation(Throwable error, Cancellation token) {
+    return token.isCancelled()
+        || error instanceof InterruptedException
+        || error instanceof CancelledException;
+  }
+
+  /**
+   * Asks the prompt what to do about {@code error}; null when the build is cancelled meanwhile
+   * (Ctrl-C, timeout). A prompt that breaks or answers nothing counts as "clean up", the safe
+   * answer.
+   */
+  private ErrorPrompt.Choice ask(Step<C> step, Throwable error, Cancellation token) {
+    ErrorPrompt.Choice choice;
+    boolean stopped = false;
+    try (Cancellation.Registration ignored = token.interruptOnCancel(Thread.currentThread())) {
+      choice = options.prompt().choose(step.name(), error);
+    } catch (InterruptedException | CancelledException e) {
+      choice = null;
+      stopped = true;
+    } catch (RuntimeException e) {
+      log.warn("Could not ask what to do after step '{}' failed: {}", step.name(), e.toString());
+      choice = null;
+    }
+    // As after a step: no interrupt arrives from the token once the registration is closed.
+    stopped |= Thread.interrupted();
+    if (stopped || token.isCancelled()) {
+      token.cancel("interrupted");
+      return null;
+    }
+    return choice == null ? ErrorPrompt.Choice.CLEANUP : choice;
+  }
+
+  /**
+   * Before a retry, undoes what the failed run of {@code step} made, so the step starts again from
+   * nothing of its own; what cannot be removed is kept for the final report.
+   */
+  private void undoForRetry(Step<C> step, C ctx, List<CleanupReport.Leftover> leftovers) {
+    UndoReport report = new UndoReport(ledger);
+    report.beginStep(step.name());
+    try {
+      step.undo(ctx, report);
+    } catch (Throwable t) {
+      report.undoFailed(step.name(), t);
+    }
+    Thread.interrupted();
+    leftovers.addAll(report.leftovers());
   }
 
   private Throwable runOne(Step<C> step, C ctx, Cancellation token) {
@@ -201,9 +275,11 @@ public final class PipelineRunner<C> {
 
   /**
    * Undoes {@code stack} (top first); unless {@code exempt} is null, anything still live in the
-   * ledger that is not exempt is a leftover.
+   * ledger that is not exempt is a leftover. {@code earlier} are leftovers of undos before a retry:
+   * those still live are reported with their own error.
    */
-  private CleanupReport unwind(List<Step<C>> stack, C ctx, Set<Resource> exempt) {
+  private CleanupReport unwind(
+      List<Step<C>> stack, C ctx, Set<Resource> exempt, List<CleanupReport.Leftover> earlier) {
     UndoReport report = new UndoReport(ledger);
     for (Step<C> step : stack) {
       report.beginStep(step.name());
@@ -219,6 +295,18 @@ public final class PipelineRunner<C> {
       listener.undoFinished(step.name(), time.since(start));
     }
     List<CleanupReport.Leftover> leftovers = new ArrayList<>(report.leftovers());
+    if (!earlier.isEmpty()) {
+      Set<Resource> stillLive = liveOrEmpty();
+      Set<Resource> removedNow = new HashSet<>(report.removedResources());
+      for (CleanupReport.Leftover l : earlier) {
+        boolean named = l.resource() != null;
+        if (!named || (stillLive.contains(l.resource()) && !removedNow.contains(l.resource()))) {
+          if (leftovers.stream().noneMatch(x -> named && l.resource().equals(x.resource()))) {
+            leftovers.add(l);
+          }
+        }
+      }
+    }
     if (exempt != null) {
       Set<Resource> accounted = new HashSet<>(report.removedResources());
       accounted.addAll(exempt);
@@ -239,5 +327,14 @@ public final class PipelineRunner<C> {
       }
     }
     return new CleanupReport(report.removedResources(), leftovers, List.of());
+  }
+
+  private Set<Resource> liveOrEmpty() {
+    try {
+      return new HashSet<>(ledger.live());
+    } catch (RuntimeException e) {
+      log.warn("Could not read the journal: {}", e.getMessage());
+      return Set.of();
+    }
   }
 }

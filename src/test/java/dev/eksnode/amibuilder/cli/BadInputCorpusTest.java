@@ -502,6 +502,19 @@ class BadInputCorpusTest {
             "--var kubernetes_build_date='2023-02-01'"));
     c.add(row("unknown shortcut", "1.19", List.of("1.19"), "--kubernetes-version"));
     c.add(row("--on-error", "--on-error", List.of("--on-error", "explode"), "'explode'"));
+    c.add(
+        row(
+            "--on-error ask without a terminal",
+            "--on-error ask",
+            List.of("--on-error", "ask"),
+            "terminal",
+            "--on-error abort"));
+    c.add(
+        row(
+            "--debug-keep-key with --on-error cleanup",
+            "--debug-keep-key",
+            List.of("--debug-keep-key"),
+            "--on-error abort"));
     c.add(row("--parallel without all", "--parallel", List.of("--parallel", "3")));
     c.add(
         row(

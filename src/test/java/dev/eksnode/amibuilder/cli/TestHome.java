@@ -37,6 +37,9 @@ public final class TestHome {
   /** The clock commands see; fixed so derived names are predictable, movable to age a build. */
   public Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
+  /** Where commands read answers from; null (the default) is a process without a terminal. */
+  public Terminal terminal;
+
   public TestHome(Path root) {
     try {
       this.home = Files.createDirectories(root.resolve("home"));
@@ -101,7 +104,13 @@ public final class TestHome {
     StringWriter err = new StringWriter();
     CliContext ctx =
         new CliContext(
-            new PrintWriter(out, true), new PrintWriter(err, true), env, clock, work, home);
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            env,
+            clock,
+            work,
+            home,
+            terminal);
     int code = Main.run(ctx, args);
     return new Result(code, out.toString(), err.toString());
   }

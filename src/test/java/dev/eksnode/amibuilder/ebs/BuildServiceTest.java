@@ -182,6 +182,8 @@ class BuildServiceTest {
     BuildResult r = report.builds().get(0);
     assertEquals("", r.label());
     assertEquals("failed", r.status());
-    assertEquals("ami-builder cleanup --build-id " + r.buildId(), r.cleanupCommand());
+    assertEquals(
+        "ami-builder cleanup --build-id " + r.buildId() + " --region " + r.region(),
+        r.cleanupCommand());
   }
 }
