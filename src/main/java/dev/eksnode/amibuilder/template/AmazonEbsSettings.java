@@ -87,13 +87,17 @@ public record AmazonEbsSettings(
    * @param metadataOptions {@code metadata_options}, never null (IMDSv2 required when not given)
    * @param userData {@code user_data} or the contents of {@code user_data_file}; null (also for
    *     blank text): none
+   * @param temporaryIamInstanceProfilePolicyDocument {@code
+   *     temporary_iam_instance_profile_policy_document} as JSON text (an object in the template is
+   *     rendered to JSON); null (also for blank text): none
    */
   public record LaunchSettings(
       String instanceType,
       List<BlockDevice> blockDevices,
       String iamInstanceProfile,
       MetadataOptions metadataOptions,
-      String userData) {
+      String userData,
+      String temporaryIamInstanceProfilePolicyDocument) {
     public LaunchSettings {
       Objects.requireNonNull(instanceType, "instanceType");
       blockDevices = List.copyOf(blockDevices);
@@ -102,6 +106,8 @@ public record AmazonEbsSettings(
       iamInstanceProfile = nonBlank(iamInstanceProfile);
       Objects.requireNonNull(metadataOptions, "metadataOptions");
       userData = nonBlank(userData);
+      temporaryIamInstanceProfilePolicyDocument =
+          nonBlank(temporaryIamInstanceProfilePolicyDocument);
     }
   }
 

@@ -64,6 +64,7 @@ final class BuilderSettingsReader {
     String instanceProfile = b.text("iam_instance_profile", null);
     MetadataOptions metadata = metadata(b);
     String userData = userData(b);
+    String temporaryPolicy = b.json("temporary_iam_instance_profile_policy_document");
     String amiName = b.required("ami_name", "set ami_name");
     String amiDescription = b.text("ami_description", "");
 
@@ -71,7 +72,8 @@ final class BuilderSettingsReader {
         region,
         customEndpoint,
         new SourceAmi(sourceAmi, filter),
-        new LaunchSettings(instanceType, launchDevices, instanceProfile, metadata, userData),
+        new LaunchSettings(
+            instanceType, launchDevices, instanceProfile, metadata, userData, temporaryPolicy),
         new NetworkSettings(subnetId, securityGroupId, publicIp, sourceCidrs),
         new SshSettings(sshUsername, sshHost, sshInterface, sshPort, sshPty, sshTimeout),
         new ImageSettings(amiName, amiDescription, amiDevices, encryptBoot, kmsKeyId),

@@ -1,6 +1,9 @@
 package dev.eksnode.amibuilder.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eksnode.amibuilder.config.Booleans;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,6 +122,47 @@ final class TemplateFields {
           where + "." + key + " = '" + v + "': not a duration; write e.g. 90s, 5m or 1h30m");
     }
     return d;
+  }
+
+  /**
+   * A JSON document given as an object (its strings rendered, then written as JSON) or as a string
+   * of JSON (rendered as it is); null when absent.
+   */
+  String json(String key) {
+    JsonNode n = raw(key);
+    if (n == null) {
+      return null;
+    }
+    if (n.isValueNode()) {
+      return text(key, null);
+    }
+    if (!n.isObject()) {
+      throw new TemplateException(
+          where + "." + key + ": must be a JSON object or a string holding one");
+    }
+    return rendered(n, where + "." + key).toString();
+  }
+
+  /** A copy of {@code node} with every string value rendered. */
+  private JsonNode rendered(JsonNode node, String path) {
+    if (node.isTextual()) {
+      return JsonNodeFactory.instance.textNode(in.render(node.asText(), path));
+    }
+    if (node.isObject()) {
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      node.fields()
+          .forEachRemaining(
+              e -> out.set(e.getKey(), rendered(e.getValue(), path + "." + e.getKey())));
+      return out;
+    }
+    if (node.isArray()) {
+      ArrayNode out = JsonNodeFactory.instance.arrayNode();
+      for (int i = 0; i < node.size(); i++) {
+        out.add(rendered(node.get(i), path + "[" + i + "]"));
+      }
+      return out;
+    }
+    return node.deepCopy();
   }
 
   /** A comma-separated string or a JSON array of strings; empty entries dropped. */

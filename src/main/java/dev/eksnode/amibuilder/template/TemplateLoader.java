@@ -73,6 +73,7 @@ public final class TemplateLoader {
               "ami_description",
               "custom_endpoint_ec2",
               "iam_instance_profile",
+              "temporary_iam_instance_profile_policy_document",
               "metadata_options",
               "user_data",
               "user_data_file"));
