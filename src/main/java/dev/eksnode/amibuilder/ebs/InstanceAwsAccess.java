@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  * or {@code forward_aws_credentials=true}. The check reads only the rendered template and the local
  * script files: no AWS call.
  */
-final class InstanceAwsAccess {
+public final class InstanceAwsAccess {
   static final String FIX =
       "set iam_instance_profile, temporary_iam_instance_profile_policy_document or"
           + " forward_aws_credentials=true";
@@ -53,8 +53,11 @@ final class InstanceAwsAccess {
 
   private InstanceAwsAccess() {}
 
-  /** Fails the build before anything exists when the instance must call AWS and cannot. */
-  static void check(BuildSpec spec) {
+  /**
+   * Fails the build before anything exists when the instance must call AWS and cannot. Also run by
+   * {@code validate}, since it needs no AWS call.
+   */
+  public static void check(BuildSpec spec) {
     problem(spec)
         .ifPresent(
             reason -> {
