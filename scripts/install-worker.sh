@@ -8,6 +8,13 @@
 #   CNI_PLUGIN_VERSION, KUBERNETES_VERSION, KUBERNETES_BUILD_DATE, PULL_CNI_FROM_GITHUB,
 #   PAUSE_CONTAINER_VERSION, CACHE_CONTAINER_IMAGES
 # Optional environment:
+#   BINARY_URLS_FILE       a file of pre-signed HTTPS URLs for the bucket objects, one
+#                          "OBJECT_KEY URL" pair a line (OBJECT_KEY as in s3://BUCKET/OBJECT_KEY).
+#                          ami-builder signs them with the caller's credentials and uploads the file
+#                          (mode 0600) just before this script runs, so a private bucket needs no
+#                          AWS access on the instance. An object listed there is fetched only
+#                          through its URL, which is passed to wget on stdin and never printed; an
+#                          object missing from the file falls back to the two ways below.
 #   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
 #                          when AWS_ACCESS_KEY_ID is non-empty, bucket objects are fetched with
 #                          `aws s3 cp`; otherwise with wget over HTTPS (public buckets only)
@@ -262,10 +269,30 @@ install_logrotate() {
   sudo mkdir -p /var/log/journal
 }
 
+# Prints the pre-signed URL BINARY_URLS_FILE lists for one object key; prints nothing when there
+# is no file or the key is not in it.
+presigned_url() {
+  local key="$1"
+  [[ -n "${BINARY_URLS_FILE:-}" ]] || return 0
+  awk -v key="$key" '$1 == key { print $2; exit }' "$BINARY_URLS_FILE"
+}
+
 # Downloads one object of the binary bucket into the current directory.
 fetch_from_bucket() {
-  local name="$1"
+  local name="$1" url
+  # Runs in a command substitution, where errexit is off: an unreadable file must stop here.
+  url=$(presigned_url "$OBJECT_PATH/$name") || die "cannot read BINARY_URLS_FILE $BINARY_URLS_FILE"
   # The contract is exit status 1 with a named cause, not the downloader's own status.
+  if [[ -n "$url" ]]; then
+    # The URL carries a signature (and with temporary credentials a session token): it goes to
+    # wget on stdin, so it is in no process listing, and no message names it.
+    printf '%s\n' "$url" | wget --quiet --output-document "$name" --input-file=- \
+      || die "could not download $S3_PATH/$name through its pre-signed URL (refused, missing or expired)"
+    return
+  fi
+  if [[ -n "${BINARY_URLS_FILE:-}" ]]; then
+    log "no pre-signed URL for $OBJECT_PATH/$name in BINARY_URLS_FILE; fetching it without one"
+  fi
   if [[ -n "${AWS_ACCESS_KEY_ID:-}" ]]; then
     aws s3 cp --region "$BINARY_BUCKET_REGION" "$S3_PATH/$name" "./$name" \
       || die "could not download $S3_PATH/$name"
@@ -571,6 +598,9 @@ main() {
   check_required_inputs
   TEMPLATE_DIR="${TEMPLATE_DIR:-/tmp/worker}"
   check_template_files
+  if [[ -n "${BINARY_URLS_FILE:-}" && ! -r "$BINARY_URLS_FILE" ]]; then
+    die "BINARY_URLS_FILE $BINARY_URLS_FILE is not a readable file"
+  fi
   ARCH=$(resolve_arch)
 
   WORK_DIR=$(mktemp -d)
@@ -592,9 +622,9 @@ main() {
 
   local s3_domain
   s3_domain=$(s3_domain_for "$BINARY_BUCKET_REGION")
-  local object_path="$KUBERNETES_VERSION/$KUBERNETES_BUILD_DATE/bin/linux/$ARCH"
-  S3_URL_BASE="https://$BINARY_BUCKET_NAME.s3.$BINARY_BUCKET_REGION.$s3_domain/$object_path"
-  S3_PATH="s3://$BINARY_BUCKET_NAME/$object_path"
+  OBJECT_PATH="$KUBERNETES_VERSION/$KUBERNETES_BUILD_DATE/bin/linux/$ARCH"
+  S3_URL_BASE="https://$BINARY_BUCKET_NAME.s3.$BINARY_BUCKET_REGION.$s3_domain/$OBJECT_PATH"
+  S3_PATH="s3://$BINARY_BUCKET_NAME/$OBJECT_PATH"
   install_binaries
   check_authenticator_version
   install_cni_plugins

@@ -262,6 +262,56 @@ echo "$dir"'
   refute_called_matching '^wget'
 }
 
+@test "with BINARY_URLS_FILE every object comes through its pre-signed URL, which is never shown" {
+  local cni=cni-plugins-linux-amd64-v0.8.6.tgz name
+  url_file kubelet kubelet.sha256 aws-iam-authenticator aws-iam-authenticator.sha256 \
+    "$cni" "$cni.sha256" ecr-credential-provider
+  # Forwarded keys too: the pre-signed URL still wins, so the AWS CLI is never asked.
+  AWS_ACCESS_KEY_ID=AKIAEXAMPLE PULL_CNI_FROM_GITHUB=false run_worker
+  [ "$status" -eq 0 ]
+  for name in kubelet kubelet.sha256 aws-iam-authenticator aws-iam-authenticator.sha256 \
+    "$cni" "$cni.sha256" ecr-credential-provider; do
+    assert_called "wget --quiet --output-document $name --input-file=-"
+    grep -Fq "https://presigned.test/1.23.16/2023-01-30/bin/linux/amd64/$name?X-Amz-Expires=3600&X-Amz-Signature=" \
+      "$SIGNED_LOG"
+  done
+  [ "$(wc -l < "$SIGNED_LOG")" -eq 7 ]
+  [ "$(cat "$(upper /usr/bin/kubelet)")" = "kubelet binary" ]
+  [ -x "$(upper /etc/eks/ecr-credential-provider/ecr-credential-provider)" ]
+  refute_called_matching '^aws s3'
+  # Neither the script's output nor any command line carries a URL or its signature.
+  [[ "$output" != *presigned.test* && "$output" != *SECRET* && "$output" != *X-Amz-* ]]
+  refute_called_matching 'presigned\.test|SECRET|X-Amz-'
+}
+
+@test "an object missing from BINARY_URLS_FILE falls back to HTTPS and says so" {
+  url_file kubelet kubelet.sha256
+  run_worker
+  [ "$status" -eq 0 ]
+  assert_called "wget --quiet --output-document kubelet --input-file=-"
+  assert_called "wget --quiet --output-document aws-iam-authenticator https://amazon-eks.s3.us-west-2.amazonaws.com/1.23.16/2023-01-30/bin/linux/amd64/aws-iam-authenticator"
+  assert_output_contains "install-worker.sh: no pre-signed URL for 1.23.16/2023-01-30/bin/linux/amd64/aws-iam-authenticator in BINARY_URLS_FILE; fetching it without one"
+  [ "$(wc -l < "$SIGNED_LOG")" -eq 2 ]
+}
+
+@test "a refused pre-signed URL aborts naming the object, not the URL" {
+  url_file kubelet kubelet.sha256 aws-iam-authenticator aws-iam-authenticator.sha256
+  echo 1.23.16/2023-01-30/bin/linux/amd64/kubelet.sha256 > "$REFUSED_KEYS"
+  AWS_ACCESS_KEY_ID=AKIAEXAMPLE run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "install-worker.sh: could not download s3://amazon-eks/1.23.16/2023-01-30/bin/linux/amd64/kubelet.sha256 through its pre-signed URL (refused, missing or expired)"
+  [[ "$output" != *presigned.test* && "$output" != *SECRET* ]]
+  refute_called_matching '^aws s3'
+  [ ! -e "$(upper /usr/bin/kubelet)" ]
+}
+
+@test "an unreadable BINARY_URLS_FILE aborts before anything is installed" {
+  BINARY_URLS_FILE="$SCRATCH/no-such-file" run_worker
+  [ "$status" -eq 1 ]
+  assert_output_contains "install-worker.sh: BINARY_URLS_FILE $SCRATCH/no-such-file is not a readable file"
+  refute_called_matching '^yum'
+}
+
 @test "arm64 machines fetch the arm64 binaries" {
   UNAME_M=aarch64 PULL_CNI_FROM_GITHUB=false run_worker
   [ "$status" -eq 0 ]

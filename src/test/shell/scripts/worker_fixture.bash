@@ -11,8 +11,12 @@ worker_setup() {
   export TEMPLATE_DIR="$SCRATCH/worker" BUCKET_ROOT="$SCRATCH/bucket" GITHUB_ROOT="$SCRATCH/github"
   export AUTH_VERSION=v0.5.9 CORRUPT_OBJECT="" UNAME_M=x86_64 UNAME_R=5.10.165-143.735.amzn2.x86_64
   export PULL_FAIL="$SCRATCH/pull-fail" ADDON_DIR="$SCRATCH/addons" AWS_FAIL_CALL=""
+  export SIGNED_LOG="$SCRATCH/signed-urls.log" REFUSED_KEYS="$SCRATCH/refused-keys"
+  unset BINARY_URLS_FILE
   mkdir -p "$ADDON_DIR"
   : > "$PULL_FAIL"
+  : > "$SIGNED_LOG"
+  : > "$REFUSED_KEYS"
   make_templates
   make_worker_stubs
   make_seed
@@ -73,10 +77,16 @@ esac'
   stub unzip 'dir="${*: -1}"; mkdir -p "$dir/aws"
 printf "#!/usr/bin/env bash\necho \"aws-installer \$*\" >> \"\$CALLS\"\n" > "$dir/aws/install"
 chmod +x "$dir/aws/install"'
+  # A URL read from stdin (--input-file=-) is logged to $SIGNED_LOG, not to the calls; the
+  # stand-in signer's host https://presigned.test/KEY?SIGNATURE serves KEY unless it is listed in
+  # $REFUSED_KEYS (an expired or refused URL).
   stub wget 'out="" url=""
-while (($#)); do case "$1" in --output-document) out="$2"; shift ;; --*) ;; *) url="$1" ;; esac; shift; done
+while (($#)); do case "$1" in --output-document) out="$2"; shift ;; --input-file=-) read -r url; echo "$url" >> "$SIGNED_LOG" ;; --*) ;; *) url="$1" ;; esac; shift; done
 case "$url" in
   https://github.com/*) src="$GITHUB_ROOT/${url##*/}" ;;
+  https://presigned.test/*) key="${url#https://presigned.test/}"; key="${key%%\?*}"
+    ! grep -Fxq -- "$key" "$REFUSED_KEYS" || exit 8
+    src="$BUCKET_ROOT/$key" ;;
   https://*.s3.*/*) rest="${url#https://}"; src="$BUCKET_ROOT/${rest#*/}" ;;
   *) exit 8 ;;
 esac
@@ -167,4 +177,20 @@ addon_fixture() {
     versions+="${versions:+,}{\"addonVersion\":\"$version\",\"compatibilities\":[{\"clusterVersion\":\"1.x\",\"defaultVersion\":$is_default}]}"
   done
   echo "{\"addons\":[{\"addonName\":\"$name\",\"addonVersions\":[$versions]}]}" > "$ADDON_DIR/$name.json"
+}
+
+# url_file KEY...: writes $SCRATCH/binary-urls (mode 0600) with a stand-in pre-signed URL for each
+# object KEY below the current version/date/amd64 folder, as ami-builder uploads it, and points
+# BINARY_URLS_FILE at it.
+url_file() {
+  local prefix="$KUBERNETES_VERSION/$KUBERNETES_BUILD_DATE/bin/linux/amd64" name
+  export BINARY_URLS_FILE="$SCRATCH/binary-urls"
+  (
+    umask 077
+    : > "$BINARY_URLS_FILE"
+    for name in "$@"; do
+      printf '%s https://presigned.test/%s?X-Amz-Expires=3600&X-Amz-Signature=%s\n' \
+        "$prefix/$name" "$prefix/$name" "SIG0${name//[^a-z0-9]/}SECRET" >> "$BINARY_URLS_FILE"
+    done
+  )
 }

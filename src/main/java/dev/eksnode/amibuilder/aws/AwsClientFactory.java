@@ -1,5 +1,6 @@
 package dev.eksnode.amibuilder.aws;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,8 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
@@ -42,6 +45,7 @@ public final class AwsClientFactory implements AutoCloseable {
   private final ApiRateLimiter limiter;
   private final AwsCredentialsProvider credentials;
   private final Map<Key, SdkClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, S3Presigner> presigners = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public AwsClientFactory(AwsSettings settings, ApiRateLimiter limiter) {
@@ -96,6 +100,40 @@ public final class AwsClientFactory implements AutoCloseable {
             configure(S3Client.builder(), region, false)
                 .forcePathStyle(settings.endpointOverride() != null)
                 .build());
+  }
+
+  /**
+   * Signs S3 URLs for {@code region} with this factory's credentials, locally (no call is made).
+   * With {@code endpoint} (an emulator or another S3-compatible endpoint) the URLs go there,
+   * path-style as {@link #s3} addresses it; null signs for S3's own endpoint of the region.
+   */
+  public S3Presigner s3Presigner(String region, URI endpoint) {
+    if (region == null || region.isBlank()) {
+      throw new IllegalArgumentException("region must be set for the S3 presigner");
+    }
+    ensureOpen();
+    S3Presigner presigner =
+        presigners.computeIfAbsent(
+            region + " " + endpoint,
+            key -> {
+              S3Presigner.Builder builder =
+                  S3Presigner.builder()
+                      .region(Region.of(region))
+                      .credentialsProvider(credentials)
+                      .serviceConfiguration(
+                          S3Configuration.builder()
+                              .pathStyleAccessEnabled(endpoint != null)
+                              .build());
+              if (endpoint != null) {
+                builder.endpointOverride(endpoint);
+              }
+              return builder.build();
+            });
+    if (closed) {
+      presigner.close();
+      ensureOpen();
+    }
+    return presigner;
   }
 
   public EksClient eks(String region) {
@@ -205,6 +243,8 @@ public final class AwsClientFactory implements AutoCloseable {
     closed = true;
     List<SdkClient> all = new ArrayList<>(clients.values());
     clients.clear();
+    presigners.values().forEach(S3Presigner::close);
+    presigners.clear();
     for (SdkClient client : all) {
       try {
         client.close();

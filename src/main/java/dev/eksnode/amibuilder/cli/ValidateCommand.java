@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.cli;
 
 import dev.eksnode.amibuilder.config.Shortcut;
+import dev.eksnode.amibuilder.ebs.InstanceAwsAccess;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.Template;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ final class ValidateCommand implements Callable<Integer> {
     Template template = loader.template();
     var merged = loader.variables(template, shortcut);
     BuildSpec spec = loader.spec(template, merged);
+    InstanceAwsAccess.check(spec);
     spec.variables().warnings().forEach(console::warn);
     String version = spec.kubernetesVersion();
     String date = spec.variables().value("kubernetes_build_date");

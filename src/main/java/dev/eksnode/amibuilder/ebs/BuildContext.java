@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * What the steps of one build share: its {@link BuildInputs}, the typed {@link BuildState} the
@@ -130,6 +131,14 @@ public final class BuildContext {
   /** IAM of the build region's partition. */
   public IamClient iam() {
     return aws.iam(region());
+  }
+
+  /**
+   * Signs S3 URLs in {@code region} with the caller's credentials, pointing at the build's S3
+   * endpoint ({@link BuildInputs#s3Endpoint()}). Signing is local: no AWS call.
+   */
+  public S3Presigner s3Presigner(String region) {
+    return aws.s3Presigner(region, inputs.s3Endpoint());
   }
 
   /**

@@ -96,12 +96,13 @@ public final class BuildService {
                 endpoint, e -> request.clients().open(spec.settings().region(), endpoint));
         builders.add(
             new Ec2Build(
-                factory,
-                request.tuning(),
-                request.journalDir(),
-                request.clock(),
-                provisioning,
-                createdBy()));
+                    factory,
+                    request.tuning(),
+                    request.journalDir(),
+                    request.clock(),
+                    provisioning,
+                    createdBy())
+                .withS3Endpoint(request.endpointOverride()));
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {

@@ -18,6 +18,7 @@ import dev.eksnode.amibuilder.pipeline.TimeSource;
 import dev.eksnode.amibuilder.remote.PrivateKeyFile;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,6 +37,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * client factory, one limiter).
  */
 public final class Ec2Build {
+  /**
+   * The longest a build may run; its pipeline stops it after that. Also bounds how long the
+   * pre-signed URLs of the binary bucket stay valid.
+   */
+  public static final Duration BUILD_TIMEOUT = Duration.ofHours(6);
+
   private final AwsClientFactory aws;
   private final BuildTuning tuning;
   private final Path journalDir;
@@ -43,6 +50,7 @@ public final class Ec2Build {
   private final Provisioning provisioning;
   private final String createdBy;
   private final TimeSource time;
+  private final URI s3Endpoint;
 
   /**
    * What one build did.
@@ -87,6 +95,27 @@ public final class Ec2Build {
       Provisioning provisioning,
       String createdBy,
       TimeSource time) {
+    this(
+        aws,
+        tuning,
+        journalDir,
+        clock,
+        provisioning,
+        createdBy,
+        time,
+        aws.settings().endpointOverride());
+  }
+
+  private Ec2Build(
+      AwsClientFactory aws,
+      BuildTuning tuning,
+      Path journalDir,
+      Clock clock,
+      Provisioning provisioning,
+      String createdBy,
+      TimeSource time,
+      URI s3Endpoint) {
+    this.s3Endpoint = s3Endpoint;
     this.time = Objects.requireNonNull(time, "time");
     this.aws = Objects.requireNonNull(aws, "aws");
     this.tuning = Objects.requireNonNull(tuning, "tuning");
@@ -94,6 +123,14 @@ public final class Ec2Build {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.provisioning = Objects.requireNonNull(provisioning, "provisioning");
     this.createdBy = Objects.requireNonNull(createdBy, "createdBy");
+  }
+
+  /**
+   * The same build with the binary bucket's S3 URLs pointing at {@code endpoint} ({@code
+   * --endpoint-url}; null: S3's own endpoint), whatever endpoint the EC2 clients use.
+   */
+  public Ec2Build withS3Endpoint(URI endpoint) {
+    return new Ec2Build(aws, tuning, journalDir, clock, provisioning, createdBy, time, endpoint);
   }
 
   /**
@@ -221,7 +258,8 @@ public final class Ec2Build {
         };
     BuildContext ctx =
         new BuildContext(
-            new BuildInputs(spec, buildId, new Tags(buildId.value(), createdBy), outputDir),
+            new BuildInputs(
+                spec, buildId, new Tags(buildId.value(), createdBy), outputDir, s3Endpoint),
             aws,
             journal,
             cancellation,
@@ -233,7 +271,7 @@ public final class Ec2Build {
     // the journal.
     PipelineRunner<BuildContext> runner =
         new PipelineRunner<BuildContext>(
-                new PipelineRunner.Options(onError, Duration.ofHours(6), prompt),
+                new PipelineRunner.Options(onError, BUILD_TIMEOUT, prompt),
                 announcingRemovals(journal, events),
                 timing,
                 time)

@@ -53,7 +53,7 @@ public final class SshSession implements AutoCloseable {
 
   private final SshTarget target;
   private final HostKeyPolicy hostKeys;
-  private final Redactor redactor;
+  private volatile Redactor redactor;
   private final SshClient client;
   private final AtomicInteger connects = new AtomicInteger();
   private final AtomicInteger channels = new AtomicInteger();
@@ -108,6 +108,15 @@ public final class SshSession implements AutoCloseable {
 
   public Redactor redactor() {
     return redactor;
+  }
+
+  /**
+   * Masks these values too, from now on, in everything the session shows: output lines of later
+   * commands, logged commands and error messages. For secrets that exist only once the session is
+   * up, such as pre-signed URLs made just before the provisioner that reads them.
+   */
+  public synchronized void redactAlso(java.util.Collection<String> secrets) {
+    redactor = redactor.and(secrets);
   }
 
   public HostKeyPolicy hostKeyPolicy() {

@@ -678,6 +678,10 @@ class BuildBenchmark {
   private static void freshNode() throws Exception {
     NODE.reset();
     NODE.publishBinaries(VERSION, BUILD_DATE, "v0.8.6", "v0.5.9");
+    // The instance downloads them through URLs the build signs: they must be in moto's bucket.
+    try (software.amazon.awssdk.services.s3.S3Client s3 = MOTO.s3(Region.of(REGION))) {
+      NODE.copyBucketTo(s3, "amazon-eks");
+    }
   }
 
   private List<String> buildWords(String tag) {

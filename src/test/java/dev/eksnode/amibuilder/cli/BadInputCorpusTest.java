@@ -275,6 +275,21 @@ class BadInputCorpusTest {
             "'yes'",
             "(from argument)"));
     c.add(
+        envRow(
+            "image caching without instance credentials",
+            "forward_aws_credentials=true",
+            Map.of(
+                "AWS_ACCESS_KEY_ID",
+                "AKIDCORPUSEXAMPLE",
+                "AWS_SECRET_ACCESS_KEY",
+                "corpus-secret",
+                "AMI_BUILDER_STATE_DIR",
+                "state"),
+            List.of("--kubernetes-build-date=2023-01-30", "cache_container_images=true"),
+            "image caching is on (CACHE_CONTAINER_IMAGES=true for provisioners[6]",
+            "iam_instance_profile",
+            "temporary_iam_instance_profile_policy_document"));
+    c.add(
         row(
             "boolean cache",
             "cache_container_images",

@@ -43,6 +43,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@code ami-builder k8s} with the real template, files/ and scripts/ against moto (through the
@@ -71,6 +72,10 @@ class EndToEndIT {
                 .filter(k -> k != null && !k.isBlank())
                 .toList());
     NODE.publishBinaries("1.23.16", "2023-01-30", "v0.8.6", "v0.5.9");
+    // The instance fetches them through URLs the build signs, so they must be in moto's bucket.
+    try (S3Client s3 = MOTO.s3(Region.of(REGION))) {
+      NODE.copyBucketTo(s3, "amazon-eks");
+    }
   }
 
   @AfterEach
@@ -192,16 +197,25 @@ class EndToEndIT {
 
     Map<String, Integer> byAction = proxy.countsByAction();
     int total = byAction.values().stream().mapToInt(Integer::intValue).sum();
-    System.out.printf(
-        "end-to-end build: %d ms, %d AWS calls %s%n",
-        millis, total, new java.util.TreeMap<>(byAction));
     // The console is read every 2 s while provisioning runs (for at most a minute), so those reads
     // follow the wall
     // time of the build rather than its work; everything else has a fixed budget.
     int consoleReads = byAction.getOrDefault("GetConsoleOutput", 0);
     assertTrue(consoleReads >= 1 && consoleReads <= 31, "GetConsoleOutput calls: " + consoleReads);
+    // The instance's downloads through the pre-signed URLs pass the proxy too; they are not the
+    // build's API calls, one GET per URL the node read.
+    int downloads =
+        byAction.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("GET /amazon-eks/1.23.16/2023-01-30/"))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    System.out.printf(
+        "end-to-end build: %d ms, %d AWS calls and %d downloads by the instance %s%n",
+        millis, total - downloads, downloads, new java.util.TreeMap<>(byAction));
+    assertEquals(NODE.urlsReadFromStdin().size(), downloads, byAction.toString());
+    assertTrue(downloads >= 5, "binaries fetched through pre-signed URLs: " + downloads);
     assertTrue(
-        total - consoleReads <= 24,
+        total - consoleReads - downloads <= 24,
         "single-region build made " + total + " AWS calls: " + byAction);
     assertEquals(
         List.of(), NODE.checkRealMachine().violations(), "the node wrote on the real machine");
@@ -232,11 +246,13 @@ class EndToEndIT {
     assertEquals(0, run.code(), run.err() + run.out());
     String logged = logs.toString(StandardCharsets.UTF_8);
 
-    // The credentials did reach the node (install-worker fetches with the AWS CLI only when they
-    // are set), and MINA logged the exec requests of the shell provisioners at debug: they simply
-    // do not carry the variables.
+    // The credentials did reach the node (the wget stand-in found them in its environment and
+    // echoed them), though the binaries came through pre-signed URLs, not the AWS CLI; and MINA
+    // logged the exec requests of the shell provisioners at debug: they simply do not carry the
+    // variables.
+    assertFalse(NODE.credentialsSeenBy().isEmpty(), "no stand-in saw the forwarded credentials");
     assertTrue(
-        NODE.calls().stream().anyMatch(c -> c.startsWith("aws s3 cp")),
+        NODE.calls().stream().noneMatch(c -> c.startsWith("aws s3 cp")),
         String.join("\n", NODE.calls()));
     assertTrue(
         logged.contains("org.apache.sshd.client.session.ClientSessionImpl createExecChannel"),
@@ -271,7 +287,7 @@ class EndToEndIT {
   }
 
   /** Copies every log event of the run (all loggers, at the levels the CLI sets) into a buffer. */
-  private static final class LogCapture implements AutoCloseable {
+  static final class LogCapture implements AutoCloseable {
     private final ch.qos.logback.classic.Logger root;
     private final OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
 

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real sshd that behaves like an Amazon Linux 2 build instance for the node scripts, without
@@ -186,7 +188,10 @@ public final class NodeHostExtension
             "clocksource",
             "awscli-build",
             "cni-build",
-            "reboot-request")) {
+            "reboot-request",
+            "signed-urls.log",
+            "binary-urls-file.log",
+            "credentials-seen.log")) {
       deleteTree(dir.resolve(name));
     }
     seed(dir);
@@ -211,6 +216,63 @@ public final class NodeHostExtension
         buildDate,
         cniPluginVersion,
         authenticatorVersion);
+  }
+
+  /**
+   * Copies the fake binary bucket (what {@link #publishBinaries} wrote) into a bucket of an S3
+   * emulator, created private in the client's region when missing, under the same keys: the bucket
+   * pre-signed URLs point at. Returns the keys copied.
+   */
+  public List<String> copyBucketTo(S3Client s3, String bucket) {
+    Path root = sshd.fixtureDir().resolve("bucket");
+    if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+      String region = s3.serviceClientConfiguration().region().id();
+      s3.createBucket(
+          r -> {
+            r.bucket(bucket);
+            if (!"us-east-1".equals(region)) {
+              r.createBucketConfiguration(c -> c.locationConstraint(region));
+            }
+          });
+    }
+    List<String> keys = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+        String key = root.relativize(file).toString();
+        s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(file));
+        keys.add(key);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return keys;
+  }
+
+  /** The URLs the node's wget read from its standard input, in order. */
+  public List<String> urlsReadFromStdin() {
+    return linesOf("signed-urls.log");
+  }
+
+  /** {@code MODE PATH} of BINARY_URLS_FILE each time wget read a URL from stdin. */
+  public List<String> urlFileModes() {
+    return linesOf("binary-urls-file.log");
+  }
+
+  /**
+   * The stand-ins (aws, and wget on a loopback URL) that found AWS credentials in their
+   * environment, one line per call.
+   */
+  public List<String> credentialsSeenBy() {
+    return linesOf("credentials-seen.log");
+  }
+
+  private List<String> linesOf(String name) {
+    Path file = sshd.fixtureDir().resolve(name);
+    try {
+      return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The stand-ins' calls so far, one {@code NAME ARGS} line each, in order. */
