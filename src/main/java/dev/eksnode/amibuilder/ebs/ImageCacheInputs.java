@@ -42,13 +42,13 @@ final class ImageCacheInputs {
       return List.of();
     }
     List<Assignment> out = new ArrayList<>();
-    if (open(vars, ECR_URI)) {
+    if (open(spec, ECR_URI)) {
       out.add(
           new Assignment(
               ECR_URI, EcrRegistry.host(bucketRegion), "ECR registry of " + bucketRegion));
     }
     List<String> addons =
-        ADDONS.stream().filter(a -> open(vars, AddonVersions.variableFor(a))).toList();
+        ADDONS.stream().filter(a -> open(spec, AddonVersions.variableFor(a))).toList();
     if (addons.isEmpty()) {
       return out;
     }
@@ -71,7 +71,7 @@ final class ImageCacheInputs {
   }
 
   /** Declared by the template and not set by anyone. */
-  private static boolean open(Variables vars, String name) {
-    return vars.get(name) != null && vars.value(name).isEmpty();
+  private static boolean open(BuildSpec spec, String name) {
+    return spec.template().variables().containsKey(name) && spec.variables().value(name).isEmpty();
   }
 }
