@@ -104,7 +104,7 @@ public final class AddonVersions {
   /**
    * Asks EKS (every page) which versions of {@code addon} exist for Kubernetes {@code minor} and
    * chooses among them. Refused access and an empty answer are the user's to fix ({@link
-   * ConfigException}); EKS failing on its side is {@link UnavailableException}; a network failure
+   * ConfigException}); any other answer of EKS is {@link LookupFailedException}; a network failure
    * stays the SDK's exception.
    */
   public Choice lookup(String addon, String minor) {
@@ -159,7 +159,7 @@ public final class AddonVersions {
           e);
     }
     if (e.statusCode() >= 500 || AwsErrors.isThrottling(e)) {
-      return new UnavailableException(
+      return new LookupFailedException(
           what
               + " failed on the side of EKS ("
               + e.statusCode()
@@ -168,7 +168,16 @@ public final class AddonVersions {
               + "); try again later",
           e);
     }
-    return e;
+    // Anything else (an endpoint that does not serve EKS answers 404 without an error code): say
+    // which call got which answer, rather than the SDK's bare message.
+    return new LookupFailedException(
+        what
+            + " was answered with HTTP "
+            + e.statusCode()
+            + AwsErrors.errorCode(e).map(c -> " " + c).orElse("")
+            + "; check --endpoint-url and aws_region, or set kube_proxy_versions and"
+            + " vpc_cni_versions to skip the lookup",
+        e);
   }
 
   private static int compareVersions(String a, String b) {
@@ -193,11 +202,14 @@ public final class AddonVersions {
     }
   }
 
-  /** EKS failed on its side (a 5xx or throttling after the SDK's retries): try again later. */
-  public static final class UnavailableException extends RuntimeException implements Categorized {
+  /**
+   * EKS failed on its side (a 5xx or throttling after the SDK's retries: try again later) or gave
+   * another answer than the versions (an endpoint that does not serve EKS).
+   */
+  public static final class LookupFailedException extends RuntimeException implements Categorized {
     private static final long serialVersionUID = 1L;
 
-    UnavailableException(String message, Throwable cause) {
+    LookupFailedException(String message, Throwable cause) {
       super(message, cause);
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -201,23 +200,38 @@ class AddonVersionsTest {
   }
 
   @Test
-  void lookup_serverError_isAnEnvironmentFailure_otherRefusalsPassThrough() {
+  void lookup_serverError_andOtherAnswers_areEnvironmentFailures() {
     FakeEks eks = new FakeEks();
     eks.failure = eksError(500, "ServerException");
-    AddonVersions.UnavailableException e =
+    AddonVersions.LookupFailedException e =
         assertThrows(
-            AddonVersions.UnavailableException.class,
+            AddonVersions.LookupFailedException.class,
             () -> new AddonVersions(eks, "us-west-2").lookup("kube-proxy", "1.23"));
     assertEquals(FailureCategory.ENVIRONMENT, e.category());
     assertTrue(e.getMessage().contains("(500 ServerException); try again later"), e.getMessage());
 
-    EksException other = eksError(400, "InvalidParameterException");
-    eks.failure = other;
-    assertSame(
-        other,
+    eks.failure = eksError(400, "InvalidParameterException");
+    e =
         assertThrows(
-            EksException.class,
-            () -> new AddonVersions(eks, "us-west-2").lookup("kube-proxy", "1.23")));
+            AddonVersions.LookupFailedException.class,
+            () -> new AddonVersions(eks, "us-west-2").lookup("kube-proxy", "1.23"));
+    assertTrue(
+        e.getMessage().contains("was answered with HTTP 400 InvalidParameterException;"),
+        e.getMessage());
+
+    // An endpoint that does not serve EKS (moto): a 404 without an error code.
+    eks.failure = (EksException) EksException.builder().statusCode(404).build();
+    e =
+        assertThrows(
+            AddonVersions.LookupFailedException.class,
+            () -> new AddonVersions(eks, "us-west-2").lookup("kube-proxy", "1.23"));
+    assertEquals(FailureCategory.ENVIRONMENT, e.category());
+    assertEquals(
+        "cannot look up the kube-proxy versions to cache for Kubernetes 1.23"
+            + " (cache_container_images=true): eks:DescribeAddonVersions in us-west-2 was answered"
+            + " with HTTP 404; check --endpoint-url and aws_region, or set kube_proxy_versions and"
+            + " vpc_cni_versions to skip the lookup",
+        e.getMessage());
   }
 
   @Test
