@@ -22,18 +22,22 @@
 #   TEMPLATE_DIR           where the uploaded files/ tree lives (default /tmp/worker)
 #   INSTALL_DOCKER         deprecated override of "docker only below Kubernetes 1.25" (true/false)
 # Image caching (only when CACHE_CONTAINER_IMAGES=true and the bucket region is not an iso region).
-# ami-builder does not resolve these and its shipped template does not pass them, so normally each
-# one is empty and the script does the instance-side lookup the original toolchain did (which needs
-# AWS access from the instance). A template of your own may pass them to skip a lookup. A lookup
-# that fails stops the build with exit status 1; it is never read as "nothing to cache".
+# ami-builder resolves the first three before it launches the instance (the template variables
+# ecr_uri, kube_proxy_versions and vpc_cni_versions) and the shipped template passes them, so with
+# that template the instance makes no EKS call and needs no EKS permission. Each one that is empty
+# (an older template, a caller of its own) falls back to the instance-side lookup the original
+# toolchain did, which needs AWS access from the instance. A lookup that fails stops the build with
+# exit status 1; it is never read as "nothing to cache".
 #   ECR_URI                registry host, e.g. 602401143452.dkr.ecr.us-west-2.amazonaws.com
+#                          (account and region of the binary bucket's region)
 #                          fallback: /etc/eks/get-ecr-uri.sh BINARY_BUCKET_REGION <imds services/domain>
 #   KUBE_PROXY_VERSIONS    kube-proxy addon versions to cache (default and latest), separated by
 #                          commas or spaces, e.g. "v1.24.7-eksbuild.2,v1.24.10-eksbuild.1";
 #                          "none" means the addon has no versions for this Kubernetes minor
 #                          fallback: aws eks describe-addon-versions --addon-name kube-proxy
 #   VPC_CNI_VERSIONS       the same for vpc-cni, e.g. "v1.11.4-eksbuild.1,v1.12.2-eksbuild.1"
-#   IMAGE_TAG_REGIONS      regions the cached images are re-tagged for, commas or spaces
+#   IMAGE_TAG_REGIONS      regions the cached images are re-tagged for, commas or spaces; not
+#                          resolved by ami-builder
 #                          fallback: aws ec2 describe-regions --all-regions
 # Exit status: 0 on success, 1 on any failure (message on stderr prefixed with the script name).
 

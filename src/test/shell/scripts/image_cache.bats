@@ -165,6 +165,41 @@ $e/amazon-k8s-cni:v1.12.2-eksbuild.1" ]
   ! tags | grep -q "ecr-fips.us-gov-west-1" || false
 }
 
+@test "the builder's three variables (as the shipped template passes them): no EKS call and no registry lookup" {
+  # What ami-builder resolves before launch; IMAGE_TAG_REGIONS is not among them.
+  export ECR_URI=877085696533.dkr.ecr.af-south-1.amazonaws.com
+  export KUBE_PROXY_VERSIONS=v1.23.7-eksbuild.1,v1.23.16-eksbuild.2
+  export VPC_CNI_VERSIONS=v1.11.4-eksbuild.1,v1.12.2-eksbuild.1
+  BINARY_BUCKET_REGION=af-south-1 run_worker
+  [ "$status" -eq 0 ]
+  refute_called_matching '^aws eks'
+  refute_called_matching 'describe-addon-versions'
+  refute_called_matching '^imds latest/meta-data/services|^get-ecr-uri'
+  # the region list is still the instance's own lookup
+  assert_called "aws ec2 describe-regions --all-regions"
+  local e=$ECR_URI
+  [ "$(pulls)" = "$e/eks/pause:3.5
+$e/eks/kube-proxy:v1.23.7-eksbuild.1
+$e/eks/kube-proxy:v1.23.7-minimal-eksbuild.1
+$e/eks/kube-proxy:v1.23.16-eksbuild.2
+$e/eks/kube-proxy:v1.23.16-minimal-eksbuild.2
+$e/amazon-k8s-cni-init:v1.11.4-eksbuild.1
+$e/amazon-k8s-cni:v1.11.4-eksbuild.1
+$e/amazon-k8s-cni-init:v1.12.2-eksbuild.1
+$e/amazon-k8s-cni:v1.12.2-eksbuild.1" ]
+}
+
+@test "an empty builder variable falls back to that lookup only" {
+  export ECR_URI=$ECR
+  export KUBE_PROXY_VERSIONS=v1.23.7-eksbuild.1
+  export VPC_CNI_VERSIONS=""
+  run_worker
+  [ "$status" -eq 0 ]
+  refute_called_matching 'addon-name kube-proxy'
+  assert_called "aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version=1.23"
+  refute_called_matching '^imds latest/meta-data/services|^get-ecr-uri'
+}
+
 @test "versions 'none' (or an empty EKS answer) cache only the pause image" {
   KUBE_PROXY_VERSIONS=none VPC_CNI_VERSIONS=none run_worker
   [ "$status" -eq 0 ]

@@ -25,6 +25,10 @@ public final class VariableValidator {
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
   private static final Pattern CNI_VERSION = Pattern.compile("v\\d+\\.\\d+\\.\\d+");
   private static final Pattern IMAGE_TAG = Pattern.compile("[0-9][A-Za-z0-9._+~-]*");
+  private static final Pattern REGISTRY_HOST =
+      Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+");
+  private static final Pattern ADDON_VERSION =
+      Pattern.compile("v\\d+\\.\\d+\\.\\d+-[A-Za-z0-9][A-Za-z0-9.-]*");
 
   private final Map<String, Function<String, Problem>> rules = new LinkedHashMap<>();
 
@@ -102,6 +106,17 @@ public final class VariableValidator {
             IMAGE_TAG.matcher(v).matches()
                 ? null
                 : new Problem("not an image tag", "use a tag such as 3.5"));
+    rules.put(
+        "ecr_uri",
+        v ->
+            REGISTRY_HOST.matcher(v).matches()
+                ? null
+                : new Problem(
+                    "not a registry host",
+                    "use e.g. 602401143452.dkr.ecr.us-west-2.amazonaws.com, or leave it empty to"
+                        + " have it resolved"));
+    rules.put("kube_proxy_versions", VariableValidator::addonVersions);
+    rules.put("vpc_cni_versions", VariableValidator::addonVersions);
     rules.put("remote_folder", ValueRules::remoteFolder);
     rules.put("ssh_username", ValueRules::sshUsername);
     rules.put("ssh_port", ValueRules::port);
@@ -143,6 +158,22 @@ public final class VariableValidator {
           "kernel 4.14 is not supported for Kubernetes " + version.get().minorString(),
           "use 5.10 (the default from 1.24) or 5.4");
     }
+  }
+
+  /** Addon versions to cache: "none", or versions with their platform, commas or spaces. */
+  private static Problem addonVersions(String v) {
+    if (v.equals("none")) {
+      return null;
+    }
+    for (String item : v.strip().split("[,\\s]+")) {
+      if (!ADDON_VERSION.matcher(item).matches()) {
+        return new Problem(
+            "'" + item + "' is not an addon version with its platform",
+            "use e.g. v1.24.7-eksbuild.2,v1.24.10-eksbuild.1, none, or leave it empty to have"
+                + " it resolved");
+      }
+    }
+    return null;
   }
 
   private static Problem date(String v) {

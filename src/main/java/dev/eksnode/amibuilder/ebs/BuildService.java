@@ -142,13 +142,27 @@ public final class BuildService {
     return custom == null || custom.isBlank() ? null : URI.create(custom);
   }
 
-  /** The specs with versions and dates completed from the bucket, all before any build starts. */
+  /**
+   * The specs with versions and dates completed from the bucket and the image-cache inputs from
+   * EKS, all before any build starts.
+   */
   private static List<BuildSpec> resolve(BuildRequest request) {
     List<BuildSpec> specs = new ArrayList<>();
     for (BuildRequest.Entry entry : request.entries()) {
+      // A build whose instance could not reach AWS stops here, before the bucket and EKS calls.
+      InstanceAwsAccess.check(entry.spec());
       List<Assignment> resolved =
-          BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride());
-      specs.add(resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved));
+          new ArrayList<>(
+              BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride()));
+      BuildSpec spec = resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved);
+      // Image caching needs the completed version; its inputs go on top of the bucket's.
+      List<Assignment> cache =
+          ImageCacheInputs.resolve(spec, request.clients(), request.endpointOverride());
+      if (!cache.isEmpty()) {
+        resolved.addAll(cache);
+        spec = entry.rerender().with(resolved);
+      }
+      specs.add(spec);
     }
     return specs;
   }

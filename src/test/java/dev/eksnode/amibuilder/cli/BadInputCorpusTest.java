@@ -295,6 +295,19 @@ class BadInputCorpusTest {
             "cache_container_images",
             List.of("cache_container_images=maybe"),
             "'maybe'"));
+    c.add(row("registry host", "ecr_uri", List.of("ecr_uri=https://ecr/x"), "'https://ecr/x'"));
+    c.add(
+        row(
+            "addon version without platform",
+            "kube_proxy_versions",
+            List.of("kube_proxy_versions=v1.23.7-eksbuild.1,v1.23.8"),
+            "'v1.23.8' is not an addon version"));
+    c.add(
+        row(
+            "addon versions none and more",
+            "vpc_cni_versions",
+            List.of("vpc_cni_versions=none,v1.12.2-eksbuild.1"),
+            "'none' is not an addon version"));
     c.add(
         row(
             "kubernetes_version as a JSON number",

@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -126,8 +127,9 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * One call as it arrived: the action, the region it was signed for, and its form parameters
-   * (query protocol; empty for other protocols), e.g. {@code MetadataOptions.HttpTokens=required},
-   * and the access key id it was signed with ("" when unsigned).
+   * (query protocol; the query string for other protocols), e.g. {@code
+   * MetadataOptions.HttpTokens=required} or EKS's {@code addonName=kube-proxy}, and the access key
+   * id it was signed with ("" when unsigned).
    */
   public record Request(
       String action, String region, Map<String, String> params, String accessKeyId) {
@@ -199,7 +201,7 @@ public final class FaultProxy implements AutoCloseable {
                   region,
                   isQueryProtocol(exchange)
                       ? formParameters(new String(body, StandardCharsets.UTF_8))
-                      : Map.of(),
+                      : restParameters(exchange),
                   accessKeyOf(exchange)));
       Effect effect = effectFor(action, region, number);
       LOG.debug(
@@ -214,6 +216,12 @@ public final class FaultProxy implements AutoCloseable {
       } else if (effect instanceof LoseAnswer lose) {
         forwardOnly(exchange, body);
         sendError(exchange, serviceOf(exchange), lose.fail());
+      } else if (effect instanceof Answer answer) {
+        send(
+            exchange,
+            200,
+            answer.contentType(),
+            answer.body().apply(exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8));
       } else if (effect instanceof Respond respond) {
         send(
             exchange,
@@ -414,6 +422,12 @@ public final class FaultProxy implements AutoCloseable {
     return result;
   }
 
+  /** The decoded query string of a REST call (EKS's {@code addonName=...}), or nothing. */
+  private static Map<String, String> restParameters(HttpExchange exchange) {
+    String query = exchange.getRequestURI().getRawQuery();
+    return query == null ? Map.of() : formParameters(query);
+  }
+
   private static String regionOf(HttpExchange exchange) {
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     Matcher matcher = authorization == null ? null : CREDENTIAL_SCOPE.matcher(authorization);
@@ -465,7 +479,9 @@ public final class FaultProxy implements AutoCloseable {
 
   private record Rule(String action, String region, IntPredicate calls, Effect effect) {}
 
-  private sealed interface Effect permits Fail, Delay, Respond, Rewrite, LoseAnswer {}
+  private sealed interface Effect permits Fail, Delay, Respond, Answer, Rewrite, LoseAnswer {}
+
+  private record Answer(String contentType, Function<URI, String> body) implements Effect {}
 
   private record LoseAnswer(Fail fail) implements Effect {}
 
@@ -567,6 +583,14 @@ public final class FaultProxy implements AutoCloseable {
      */
     public void rewrite(UnaryOperator<String> edit) {
       rules.add(new Rule(action, region, calls, new Rewrite(edit)));
+    }
+
+    /**
+     * Answers 200 with a body made from the request's URI (path and query) instead of asking moto:
+     * a stand-in for an API moto lacks, such as EKS DescribeAddonVersions.
+     */
+    public void answer(String contentType, Function<URI, String> body) {
+      rules.add(new Rule(action, region, calls, new Answer(contentType, body)));
     }
 
     /** Answers with this body instead of asking moto. */

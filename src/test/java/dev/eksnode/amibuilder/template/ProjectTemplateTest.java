@@ -52,7 +52,7 @@ class ProjectTemplateTest {
                     "forward_aws_credentials",
                     "ssh_host",
                     "ssh_port")));
-    assertEquals(45, t.variables().size());
+    assertEquals(48, t.variables().size());
     boolean kernelStep = false;
     for (var p : t.provisioners()) {
       if (p.path("script").asText().endsWith("upgrade_kernel.sh")) {
