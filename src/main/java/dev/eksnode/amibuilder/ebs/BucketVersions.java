@@ -2,13 +2,21 @@ package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.config.Assignment;
+import dev.eksnode.amibuilder.config.Booleans;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.KubernetesVersion;
 import dev.eksnode.amibuilder.eks.BinaryBucket;
+import dev.eksnode.amibuilder.eks.BinaryKeys;
+import dev.eksnode.amibuilder.pipeline.CancelledException;
 import dev.eksnode.amibuilder.template.BuildSpec;
+import dev.eksnode.amibuilder.template.ProvisionerSpec;
+import dev.eksnode.amibuilder.template.ShellProvisionerSpec;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -58,6 +66,71 @@ final class BucketVersions {
       out.add(new Assignment("kubernetes_build_date", found.buildDate(), from));
     }
     return out;
+  }
+
+  /**
+   * The environment of the template's {@code install-worker.sh} provisioner when it downloads from
+   * the binary bucket: a shell provisioner running a script of that name with {@code
+   * BINARY_BUCKET_NAME} in its {@code environment_vars}. Empty for a template that does not run the
+   * script (the bucket is then none of the build's business) or that gives it no bucket.
+   */
+  static Optional<Map<String, String>> installWorkerEnvironment(BuildSpec spec) {
+    for (ProvisionerSpec p : spec.provisioners()) {
+      if (!(p instanceof ShellProvisionerSpec shell)
+          || shell.scripts().stream()
+              .noneMatch(
+                  s ->
+                      s.getFileName() != null
+                          && s.getFileName().toString().equals("install-worker.sh"))) {
+        continue;
+      }
+      Map<String, String> env = new LinkedHashMap<>();
+      for (String assignment : shell.environmentVars()) {
+        int eq = assignment.indexOf('=');
+        if (eq > 0) {
+          env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
+        }
+      }
+      if (!env.getOrDefault("BINARY_BUCKET_NAME", "").isBlank()) {
+        return Optional.of(env);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Checks that every object install-worker.sh will download ({@link BinaryKeys}) is in the binary
+   * bucket, with the values the script will be given: its environment for the version, build date,
+   * bucket, region and CNI plugins, and the {@code arch} variable for the architecture (the script
+   * reads it from the instance, which runs the source AMI chosen by {@code arch}). Nothing is
+   * checked when the template does not run the script with a bucket.
+   */
+  static void requireBinaries(BuildSpec spec, BuildRequest.ClientSource clients, URI endpoint) {
+    Optional<Map<String, String>> found = installWorkerEnvironment(spec);
+    if (found.isEmpty()) {
+      return;
+    }
+    Map<String, String> env = found.get();
+    String bucket = env.get("BINARY_BUCKET_NAME");
+    String region = env.getOrDefault("BINARY_BUCKET_REGION", "");
+    if (region.isBlank()) {
+      region = spec.variables().value("binary_bucket_region");
+    }
+    BinaryKeys.Inputs inputs =
+        new BinaryKeys.Inputs(
+            env.getOrDefault("KUBERNETES_VERSION", spec.kubernetesVersion()),
+            env.getOrDefault(
+                "KUBERNETES_BUILD_DATE", spec.variables().value("kubernetes_build_date")),
+            spec.variables().value("arch"),
+            env.getOrDefault("CNI_PLUGIN_VERSION", ""),
+            Booleans.isTrue(env.getOrDefault("PULL_CNI_FROM_GITHUB", "false")));
+    try (AwsClientFactory aws = clients.open(region, endpoint)) {
+      new BinaryBucket(aws.s3(region), bucket, region)
+          .requireObjects(BinaryKeys.prefix(inputs), BinaryKeys.names(inputs));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CancelledException("interrupted while checking the binary bucket");
+    }
   }
 
   private static boolean minorOnly(BuildSpec spec) {

@@ -96,12 +96,13 @@ public final class BuildService {
                 endpoint, e -> request.clients().open(spec.settings().region(), endpoint));
         builders.add(
             new Ec2Build(
-                factory,
-                request.tuning(),
-                request.journalDir(),
-                request.clock(),
-                provisioning,
-                createdBy()));
+                    factory,
+                    request.tuning(),
+                    request.journalDir(),
+                    request.clock(),
+                    provisioning,
+                    createdBy())
+                .checkPermissions(request.checkPermissions()));
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {
@@ -141,13 +142,18 @@ public final class BuildService {
     return custom == null || custom.isBlank() ? null : URI.create(custom);
   }
 
-  /** The specs with versions and dates completed from the bucket, all before any build starts. */
+  /**
+   * The specs with versions and dates completed from the bucket and the binaries of each checked in
+   * it, all before any build starts.
+   */
   private static List<BuildSpec> resolve(BuildRequest request) {
     List<BuildSpec> specs = new ArrayList<>();
     for (BuildRequest.Entry entry : request.entries()) {
       List<Assignment> resolved =
           BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride());
-      specs.add(resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved));
+      BuildSpec spec = resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved);
+      BucketVersions.requireBinaries(spec, request.clients(), request.endpointOverride());
+      specs.add(spec);
     }
     return specs;
   }
