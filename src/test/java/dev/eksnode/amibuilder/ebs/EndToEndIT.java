@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.eksnode.amibuilder.cli.CliContext;
 import dev.eksnode.amibuilder.cli.Main;
 import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.eks.BinaryKeys;
 import dev.eksnode.amibuilder.rig.FaultProxy;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
@@ -39,10 +40,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@code ami-builder k8s} with the real template, files/ and scripts/ against moto (through the
@@ -71,6 +74,28 @@ class EndToEndIT {
                 .filter(k -> k != null && !k.isBlank())
                 .toList());
     NODE.publishBinaries("1.23.16", "2023-01-30", "v0.8.6", "v0.5.9");
+    publishToEmulator("1.23.16");
+  }
+
+  /**
+   * Puts the objects install-worker.sh downloads into the emulator's binary bucket, where the
+   * preflight looks for them (the node host's AWS CLI stand-in serves its own copy).
+   */
+  private static void publishToEmulator(String version) {
+    try (S3Client s3 = MOTO.s3(Region.of(REGION))) {
+      try {
+        s3.createBucket(
+            r ->
+                r.bucket("amazon-eks")
+                    .createBucketConfiguration(c -> c.locationConstraint(REGION)));
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        // Made for an earlier test.
+      }
+      BinaryKeys.Inputs in = new BinaryKeys.Inputs(version, "2023-01-30", "x86_64", "v0.8.6", true);
+      for (String key : BinaryKeys.keys(in)) {
+        s3.putObject(r -> r.bucket("amazon-eks").key(key), RequestBody.fromString("x"));
+      }
+    }
   }
 
   @AfterEach
@@ -200,8 +225,24 @@ class EndToEndIT {
     // time of the build rather than its work; everything else has a fixed budget.
     int consoleReads = byAction.getOrDefault("GetConsoleOutput", 0);
     assertTrue(consoleReads >= 1 && consoleReads <= 31, "GetConsoleOutput calls: " + consoleReads);
+    // The preflight's checks have their own fixed count: one HeadObject per binary
+    // install-worker.sh
+    // downloads (5 for 1.23 with the CNI plugins from GitHub) and one DryRun per create action
+    // (ImportKeyPair, CreateSecurityGroup, RunInstances, CreateImage, CreateTags).
+    int heads =
+        byAction.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("HEAD /amazon-eks/"))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    int dryRuns =
+        byAction.entrySet().stream()
+            .filter(e -> e.getKey().endsWith(FaultProxy.dryRun("")))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    assertEquals(5, heads, byAction.toString());
+    assertEquals(5, dryRuns, byAction.toString());
     assertTrue(
-        total - consoleReads <= 24,
+        total - consoleReads - heads - dryRuns <= 24,
         "single-region build made " + total + " AWS calls: " + byAction);
     assertEquals(
         List.of(), NODE.checkRealMachine().violations(), "the node wrote on the real machine");
@@ -254,7 +295,9 @@ class EndToEndIT {
   @Test
   void k8s_failingScript_unwindsAndReportsTheLastLines() throws Exception {
     MotoState before = MotoState.capture(List.of(ec2));
-    // No kubelet in the bucket for this version: install-worker fails while downloading it.
+    // The emulator's bucket has the binaries, so the preflight passes, but the node's bucket has no
+    // kubelet for this version: install-worker fails while downloading it.
+    publishToEmulator("1.23.17");
     Run run = k8s("1.23.17", Map.of());
     assertEquals(1, run.code(), run.err() + run.out());
     assertTrue(run.err().contains("install-worker.sh"), run.err());
