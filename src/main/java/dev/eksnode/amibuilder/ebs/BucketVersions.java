@@ -71,8 +71,9 @@ final class BucketVersions {
   /**
    * The environment of the template's {@code install-worker.sh} provisioner when it downloads from
    * the binary bucket: a shell provisioner running a script of that name with {@code
-   * BINARY_BUCKET_NAME} in its {@code environment_vars}. Empty for a template that does not run the
-   * script (the bucket is then none of the build's business) or that gives it no bucket.
+   * BINARY_BUCKET_NAME} and {@code PULL_CNI_FROM_GITHUB} in its {@code environment_vars} (the AL2
+   * script's inputs). Empty for a template that does not run the script (the bucket is then none of
+   * the build's business), gives it no bucket, or runs a script of another contract.
    */
   static Optional<Map<String, String>> installWorkerEnvironment(BuildSpec spec) {
     for (ProvisionerSpec p : spec.provisioners()) {
@@ -91,7 +92,11 @@ final class BucketVersions {
           env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
         }
       }
-      if (!env.getOrDefault("BINARY_BUCKET_NAME", "").isBlank()) {
+      // PULL_CNI_FROM_GITHUB is part of the AL2 script's contract (ours and the reference's), whose
+      // downloads BinaryKeys lists; a script of that name with another contract (the AL2023
+      // templates' install-worker.sh) downloads other things and is not checked.
+      if (!env.getOrDefault("BINARY_BUCKET_NAME", "").isBlank()
+          && env.containsKey("PULL_CNI_FROM_GITHUB")) {
         return Optional.of(env);
       }
     }

@@ -185,4 +185,31 @@ class BinaryBucketPreflightIT {
       assertFalse(r.err().contains("lacks"), r.err());
     }
   }
+
+  @Test
+  void installWorkerOfAnotherContract_checksNoBucket() {
+    // The AL2023 templates run an install-worker.sh given a bucket but no PULL_CNI_FROM_GITHUB: it
+    // downloads other things than the AL2 script, so the AL2 list is not required of the bucket.
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      rig.buildDate = "2099-02-01";
+      rig.provisioners(
+          List.of(
+              Map.of(
+                  "type",
+                  "shell",
+                  "script",
+                  "{{template_dir}}/../scripts/install-worker.sh",
+                  "environment_vars",
+                  List.of(
+                      "KUBERNETES_VERSION={{user `kubernetes_version`}}",
+                      "KUBERNETES_BUILD_DATE={{user `kubernetes_build_date`}}",
+                      "BINARY_BUCKET_NAME={{user `binary_bucket_name`}}",
+                      "BINARY_BUCKET_REGION={{user `binary_bucket_region`}}"))));
+      rig.proxy.on("ImportKeyPair").always().fail(400, "InvalidParameterValue", "stop here");
+      TestHome.Result r = rig.build();
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("stop here"), r.err());
+      assertEquals(0, heads(rig), rig.proxy.calls().toString());
+    }
+  }
 }
