@@ -31,7 +31,8 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
  * for ten minutes.
  *
  * <p>EC2 answers a dry run with {@code DryRunOperation} when the call would be allowed and with
- * {@code UnauthorizedOperation} when it would not; the refused actions are named together in one
+ * {@code UnauthorizedOperation} when it would not ({@code AccessDenied} from some endpoints, moto's
+ * IAM enforcement among them, is taken the same way); the refused actions are named together in one
  * {@link PreflightException}. Any other answer (an id EC2 does not know, a parameter it rejects)
  * does not say whether authorization passed, so that action is logged as unchecked and the build
  * goes on. Calls whose resource does not exist yet stand in the source AMI (CreateTags, CopyImage,
@@ -65,7 +66,7 @@ final class PermissionCheck {
       throw new PreflightException(
           "these credentials may not call "
               + String.join(", ", verdict.denied())
-              + " (EC2 answered the dry runs with UnauthorizedOperation); grant "
+              + " (EC2 refused their dry runs); grant "
               + (verdict.denied().size() == 1 ? "it" : "them")
               + " in the credentials' IAM policy, or pass --no-check-permissions to skip the check");
     }
@@ -103,7 +104,7 @@ final class PermissionCheck {
         }
         switch (code) {
           case "DryRunOperation" -> allowed++;
-          case "UnauthorizedOperation" -> denied.add("ec2:" + p.action());
+          case "UnauthorizedOperation", "AccessDenied" -> denied.add("ec2:" + p.action());
           default -> unchecked.add("ec2:" + p.action() + " in " + p.region() + " (" + code + ")");
         }
       }

@@ -145,6 +145,20 @@ class PermissionPreflightIT {
   }
 
   @Test
+  void accessDenied_countsAsARefusal() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      rig.proxy
+          .on(FaultProxy.dryRun("CreateSecurityGroup"))
+          .always()
+          .fail(403, "AccessDenied", "User is not authorized to perform: ec2:CreateSecurityGroup");
+      TestHome.Result r = rig.build();
+      assertEquals(2, r.code(), r.out() + r.err());
+      assertTrue(r.err().contains("may not call ec2:CreateSecurityGroup ("), r.err());
+      assertEquals(0, rig.proxy.count("ImportKeyPair"));
+    }
+  }
+
+  @Test
   void anAnswerThatProvesNothing_isNotARefusal_theBuildGoesOn() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       // EC2 checks the placeholder instance before authorization: no verdict either way.
