@@ -63,6 +63,18 @@ final class K8sCommand implements Callable<Integer> {
   boolean debugKeepKey;
 
   @Option(
+      names = "--check-permissions",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Before anything is created, send each EC2 create call the build makes (ImportKeyPair,"
+              + " CreateSecurityGroup, RunInstances, CreateImage, CopyImage, ModifyImageAttribute,"
+              + " CreateTags) as a DryRun and stop with exit 2 naming every refused action"
+              + " (default on; --no-check-permissions skips the dry runs).")
+  boolean checkPermissions = true;
+
+  @Option(
       names = "--output-dir",
       paramLabel = "DIR",
       description =
@@ -152,7 +164,8 @@ final class K8sCommand implements Callable<Integer> {
             LineStream.over(ctx.err()),
             ExitCodes.INTERRUPTED,
             onError == OnError.ASK ? new AskOnError(ctx.err(), ctx.terminal()) : null,
-            debugKeepKey);
+            debugKeepKey,
+            checkPermissions);
     BuildEventRenderer renderer =
         new BuildEventRenderer(
             ctx,

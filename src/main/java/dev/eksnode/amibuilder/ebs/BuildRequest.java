@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param prompt asks what to do after a failed step; required for {@link OnError#ASK}, else null
  * @param keepKey {@code --debug-keep-key}: a build whose instance is kept writes the temporary
  *     private key into {@code outputDir}
+ * @param checkPermissions each build's preflight ends with EC2 dry runs of its create calls ({@code
+ *     --check-permissions})
  */
 public record BuildRequest(
     List<Entry> entries,
@@ -44,7 +46,8 @@ public record BuildRequest(
     PrintStream notices,
     int interruptedStatus,
     FailurePrompt prompt,
-    boolean keepKey) {
+    boolean keepKey,
+    boolean checkPermissions) {
 
   /**
    * Asks the person at the terminal what to do after a step of a build failed ({@code --on-error
@@ -86,6 +89,39 @@ public record BuildRequest(
         notices,
         interruptedStatus,
         null,
+        false,
+        false);
+  }
+
+  /** A request without the permission preflight. */
+  public BuildRequest(
+      List<Entry> entries,
+      Path outputDir,
+      OnError onError,
+      int parallel,
+      BuildTuning tuning,
+      Path journalDir,
+      URI endpointOverride,
+      ClientSource clients,
+      Clock clock,
+      PrintStream notices,
+      int interruptedStatus,
+      FailurePrompt prompt,
+      boolean keepKey) {
+    this(
+        entries,
+        outputDir,
+        onError,
+        parallel,
+        tuning,
+        journalDir,
+        endpointOverride,
+        clients,
+        clock,
+        notices,
+        interruptedStatus,
+        prompt,
+        keepKey,
         false);
   }
 

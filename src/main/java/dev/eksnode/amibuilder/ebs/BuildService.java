@@ -102,7 +102,8 @@ public final class BuildService {
                     request.clock(),
                     provisioning,
                     createdBy())
-                .withS3Endpoint(request.endpointOverride()));
+                .withS3Endpoint(request.endpointOverride())
+                .checkPermissions(request.checkPermissions()));
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {
@@ -143,8 +144,8 @@ public final class BuildService {
   }
 
   /**
-   * The specs with versions and dates completed from the bucket and the image-cache inputs from
-   * EKS, all before any build starts.
+   * The specs with versions and dates completed from the bucket, the binaries of each checked in
+   * it, and the image-cache inputs from EKS, all before any build starts.
    */
   private static List<BuildSpec> resolve(BuildRequest request) {
     List<BuildSpec> specs = new ArrayList<>();
@@ -155,6 +156,7 @@ public final class BuildService {
           new ArrayList<>(
               BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride()));
       BuildSpec spec = resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved);
+      BucketVersions.requireBinaries(spec, request.clients(), request.endpointOverride());
       // Image caching needs the completed version; its inputs go on top of the bucket's.
       List<Assignment> cache =
           ImageCacheInputs.resolve(spec, request.clients(), request.endpointOverride());

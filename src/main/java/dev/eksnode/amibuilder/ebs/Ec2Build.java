@@ -51,6 +51,7 @@ public final class Ec2Build {
   private final String createdBy;
   private final TimeSource time;
   private final URI s3Endpoint;
+  private volatile boolean checkPermissions;
 
   /**
    * What one build did.
@@ -142,8 +143,19 @@ public final class Ec2Build {
    */
   public static List<Step<BuildContext>> steps(
       Provisioning provisioning, boolean encryptBoot, boolean temporaryProfile) {
+    return steps(provisioning, encryptBoot, temporaryProfile, false);
+  }
+
+  /** As above; {@code checkPermissions} ends the preflight with the EC2 dry runs. */
+  public static List<Step<BuildContext>> steps(
+      Provisioning provisioning,
+      boolean encryptBoot,
+      boolean temporaryProfile,
+      boolean checkPermissions) {
     List<Step<BuildContext>> steps =
-        new ArrayList<>(List.of(new PreflightStep(), new KeyPairStep(), new SecurityGroupStep()));
+        new ArrayList<>(
+            List.of(
+                new PreflightStep(checkPermissions), new KeyPairStep(), new SecurityGroupStep()));
     if (temporaryProfile) {
       steps.add(new InstanceProfileStep());
     }
@@ -185,6 +197,15 @@ public final class Ec2Build {
         return journal.live();
       }
     };
+  }
+
+  /**
+   * Whether each build's preflight ends with the EC2 dry runs of the create calls ({@code
+   * --check-permissions}); off unless set. Set before the first {@link #run}.
+   */
+  public Ec2Build checkPermissions(boolean on) {
+    this.checkPermissions = on;
+    return this;
   }
 
   /**
@@ -281,7 +302,8 @@ public final class Ec2Build {
             steps(
                 provisioning,
                 spec.settings().image().encryptBoot(),
-                spec.settings().launch().temporaryIamInstanceProfilePolicyDocument() != null),
+                spec.settings().launch().temporaryIamInstanceProfilePolicyDocument() != null,
+                checkPermissions),
             ctx,
             cancellation);
     String status =

@@ -25,11 +25,25 @@ import software.amazon.awssdk.services.ec2.model.VpcCidrBlockStateCode;
 /**
  * Everything that can be checked before the first resource exists: that the build instance can call
  * AWS where it must ({@link InstanceAwsAccess}), the source AMI, the AMI name in every target
- * region, the subnet or default VPC, the given security group and the instance type. Creates
- * nothing, so its undo has nothing to do; any failure it explains is a {@link PreflightException}.
+ * region, the subnet or default VPC, the given security group and the instance type, and (with
+ * {@code --check-permissions}) the EC2 create permissions by dry runs. Creates nothing, so its undo
+ * has nothing to do; any failure it explains is a {@link PreflightException}.
  */
 public final class PreflightStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(PreflightStep.class);
+
+  private final boolean checkPermissions;
+
+  public PreflightStep() {
+    this(false);
+  }
+
+  /**
+   * @param checkPermissions whether to end with the EC2 dry runs of {@link PermissionCheck}
+   */
+  public PreflightStep(boolean checkPermissions) {
+    this.checkPermissions = checkPermissions;
+  }
 
   @Override
   public String name() {
@@ -59,6 +73,9 @@ public final class PreflightStep implements Step<BuildContext> {
       ctx.state().sshSource(sshSource(ec2, s, ctx.state().network(), ctx.tuning()));
     }
     ctx.state().amiTags(ctx.render(s.tags().ami(), "tags"));
+    if (checkPermissions) {
+      PermissionCheck.require(ctx);
+    }
   }
 
   @Override

@@ -150,6 +150,118 @@ public final class BinaryBucket {
     return e;
   }
 
+  /** How many HeadObject calls {@link #requireObjects} has in flight at once. */
+  static final int HEAD_POOL = 4;
+
+  /**
+   * Checks with HeadObject, a few at a time, that every {@code names} object exists below {@code
+   * prefix}. Missing objects are named together in one {@link ConfigException}; a refusal (403) is
+   * a {@link ConfigException} naming {@code s3:GetObject}; S3 failing on its side is an {@link
+   * UnavailableException}; a network failure is thrown as the SDK reports it.
+   */
+  public void requireObjects(String prefix, List<String> names) throws InterruptedException {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Math.min(HEAD_POOL, names.size())),
+            r -> {
+              Thread t = new Thread(r, "head-object");
+              t.setDaemon(true);
+              return t;
+            });
+    List<String> missing = new ArrayList<>();
+    try {
+      List<java.util.concurrent.Future<Boolean>> found = new ArrayList<>();
+      for (String name : names) {
+        found.add(pool.submit(() -> exists(prefix + name)));
+      }
+      for (int i = 0; i < names.size(); i++) {
+        boolean there;
+        try {
+          there = found.get(i).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof S3Exception s3e) {
+            throw headFailure(s3e, prefix + names.get(i));
+          }
+          if (e.getCause() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IllegalStateException(e.getCause());
+        }
+        if (!there) {
+          missing.add(names.get(i));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    if (!missing.isEmpty()) {
+      throw new ConfigException(
+          "s3://"
+              + bucket
+              + "/"
+              + prefix
+              + " ("
+              + region
+              + ") lacks "
+              + String.join(", ", missing)
+              + " of the "
+              + names.size()
+              + " objects install-worker.sh downloads; check kubernetes_version,"
+              + " kubernetes_build_date and arch (ami-builder versions lists what is published),"
+              + " or copy them there when binary_bucket_name is your own bucket");
+    }
+  }
+
+  private boolean exists(String key) {
+    try {
+      s3.headObject(r -> r.bucket(bucket).key(key));
+      return true;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** A HeadObject answered with something other than found or not found. */
+  RuntimeException headFailure(S3Exception e, String key) {
+    String code =
+        e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null
+            ? String.valueOf(e.statusCode())
+            : e.awsErrorDetails().errorCode();
+    String where = "s3://" + bucket + "/" + key + " (" + region + ")";
+    if (e.statusCode() == 403) {
+      return new ConfigException(
+          "HeadObject on "
+              + where
+              + " was refused ("
+              + code
+              + "); these credentials need s3:GetObject on "
+              + bucketArn()
+              + "/*, which install-worker.sh needs too (S3 also answers 403 for a missing object"
+              + " when s3:ListBucket is not granted)",
+          e);
+    }
+    if (e.statusCode() == 301 || e.statusCode() == 400) {
+      return new ConfigException(
+          "HeadObject on "
+              + where
+              + " failed ("
+              + e.statusCode()
+              + " "
+              + code
+              + "); check that binary_bucket_region is the region of binary_bucket_name",
+          e);
+    }
+    if (e.statusCode() >= 500) {
+      return new UnavailableException(
+          "S3 failed checking " + where + " (" + e.statusCode() + " " + code + "); try again later",
+          e);
+    }
+    return e;
+  }
+
   /** The bucket's ARN in the partition of its region (aws, aws-cn, aws-us-gov...). */
   String bucketArn() {
     String partition;

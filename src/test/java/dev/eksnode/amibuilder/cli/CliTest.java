@@ -338,6 +338,9 @@ class CliTest {
 
   @Test
   void unreachableEndpoint_duringPreflight_isExitOneNotTwo() throws IOException {
+    // Without install-worker.sh the binary bucket is not checked: the preflight step is the first
+    // to call AWS.
+    home.withoutProvisioners();
     home.env.put("AWS_ACCESS_KEY_ID", "testing");
     home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
     home.env.put(CliContext.STATE_DIR_ENV, root.resolve("state").toString());
@@ -354,5 +357,33 @@ class CliTest {
     List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(1, errors.size(), r.err());
     assertTrue(errors.get(0).contains("preflight"), errors.get(0));
+  }
+
+  @Test
+  void unreachableEndpoint_duringTheBinaryBucketCheck_isExitOneNotTwo() throws IOException {
+    // The shipped template runs install-worker.sh: its binaries are looked up before any build.
+    home.env.put("AWS_ACCESS_KEY_ID", "testing");
+    home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
+    home.env.put(CliContext.STATE_DIR_ENV, root.resolve("state").toString());
+    int port = closedPort();
+    TestHome.Result r =
+        home.run(
+            "k8s",
+            "--kubernetes-version",
+            "1.23.9",
+            "--kubernetes-build-date",
+            "2023-01-30",
+            "--endpoint-url",
+            "http://127.0.0.1:" + port);
+    assertEquals(1, r.code(), r.err());
+    List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
+    assertEquals(
+        List.of(
+            "error: cannot reach http://127.0.0.1:"
+                + port
+                + ": Connection refused; check the network, --region and --endpoint-url"),
+        errors);
+    assertFalse(
+        (r.out() + r.err()).contains("==> preflight"), "no build started: " + r.out() + r.err());
   }
 }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.eksnode.amibuilder.cli.CliContext;
 import dev.eksnode.amibuilder.cli.Main;
 import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.eks.WorkerBinaries;
 import dev.eksnode.amibuilder.rig.FaultProxy;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Image;
@@ -75,6 +77,44 @@ class EndToEndIT {
     // The instance fetches them through URLs the build signs, so they must be in moto's bucket.
     try (S3Client s3 = MOTO.s3(Region.of(REGION))) {
       NODE.copyBucketTo(s3, "amazon-eks");
+    }
+  }
+
+  /**
+   * Puts the objects install-worker.sh downloads into the emulator's binary bucket, where the
+   * preflight looks for them (the node host's AWS CLI stand-in serves its own copy).
+   */
+  private static boolean exists(S3Client s3, String key) {
+    try {
+      s3.headObject(r -> r.bucket("amazon-eks").key(key));
+      return true;
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+      return false;
+    } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private static void publishToEmulator(String version) {
+    try (S3Client s3 = MOTO.s3(Region.of(REGION))) {
+      try {
+        s3.createBucket(
+            r ->
+                r.bucket("amazon-eks")
+                    .createBucketConfiguration(c -> c.locationConstraint(REGION)));
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        // Made for an earlier test.
+      }
+      WorkerBinaries in =
+          new WorkerBinaries("amazon-eks", REGION, version, "2023-01-30", "amd64", "v0.8.6", true);
+      for (String key : in.keys()) {
+        if (!exists(s3, key)) {
+          s3.putObject(r -> r.bucket("amazon-eks").key(key), RequestBody.fromString("x"));
+        }
+      }
     }
   }
 
@@ -202,6 +242,22 @@ class EndToEndIT {
     // time of the build rather than its work; everything else has a fixed budget.
     int consoleReads = byAction.getOrDefault("GetConsoleOutput", 0);
     assertTrue(consoleReads >= 1 && consoleReads <= 31, "GetConsoleOutput calls: " + consoleReads);
+    // The preflight's checks have their own fixed count: one HeadObject per binary
+    // install-worker.sh
+    // downloads (5 for 1.23 with the CNI plugins from GitHub) and one DryRun per create action
+    // (ImportKeyPair, CreateSecurityGroup, RunInstances, CreateImage, CreateTags).
+    int heads =
+        byAction.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("HEAD /amazon-eks/"))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    int dryRuns =
+        byAction.entrySet().stream()
+            .filter(e -> e.getKey().endsWith(FaultProxy.dryRun("")))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    assertEquals(5, heads, byAction.toString());
+    assertEquals(5, dryRuns, byAction.toString());
     // The instance's downloads through the pre-signed URLs pass the proxy too; they are not the
     // build's API calls, one GET per URL the node read.
     int downloads =
@@ -215,7 +271,7 @@ class EndToEndIT {
     assertEquals(NODE.urlsReadFromStdin().size(), downloads, byAction.toString());
     assertTrue(downloads >= 5, "binaries fetched through pre-signed URLs: " + downloads);
     assertTrue(
-        total - consoleReads - downloads <= 24,
+        total - consoleReads - downloads - heads - dryRuns <= 24,
         "single-region build made " + total + " AWS calls: " + byAction);
     assertEquals(
         List.of(), NODE.checkRealMachine().violations(), "the node wrote on the real machine");
@@ -270,7 +326,9 @@ class EndToEndIT {
   @Test
   void k8s_failingScript_unwindsAndReportsTheLastLines() throws Exception {
     MotoState before = MotoState.capture(List.of(ec2));
-    // No kubelet in the bucket for this version: install-worker fails while downloading it.
+    // The emulator's bucket has the binaries, so the preflight passes, but the node's bucket has no
+    // kubelet for this version: install-worker fails while downloading it.
+    publishToEmulator("1.23.17");
     Run run = k8s("1.23.17", Map.of());
     assertEquals(1, run.code(), run.err() + run.out());
     assertTrue(run.err().contains("install-worker.sh"), run.err());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.eks.WorkerBinaries;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
 import dev.eksnode.amibuilder.rig.NodeHostExtension;
@@ -29,11 +30,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
 import software.amazon.awssdk.services.ec2.model.Tag;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Each upstream-shaped fixture (src/test/resources/upstream) builds with {@code k8s} against moto
@@ -224,11 +227,35 @@ class UpstreamFixturesIT {
             root.resolve("out").toString(),
             "ssh_username=" + NODE.user(),
             "temporary_security_group_source_cidrs=127.0.0.1/32"));
+    publishToEmulator(version, date);
     MotoState before = MotoState.capture(List.of(ec2));
     String bootBefore = NODE.bootId();
     TestHome.Result r = home.run(args.toArray(String[]::new));
     List<MotoState.Resource> left = List.copyOf(MotoState.capture(List.of(ec2)).diff(before));
     return new Built(r, left, bootBefore);
+  }
+
+  /**
+   * The objects the AL2 install-worker.sh downloads (CNI plugins from GitHub, as every fixture has
+   * it), in the emulator's bucket where the preflight looks for them; the node host's AWS CLI
+   * stand-in serves its own copy.
+   */
+  private static void publishToEmulator(String version, String date) {
+    try (S3Client s3 = MOTO.s3(Region.of(REGION))) {
+      try {
+        s3.createBucket(
+            r ->
+                r.bucket("amazon-eks")
+                    .createBucketConfiguration(c -> c.locationConstraint(REGION)));
+      } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        // Made for an earlier test.
+      }
+      WorkerBinaries in =
+          new WorkerBinaries("amazon-eks", "us-west-2", version, date, "amd64", "v1.2.0", true);
+      for (String key : in.keys()) {
+        s3.putObject(r -> r.bucket("amazon-eks").key(key), RequestBody.fromString("x"));
+      }
+    }
   }
 
   /** Exit 0, and exactly one new AMI and one snapshot left in moto: nothing temporary remains. */

@@ -48,11 +48,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * An action is the query protocol's {@code Action} parameter (EC2, STS), the part of the JSON
- * protocol's {@code X-Amz-Target} after the dot (ECR), or {@code "METHOD /path"} for REST services.
- * Call numbers count per action from 1, over every attempt the SDK makes, including retries. A rule
- * narrowed with {@link RuleBuilder#inRegion} only sees calls signed for that region. Every call is
- * also kept with its region and, for query-protocol services, its decoded parameters ({@link
- * #requests}), so a test can assert on what the SDK sent.
+ * protocol's {@code X-Amz-Target} after the dot (ECR), or {@code "METHOD /path"} for REST services;
+ * an EC2 call with {@code DryRun=true} is named {@link #dryRun} of its action. Call numbers count
+ * per action from 1, over every attempt the SDK makes, including retries. A rule narrowed with
+ * {@link RuleBuilder#inRegion} only sees calls signed for that region. Every call is also kept with
+ * its region and, for query-protocol services, its decoded parameters ({@link #requests}), so a
+ * test can assert on what the SDK sent.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -113,6 +114,15 @@ public final class FaultProxy implements AutoCloseable {
   /** The URI to give an SDK client as {@code endpointOverride}. */
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /**
+   * The name under which calls of {@code action} sent with {@code DryRun=true} are counted and
+   * matched, e.g. {@code "RunInstances (DryRun)"}: a dry run creates nothing, so it is kept apart
+   * from the action's real calls and their numbering.
+   */
+  public static String dryRun(String action) {
+    return action + " (DryRun)";
   }
 
   /** Starts programming a rule for the named action. Rules are checked in the order added. */
@@ -192,17 +202,16 @@ public final class FaultProxy implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
-      String action = actionOf(exchange, body);
       String region = regionOf(exchange);
-      int number =
-          record(
-              new Request(
-                  action,
-                  region,
-                  isQueryProtocol(exchange)
-                      ? formParameters(new String(body, StandardCharsets.UTF_8))
-                      : restParameters(exchange),
-                  accessKeyOf(exchange)));
+      String action = actionOf(exchange, body);
+      Map<String, String> params =
+          isQueryProtocol(exchange)
+              ? formParameters(new String(body, StandardCharsets.UTF_8))
+              : restParameters(exchange);
+      if ("true".equalsIgnoreCase(params.get("DryRun"))) {
+        action = dryRun(action);
+      }
+      int number = record(new Request(action, region, params, accessKeyOf(exchange)));
       Effect effect = effectFor(action, region, number);
       LOG.debug(
           "call {} #{} ({}) -> {}", action, number, region, effect == null ? "forward" : effect);
