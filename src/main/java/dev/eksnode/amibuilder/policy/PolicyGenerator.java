@@ -50,10 +50,9 @@ public final class PolicyGenerator {
     ec2.add("ec2:GetConsoleOutput");
     ec2.add("ec2:StopInstances");
     ec2.add("ec2:TerminateInstances");
-    // Image (ebs/CreateImageStep, ebs/Images, ebs/Removers): the AMI, its snapshots, leftover
-    // volumes.
+    // Image (ebs/CreateImageStep, ebs/Images, ebs/Removers): the AMI (DescribeImages names its
+    // snapshots), its snapshots, volumes an instance left behind.
     ec2.add("ec2:CreateImage");
-    ec2.add("ec2:DescribeSnapshots");
     ec2.add("ec2:DeregisterImage");
     ec2.add("ec2:DeleteSnapshot");
     ec2.add("ec2:DescribeVolumes");
