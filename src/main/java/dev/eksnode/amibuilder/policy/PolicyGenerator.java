@@ -29,20 +29,26 @@ public final class PolicyGenerator {
   public static IamPolicy build(PolicyInputs in) {
     Set<String> ec2 = new TreeSet<>();
     // Preflight (ebs/PreflightStep): the source AMI, the default VPC and its CIDRs, the instance
-    // type offered in the region and its architectures.
+    // type offered in the region and its architectures; subnet_id when given.
     ec2.add("ec2:DescribeImages");
     ec2.add("ec2:DescribeVpcs");
     ec2.add("ec2:DescribeInstanceTypeOfferings");
     ec2.add("ec2:DescribeInstanceTypes");
+    if (in.subnetGiven()) {
+      ec2.add("ec2:DescribeSubnets");
+    }
     // Temporary key pair (ebs/KeyPairStep, ebs/Removers).
     ec2.add("ec2:ImportKeyPair");
     ec2.add("ec2:DescribeKeyPairs");
     ec2.add("ec2:DeleteKeyPair");
-    // Temporary security group (ebs/SecurityGroupStep, ebs/Removers).
-    ec2.add("ec2:CreateSecurityGroup");
-    ec2.add("ec2:AuthorizeSecurityGroupIngress");
+    // Security group: security_group_id is checked; else a temporary one is made
+    // (ebs/SecurityGroupStep, ebs/Removers).
     ec2.add("ec2:DescribeSecurityGroups");
-    ec2.add("ec2:DeleteSecurityGroup");
+    if (!in.securityGroupGiven()) {
+      ec2.add("ec2:CreateSecurityGroup");
+      ec2.add("ec2:AuthorizeSecurityGroupIngress");
+      ec2.add("ec2:DeleteSecurityGroup");
+    }
     // Build instance (ebs/LaunchStep, ebs/StopStep, ebs/Instances); tags on create need CreateTags.
     ec2.add("ec2:RunInstances");
     ec2.add("ec2:CreateTags");

@@ -32,6 +32,8 @@ import software.amazon.awssdk.regions.RegionMetadata;
  * @param instanceProfile {@code iam_instance_profile}; null: none
  * @param temporaryProfile whether {@code temporary_iam_instance_profile_policy_document} is set
  * @param cachesImages {@code cache_container_images}
+ * @param subnetGiven {@code subnet_id} given: the preflight describes it
+ * @param securityGroupGiven {@code security_group_id} given: no temporary group is made
  * @param passRole the role inside {@code iam_instance_profile} (a name or an ARN); null: any role,
  *     passed to EC2 only
  */
@@ -50,6 +52,8 @@ public record PolicyInputs(
     String instanceProfile,
     boolean temporaryProfile,
     boolean cachesImages,
+    boolean subnetGiven,
+    boolean securityGroupGiven,
     String passRole) {
 
   public PolicyInputs {
@@ -94,6 +98,8 @@ public record PolicyInputs(
         s.launch().iamInstanceProfile(),
         s.launch().temporaryIamInstanceProfilePolicyDocument() != null,
         Booleans.isTrue(spec.variables().value("cache_container_images")),
+        s.network().subnetId() != null,
+        s.network().securityGroupId() != null,
         null);
   }
 
@@ -118,6 +124,8 @@ public record PolicyInputs(
         instanceProfile,
         temporaryProfile,
         cachesImages,
+        subnetGiven,
+        securityGroupGiven,
         arn);
   }
 

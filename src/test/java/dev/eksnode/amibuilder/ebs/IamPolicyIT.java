@@ -299,6 +299,33 @@ class IamPolicyIT {
   }
 
   @Test
+  void ownSubnetAndSecurityGroup_describeThemAndMakeNoGroup() throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      Set<String> base = base(rig);
+      var subnet = rig.ec2().describeSubnets().subnets().get(0);
+      String group =
+          rig.ec2()
+              .describeSecurityGroups(
+                  r ->
+                      r.filters(
+                          f -> f.name("vpc-id").values(subnet.vpcId()),
+                          f -> f.name("group-name").values("default")))
+              .securityGroups()
+              .get(0)
+              .groupId();
+      String[] words = {"subnet_id=" + subnet.subnetId(), "security_group_id=" + group};
+      TestHome.Result ok = rig.build(words);
+      assertEquals(0, ok.code(), ok.out() + ok.err());
+      Set<String> called = called(rig.proxy);
+      assertTrue(called.contains("ec2:DescribeSubnets"), called.toString());
+      Set<String> granted = granted(rig, policyArgs(rig, words));
+      assertTrue(!granted.contains("ec2:CreateSecurityGroup"), granted.toString());
+
+      assertLeastPrivilege("subnet + group", called, granted, base);
+    }
+  }
+
+  @Test
   void encrypted_withACustomerKey_callsExactlyWhatThePolicyGrants() throws Exception {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       Set<String> base = base(rig);

@@ -32,6 +32,8 @@ class PolicyGeneratorTest {
         null,
         false,
         false,
+        false,
+        false,
         null);
   }
 
@@ -60,6 +62,8 @@ class PolicyGeneratorTest {
         profile,
         temporary,
         cache,
+        false,
+        false,
         null);
   }
 
@@ -289,6 +293,8 @@ class PolicyGeneratorTest {
             "builder",
             true,
             true,
+            false,
+            false,
             null);
     IamPolicy policy = PolicyGenerator.build(china);
     assertEquals(
