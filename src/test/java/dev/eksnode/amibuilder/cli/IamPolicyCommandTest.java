@@ -72,6 +72,28 @@ class IamPolicyCommandTest {
   }
 
   @Test
+  void chinaRegion_namesTheAwsCnPartitionAndItsEcrAccount() throws Exception {
+    JsonNode policy =
+        policy(
+            "iam-policy",
+            "--kubernetes-version",
+            "1.23.9",
+            "--kubernetes-build-date",
+            "2023-01-30",
+            "--region",
+            "cn-north-1",
+            "binary_bucket_region=cn-north-1",
+            "cache_container_images=true");
+    assertEquals(
+        "arn:aws-cn:s3:::amazon-eks/1.23.*",
+        statement(policy, "BinaryBucketRead").get("Resource").asText());
+    assertEquals(
+        "arn:aws-cn:ecr:cn-north-1:918309763551:repository/*",
+        statement(policy, "EcrPullEksImages").get("Resource").asText());
+    assertTrue(statement(policy, "BinaryBucketList") == null, "version and date are given");
+  }
+
+  @Test
   void forCleanup_printsTheCleanupPolicy() throws Exception {
     JsonNode policy =
         policy(
