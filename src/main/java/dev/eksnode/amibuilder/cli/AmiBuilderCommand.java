@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       ValidateCommand.class,
       VarsCommand.class,
       VersionsCommand.class,
+      IamPolicyCommand.class,
       MaxPodsCommand.class,
       GenerateCompletion.class
     },

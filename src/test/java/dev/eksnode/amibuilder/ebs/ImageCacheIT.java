@@ -62,6 +62,11 @@ class ImageCacheIT {
                 .filter(k -> k != null && !k.isBlank())
                 .toList());
     NODE.publishBinaries("1.23.16", "2023-01-30", "v0.8.6", "v0.5.9");
+    // The preflight looks for them in the emulator's bucket, and the instance fetches them from it
+    // through the URLs the build signs.
+    try (software.amazon.awssdk.services.s3.S3Client s3 = MOTO.s3(Region.of(BUCKET_REGION))) {
+      NODE.copyBucketTo(s3, "amazon-eks");
+    }
   }
 
   @AfterEach

@@ -278,7 +278,11 @@ class PresignedBinariesIT {
   void anObjectMissingFromThePrivateBucket_failsTheBuildNamingIt_notItsUrl() throws Exception {
     NODE.copyBucketTo(s3, BUCKET);
     String missing = "1.23.16/2023-01-30/bin/linux/amd64/aws-iam-authenticator.sha256";
-    s3.deleteObject(r -> r.bucket(BUCKET).key(missing));
+    // The preflight's HeadObject finds it; the object is gone by the time the instance asks for it.
+    proxy
+        .on("GET /" + BUCKET + "/" + missing)
+        .always()
+        .fail(404, "NoSuchKey", "The specified key does not exist.");
     MotoState before = MotoState.capture(List.of(ec2));
 
     Run run = k8s();
