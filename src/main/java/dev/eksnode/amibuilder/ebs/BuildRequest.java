@@ -30,6 +30,9 @@ import java.util.Objects;
  * @param prompt asks what to do after a failed step; required for {@link OnError#ASK}, else null
  * @param keepKey {@code --debug-keep-key}: a build whose instance is kept writes the temporary
  *     private key into {@code outputDir}
+ * @param snapshotProgress image waits also ask DescribeSnapshots for the progress of the image's
+ *     snapshots and send {@link BuildEvent.Progress} events (for a progress bar or {@code --json});
+ *     false makes no such call
  */
 public record BuildRequest(
     List<Entry> entries,
@@ -44,7 +47,59 @@ public record BuildRequest(
     PrintStream notices,
     int interruptedStatus,
     FailurePrompt prompt,
-    boolean keepKey) {
+    boolean keepKey,
+    boolean snapshotProgress) {
+
+  /** A request without snapshot progress. */
+  public BuildRequest(
+      List<Entry> entries,
+      Path outputDir,
+      OnError onError,
+      int parallel,
+      BuildTuning tuning,
+      Path journalDir,
+      URI endpointOverride,
+      ClientSource clients,
+      Clock clock,
+      PrintStream notices,
+      int interruptedStatus,
+      FailurePrompt prompt,
+      boolean keepKey) {
+    this(
+        entries,
+        outputDir,
+        onError,
+        parallel,
+        tuning,
+        journalDir,
+        endpointOverride,
+        clients,
+        clock,
+        notices,
+        interruptedStatus,
+        prompt,
+        keepKey,
+        false);
+  }
+
+  /** This request, with or without snapshot progress. */
+  public BuildRequest withSnapshotProgress(boolean on) {
+    return new BuildRequest(
+        entries,
+        outputDir,
+        onError,
+        parallel,
+        tuning,
+        journalDir,
+        endpointOverride,
+        clients,
+        clock,
+        notices,
+        interruptedStatus,
+        prompt,
+        keepKey,
+        on);
+  }
 
   /**
    * Asks the person at the terminal what to do after a step of a build failed ({@code --on-error

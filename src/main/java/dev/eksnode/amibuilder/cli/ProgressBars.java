@@ -1,0 +1,87 @@
+package dev.eksnode.amibuilder.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Progress bars on a terminal, drawn by the progressbar library through the command's own output:
+ * one bar per wait (one per region while copies run), stacked, each redrawn in place with its
+ * percentage, elapsed time, estimate and state. Only for a terminal: the library moves the cursor
+ * with ANSI sequences, which would litter a log file. Not thread-safe on its own; the renderer
+ * calls it under its lock.
+ */
+final class ProgressBars {
+  private final PrintStream out;
+  private final ProgressBarStyle style;
+  private final int width;
+  private final int refreshMillis;
+  private final Map<String, ProgressBar> open = new LinkedHashMap<>();
+
+  /**
+   * @param width columns a bar may take; 0 asks the terminal (through JLine)
+   * @param refreshMillis how often a bar is redrawn (the elapsed time moves on between updates)
+   */
+  ProgressBars(PrintWriter out, boolean color, int width, int refreshMillis) {
+    this.out = LineStream.eager(out);
+    this.style = color ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII;
+    this.width = width;
+    this.refreshMillis = refreshMillis;
+  }
+
+  /** Bars for the command's terminal, redrawn every second, as wide as the terminal. */
+  static ProgressBars onTerminal(PrintWriter out, boolean color) {
+    return new ProgressBars(out, color, 0, 1000);
+  }
+
+  /**
+   * Shows {@code percent} and {@code state} on the bar of {@code key}, opening it (named {@code
+   * task}, its clock started {@code elapsed} ago) on first use; a bar at 100 % whose state is
+   * {@code done} is drawn one last time and closed.
+   */
+  void show(String key, String task, int percent, String state, Duration elapsed, boolean done) {
+    ProgressBar bar = open.get(key);
+    if (bar == null) {
+      ProgressBarBuilder builder =
+          new ProgressBarBuilder()
+              .setTaskName(task)
+              .setInitialMax(100)
+              .setStyle(style)
+              .setUnit("%", 1)
+              .setUpdateIntervalMillis(refreshMillis)
+              .continuousUpdate()
+              .startsFrom(percent, elapsed)
+              .setConsumer(
+                  width > 0
+                      ? new InteractiveConsoleProgressBarConsumer(out, width)
+                      : new InteractiveConsoleProgressBarConsumer(out));
+      bar = builder.build();
+      open.put(key, bar);
+    }
+    bar.setExtraMessage(state);
+    bar.stepTo(percent);
+    if (done) {
+      bar.close();
+      open.remove(key);
+    } else {
+      // Drawn now rather than at the next tick, so a new state shows at once.
+      bar.refresh();
+    }
+  }
+
+  boolean isEmpty() {
+    return open.isEmpty();
+  }
+
+  /** Closes every open bar, leaving its last frame on the screen, before other lines print. */
+  void closeAll() {
+    open.values().forEach(ProgressBar::close);
+    open.clear();
+  }
+}
