@@ -5,10 +5,12 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import me.tongfei.progressbar.ProgressState;
 
 /**
  * Progress bars on a terminal, drawn by the progressbar library through the command's own output:
@@ -56,6 +58,7 @@ final class ProgressBars {
               .setUnit("%", 1)
               .setUpdateIntervalMillis(refreshMillis)
               .continuousUpdate()
+              .setEtaFunction(ProgressBars::remaining)
               .startsFrom(percent, elapsed)
               .setConsumer(
                   width > 0
@@ -69,10 +72,22 @@ final class ProgressBars {
     if (done) {
       bar.close();
       open.remove(key);
-    } else {
-      // Drawn now rather than at the next tick, so a new state shows at once.
-      bar.refresh();
     }
+    // No refresh() from this thread: the library's consumer is not thread-safe, and its own thread
+    // draws the change at the next tick.
+  }
+
+  /**
+   * Time left at the pace so far over the whole wait (snapshot progress is not steady, so this is a
+   * rough guide); unknown before the first percent.
+   */
+  static Optional<Duration> remaining(ProgressState state) {
+    long done = state.getCurrent();
+    if (done <= 0 || done >= state.getMax()) {
+      return done >= state.getMax() ? Optional.of(Duration.ZERO) : Optional.empty();
+    }
+    Duration elapsed = state.getTotalElapsed();
+    return Optional.of(elapsed.multipliedBy(state.getMax() - done).dividedBy(done));
   }
 
   boolean isEmpty() {
