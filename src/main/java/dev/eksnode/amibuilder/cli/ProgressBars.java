@@ -1,5 +1,6 @@
 package dev.eksnode.amibuilder.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -11,6 +12,8 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import me.tongfei.progressbar.ProgressState;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
 
 /**
  * Progress bars on a terminal, drawn by the progressbar library through the command's own output:
@@ -27,19 +30,38 @@ final class ProgressBars {
   private final Map<String, ProgressBar> open = new LinkedHashMap<>();
 
   /**
-   * @param width columns a bar may take; 0 asks the terminal (through JLine)
+   * @param width columns a bar may take (positive: the library must not open a terminal itself)
    * @param refreshMillis how often a bar is redrawn (the elapsed time moves on between updates)
    */
   ProgressBars(PrintWriter out, boolean color, int width, int refreshMillis) {
     this.out = LineStream.eager(out);
     this.style = color ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII;
+    if (width <= 0) {
+      throw new IllegalArgumentException("width must be positive, got " + width);
+    }
     this.width = width;
     this.refreshMillis = refreshMillis;
   }
 
   /** Bars for the command's terminal, redrawn every second, as wide as the terminal. */
   static ProgressBars onTerminal(PrintWriter out, boolean color) {
-    return new ProgressBars(out, color, 0, 1000);
+    return new ProgressBars(out, color, terminalWidth(), 1000);
+  }
+
+  /**
+   * The terminal's width, asked once through a JLine terminal opened with its signal handling off
+   * and closed at once. Given a width, the library never opens a terminal of its own (it would keep
+   * one open for the rest of the run), and nothing of JLine's goes near SIGINT, which the interrupt
+   * guard owns. 80 columns when the width cannot be read.
+   */
+  static int terminalWidth() {
+    try (Terminal terminal =
+        TerminalBuilder.builder().system(true).nativeSignals(false).dumb(true).build()) {
+      int width = terminal.getWidth();
+      return width >= 20 ? width : 80;
+    } catch (IOException | RuntimeException e) {
+      return 80;
+    }
   }
 
   /**
@@ -60,10 +82,7 @@ final class ProgressBars {
               .continuousUpdate()
               .setEtaFunction(ProgressBars::remaining)
               .startsFrom(percent, elapsed)
-              .setConsumer(
-                  width > 0
-                      ? new InteractiveConsoleProgressBarConsumer(out, width)
-                      : new InteractiveConsoleProgressBarConsumer(out));
+              .setConsumer(new InteractiveConsoleProgressBarConsumer(out, width));
       bar = builder.build();
       open.put(key, bar);
     }
