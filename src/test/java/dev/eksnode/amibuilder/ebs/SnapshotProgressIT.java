@@ -105,6 +105,30 @@ class SnapshotProgressIT {
     }
   }
 
+  @Test
+  void json_encryptedBoot_reportsTheSteppingStoneAndTheEncryptedImage() throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      keepPending(rig, "CreateImage");
+      keepPending(rig, "CopyImage");
+
+      TestHome.Result r = rig.build("--json", "encrypted=true");
+
+      assertEquals(0, r.code(), r.err());
+      List<JsonNode> progress = progressEvents(r);
+      List<String> images =
+          progress.stream().map(e -> e.get("image_id").asText()).distinct().toList();
+      assertEquals(2, images.size(), "the unencrypted image, then the encrypted copy: " + progress);
+      for (String image : images) {
+        List<String> states =
+            progress.stream()
+                .filter(e -> e.get("image_id").asText().equals(image))
+                .map(e -> e.get("percent").asInt() + " " + e.get("state").asText())
+                .toList();
+        assertEquals(List.of("100 pending", "100 available"), states, image);
+      }
+    }
+  }
+
   /** The image stays pending for {@link #PENDING} after {@code call}. */
   private static void keepPending(BuildRig rig, String call) {
     rig.proxy
