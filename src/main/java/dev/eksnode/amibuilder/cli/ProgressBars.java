@@ -10,6 +10,7 @@ import java.util.Optional;
 import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 import me.tongfei.progressbar.ProgressState;
 import org.jline.terminal.Terminal;
@@ -28,6 +29,7 @@ final class ProgressBars {
   private final int width;
   private final int refreshMillis;
   private final Map<String, ProgressBar> open = new LinkedHashMap<>();
+  private final Map<String, Held> held = new LinkedHashMap<>();
 
   /**
    * @param width columns a bar may take (positive: the library must not open a terminal itself)
@@ -71,6 +73,7 @@ final class ProgressBars {
    */
   void show(String key, String task, int percent, String state, Duration elapsed, boolean done) {
     ProgressBar bar = open.get(key);
+    Held consumer = held.computeIfAbsent(key, k -> new Held(out, width));
     if (bar == null) {
       ProgressBarBuilder builder =
           new ProgressBarBuilder()
@@ -82,15 +85,17 @@ final class ProgressBars {
               .continuousUpdate()
               .setEtaFunction(ProgressBars::remaining)
               .startsFrom(percent, elapsed)
-              .setConsumer(new InteractiveConsoleProgressBarConsumer(out, width));
+              .setConsumer(consumer);
       bar = builder.build();
       open.put(key, bar);
     }
     bar.setExtraMessage(state);
     bar.stepTo(percent);
+    consumer.ready = true;
     if (done) {
       bar.close();
       open.remove(key);
+      held.remove(key);
     }
     // No refresh() from this thread: the library's consumer is not thread-safe, and its own thread
     // draws the change at the next tick.
@@ -117,5 +122,36 @@ final class ProgressBars {
   void closeAll() {
     open.values().forEach(ProgressBar::close);
     open.clear();
+    held.clear();
+  }
+
+  /**
+   * Passes frames on once the bar has its state: the library draws a first frame as soon as a bar
+   * is built, before its extra message can be set, and that frame would show no state.
+   */
+  private static final class Held implements ProgressBarConsumer {
+    private final InteractiveConsoleProgressBarConsumer screen;
+    volatile boolean ready;
+
+    Held(PrintStream out, int width) {
+      this.screen = new InteractiveConsoleProgressBarConsumer(out, width);
+    }
+
+    @Override
+    public int getMaxRenderedLength() {
+      return screen.getMaxRenderedLength();
+    }
+
+    @Override
+    public void accept(String frame) {
+      if (ready) {
+        screen.accept(frame);
+      }
+    }
+
+    @Override
+    public void close() {
+      screen.close();
+    }
   }
 }

@@ -76,6 +76,12 @@ class ProgressRenderingTest {
     renderer.accept(progress(100, "available", 70));
     String last = lastFrame(out.toString());
     assertTrue(last.contains("100%") && last.contains("available"), last);
+    // Every frame drawn carries the state, the very first one included.
+    for (String frame : out.toString().split("\r|\n|\u001b\\[\\d+[AB]")) {
+      if (frame.contains("%")) {
+        assertTrue(frame.contains("pending") || frame.contains("available"), frame);
+      }
+    }
   }
 
   @Test
