@@ -29,19 +29,42 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
   /** Builds that already printed the "removing temporary resources" header. */
   private final Set<BuildId> unwinding = ConcurrentHashMap.newKeySet();
 
+  /** Snapshot progress bars on a terminal; null prints plain lines instead. */
+  private final ProgressBars bars;
+
   BuildEventRenderer(CliContext ctx, Console console) {
     this(ctx, console, "--on-error abort");
   }
 
   BuildEventRenderer(CliContext ctx, Console console, String keptBecause) {
+    this(ctx, console, keptBecause, null);
+  }
+
+  /**
+   * @param bars where snapshot progress is drawn as bars (stdout is a terminal, neither {@code
+   *     --json} nor {@code -q}); null for plain lines
+   */
+  BuildEventRenderer(CliContext ctx, Console console, String keptBecause, ProgressBars bars) {
     this.ctx = ctx;
     this.console = console;
     this.keptBecause = keptBecause;
+    this.bars = bars;
   }
 
   @Override
   public synchronized void accept(BuildEvent event) {
     String p = event.label();
+    if (event instanceof BuildEvent.Progress e) {
+      progress(e);
+      return;
+    }
+    if (event instanceof BuildEvent.Waiting && bars != null && !bars.isEmpty()) {
+      // The bars show the state and the time; a line between them would break their layout.
+      return;
+    }
+    if (bars != null) {
+      bars.closeAll();
+    }
     if (event instanceof BuildEvent.Planned e) {
       console.info(
           "Building AMI "
@@ -140,6 +163,42 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     } else if (event instanceof BuildEvent.Finished e) {
       finished(e.result());
     }
+  }
+
+  /** A bar on a terminal, a plain line otherwise, and the {@code progress} JSON event. */
+  private void progress(BuildEvent.Progress e) {
+    if (bars != null) {
+      bars.show(
+          e.buildId().value() + " " + e.what(),
+          e.label() + e.imageId() + " " + e.region(),
+          e.percent(),
+          e.state(),
+          e.elapsed(),
+          e.percent() >= 100 && "available".equals(e.state()));
+    } else {
+      console.info(
+          e.label()
+              + "  snapshots of "
+              + e.imageId()
+              + " in "
+              + e.region()
+              + ": "
+              + e.percent()
+              + "% ("
+              + e.state()
+              + ", "
+              + e.elapsed().toSeconds()
+              + " s)");
+    }
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("build_id", e.buildId().value());
+    fields.put("what", e.what());
+    fields.put("region", e.region());
+    fields.put("image_id", e.imageId());
+    fields.put("state", e.state());
+    fields.put("percent", e.percent());
+    fields.put("elapsed_seconds", e.elapsed().toSeconds());
+    console.event("progress", fields);
   }
 
   private static Map<String, Object> resourceFields(BuildId id, Resource resource) {

@@ -166,11 +166,16 @@ final class K8sCommand implements Callable<Integer> {
             onError == OnError.ASK ? new AskOnError(ctx.err(), ctx.terminal()) : null,
             debugKeepKey,
             checkPermissions);
+    // Snapshot progress costs a DescribeSnapshots per image poll while an image is pending: asked
+    // for only when someone shows it (bars on a terminal, events with --json), never for a log.
+    boolean bars = output.progressBars(ctx);
+    request = request.withSnapshotProgress(bars || output.json);
     BuildEventRenderer renderer =
         new BuildEventRenderer(
             ctx,
             console,
-            onError == OnError.ASK ? "abort answered to --on-error ask" : "--on-error abort");
+            onError == OnError.ASK ? "abort answered to --on-error ask" : "--on-error abort",
+            bars ? ProgressBars.onTerminal(ctx.out(), output.color(ctx)) : null);
     BuildReport report = new BuildService().run(request, renderer);
     return renderer.close(report);
   }

@@ -11,13 +11,35 @@ import java.nio.charset.StandardCharsets;
 final class LineStream extends OutputStream {
   private final PrintWriter writer;
   private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+  private final boolean eager;
 
-  private LineStream(PrintWriter writer) {
+  private LineStream(PrintWriter writer, boolean eager) {
     this.writer = writer;
+    this.eager = eager;
   }
 
   static PrintStream over(PrintWriter writer) {
-    return new PrintStream(new LineStream(writer), true, StandardCharsets.UTF_8);
+    return new PrintStream(new LineStream(writer, false), true, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A stream that passes every write on at once, for output that redraws a line in place ({@code
+   * \r} and cursor moves, no line end) such as a progress bar.
+   */
+  static PrintStream eager(PrintWriter writer) {
+    return new PrintStream(new LineStream(writer, true), true, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public synchronized void write(byte[] bytes, int off, int len) {
+    if (!eager) {
+      for (int i = off; i < off + len; i++) {
+        write(bytes[i]);
+      }
+      return;
+    }
+    line.write(bytes, off, len);
+    flush();
   }
 
   @Override

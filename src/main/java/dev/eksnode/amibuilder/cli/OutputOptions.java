@@ -20,8 +20,22 @@ public final class OutputOptions {
   @Option(
       names = "--no-color",
       description =
-          "No ANSI colours. ami-builder prints plain text today; the option is accepted so scripts can pass it.")
+          "No ANSI colours: progress bars on a terminal are drawn in plain ASCII (as with NO_COLOR set).")
   boolean noColor;
+
+  /**
+   * Whether waits draw progress bars: stdout (and stdin) is a terminal, as {@link
+   * CliContext#terminal()} tells, and neither {@code --json} nor {@code -q} is given.
+   */
+  boolean progressBars(CliContext ctx) {
+    return ctx.terminal() != null && !json && !quiet;
+  }
+
+  /** Colours unless {@code --no-color} or the NO_COLOR convention (any non-empty value). */
+  boolean color(CliContext ctx) {
+    String env = ctx.env().get("NO_COLOR");
+    return !noColor && (env == null || env.isEmpty());
+  }
 
   int verbosity() {
     return verbose.length;

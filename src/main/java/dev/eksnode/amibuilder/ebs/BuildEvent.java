@@ -66,6 +66,22 @@ public sealed interface BuildEvent {
   record Waiting(BuildId buildId, String label, String what, String state, Duration elapsed)
       implements BuildEvent {}
 
+  /**
+   * The snapshots behind a pending image are {@code percent} done (the least of them, 0 to 100)
+   * while the image is in {@code state}; sent when the percentage or the state changes, only when
+   * the request asked for snapshot progress.
+   */
+  record Progress(
+      BuildId buildId,
+      String label,
+      String what,
+      String region,
+      String imageId,
+      String state,
+      int percent,
+      Duration elapsed)
+      implements BuildEvent {}
+
   /** One line of remote output, already redacted. */
   record OutputLine(BuildId buildId, String label, String provisioner, String line)
       implements BuildEvent {}

@@ -15,6 +15,27 @@ public interface BuildEvents {
   /** A wait changed state or made progress. */
   default void waiting(String what, String state, java.time.Duration elapsed) {}
 
+  /**
+   * Whether the caller shows snapshot progress. When false, image waits make no DescribeSnapshots
+   * call at all.
+   */
+  default boolean wantsSnapshotProgress() {
+    return false;
+  }
+
+  /**
+   * The snapshots of a pending image are {@code percent} done (the least of them), the image being
+   * in {@code state} after {@code elapsed}. Told after every image poll that asked for them, and
+   * once with 100 when the image is available.
+   */
+  default void snapshotProgress(
+      String what,
+      String region,
+      String imageId,
+      String state,
+      int percent,
+      java.time.Duration elapsed) {}
+
   /** One line of remote output (already redacted), from the provisioner named by {@code label}. */
   default void output(String label, String line) {}
 

@@ -32,6 +32,9 @@ import java.util.Objects;
  *     private key into {@code outputDir}
  * @param checkPermissions each build's preflight ends with EC2 dry runs of its create calls ({@code
  *     --check-permissions})
+ * @param snapshotProgress image waits also ask DescribeSnapshots for the progress of the image's
+ *     snapshots and send {@link BuildEvent.Progress} events (for a progress bar or {@code --json});
+ *     false makes no such call
  */
 public record BuildRequest(
     List<Entry> entries,
@@ -47,7 +50,62 @@ public record BuildRequest(
     int interruptedStatus,
     FailurePrompt prompt,
     boolean keepKey,
-    boolean checkPermissions) {
+    boolean checkPermissions,
+    boolean snapshotProgress) {
+
+  /** A request without snapshot progress. */
+  public BuildRequest(
+      List<Entry> entries,
+      Path outputDir,
+      OnError onError,
+      int parallel,
+      BuildTuning tuning,
+      Path journalDir,
+      URI endpointOverride,
+      ClientSource clients,
+      Clock clock,
+      PrintStream notices,
+      int interruptedStatus,
+      FailurePrompt prompt,
+      boolean keepKey,
+      boolean checkPermissions) {
+    this(
+        entries,
+        outputDir,
+        onError,
+        parallel,
+        tuning,
+        journalDir,
+        endpointOverride,
+        clients,
+        clock,
+        notices,
+        interruptedStatus,
+        prompt,
+        keepKey,
+        checkPermissions,
+        false);
+  }
+
+  /** This request, with or without snapshot progress. */
+  public BuildRequest withSnapshotProgress(boolean on) {
+    return new BuildRequest(
+        entries,
+        outputDir,
+        onError,
+        parallel,
+        tuning,
+        journalDir,
+        endpointOverride,
+        clients,
+        clock,
+        notices,
+        interruptedStatus,
+        prompt,
+        keepKey,
+        checkPermissions,
+        on);
+  }
 
   /**
    * Asks the person at the terminal what to do after a step of a build failed ({@code --on-error
@@ -90,6 +148,7 @@ public record BuildRequest(
         interruptedStatus,
         null,
         false,
+        false,
         false);
   }
 
@@ -122,6 +181,7 @@ public record BuildRequest(
         interruptedStatus,
         prompt,
         keepKey,
+        false,
         false);
   }
 

@@ -262,7 +262,7 @@ public final class BuildService {
               request.onError() == OnError.ASK ? prompt : null,
               request.keepKey(),
               cancellation,
-              new Forwarder(id, label, events),
+              new Forwarder(id, label, events, request.snapshotProgress()),
               listener(id, label));
       Outcome outcome = done.outcome();
       BuildResult result =
@@ -334,11 +334,33 @@ public final class BuildService {
     private final String label;
     private final Consumer<BuildEvent> events;
     private final Map<String, Shown> shown = new ConcurrentHashMap<>();
+    private final boolean snapshotProgress;
 
-    Forwarder(BuildId id, String label, Consumer<BuildEvent> events) {
+    /** The last snapshot progress sent per wait, as "percent state". */
+    private final Map<String, String> progressShown = new ConcurrentHashMap<>();
+
+    Forwarder(BuildId id, String label, Consumer<BuildEvent> events, boolean snapshotProgress) {
       this.id = id;
       this.label = label;
       this.events = events;
+      this.snapshotProgress = snapshotProgress;
+    }
+
+    @Override
+    public boolean wantsSnapshotProgress() {
+      return snapshotProgress;
+    }
+
+    /** One event per change of percentage or state, not one per poll. */
+    @Override
+    public void snapshotProgress(
+        String what, String region, String imageId, String state, int percent, Duration elapsed) {
+      String now = percent + " " + state;
+      if (now.equals(progressShown.put(what, now))) {
+        return;
+      }
+      events.accept(
+          new BuildEvent.Progress(id, label, what, region, imageId, state, percent, elapsed));
     }
 
     @Override

@@ -113,7 +113,11 @@ public final class CreateImageStep implements Step<BuildContext> {
             ctx.ec2(region),
             imageId,
             ctx.waits().imageTimeout(),
-            ctx.events()::waiting);
+            ctx.events()::waiting,
+            ctx.events().wantsSnapshotProgress()
+                ? (what, id, state, percent, elapsed) ->
+                    ctx.events().snapshotProgress(what, region, id, state, percent, elapsed)
+                : null);
     return new BuildState.RegionImage(
         region, imageId, recordSnapshots(ctx, ledger, region, imageId, image));
   }
