@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -30,35 +28,7 @@ class InterruptIT {
   @TempDir Path tmp;
 
   private Process start(BuildRig rig) throws IOException {
-    String jar = System.getProperty("amibuilder.jar");
-    assertTrue(
-        jar != null && Files.isRegularFile(Path.of(jar)), "amibuilder.jar not built: " + jar);
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                jar,
-                "k8s",
-                "--kubernetes-version",
-                "1.23.9",
-                "--kubernetes-build-date",
-                "2023-01-30",
-                "--region",
-                BuildRig.REGION,
-                "--endpoint-url",
-                rig.proxy.endpoint().toString(),
-                "--output-dir",
-                rig.outputDir.toString(),
-                "temporary_security_group_source_cidrs=127.0.0.1/32"));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .directory(rig.home.work.toFile())
-            .redirectOutput(tmp.resolve("child.out").toFile())
-            .redirectError(tmp.resolve("child.err").toFile());
-    pb.environment().putAll(rig.home.env);
-    pb.environment().put("AMI_BUILDER_HOME", rig.home.home.toString());
-    return pb.start();
+    return rig.startBuild(tmp.resolve("child.out"), tmp.resolve("child.err"));
   }
 
   private static void awaitCall(BuildRig rig, String action, int n, Process child)
