@@ -319,7 +319,19 @@ final class Removers {
   private static final class ImageRemover implements Remover {
     @Override
     public void delete(Ec2Client ec2, String id, long notFoundUntilNanos) throws Exception {
-      AwsErrors.ignoringNotFound(() -> ec2.deregisterImage(q -> q.imageId(id))).run();
+      try {
+        AwsErrors.ignoringNotFound(() -> ec2.deregisterImage(q -> q.imageId(id))).run();
+      } catch (RuntimeException e) {
+        // EC2 answers a DeregisterImage of an image already deregistered (an SDK retry after a lost
+        // answer, a second undo) with "no longer available": gone, once DescribeImages agrees.
+        if (!"InvalidAMIID.Unavailable".equals(AwsErrors.errorCode(e).orElse(""))) {
+          throw e;
+        }
+        Image image = Images.describe(ec2, id);
+        if (image != null && !"deregistered".equals(image.stateAsString())) {
+          throw e;
+        }
+      }
     }
 
     @Override

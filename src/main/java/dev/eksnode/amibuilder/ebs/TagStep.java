@@ -1,11 +1,16 @@
 package dev.eksnode.amibuilder.ebs;
 
+import dev.eksnode.amibuilder.aws.AwsErrors;
+import dev.eksnode.amibuilder.aws.ShieldedCall;
+import dev.eksnode.amibuilder.pipeline.Resource;
+import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
  * Puts the reference tag set on the AMI and its snapshots in every region, with {@value #COMPLETE}
@@ -20,8 +25,14 @@ public final class TagStep implements Step<BuildContext> {
     return "tag";
   }
 
+  /** Its undo takes the marker back, so it runs only when the build does not succeed. */
   @Override
-  public void run(BuildContext ctx) {
+  public boolean keepOnSuccess() {
+    return true;
+  }
+
+  @Override
+  public void run(BuildContext ctx) throws InterruptedException {
     Map<String, String> amiTags = new LinkedHashMap<>(ctx.state().amiTags());
     amiTags.put(COMPLETE, "true");
     Map<String, String> snapshotExtra =
@@ -32,20 +43,57 @@ public final class TagStep implements Step<BuildContext> {
       if (snapshotExtra.isEmpty()) {
         resources.addAll(image.snapshotIds());
       }
-      ctx.ec2(image.region())
-          .createTags(r -> r.resources(resources).tags(ctx.tags().with(amiTags)));
+      // Shielded: a cancel lets a tag call in flight land before the undo takes the marker back.
+      ShieldedCall.run(
+          "CreateTags",
+          () ->
+              ctx.ec2(image.region())
+                  .createTags(r -> r.resources(resources).tags(ctx.tags().with(amiTags))));
       if (!snapshotExtra.isEmpty() && !image.snapshotIds().isEmpty()) {
         Map<String, String> snapshotTags = new LinkedHashMap<>(amiTags);
         snapshotTags.putAll(snapshotExtra);
         snapshotTags.put(COMPLETE, "true");
-        ctx.ec2(image.region())
-            .createTags(r -> r.resources(image.snapshotIds()).tags(ctx.tags().with(snapshotTags)));
+        ShieldedCall.run(
+            "CreateTags",
+            () ->
+                ctx.ec2(image.region())
+                    .createTags(
+                        r -> r.resources(image.snapshotIds()).tags(ctx.tags().with(snapshotTags))));
       }
     }
   }
 
+  /**
+   * The build did not succeed after (or while) this step ran: removes the {@value #COMPLETE} tag
+   * from every image and snapshot it may have tagged, before the image steps' undos remove them, so
+   * whatever those cannot remove is not mistaken by {@code cleanup} for a finished build's AMI. The
+   * other tags go with the image.
+   */
   @Override
   public void undo(BuildContext ctx, UndoReport report) {
-    // Tags go with the image.
+    Tag marker = Tag.builder().key(COMPLETE).value("true").build();
+    for (BuildState.RegionImage image : ctx.state().images().values()) {
+      List<String> resources = new ArrayList<>();
+      resources.add(image.imageId());
+      resources.addAll(image.snapshotIds());
+      try {
+        ctx.waits()
+            .undoRetry()
+            .run(
+                "remove the " + COMPLETE + " tag from " + image.imageId(),
+                AwsErrors.ignoringNotFound(
+                    () ->
+                        ctx.ec2(image.region())
+                            .deleteTags(r -> r.resources(resources).tags(marker))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        // Cleared if the image's own undo then removes it.
+        report.leftover(
+            new Resource(ResourceKind.IMAGE, image.imageId(), image.region()),
+            "still tagged " + COMPLETE + "=true, which cleanup leaves alone: " + e.getMessage());
+      }
+    }
   }
 }

@@ -4,6 +4,8 @@ import dev.eksnode.amibuilder.cli.TestHome;
 import dev.eksnode.amibuilder.rig.FaultProxy;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +33,9 @@ final class BuildRig implements AutoCloseable {
   String kubernetesVersion = "1.23.9";
 
   String buildDate = "2023-01-30";
+
+  /** Options for the JVM of {@link #startBuild}, before {@code -jar}. */
+  final List<String> jvmOptions = new ArrayList<>();
 
   BuildRig(MotoExtension moto, Path root, String... regions) {
     // These tests are about the EC2 steps: the same builder, no provisioners (EndToEndIT runs the
@@ -100,8 +105,41 @@ final class BuildRig implements AutoCloseable {
     return MotoState.capture(clients);
   }
 
-  /** Runs {@code k8s} against the proxy with the given extra words. */
+  /** Runs {@code k8s} against the proxy with the given extra words, in this JVM. */
   TestHome.Result build(String... extra) {
+    return home.run(k8sArgs(extra).toArray(String[]::new));
+  }
+
+  /**
+   * Starts {@code k8s} with the given extra words as a child JVM running the packaged jar, as a
+   * user's shell would, so it can be sent signals; its output goes to {@code stdout} and {@code
+   * stderr}.
+   */
+  Process startBuild(Path stdout, Path stderr, String... extra) throws IOException {
+    String jar = System.getProperty("amibuilder.jar");
+    if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+      throw new IllegalStateException("amibuilder.jar not built: " + jar);
+    }
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // What bin/ami-builder uses: a short-lived CLI gains nothing from the C2 compiler.
+                "-XX:TieredStopAtLevel=1"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar));
+    cmd.addAll(k8sArgs(extra));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(home.work.toFile())
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile());
+    pb.environment().putAll(home.env);
+    pb.environment().put("AMI_BUILDER_HOME", home.home.toString());
+    return pb.start();
+  }
+
+  private List<String> k8sArgs(String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -121,7 +159,7 @@ final class BuildRig implements AutoCloseable {
       args.add("temporary_security_group_source_cidrs=127.0.0.1/32");
     }
     args.addAll(List.of(extra));
-    return home.run(args.toArray(String[]::new));
+    return args;
   }
 
   TestHome.Result cli(String... args) {

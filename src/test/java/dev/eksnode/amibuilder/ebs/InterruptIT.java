@@ -10,11 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,35 +33,7 @@ class InterruptIT {
    * Starts the real jar on {@code rig} as a child process; its output goes to files in {@code tmp}.
    */
   static Process start(BuildRig rig, Path tmp) throws IOException {
-    String jar = System.getProperty("amibuilder.jar");
-    assertTrue(
-        jar != null && Files.isRegularFile(Path.of(jar)), "amibuilder.jar not built: " + jar);
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                jar,
-                "k8s",
-                "--kubernetes-version",
-                "1.23.9",
-                "--kubernetes-build-date",
-                "2023-01-30",
-                "--region",
-                BuildRig.REGION,
-                "--endpoint-url",
-                rig.proxy.endpoint().toString(),
-                "--output-dir",
-                rig.outputDir.toString(),
-                "temporary_security_group_source_cidrs=127.0.0.1/32"));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd)
-            .directory(rig.home.work.toFile())
-            .redirectOutput(tmp.resolve("child.out").toFile())
-            .redirectError(tmp.resolve("child.err").toFile());
-    pb.environment().putAll(rig.home.env);
-    pb.environment().put("AMI_BUILDER_HOME", rig.home.home.toString());
-    return pb.start();
+    return rig.startBuild(tmp.resolve("child.out"), tmp.resolve("child.err"));
   }
 
   static void awaitCall(BuildRig rig, String action, int n, Process child)
@@ -115,22 +87,58 @@ class InterruptIT {
       child.destroyForcibly();
       assertTrue(child.waitFor(30, TimeUnit.SECONDS));
       assertTrue(!rig.state().diff(before).isEmpty(), "the kill came too late to leave anything");
-      String buildId;
-      try (Stream<Path> files = Files.list(rig.stateDir)) {
-        buildId =
-            files
-                .map(p -> p.getFileName().toString())
-                .filter(n -> n.endsWith(".json") && n.startsWith("ab-"))
-                .map(n -> n.substring(0, n.length() - 5))
-                .findFirst()
-                .orElseThrow();
-      }
+      String buildId = journaledBuildId(rig);
       rig.proxy.clear();
       TestHome.Result r =
           rig.cli(
               "cleanup", "--build-id", buildId, "--endpoint-url", rig.proxy.endpoint().toString());
       assertEquals(0, r.code(), r.out() + r.err());
       assertEquals(Set.of(), rig.state().diff(before), r.out() + r.err());
+    }
+  }
+
+  @Test
+  void sigint_duringTagStepWithImageRemovalRefused_cleanupStillRemovesTheImage() throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy
+          .on("DeregisterImage")
+          .always()
+          .fail(403, "UnauthorizedOperation", "injected: not allowed");
+      // CreateTags #1 tags the snapshot, #2 is the tag step marking the AMI complete.
+      rig.proxy.on("CreateTags").call(2).delay(Duration.ofSeconds(2));
+      Process child = start(rig, tmp);
+      awaitCall(rig, "CreateTags", 2, child);
+      new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor();
+      assertTrue(child.waitFor(90, TimeUnit.SECONDS), "child did not exit");
+      assertEquals(130, child.exitValue(), output());
+      List<MotoState.Resource> images =
+          rig.state().diff(before).stream().filter(x -> x.kind() == MotoState.Kind.IMAGE).toList();
+      assertEquals(1, images.size(), rig.state().diff(before).toString());
+      assertTrue(output().contains(images.get(0).id()), output());
+
+      rig.proxy.clear();
+      TestHome.Result r =
+          rig.cli(
+              "cleanup",
+              "--build-id",
+              journaledBuildId(rig),
+              "--endpoint-url",
+              rig.proxy.endpoint().toString());
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertEquals(
+          Set.of(), rig.state().diff(before), "a cancelled build's AMI is no finished artifact");
+    }
+  }
+
+  private static String journaledBuildId(BuildRig rig) throws IOException {
+    try (Stream<Path> files = Files.list(rig.stateDir)) {
+      return files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".json") && n.startsWith("ab-"))
+          .map(n -> n.substring(0, n.length() - 5))
+          .findFirst()
+          .orElseThrow();
     }
   }
 }

@@ -134,6 +134,36 @@ class RemoversTest {
   }
 
   @Test
+  void remove_imageAlreadyDeregistered_noLongerAvailableCountsAsRemovedAndItsSnapshotsGo() {
+    // The first DeregisterImage acted but its answer was lost; the image is gone from the listing.
+    ec2.fail("DeregisterImage", awsError(400, "InvalidAMIID.Unavailable"));
+
+    assertTrue(
+        removers.remove(
+            resource(ResourceKind.IMAGE, "ami-01"),
+            List.of(resource(ResourceKind.SNAPSHOT, "snap-1")),
+            time.nanoTime(),
+            report));
+    assertEquals(
+        List.of(resource(ResourceKind.IMAGE, "ami-01"), resource(ResourceKind.SNAPSHOT, "snap-1")),
+        report.removedResources());
+    assertEquals(List.of(), report.leftovers());
+  }
+
+  @Test
+  void remove_imageNoLongerAvailableButStillListed_isALeftoverWithItsSnapshots() {
+    ec2.images.put("ami-01", image("ami-01", "snap-1"));
+    ec2.refused.put("DeregisterImage", awsError(400, "InvalidAMIID.Unavailable"));
+
+    assertFalse(removers.remove(resource(ResourceKind.IMAGE, "ami-01"), report));
+    assertEquals(
+        List.of(resource(ResourceKind.IMAGE, "ami-01"), resource(ResourceKind.SNAPSHOT, "snap-1")),
+        report.leftovers().stream().map(l -> l.resource()).toList());
+    assertTrue(
+        ec2.calls.stream().noneMatch(c -> c.startsWith("DeleteSnapshot")), ec2.calls.toString());
+  }
+
+  @Test
   void remove_instance_terminatesAndWaitsOnTheInjectedTime() {
     ec2.instanceStates.addAll(
         List.of(

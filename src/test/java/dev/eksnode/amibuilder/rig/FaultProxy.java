@@ -70,6 +70,7 @@ public final class FaultProxy implements AutoCloseable {
           "te",
           "trailer",
           "proxy-connection");
+  private static final Pattern IMAGE_ID = Pattern.compile("<imageId>([^<]+)</imageId>");
   private static final Pattern CREDENTIAL_SCOPE =
       Pattern.compile("Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request");
   private static final Pattern SIGNING_KEY = Pattern.compile("Credential=([^/]+)/");
@@ -83,6 +84,10 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Request> requests = new ArrayList<>();
   private final Map<String, Integer> counts = new HashMap<>();
   private final Map<String, Long> lastCallNanos = new HashMap<>();
+  private int inFlight;
+  private volatile boolean ec2Idempotency;
+  private final Map<String, Answer> idempotentAnswers = new HashMap<>();
+  private final Map<String, String> imageNames = new HashMap<>();
 
   private FaultProxy(HttpServer server, ExecutorService executor, URI target) {
     this.server = server;
@@ -123,6 +128,19 @@ public final class FaultProxy implements AutoCloseable {
    */
   public static String dryRun(String action) {
     return action + " (DryRun)";
+  }
+
+  /**
+   * Makes the calls moto lets repeat answer as EC2 does, for SDK retries of a call whose answer was
+   * lost: a RunInstances or CopyImage whose {@code ClientToken} was seen before (in that region)
+   * gets the answer of that earlier call instead of a second resource, and a CreateImage whose
+   * {@code Name} an earlier CreateImage in that region took gets {@code InvalidAMIName.Duplicate}
+   * (moto makes a second image of the same name). Names are remembered for the proxy's lifetime,
+   * even after the image is deregistered.
+   */
+  public FaultProxy emulateEc2Idempotency() {
+    ec2Idempotency = true;
+    return this;
   }
 
   /** Starts programming a rule for the named action. Rules are checked in the order added. */
@@ -184,6 +202,23 @@ public final class FaultProxy implements AutoCloseable {
     return new TreeMap<>(counts);
   }
 
+  /**
+   * Waits until no call is being handled (a delayed call still held, a forward still waiting for
+   * moto), so what moto holds afterwards no longer changes because of a call made before. Returns
+   * whether that happened within {@code timeout}.
+   */
+  public synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (inFlight > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
+  }
+
   /** Forgets the recorded calls and removes every rule. */
   public synchronized void clear() {
     calls.clear();
@@ -200,6 +235,20 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    synchronized (this) {
+      inFlight++;
+    }
+    try {
+      answer(exchange);
+    } finally {
+      synchronized (this) {
+        inFlight--;
+        notifyAll();
+      }
+    }
+  }
+
+  private void answer(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
       String region = regionOf(exchange);
@@ -211,26 +260,31 @@ public final class FaultProxy implements AutoCloseable {
       if ("true".equalsIgnoreCase(params.get("DryRun"))) {
         action = dryRun(action);
       }
-      int number = record(new Request(action, region, params, accessKeyOf(exchange)));
+      Request request = new Request(action, region, params, accessKeyOf(exchange));
+      int number = record(request);
       Effect effect = effectFor(action, region, number);
       LOG.debug(
           "call {} #{} ({}) -> {}", action, number, region, effect == null ? "forward" : effect);
       if (effect instanceof Delay delay) {
         Thread.sleep(delay.duration().toMillis());
-        forward(exchange, body);
+        forward(exchange, body, request, null);
       } else if (effect instanceof Fail fail) {
         sendError(exchange, serviceOf(exchange), fail);
       } else if (effect instanceof Rewrite rewrite) {
-        forward(exchange, body, rewrite.edit());
+        forward(exchange, body, request, rewrite.edit());
       } else if (effect instanceof LoseAnswer lose) {
-        forwardOnly(exchange, body);
+        upstream(exchange, body, request);
         sendError(exchange, serviceOf(exchange), lose.fail());
-      } else if (effect instanceof Answer answer) {
+      } else if (effect instanceof AnswerWith answer) {
         send(
             exchange,
             200,
             answer.contentType(),
             answer.body().apply(exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8));
+      } else if (effect instanceof DropAnswer) {
+        // Closing an exchange that sent no headers closes the connection: the caller reads an
+        // end of stream where the answer should be.
+        upstream(exchange, body, request);
       } else if (effect instanceof Respond respond) {
         send(
             exchange,
@@ -238,7 +292,7 @@ public final class FaultProxy implements AutoCloseable {
             respond.contentType(),
             respond.body().getBytes(StandardCharsets.UTF_8));
       } else {
-        forward(exchange, body);
+        forward(exchange, body, request, null);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -271,19 +325,13 @@ public final class FaultProxy implements AutoCloseable {
     return last != null && System.nanoTime() - last < window.toNanos();
   }
 
-  private void forward(HttpExchange exchange, byte[] body)
+  private void forward(
+      HttpExchange exchange, byte[] body, Request request, UnaryOperator<String> edit)
       throws IOException, InterruptedException {
-    forward(exchange, body, null);
-  }
-
-  private void forward(HttpExchange exchange, byte[] body, UnaryOperator<String> edit)
-      throws IOException, InterruptedException {
-    HttpResponse<byte[]> response =
-        upstream.send(upstreamRequest(exchange, body), HttpResponse.BodyHandlers.ofByteArray());
+    Answer response = upstream(exchange, body, request);
     Headers out = exchange.getResponseHeaders();
     response
         .headers()
-        .map()
         .forEach(
             (name, values) -> {
               if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
@@ -291,17 +339,64 @@ public final class FaultProxy implements AutoCloseable {
               }
             });
     byte[] answer = response.body();
-    if (edit != null && response.statusCode() / 100 == 2) {
+    if (edit != null && response.status() / 100 == 2) {
       answer =
           edit.apply(new String(answer, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
     }
-    sendBody(exchange, response.statusCode(), answer);
+    sendBody(exchange, response.status(), answer);
   }
 
-  /** Lets moto act on the call but drops its answer: the caller never learns what was created. */
-  private void forwardOnly(HttpExchange exchange, byte[] body)
+  /** An answer from moto, or the one EC2 would give where moto's differs. */
+  private record Answer(int status, Map<String, List<String>> headers, byte[] body) {}
+
+  /**
+   * Sends the call to moto and returns its answer; with {@link #emulateEc2Idempotency} a repeated
+   * call may be answered here instead.
+   */
+  private Answer upstream(HttpExchange exchange, byte[] body, Request request)
       throws IOException, InterruptedException {
-    upstream.send(upstreamRequest(exchange, body), HttpResponse.BodyHandlers.discarding());
+    String tokenKey = null;
+    String nameKey = null;
+    if (ec2Idempotency) {
+      String token = request.param("ClientToken");
+      if (token != null && Set.of("RunInstances", "CopyImage").contains(request.action())) {
+        tokenKey = request.action() + " " + request.region() + " " + token;
+      }
+      if ("CreateImage".equals(request.action()) && request.param("Name") != null) {
+        nameKey = request.region() + " " + request.param("Name");
+      }
+      synchronized (this) {
+        Answer earlier = tokenKey == null ? null : idempotentAnswers.get(tokenKey);
+        if (earlier != null) {
+          return earlier;
+        }
+        String image = nameKey == null ? null : imageNames.get(nameKey);
+        if (image != null) {
+          return new Answer(
+              400,
+              Map.of("Content-Type", List.of("text/xml")),
+              ec2ErrorXml(
+                  "InvalidAMIName.Duplicate",
+                  "AMI name " + request.param("Name") + " is already in use by AMI " + image,
+                  UUID.randomUUID().toString()));
+        }
+      }
+    }
+    HttpResponse<byte[]> response =
+        upstream.send(upstreamRequest(exchange, body), HttpResponse.BodyHandlers.ofByteArray());
+    Answer answer = new Answer(response.statusCode(), response.headers().map(), response.body());
+    if (answer.status() / 100 == 2 && (tokenKey != null || nameKey != null)) {
+      synchronized (this) {
+        if (tokenKey != null) {
+          idempotentAnswers.put(tokenKey, answer);
+        }
+        Matcher image = IMAGE_ID.matcher(new String(answer.body(), StandardCharsets.UTF_8));
+        if (nameKey != null && image.find()) {
+          imageNames.put(nameKey, image.group(1));
+        }
+      }
+    }
+    return answer;
   }
 
   private HttpRequest upstreamRequest(HttpExchange exchange, byte[] body) {
@@ -335,23 +430,18 @@ public final class FaultProxy implements AutoCloseable {
           "application/x-amz-json-1.1",
           json("{\"__type\":\"%s\",\"message\":\"%s\"}", fail.code(), fail.message()));
     } else if (isQueryProtocol(exchange)) {
-      String xml =
+      byte[] xml =
           "ec2".equals(service)
-              ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>"
-                  + xmlEscape(fail.code())
-                  + "</Code><Message>"
-                  + xmlEscape(fail.message())
-                  + "</Message></Error></Errors><RequestID>"
-                  + requestId
-                  + "</RequestID></Response>"
-              : "<ErrorResponse><Error><Type>Sender</Type><Code>"
-                  + xmlEscape(fail.code())
-                  + "</Code><Message>"
-                  + xmlEscape(fail.message())
-                  + "</Message></Error><RequestId>"
-                  + requestId
-                  + "</RequestId></ErrorResponse>";
-      send(exchange, fail.status(), "text/xml", xml.getBytes(StandardCharsets.UTF_8));
+              ? ec2ErrorXml(fail.code(), fail.message(), requestId)
+              : ("<ErrorResponse><Error><Type>Sender</Type><Code>"
+                      + xmlEscape(fail.code())
+                      + "</Code><Message>"
+                      + xmlEscape(fail.message())
+                      + "</Message></Error><RequestId>"
+                      + requestId
+                      + "</RequestId></ErrorResponse>")
+                  .getBytes(StandardCharsets.UTF_8);
+      send(exchange, fail.status(), "text/xml", xml);
     } else if ("s3".equals(service)) {
       String xml =
           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
@@ -371,6 +461,17 @@ public final class FaultProxy implements AutoCloseable {
           "application/json",
           json("{\"message\":\"%s\"}", fail.message()));
     }
+  }
+
+  private static byte[] ec2ErrorXml(String code, String message, String requestId) {
+    return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>"
+            + xmlEscape(code)
+            + "</Code><Message>"
+            + xmlEscape(message)
+            + "</Message></Error></Errors><RequestID>"
+            + requestId
+            + "</RequestID></Response>")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static void send(HttpExchange exchange, int status, String contentType, byte[] body)
@@ -488,9 +589,12 @@ public final class FaultProxy implements AutoCloseable {
 
   private record Rule(String action, String region, IntPredicate calls, Effect effect) {}
 
-  private sealed interface Effect permits Fail, Delay, Respond, Answer, Rewrite, LoseAnswer {}
+  private sealed interface Effect
+      permits Fail, Delay, Respond, AnswerWith, Rewrite, LoseAnswer, DropAnswer {}
 
-  private record Answer(String contentType, Function<URI, String> body) implements Effect {}
+  private record AnswerWith(String contentType, Function<URI, String> body) implements Effect {}
+
+  private record DropAnswer() implements Effect {}
 
   private record LoseAnswer(Fail fail) implements Effect {}
 
@@ -524,6 +628,11 @@ public final class FaultProxy implements AutoCloseable {
     /** Only the n-th call (1-based). */
     public Target call(int n) {
       return new Target(action, region, number -> number == n);
+    }
+
+    /** {@code count} calls from the {@code first} (1-based): a call and the retries after it. */
+    public Target calls(int first, int count) {
+      return new Target(action, region, number -> number >= first && number < first + count);
     }
 
     /** The first k calls. */
@@ -580,6 +689,14 @@ public final class FaultProxy implements AutoCloseable {
       rules.add(new Rule(action, region, calls, new LoseAnswer(new Fail(status, code, message))));
     }
 
+    /**
+     * Forwards the call to moto, which acts on it, then closes the connection without an answer:
+     * the reply lost on the network. The SDK sees an I/O error and retries the call.
+     */
+    public void dropAnswer() {
+      rules.add(new Rule(action, region, calls, new DropAnswer()));
+    }
+
     /** Waits, then forwards to moto. */
     public void delay(Duration duration) {
       rules.add(new Rule(action, region, calls, new Delay(duration)));
@@ -599,7 +716,7 @@ public final class FaultProxy implements AutoCloseable {
      * a stand-in for an API moto lacks, such as EKS DescribeAddonVersions.
      */
     public void answer(String contentType, Function<URI, String> body) {
-      rules.add(new Rule(action, region, calls, new Answer(contentType, body)));
+      rules.add(new Rule(action, region, calls, new AnswerWith(contentType, body)));
     }
 
     /** Answers with this body instead of asking moto. */

@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.rig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceType;
 import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
@@ -235,5 +238,88 @@ class FaultProxyIT {
     assertEquals(
         List.of("eu-west-1", "us-east-1"),
         proxy.requests("DescribeKeyPairs").stream().map(FaultProxy.Request::region).toList());
+  }
+
+  @Test
+  void droppedAnswer_reachesMotoAndTheSdkRetriesIntoTheDuplicate() {
+    proxy.on("CreateSecurityGroup").call(1).dropAnswer();
+
+    AwsServiceException error =
+        assertThrows(
+            AwsServiceException.class,
+            () ->
+                ec2.createSecurityGroup(request -> request.groupName("dropped").description("d")));
+
+    // The first attempt made the group and its answer never came; the retry finds it there.
+    assertEquals("InvalidGroup.Duplicate", error.awsErrorDetails().errorCode());
+    assertEquals(2, proxy.count("CreateSecurityGroup"));
+    assertEquals(
+        1,
+        ec2.describeSecurityGroups(request -> request.groupNames("dropped"))
+            .securityGroups()
+            .size());
+  }
+
+  @Test
+  void callRange_failsThoseCallsOnly() {
+    proxy.on("DescribeKeyPairs").calls(2, 2).fail(400, "UnauthorizedOperation", "not now");
+
+    ec2.describeKeyPairs();
+    assertThrows(AwsServiceException.class, ec2::describeKeyPairs);
+    assertThrows(AwsServiceException.class, ec2::describeKeyPairs);
+    ec2.describeKeyPairs();
+
+    assertEquals(4, proxy.count("DescribeKeyPairs"));
+  }
+
+  @Test
+  void awaitIdle_returnsOnceAHeldCallIsAnswered() throws Exception {
+    proxy.on("DescribeKeyPairs").call(1).delay(Duration.ofMillis(800));
+    Thread caller = new Thread(() -> ec2.describeKeyPairs());
+    caller.start();
+    while (proxy.count("DescribeKeyPairs") == 0) {
+      Thread.sleep(10);
+    }
+
+    assertFalse(proxy.awaitIdle(Duration.ofMillis(100)), "the call is still held");
+    assertTrue(proxy.awaitIdle(Duration.ofSeconds(10)));
+    caller.join(10_000);
+    assertFalse(caller.isAlive());
+  }
+
+  @Test
+  void ec2Idempotency_retriesAfterALostAnswerMeetWhatTheFirstAttemptMade() {
+    proxy.emulateEc2Idempotency();
+    String imageId = ec2.describeImages(r -> r.owners("amazon")).images().get(0).imageId();
+    proxy.on("RunInstances").call(1).loseAnswer(500, "InternalError", "answer lost");
+
+    String instanceId =
+        ec2.runInstances(
+                r ->
+                    r.imageId(imageId)
+                        .instanceType(InstanceType.T3_MICRO)
+                        .minCount(1)
+                        .maxCount(1)
+                        .clientToken("token-1"))
+            .instances()
+            .get(0)
+            .instanceId();
+
+    // The SDK's retry carried the same token: EC2 answers with the instance the first attempt made.
+    assertEquals(2, proxy.count("RunInstances"));
+    List<String> running =
+        ec2.describeInstances().reservations().stream()
+            .flatMap(r -> r.instances().stream())
+            .map(Instance::instanceId)
+            .toList();
+    assertEquals(List.of(instanceId), running);
+
+    proxy.on("CreateImage").call(1).dropAnswer();
+    AwsServiceException duplicate =
+        assertThrows(
+            AwsServiceException.class,
+            () -> ec2.createImage(r -> r.instanceId(instanceId).name("soak-image")));
+    assertEquals("InvalidAMIName.Duplicate", duplicate.awsErrorDetails().errorCode());
+    assertEquals(1, ec2.describeImages(r -> r.owners("self")).images().size());
   }
 }
