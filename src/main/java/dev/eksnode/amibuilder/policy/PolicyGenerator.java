@@ -258,7 +258,7 @@ public final class PolicyGenerator {
             + ":ecr:"
             + in.bucketRegion()
             + ":"
-            + EcrAccounts.of(in.bucketRegion())
+            + dev.eksnode.amibuilder.eks.EcrRegistry.account(in.bucketRegion())
             + ":repository/*";
     return List.of(
         Statement.allow("EksAddonVersions", List.of("eks:DescribeAddonVersions"), List.of("*")),

@@ -269,10 +269,10 @@ class PolicyGeneratorTest {
 
   @Test
   void ecrAccounts_tableAndDefault() {
-    assertEquals("602401143452", EcrAccounts.of("us-west-2"));
-    assertEquals("918309763551", EcrAccounts.of("cn-north-1"));
-    assertEquals("013241004608", EcrAccounts.of("us-gov-west-1"));
-    assertEquals("900889452093", EcrAccounts.of("ap-south-2"));
+    assertEquals("602401143452", dev.eksnode.amibuilder.eks.EcrRegistry.account("us-west-2"));
+    assertEquals("918309763551", dev.eksnode.amibuilder.eks.EcrRegistry.account("cn-north-1"));
+    assertEquals("013241004608", dev.eksnode.amibuilder.eks.EcrRegistry.account("us-gov-west-1"));
+    assertEquals("900889452093", dev.eksnode.amibuilder.eks.EcrRegistry.account("ap-south-2"));
   }
 
   @Test
