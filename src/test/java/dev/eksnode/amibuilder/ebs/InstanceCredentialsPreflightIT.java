@@ -30,6 +30,14 @@ class InstanceCredentialsPreflightIT {
       "set iam_instance_profile, temporary_iam_instance_profile_policy_document or"
           + " forward_aws_credentials=true";
 
+  /**
+   * Addon versions given as words, so a build that passes preflight makes no EKS lookup (moto has
+   * no EKS add-on API; ImageCacheIT covers the lookup).
+   */
+  private static final String[] KNOWN_ADDONS = {
+    "kube_proxy_versions=none", "vpc_cni_versions=none"
+  };
+
   @TempDir Path tmp;
 
   /** The template's install-worker.sh provisioner as the shipped template passes its variables. */
@@ -102,7 +110,11 @@ class InstanceCredentialsPreflightIT {
     try (BuildRig rig = rig(worker())) {
       MotoState before = rig.state();
       TestHome.Result r =
-          rig.build("cache_container_images=true", "iam_instance_profile=eks-node-builder");
+          rig.build(
+              "cache_container_images=true",
+              "iam_instance_profile=eks-node-builder",
+              KNOWN_ADDONS[0],
+              KNOWN_ADDONS[1]);
       assertPassedPreflight(rig, before, r);
     }
   }
@@ -111,7 +123,12 @@ class InstanceCredentialsPreflightIT {
   void cachingWithForwardedCredentials_passesPreflight() {
     try (BuildRig rig = rig(worker())) {
       MotoState before = rig.state();
-      TestHome.Result r = rig.build("cache_container_images=true", "forward_aws_credentials=true");
+      TestHome.Result r =
+          rig.build(
+              "cache_container_images=true",
+              "forward_aws_credentials=true",
+              KNOWN_ADDONS[0],
+              KNOWN_ADDONS[1]);
       assertPassedPreflight(rig, before, r);
     }
   }
@@ -135,7 +152,8 @@ class InstanceCredentialsPreflightIT {
                           "Resource",
                           "*")))));
       MotoState before = rig.state();
-      TestHome.Result r = rig.build("cache_container_images=true");
+      TestHome.Result r =
+          rig.build("cache_container_images=true", KNOWN_ADDONS[0], KNOWN_ADDONS[1]);
       assertPassedPreflight(rig, before, r);
     }
   }
