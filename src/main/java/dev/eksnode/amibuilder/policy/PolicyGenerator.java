@@ -63,6 +63,9 @@ public final class PolicyGenerator {
     ec2.add("ec2:DeleteSnapshot");
     ec2.add("ec2:DescribeVolumes");
     ec2.add("ec2:DeleteVolume");
+    // Snapshot progress while an image is pending (ebs/Images), only for a progress bar on a
+    // terminal or --json events; a refusal is logged and the wait goes on without it.
+    ec2.add("ec2:DescribeSnapshots");
     // Encrypted copy in the build region (ebs/EncryptImageStep) and copies to ami_regions
     // (ebs/CopyImagesStep).
     if (in.encrypted() || in.regions().size() > 1) {

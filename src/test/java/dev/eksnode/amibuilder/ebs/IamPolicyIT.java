@@ -59,6 +59,10 @@ class IamPolicyIT {
               "kms:GenerateDataKeyWithoutPlaintext", "EBS calls it for each encrypted snapshot"),
           Map.entry("kms:ReEncryptFrom", "EBS calls it when re-encrypting under another key"),
           Map.entry("kms:ReEncryptTo", "EBS calls it when re-encrypting under another key"),
+          Map.entry(
+              "ec2:DescribeSnapshots",
+              "snapshot progress, asked only for a progress bar on a terminal or --json events;"
+                  + " the rig builds have neither"),
           // Calls made only with provisioners or on the instance; the rig builds have none.
           Map.entry(
               "ec2:GetConsoleOutput",
