@@ -84,13 +84,7 @@ final class BucketVersions {
                           && s.getFileName().toString().equals("install-worker.sh"))) {
         continue;
       }
-      Map<String, String> env = new LinkedHashMap<>();
-      for (String assignment : shell.environmentVars()) {
-        int eq = assignment.indexOf('=');
-        if (eq > 0) {
-          env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
-        }
-      }
+      Map<String, String> env = ProvisionerPlan.environment(shell);
       // PULL_CNI_FROM_GITHUB is part of the AL2 script's contract (ours and the reference's), whose
       // downloads WorkerBinaries lists; a script of that name with another contract (the AL2023
       // templates' install-worker.sh) downloads other things and is not checked.

@@ -29,7 +29,7 @@ final class ImageCacheInputs {
   static final List<String> ADDONS = List.of("kube-proxy", "vpc-cni");
 
   /** Regions where install-worker.sh caches no images (no public ECR images there). */
-  private static final Set<String> NO_CACHING = Set.of("us-iso-east-1", "us-isob-east-1");
+  static final Set<String> NO_CACHING = Set.of("us-iso-east-1", "us-isob-east-1");
 
   private ImageCacheInputs() {}
 

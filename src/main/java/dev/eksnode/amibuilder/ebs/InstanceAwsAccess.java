@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -48,8 +47,6 @@ public final class InstanceAwsAccess {
 
   private static final Pattern AWS_COMMAND =
       Pattern.compile("(?<![^\\s;&|({`/])aws[ \\t]+[a-z][\\w-]*(?:[ \\t]+[a-z][\\w-]*)?");
-
-  private static final List<String> NO_CACHING_REGIONS = List.of("us-iso-east-1", "us-isob-east-1");
 
   private InstanceAwsAccess() {}
 
@@ -103,7 +100,7 @@ public final class InstanceAwsAccess {
 
   private static boolean caches(Map<String, String> env) {
     return "true".equals(env.get("CACHE_CONTAINER_IMAGES"))
-        && !NO_CACHING_REGIONS.contains(env.getOrDefault("BINARY_BUCKET_REGION", ""));
+        && !ImageCacheInputs.NO_CACHING.contains(env.getOrDefault("BINARY_BUCKET_REGION", ""));
   }
 
   private static String where(ShellProvisionerSpec shell) {
