@@ -23,11 +23,12 @@ import software.amazon.awssdk.services.ec2.model.VpcCidrBlockAssociation;
 import software.amazon.awssdk.services.ec2.model.VpcCidrBlockStateCode;
 
 /**
- * Everything that can be checked before the first resource exists: that the build instance can call
- * AWS where it must ({@link InstanceAwsAccess}), the source AMI, the AMI name in every target
- * region, the subnet or default VPC, the given security group and the instance type, and (with
- * {@code --check-permissions}) the EC2 create permissions by dry runs. Creates nothing, so its undo
- * has nothing to do; any failure it explains is a {@link PreflightException}.
+ * Everything that can be checked before the first resource exists: the source AMI, the AMI name in
+ * every target region, the subnet or default VPC, the given security group and the instance type,
+ * and (with {@code --check-permissions}) the EC2 create permissions by dry runs. Whether the build
+ * instance can call AWS where it must ({@link InstanceAwsAccess}) is checked earlier, by {@link
+ * BuildService}, before the bucket and EKS lookups. Creates nothing, so its undo has nothing to do;
+ * any failure it explains is a {@link PreflightException}.
  */
 public final class PreflightStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(PreflightStep.class);
@@ -53,8 +54,6 @@ public final class PreflightStep implements Step<BuildContext> {
   @Override
   public void run(BuildContext ctx) throws InterruptedException {
     AmazonEbsSettings s = ctx.settings();
-    // Needs no AWS call, so it goes first: a build that would fail on the instance stops here.
-    InstanceAwsAccess.check(ctx.spec());
     ctx.journal().regionTouched(ctx.region());
     Ec2Client ec2 = ctx.ec2();
     BuildState.SourceImage source = resolveSource(ec2, s);
