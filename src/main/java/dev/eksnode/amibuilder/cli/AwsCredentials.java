@@ -142,14 +142,21 @@ final class AwsCredentials {
     return new Resolver(env, target).top(profile);
   }
 
+  /** The profile the command uses: {@code --profile}, else {@code AWS_PROFILE}, else default. */
+  static String profileName(Map<String, String> env, String profile) {
+    if (notBlank(profile)) {
+      return profile;
+    }
+    return notBlank(env.get("AWS_PROFILE")) ? env.get("AWS_PROFILE").strip() : "default";
+  }
+
   /**
    * The {@code region} of the profile the command uses ({@code --profile}, else {@code
    * AWS_PROFILE}, else {@code default}), or null when it has none or does not exist.
    */
   static String profileRegion(Map<String, String> env, String profile) {
-    String name = notBlank(profile) ? profile : env.get("AWS_PROFILE");
     return profileFiles(env)
-        .profile(notBlank(name) ? name : "default")
+        .profile(profileName(env, profile))
         .flatMap(p -> p.property("region"))
         .filter(AwsCredentials::notBlank)
         .map(String::strip)

@@ -40,12 +40,7 @@ final class RegionRule {
         return Optional.of(new Choice(value.strip(), name));
       }
     }
-    String name =
-        profile != null && !profile.isBlank()
-            ? profile
-            : env.get("AWS_PROFILE") != null && !env.get("AWS_PROFILE").isBlank()
-                ? env.get("AWS_PROFILE").strip()
-                : "default";
+    String name = AwsCredentials.profileName(env, profile);
     String region;
     try {
       region = AwsCredentials.profileRegion(env, profile);
