@@ -150,6 +150,9 @@ final class K8sCommand implements Callable<Integer> {
           new BuildRequest.Entry(
               spec, resolved -> loader.spec(template, loader.variables(template, s, resolved))));
     }
+    // Snapshot progress costs a DescribeSnapshots per image poll while an image is pending: asked
+    // for only when someone shows it (bars on a terminal, events with --json), never for a log.
+    boolean bars = output.progressBars(ctx);
     BuildRequest request =
         new BuildRequest(
             entries,
@@ -165,11 +168,8 @@ final class K8sCommand implements Callable<Integer> {
             ExitCodes.INTERRUPTED,
             onError == OnError.ASK ? new AskOnError(ctx.err(), ctx.terminal()) : null,
             debugKeepKey,
-            checkPermissions);
-    // Snapshot progress costs a DescribeSnapshots per image poll while an image is pending: asked
-    // for only when someone shows it (bars on a terminal, events with --json), never for a log.
-    boolean bars = output.progressBars(ctx);
-    request = request.withSnapshotProgress(bars || output.json);
+            checkPermissions,
+            bars || output.json);
     BuildEventRenderer renderer =
         new BuildEventRenderer(
             ctx,

@@ -53,60 +53,6 @@ public record BuildRequest(
     boolean checkPermissions,
     boolean snapshotProgress) {
 
-  /** A request without snapshot progress. */
-  public BuildRequest(
-      List<Entry> entries,
-      Path outputDir,
-      OnError onError,
-      int parallel,
-      BuildTuning tuning,
-      Path journalDir,
-      URI endpointOverride,
-      ClientSource clients,
-      Clock clock,
-      PrintStream notices,
-      int interruptedStatus,
-      FailurePrompt prompt,
-      boolean keepKey,
-      boolean checkPermissions) {
-    this(
-        entries,
-        outputDir,
-        onError,
-        parallel,
-        tuning,
-        journalDir,
-        endpointOverride,
-        clients,
-        clock,
-        notices,
-        interruptedStatus,
-        prompt,
-        keepKey,
-        checkPermissions,
-        false);
-  }
-
-  /** This request, with or without snapshot progress. */
-  public BuildRequest withSnapshotProgress(boolean on) {
-    return new BuildRequest(
-        entries,
-        outputDir,
-        onError,
-        parallel,
-        tuning,
-        journalDir,
-        endpointOverride,
-        clients,
-        clock,
-        notices,
-        interruptedStatus,
-        prompt,
-        keepKey,
-        checkPermissions,
-        on);
-  }
-
   /**
    * Asks the person at the terminal what to do after a step of a build failed ({@code --on-error
    * ask}). Called on the build's thread, which is interrupted if the build is cancelled meanwhile.
@@ -121,7 +67,7 @@ public record BuildRequest(
         throws InterruptedException;
   }
 
-  /** A request that never asks and never writes the key. */
+  /** A request that never asks, never writes the key, and makes no dry runs or progress calls. */
   public BuildRequest(
       List<Entry> entries,
       Path outputDir,
@@ -148,39 +94,6 @@ public record BuildRequest(
         interruptedStatus,
         null,
         false,
-        false,
-        false);
-  }
-
-  /** A request without the permission preflight. */
-  public BuildRequest(
-      List<Entry> entries,
-      Path outputDir,
-      OnError onError,
-      int parallel,
-      BuildTuning tuning,
-      Path journalDir,
-      URI endpointOverride,
-      ClientSource clients,
-      Clock clock,
-      PrintStream notices,
-      int interruptedStatus,
-      FailurePrompt prompt,
-      boolean keepKey) {
-    this(
-        entries,
-        outputDir,
-        onError,
-        parallel,
-        tuning,
-        journalDir,
-        endpointOverride,
-        clients,
-        clock,
-        notices,
-        interruptedStatus,
-        prompt,
-        keepKey,
         false,
         false);
   }
