@@ -75,6 +75,14 @@ final class K8sCommand implements Callable<Integer> {
   boolean checkPermissions = true;
 
   @Option(
+      names = "--reuse",
+      description =
+          "Before anything is created, look for an available AMI of ours baked from the same inputs"
+              + " (tag ami-builder:inputs=<fingerprint>) and use it instead of baking again; only"
+              + " missing copies are made.")
+  boolean reuse;
+
+  @Option(
       names = "--output-dir",
       paramLabel = "DIR",
       description =
@@ -148,7 +156,10 @@ final class K8sCommand implements Callable<Integer> {
       spec.variables().warnings().forEach(console::warn);
       entries.add(
           new BuildRequest.Entry(
-              spec, resolved -> loader.spec(template, loader.variables(template, s, resolved))));
+              null,
+              spec,
+              resolved -> loader.spec(template, loader.variables(template, s, resolved)),
+              reuse));
     }
     // Snapshot progress costs a DescribeSnapshots per image poll while an image is pending: asked
     // for only when someone shows it (bars on a terminal, events with --json), never for a log.

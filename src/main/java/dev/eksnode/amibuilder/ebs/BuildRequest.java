@@ -101,11 +101,20 @@ public record BuildRequest(
   /**
    * One build: its spec as rendered from the user's words, and how to render it again once the
    * binary bucket has completed its version or build date.
+   *
+   * @param name the entry's name in a matrix file, or null
+   * @param reuse look for an available AMI baked from the same inputs before creating anything
+   *     ({@code --reuse}, or {@code reuse} in a matrix file)
    */
-  public record Entry(BuildSpec spec, Rerender rerender) {
+  public record Entry(String name, BuildSpec spec, Rerender rerender, boolean reuse) {
     public Entry {
       Objects.requireNonNull(spec, "spec");
       Objects.requireNonNull(rerender, "rerender");
+    }
+
+    /** An unnamed entry (not from a matrix file) that always bakes. */
+    public Entry(BuildSpec spec, Rerender rerender) {
+      this(null, spec, rerender, false);
     }
   }
 
