@@ -127,11 +127,17 @@ final class ProgressBars {
 
   /**
    * Passes frames on once the bar has its state: the library draws a first frame as soon as a bar
-   * is built, before its extra message can be set, and that frame would show no state.
+   * is built, before its extra message can be set, and that frame would show no state. The library
+   * asks for the width just before it renders a frame, so whether the state was set is judged
+   * there: a frame rendered before {@link #ready} turned true but handed over after it would
+   * otherwise slip through without its state.
    */
   private static final class Held implements ProgressBarConsumer {
     private final InteractiveConsoleProgressBarConsumer screen;
     volatile boolean ready;
+
+    /** Whether {@link #ready} was true when the frame now being rendered was started. */
+    private volatile boolean renderingReady;
 
     Held(PrintStream out, int width) {
       this.screen = new InteractiveConsoleProgressBarConsumer(out, width);
@@ -139,12 +145,13 @@ final class ProgressBars {
 
     @Override
     public int getMaxRenderedLength() {
+      renderingReady = ready;
       return screen.getMaxRenderedLength();
     }
 
     @Override
     public void accept(String frame) {
-      if (ready) {
+      if (renderingReady) {
         screen.accept(frame);
       }
     }
