@@ -38,10 +38,10 @@ public final class CopyImagesStep implements Step<BuildContext> {
     return true;
   }
 
-  /** Nothing to copy: no ami_regions, or an earlier bake of the same inputs has every copy. */
+  /** An earlier bake of the same inputs is reused and has every copy: nothing to copy. */
   @Override
   public boolean skipped(BuildContext ctx) {
-    return regions(ctx).isEmpty();
+    return !ctx.state().reused().isEmpty() && regions(ctx).isEmpty();
   }
 
   /** The copy regions, less those where an earlier bake of the same inputs has its copy. */
