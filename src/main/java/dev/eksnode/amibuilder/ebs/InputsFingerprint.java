@@ -312,13 +312,23 @@ public record InputsFingerprint(
         e.put("kind", "dir");
       } else {
         e.put("kind", "file");
-        e.put("executable", Files.isExecutable(path));
+        e.put("executable", executable(path));
         e.put("sha256", fileDigest(path));
       }
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot read " + path, ex);
     }
     return e;
+  }
+
+  /** The owner's execute bit (the mode the upload keeps), whoever runs the build. */
+  private static boolean executable(Path path) throws IOException {
+    try {
+      return Files.getPosixFilePermissions(path)
+          .contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+    } catch (UnsupportedOperationException e) {
+      return Files.isExecutable(path);
+    }
   }
 
   private static String fileDigest(Path file) {
