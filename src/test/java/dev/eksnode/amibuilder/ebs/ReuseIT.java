@@ -115,6 +115,8 @@ class ReuseIT {
       assertEquals(fingerprint, tag(east3, InputsFingerprint.TAG));
       assertEquals("true", tag(east3, TagStep.COMPLETE));
       assertTrue(partial.out().contains(west1.imageId() + "  (reused)"), partial.out());
+      assertTrue(partial.out().contains("AMI reuse-it-v1:"), partial.out());
+      assertTrue(partial.out().contains("only the missing copies were made"), partial.out());
       assertEquals(
           Map.of(BuildRig.REGION, west1.imageId()), reusedIn(lastRecord(rig, "reuse-it-v3")));
 
