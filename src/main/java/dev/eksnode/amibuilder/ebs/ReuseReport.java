@@ -80,7 +80,7 @@ public record ReuseReport(
         + ") "
         + (changed.isEmpty()
             ? "its recorded inputs look the same but its fingerprint differs"
-            : String.join(", ", changed) + (changed.size() == 1 ? " changed" : " changed"))
+            : String.join(", ", changed) + " changed")
         + "; baking";
   }
 

@@ -190,6 +190,28 @@ class InputsFingerprintTest {
   }
 
   @Test
+  void reuseReport_saysWhatChangedOnAMiss_andWhetherEverythingWasReused() {
+    String fp = "9e8ecc1d8327f225331b504db6c44f59ebc57ba14d252a968af87c06cf09f090";
+    ReuseReport miss =
+        new ReuseReport(
+            fp, true, Map.of(), null, "node-v1", "ami-1", List.of("provisioners[0] (file a.conf)"));
+    assertEquals(
+        "no earlier bake of these inputs (9e8ecc1d8327); since node-v1 (ami-1) provisioners[0]"
+            + " (file a.conf) changed; baking",
+        miss.missLine());
+    ReuseReport first = new ReuseReport(fp, true, Map.of(), null, null, null, List.of());
+    assertTrue(first.missLine().contains("none with this name prefix"), first.missLine());
+    assertEquals(
+        null, new ReuseReport(fp, false, Map.of(), null, null, null, List.of()).missLine());
+
+    ReuseReport hit =
+        new ReuseReport(fp, true, Map.of("us-west-2", "ami-1"), "node-v1", null, null, List.of());
+    assertEquals(null, hit.missLine());
+    assertTrue(hit.fullyReused(Map.of("us-west-2", "ami-1")));
+    assertTrue(!hit.fullyReused(Map.of("us-west-2", "ami-1", "us-east-1", "ami-2")));
+  }
+
+  @Test
   void namePrefix_dropsTheTimeSuffix() {
     assertEquals(
         "amazon-eks-node-1.23-v", ReuseLookup.namePrefix("amazon-eks-node-1.23-v20261125101530"));
