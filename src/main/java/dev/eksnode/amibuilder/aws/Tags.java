@@ -37,6 +37,11 @@ public final class Tags {
     return ownership.get(BUILD_ID);
   }
 
+  /** Who made it, e.g. {@code ami-builder/0.1.0}. */
+  public String createdBy() {
+    return ownership.get(CREATED_BY);
+  }
+
   /** The two ownership tags. */
   public List<Tag> ownership() {
     return List.of(

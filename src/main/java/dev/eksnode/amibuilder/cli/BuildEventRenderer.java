@@ -4,6 +4,7 @@ import dev.eksnode.amibuilder.ebs.BuildEvent;
 import dev.eksnode.amibuilder.ebs.BuildReport;
 import dev.eksnode.amibuilder.ebs.BuildResult;
 import dev.eksnode.amibuilder.ebs.KeptAccess;
+import dev.eksnode.amibuilder.ebs.ReuseReport;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.CleanupReport;
 import dev.eksnode.amibuilder.pipeline.Resource;
@@ -246,8 +247,29 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
       ctx.err().println(p + "Finish with: " + result.cleanupCommand());
     }
     ctx.err().flush();
+    ReuseReport reuse = result.reuse();
+    if (reuse != null && reuse.missLine() != null) {
+      console.info(p + "reuse: " + reuse.missLine());
+    }
     if (result.succeeded()) {
-      BuildSummary.lines(result.amiName(), result.amis(), result.phases())
+      boolean reusedAll = reuse != null && reuse.fullyReused(result.amis());
+      String name =
+          reuse != null && reuse.reusedName() != null ? reuse.reusedName() : result.amiName();
+      if (reusedAll) {
+        console.info(
+            p + "reuse: every AMI is an earlier bake of the same inputs; nothing was launched");
+      } else if (reuse != null && !reuse.reused().isEmpty()) {
+        console.info(
+            p
+                + "reuse: the AMI in "
+                + String.join(", ", reuse.reused().keySet())
+                + " is an earlier bake of the same inputs; only the missing copies were made");
+      }
+      BuildSummary.lines(
+              name,
+              result.amis(),
+              result.phases(),
+              reuse == null ? java.util.Set.of() : reuse.reused().keySet())
           .forEach(l -> console.result(p + l));
     }
     Map<String, Object> fields = new LinkedHashMap<>();
@@ -255,6 +277,17 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     fields.put("status", result.status());
     fields.put("exit_code", code);
     fields.put("amis", result.amis());
+    if (reuse != null) {
+      fields.put("inputs", reuse.fingerprint());
+      fields.put("reused", reuse.reused());
+      if (reuse.missLine() != null) {
+        Map<String, Object> miss = new LinkedHashMap<>();
+        miss.put("last_build", reuse.lastMatchName());
+        miss.put("last_image_id", reuse.lastMatchImageId());
+        miss.put("changed", reuse.changed());
+        fields.put("reuse_miss", miss);
+      }
+    }
     fields.put(
         "leftovers",
         cleanup.leftovers().stream()

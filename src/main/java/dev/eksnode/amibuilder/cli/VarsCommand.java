@@ -1,11 +1,15 @@
 package dev.eksnode.amibuilder.cli;
 
+import dev.eksnode.amibuilder.config.Booleans;
 import dev.eksnode.amibuilder.config.Shortcut;
 import dev.eksnode.amibuilder.config.Variable;
 import dev.eksnode.amibuilder.config.VariableLayers;
 import dev.eksnode.amibuilder.config.VariableSource;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
+import dev.eksnode.amibuilder.ebs.BuildService;
+import dev.eksnode.amibuilder.ebs.InputsFingerprint;
+import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.Template;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,7 +33,8 @@ import picocli.CommandLine.ParentCommand;
           + " (variables-<minor>.json beside the template), for aws_region the AWS settings (AWS_REGION,"
           + " AWS_DEFAULT_REGION, the profile's region), your variable files (PACKER_VARIABLE_FILE, then"
           + " --var-file), environment, command line, pinned by a shortcut. --json gives each value's layer."
-          + " Secrets are redacted."
+          + " Secrets are redacted. --json also gives the inputs fingerprint that --reuse looks for"
+          + " (exact when source_ami_id is set and nothing is left for the binary bucket to complete)."
     })
 final class VarsCommand implements Callable<Integer> {
 
@@ -76,11 +81,47 @@ final class VarsCommand implements Callable<Integer> {
       json.add(item);
     }
     if (console.json()) {
-      console.event("variables", Map.of("variables", json));
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("variables", json);
+      fields.put("inputs", inputs(loader, template, shortcut));
+      console.event("variables", fields);
     } else {
       printTable(ctx, rows);
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The inputs fingerprint a build with these words would tag its AMI with, as far as it is known
+   * without AWS: exact ({@code complete}) when {@code source_ami_id} is set and the binary bucket
+   * and EKS have nothing to complete (build date given, no image caching); otherwise the
+   * fingerprint of the local inputs with no source AMI, which a build completes. Null when the
+   * words do not render into a build (e.g. no Kubernetes version).
+   */
+  private static Map<String, Object> inputs(
+      SpecLoader loader, Template template, Shortcut shortcut) {
+    BuildSpec spec;
+    try {
+      spec = loader.spec(template, loader.variables(template, shortcut));
+    } catch (RuntimeException e) {
+      return null;
+    }
+    String source = spec.settings().source().id();
+    InputsFingerprint fp = InputsFingerprint.of(spec, source, BuildService.createdBy());
+    boolean complete =
+        source != null
+            && spec.variables().isSet("kubernetes_build_date")
+            && !Booleans.isTrue(spec.variables().value("cache_container_images"));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("fingerprint", fp.value());
+    out.put("complete", complete);
+    out.put(
+        "source_ami",
+        source != null
+            ? source
+            : "resolved at build time from source_ami_filter (not counted here)");
+    out.put("parts", fp.parts());
+    return out;
   }
 
   static String redact(String name, String value, Template template) {

@@ -183,10 +183,16 @@ public final class BuildContext {
     return inputs.spec().renderAtBuildTime(field, values, values, where);
   }
 
-  /** The images this build keeps when it succeeds: every AMI with its snapshots. */
+  /**
+   * The images this build keeps when it succeeds: every AMI it made with its snapshots (a reused
+   * AMI is an earlier build's).
+   */
   List<Resource> artifacts() {
     List<Resource> result = new ArrayList<>();
     for (BuildState.RegionImage image : state.images().values()) {
+      if (state.isReused(image.region())) {
+        continue;
+      }
       result.add(new Resource(ResourceKind.IMAGE, image.imageId(), image.region()));
       image
           .snapshotIds()

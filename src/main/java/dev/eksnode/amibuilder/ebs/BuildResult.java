@@ -23,6 +23,8 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  * @param label {@code ""} for a lone build, {@code "[ami name] "} in a matrix
  * @param failureLine {@code null} when the build succeeded and left nothing behind
  * @param kept how to enter the instance of a failed build that kept it; null otherwise
+ * @param reuse the build's inputs fingerprint and what {@code --reuse} found; null when the build
+ *     never ran its pipeline
  */
 public record BuildResult(
     BuildId buildId,
@@ -35,7 +37,36 @@ public record BuildResult(
     List<Path> manifests,
     Path journal,
     String failureLine,
-    KeptAccess kept) {
+    KeptAccess kept,
+    ReuseReport reuse) {
+
+  /** A result without a fingerprint (the build never ran its pipeline). */
+  public BuildResult(
+      BuildId buildId,
+      String label,
+      String amiName,
+      String region,
+      Outcome outcome,
+      Map<String, String> amis,
+      Map<String, Duration> phases,
+      List<Path> manifests,
+      Path journal,
+      String failureLine,
+      KeptAccess kept) {
+    this(
+        buildId,
+        label,
+        amiName,
+        region,
+        outcome,
+        amis,
+        phases,
+        manifests,
+        journal,
+        failureLine,
+        kept,
+        null);
+  }
 
   /** A result with no kept instance to enter. */
   public BuildResult(

@@ -103,7 +103,8 @@ public final class BuildService {
                     provisioning,
                     createdBy())
                 .withS3Endpoint(request.endpointOverride())
-                .checkPermissions(request.checkPermissions()));
+                .checkPermissions(request.checkPermissions())
+                .reuse(request.entries().get(builders.size()).reuse()));
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {
@@ -277,7 +278,8 @@ public final class BuildService {
               done.manifests(),
               done.journal(),
               BuildResult.failureLine(id, outcome, redactor),
-              done.kept());
+              done.kept(),
+              done.reuse());
       events.accept(new BuildEvent.Finished(result));
       return result;
     }

@@ -64,7 +64,22 @@ public final class BuildState {
     }
   }
 
+  /**
+   * What {@code --reuse} learned when it found no earlier bake of the same inputs: the newest AMI
+   * of ours whose name has the same prefix, and the inputs that changed since it. Null fields when
+   * there is no such AMI.
+   */
+  public record ReuseMiss(String lastName, String lastImageId, List<String> changed) {
+    public ReuseMiss {
+      changed = List.copyOf(changed);
+    }
+  }
+
   private volatile SourceImage source;
+  private volatile InputsFingerprint inputs;
+  private final Map<String, RegionImage> reused = new TreeMap<>();
+  private volatile String reusedName;
+  private volatile ReuseMiss reuseMiss;
   private volatile Network network;
   private volatile TemporaryKey key;
   private volatile String securityGroupId;
@@ -82,6 +97,49 @@ public final class BuildState {
 
   void source(SourceImage value) {
     source = value;
+  }
+
+  /** The build's inputs fingerprint; null until preflight resolved the source AMI. */
+  public InputsFingerprint inputs() {
+    return inputs;
+  }
+
+  void inputs(InputsFingerprint value) {
+    inputs = value;
+  }
+
+  /**
+   * Records an earlier bake of the same inputs found in {@code image.region()}: it becomes this
+   * build's image there, made by another build (never tagged, shared or removed as ours).
+   */
+  synchronized void reused(RegionImage image, String name) {
+    reused.put(image.region(), image);
+    images.put(image.region(), image);
+    if (reusedName == null) {
+      reusedName = name;
+    }
+  }
+
+  /** The regions whose AMI was reused, with it. */
+  public synchronized Map<String, RegionImage> reused() {
+    return new LinkedHashMap<>(reused);
+  }
+
+  public synchronized boolean isReused(String region) {
+    return reused.containsKey(region);
+  }
+
+  /** The name of the reused AMI, which its new copies take too; null when nothing is reused. */
+  public String reusedName() {
+    return reusedName;
+  }
+
+  public ReuseMiss reuseMiss() {
+    return reuseMiss;
+  }
+
+  void reuseMiss(ReuseMiss value) {
+    reuseMiss = value;
   }
 
   public Network network() {

@@ -38,11 +38,23 @@ public final class CopyImagesStep implements Step<BuildContext> {
     return true;
   }
 
+  /** An earlier bake of the same inputs is reused and has every copy: nothing to copy. */
+  @Override
+  public boolean skipped(BuildContext ctx) {
+    return !ctx.state().reused().isEmpty() && regions(ctx).isEmpty();
+  }
+
+  /** The copy regions, less those where an earlier bake of the same inputs has its copy. */
+  private static List<String> regions(BuildContext ctx) {
+    return PreflightStep.targetRegions(ctx).stream()
+        .filter(r -> !r.equals(ctx.region()) && !ctx.state().isReused(r))
+        .toList();
+  }
+
   @Override
   public void run(BuildContext ctx) throws Exception {
     int run = runs.incrementAndGet();
-    List<String> regions =
-        PreflightStep.targetRegions(ctx).stream().filter(r -> !r.equals(ctx.region())).toList();
+    List<String> regions = regions(ctx);
     if (regions.isEmpty()) {
       return;
     }
@@ -96,7 +108,9 @@ public final class CopyImagesStep implements Step<BuildContext> {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(region);
     Ec2Client ec2 = ctx.ec2(region);
-    CreateAttempt attempt = created.attempt(ctx, "CopyImage", region, s.image().name());
+    // A copy of a reused AMI takes its name, so the image has one name in every region.
+    String name = ctx.state().reusedName() != null ? ctx.state().reusedName() : s.image().name();
+    CreateAttempt attempt = created.attempt(ctx, "CopyImage", region, name);
     String id =
         attempt.run(
             () -> {
@@ -105,7 +119,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
                           r -> {
                             r.sourceRegion(ctx.region())
                                 .sourceImageId(source.imageId())
-                                .name(s.image().name())
+                                .name(name)
                                 .description(s.image().description())
                                 .clientToken(
                                     CreateAttempt.clientToken(

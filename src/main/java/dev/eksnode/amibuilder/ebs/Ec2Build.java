@@ -15,6 +15,7 @@ import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.ResourceLedger;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.TimeSource;
+import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.remote.PrivateKeyFile;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import java.io.IOException;
@@ -52,6 +53,7 @@ public final class Ec2Build {
   private final TimeSource time;
   private final URI s3Endpoint;
   private volatile boolean checkPermissions;
+  private volatile boolean reuse;
 
   /**
    * What one build did.
@@ -65,7 +67,8 @@ public final class Ec2Build {
       Map<String, Duration> phases,
       List<Path> manifests,
       Path journal,
-      KeptAccess kept) {
+      KeptAccess kept,
+      ReuseReport reuse) {
     public Result {
       amis = Map.copyOf(amis);
       phases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(phases));
@@ -152,24 +155,72 @@ public final class Ec2Build {
       boolean encryptBoot,
       boolean temporaryProfile,
       boolean checkPermissions) {
-    List<Step<BuildContext>> steps =
-        new ArrayList<>(
-            List.of(
-                new PreflightStep(checkPermissions), new KeyPairStep(), new SecurityGroupStep()));
+    return steps(provisioning, encryptBoot, temporaryProfile, checkPermissions, false);
+  }
+
+  /**
+   * As above; with {@code reuse} the preflight looks for an earlier bake of the same inputs, and
+   * when the build region has one every step up to the image is skipped (nothing is launched).
+   */
+  public static List<Step<BuildContext>> steps(
+      Provisioning provisioning,
+      boolean encryptBoot,
+      boolean temporaryProfile,
+      boolean checkPermissions,
+      boolean reuse) {
+    List<Step<BuildContext>> bake =
+        new ArrayList<>(List.of(new KeyPairStep(), new SecurityGroupStep()));
     if (temporaryProfile) {
-      steps.add(new InstanceProfileStep());
+      bake.add(new InstanceProfileStep());
     }
-    steps.addAll(
+    bake.addAll(
         List.of(
             new LaunchStep(),
             new ProvisionStep(provisioning),
             new StopStep(),
             new CreateImageStep()));
     if (encryptBoot) {
-      steps.add(new EncryptImageStep());
+      bake.add(new EncryptImageStep());
     }
+    List<Step<BuildContext>> steps = new ArrayList<>();
+    steps.add(new PreflightStep(checkPermissions, reuse));
+    bake.forEach(step -> steps.add(new UnlessReused(step)));
     steps.addAll(List.of(new CopyImagesStep(), new ShareStep(), new TagStep(), new ManifestStep()));
     return List.copyOf(steps);
+  }
+
+  /** A step of the bake itself, skipped when an earlier bake of the same inputs is reused. */
+  static final class UnlessReused implements Step<BuildContext> {
+    private final Step<BuildContext> step;
+
+    UnlessReused(Step<BuildContext> step) {
+      this.step = step;
+    }
+
+    @Override
+    public String name() {
+      return step.name();
+    }
+
+    @Override
+    public boolean keepOnSuccess() {
+      return step.keepOnSuccess();
+    }
+
+    @Override
+    public boolean skipped(BuildContext ctx) {
+      return ctx.state().isReused(ctx.region()) || step.skipped(ctx);
+    }
+
+    @Override
+    public void run(BuildContext ctx) throws Exception {
+      step.run(ctx);
+    }
+
+    @Override
+    public void undo(BuildContext ctx, UndoReport report) {
+      step.undo(ctx, report);
+    }
   }
 
   /**
@@ -205,6 +256,15 @@ public final class Ec2Build {
    */
   public Ec2Build checkPermissions(boolean on) {
     this.checkPermissions = on;
+    return this;
+  }
+
+  /**
+   * Whether each build first looks for an available AMI of ours baked from the same inputs and
+   * reuses it ({@code --reuse}); off unless set. Set before the first {@link #run}.
+   */
+  public Ec2Build reuse(boolean on) {
+    this.reuse = on;
     return this;
   }
 
@@ -303,7 +363,8 @@ public final class Ec2Build {
                 provisioning,
                 spec.settings().image().encryptBoot(),
                 spec.settings().launch().temporaryIamInstanceProfilePolicyDocument() != null,
-                checkPermissions),
+                checkPermissions,
+                reuse),
             ctx,
             cancellation);
     String status =
@@ -327,7 +388,8 @@ public final class Ec2Build {
         copy,
         ctx.state().manifests(),
         journal.file(),
-        keptAccess(ctx, outcome, keepKey));
+        keptAccess(ctx, outcome, keepKey),
+        ReuseReport.of(ctx.state(), reuse));
   }
 
   /**

@@ -31,7 +31,8 @@ public final class ManifestStep implements Step<BuildContext> {
               ctx.clock().instant(),
               ctx.state().amiIds(),
               ctx.spec().runUuid(),
-              customData));
+              customData,
+              ctx.state().reused().keySet()));
       ctx.state().manifestWritten(file);
     }
   }

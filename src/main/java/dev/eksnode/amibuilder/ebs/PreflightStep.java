@@ -5,8 +5,10 @@ import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -34,6 +36,7 @@ public final class PreflightStep implements Step<BuildContext> {
   private static final Logger log = LoggerFactory.getLogger(PreflightStep.class);
 
   private final boolean checkPermissions;
+  private final boolean reuse;
 
   public PreflightStep() {
     this(false);
@@ -43,7 +46,17 @@ public final class PreflightStep implements Step<BuildContext> {
    * @param checkPermissions whether to end with the EC2 dry runs of {@link PermissionCheck}
    */
   public PreflightStep(boolean checkPermissions) {
+    this(checkPermissions, false);
+  }
+
+  /**
+   * @param reuse whether to look for an earlier bake of the same inputs ({@link ReuseLookup}) once
+   *     the source AMI is known; when the build region has one, nothing is launched and only the
+   *     names of the missing copies are checked
+   */
+  public PreflightStep(boolean checkPermissions, boolean reuse) {
     this.checkPermissions = checkPermissions;
+    this.reuse = reuse;
   }
 
   @Override
@@ -59,7 +72,28 @@ public final class PreflightStep implements Step<BuildContext> {
     BuildState.SourceImage source = resolveSource(ec2, s);
     ctx.state().source(source);
     log.info("Source AMI {} ({})", source.id(), source.name());
-    for (String region : targetRegions(ctx)) {
+    // Every AMI, copy and snapshot of the build carries its inputs fingerprint.
+    InputsFingerprint inputs =
+        InputsFingerprint.of(ctx.spec(), source.id(), ctx.tags().createdBy());
+    ctx.state().inputs(inputs);
+    Map<String, String> amiTags = new LinkedHashMap<>(ctx.render(s.tags().ami(), "tags"));
+    amiTags.putAll(inputs.tags());
+    List<String> regions = targetRegions(ctx);
+    if (reuse) {
+      ReuseLookup.run(ctx, inputs, regions);
+    }
+    if (ctx.state().isReused(ctx.region())) {
+      // Nothing is launched: the only thing left to make is a copy where the earlier bake has none,
+      // under the reused AMI's name.
+      for (String region : regions) {
+        if (!ctx.state().isReused(region)) {
+          checkNameFree(ctx.ec2(region), region, ctx.state().reusedName());
+        }
+      }
+      ctx.state().amiTags(amiTags);
+      return;
+    }
+    for (String region : regions) {
       checkNameFree(ctx.ec2(region), region, s.image().name());
     }
     ctx.state().network(network(ec2, s));
@@ -71,7 +105,7 @@ public final class PreflightStep implements Step<BuildContext> {
     if (s.network().securityGroupId() == null) {
       ctx.state().sshSource(sshSource(ec2, s, ctx.state().network(), ctx.tuning()));
     }
-    ctx.state().amiTags(ctx.render(s.tags().ami(), "tags"));
+    ctx.state().amiTags(amiTags);
     if (checkPermissions) {
       PermissionCheck.require(ctx);
     }

@@ -31,13 +31,26 @@ public final class TagStep implements Step<BuildContext> {
     return true;
   }
 
+  /** Every image is an earlier build's, reused: they keep that build's tags. */
+  @Override
+  public boolean skipped(BuildContext ctx) {
+    return ours(ctx).isEmpty();
+  }
+
+  /** The images this build made; a reused one belongs to the build that made it. */
+  private static List<BuildState.RegionImage> ours(BuildContext ctx) {
+    return ctx.state().images().values().stream()
+        .filter(i -> !ctx.state().isReused(i.region()))
+        .toList();
+  }
+
   @Override
   public void run(BuildContext ctx) throws InterruptedException {
     Map<String, String> amiTags = new LinkedHashMap<>(ctx.state().amiTags());
     amiTags.put(COMPLETE, "true");
     Map<String, String> snapshotExtra =
         ctx.render(ctx.settings().tags().snapshot(), "snapshot_tags");
-    for (BuildState.RegionImage image : ctx.state().images().values()) {
+    for (BuildState.RegionImage image : ours(ctx)) {
       List<String> resources = new ArrayList<>();
       resources.add(image.imageId());
       if (snapshotExtra.isEmpty()) {
@@ -72,7 +85,7 @@ public final class TagStep implements Step<BuildContext> {
   @Override
   public void undo(BuildContext ctx, UndoReport report) {
     Tag marker = Tag.builder().key(COMPLETE).value("true").build();
-    for (BuildState.RegionImage image : ctx.state().images().values()) {
+    for (BuildState.RegionImage image : ours(ctx)) {
       List<String> resources = new ArrayList<>();
       resources.add(image.imageId());
       resources.addAll(image.snapshotIds());

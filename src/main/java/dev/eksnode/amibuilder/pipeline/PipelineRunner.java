@@ -138,6 +138,9 @@ public final class PipelineRunner<C> {
           cancelled = true;
           break;
         }
+        if (step.skipped(ctx)) {
+          continue;
+        }
         stack.push(step);
         Throwable error = runOne(step, ctx, token);
         while (error != null && !isCancellation(error, token) && options.onError() == OnError.ASK) {

@@ -39,4 +39,13 @@ public interface Step<C> {
   default boolean keepOnSuccess() {
     return false;
   }
+
+  /**
+   * Whether earlier steps left this one nothing to do in this build (for example: an identical
+   * earlier bake is reused, so nothing is launched). A skipped step does not run, is not reported
+   * to the listener and has nothing to undo.
+   */
+  default boolean skipped(C ctx) {
+    return false;
+  }
 }

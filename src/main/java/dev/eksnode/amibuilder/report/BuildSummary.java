@@ -14,10 +14,30 @@ public final class BuildSummary {
 
   public static List<String> lines(
       String amiName, Map<String, String> amis, Map<String, Duration> phases) {
+    return lines(amiName, amis, phases, java.util.Set.of());
+  }
+
+  /**
+   * As above; the AMIs of {@code reused} regions are an earlier bake of the same inputs and are
+   * marked {@code (reused)}.
+   */
+  public static List<String> lines(
+      String amiName,
+      Map<String, String> amis,
+      Map<String, Duration> phases,
+      java.util.Set<String> reused) {
     List<String> lines = new ArrayList<>();
     lines.add("AMI " + amiName + ":");
     int width = Math.max(6, amis.keySet().stream().mapToInt(String::length).max().orElse(6));
-    new TreeMap<>(amis).forEach((region, ami) -> lines.add("  " + pad(region, width) + "  " + ami));
+    new TreeMap<>(amis)
+        .forEach(
+            (region, ami) ->
+                lines.add(
+                    "  "
+                        + pad(region, width)
+                        + "  "
+                        + ami
+                        + (reused.contains(region) ? "  (reused)" : "")));
     if (!phases.isEmpty()) {
       lines.add("Time per phase:");
       int w = phases.keySet().stream().mapToInt(String::length).max().orElse(5);

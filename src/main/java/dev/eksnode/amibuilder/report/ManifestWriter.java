@@ -29,14 +29,34 @@ public final class ManifestWriter {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** One build's record. {@code amis} maps region to AMI id. */
+  /**
+   * One build's record. {@code amis} maps region to AMI id; {@code reused} names the regions whose
+   * AMI an earlier bake of the same inputs made ({@code --reuse}), written as {@code "reused":
+   * {region: ami}} only when there are any.
+   */
   public record BuildRecord(
       String name,
       String builderType,
       Instant buildTime,
       Map<String, String> amis,
       String runUuid,
-      Map<String, String> customData) {
+      Map<String, String> customData,
+      java.util.Set<String> reused) {
+
+    public BuildRecord {
+      reused = java.util.Set.copyOf(reused);
+    }
+
+    /** A record of a build that reused nothing. */
+    public BuildRecord(
+        String name,
+        String builderType,
+        Instant buildTime,
+        Map<String, String> amis,
+        String runUuid,
+        Map<String, String> customData) {
+      this(name, builderType, buildTime, amis, runUuid, customData, java.util.Set.of());
+    }
 
     /** Packer's artifact id: {@code region:ami} pairs sorted and comma-joined. */
     public String artifactId() {
@@ -85,6 +105,16 @@ public final class ManifestWriter {
     b.put("packer_run_uuid", record.runUuid());
     ObjectNode custom = b.putObject("custom_data");
     new TreeMap<>(record.customData()).forEach(custom::put);
+    if (!record.reused().isEmpty()) {
+      ObjectNode reused = b.putObject("reused");
+      new TreeMap<>(record.amis())
+          .forEach(
+              (region, ami) -> {
+                if (record.reused().contains(region)) {
+                  reused.put(region, ami);
+                }
+              });
+    }
     root.put("last_run_uuid", record.runUuid());
     write(file, root);
     return root;

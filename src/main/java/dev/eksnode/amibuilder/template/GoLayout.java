@@ -4,7 +4,7 @@ package dev.eksnode.amibuilder.template;
  * Converts a Go reference-time layout ({@code 2006-01-02T15:04:05Z07:00}) as used by Packer's
  * {@code isotime} into a {@link java.time.format.DateTimeFormatter} pattern.
  */
-final class GoLayout {
+public final class GoLayout {
   private static final String[][] TOKENS = {
     {"2006", "uuuu"},
     {"January", "MMMM"},
@@ -34,7 +34,7 @@ final class GoLayout {
 
   private GoLayout() {}
 
-  static String toJavaPattern(String layout, String where) {
+  public static String toJavaPattern(String layout, String where) {
     StringBuilder out = new StringBuilder();
     StringBuilder literal = new StringBuilder();
     int i = 0;

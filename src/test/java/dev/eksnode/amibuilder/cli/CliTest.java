@@ -112,6 +112,23 @@ class CliTest {
   }
 
   @Test
+  void vars_json_givesTheInputsFingerprint_exactOnlyWithASourceAmiId() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode local = json.readTree(home.run("vars", "--json", "1.23").out().strip()).get("inputs");
+    assertTrue(local.get("fingerprint").asText().matches("[0-9a-f]{64}"), local.toString());
+    assertFalse(local.get("complete").asBoolean(), local.toString());
+    assertTrue(local.get("parts").has("provisioners[2]"), local.toString());
+
+    String[] pinned = {"vars", "--json", "1.23", "source_ami_id=ami-0123456789abcdef0"};
+    JsonNode exact = json.readTree(home.run(pinned).out().strip()).get("inputs");
+    assertTrue(exact.get("complete").asBoolean(), exact.toString());
+    assertEquals("ami-0123456789abcdef0", exact.get("source_ami").asText());
+    home.clock = java.time.Clock.offset(home.clock, java.time.Duration.ofHours(5));
+    JsonNode later = json.readTree(home.run(pinned).out().strip()).get("inputs");
+    assertEquals(exact.get("fingerprint"), later.get("fingerprint"), "the time suffix counted");
+  }
+
+  @Test
   void vars_json_isMachineReadable() throws Exception {
     TestHome.Result r = home.run("vars", "--json", "1.23");
     assertEquals(0, r.code(), r.err());

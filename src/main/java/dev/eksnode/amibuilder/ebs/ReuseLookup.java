@@ -1,0 +1,112 @@
+package dev.eksnode.amibuilder.ebs;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/**
+ * {@code --reuse}: finds an earlier bake of the same inputs before anything is created. One
+ * DescribeImages per target region, build region first: an available AMI of this account tagged
+ * {@value InputsFingerprint#TAG}{@code =<fingerprint>} and {@value TagStep#COMPLETE}{@code =true}
+ * (a build that did not finish never counts). Without one in the build region nothing is reused,
+ * and one more DescribeImages looks for the newest finished AMI whose name has the same prefix (the
+ * name without its trailing digits, the time suffix of a derived name) to say which inputs changed
+ * since.
+ */
+final class ReuseLookup {
+  private static final Logger log = LoggerFactory.getLogger(ReuseLookup.class);
+
+  private ReuseLookup() {}
+
+  /** Fills {@link BuildState#reused} (or {@link BuildState#reuseMiss}) for {@code regions}. */
+  static void run(BuildContext ctx, InputsFingerprint inputs, List<String> regions) {
+    for (String region : regions) {
+      Optional<Image> found = newest(find(ctx.ec2(region), inputs.value()));
+      if (found.isEmpty()) {
+        if (region.equals(ctx.region())) {
+          ctx.state().reuseMiss(miss(ctx, inputs));
+          return;
+        }
+        continue;
+      }
+      Image image = found.get();
+      log.info(
+          "Reusing {} ({}) in {}: same inputs {}",
+          image.imageId(),
+          image.name(),
+          region,
+          inputs.value());
+      ctx.state()
+          .reused(
+              new BuildState.RegionImage(region, image.imageId(), Images.snapshotsOf(image)),
+              image.name());
+    }
+  }
+
+  private static List<Image> find(Ec2Client ec2, String fingerprint) {
+    return ec2.describeImages(
+            r ->
+                r.owners("self")
+                    .filters(
+                        Filter.builder()
+                            .name("tag:" + InputsFingerprint.TAG)
+                            .values(fingerprint)
+                            .build(),
+                        Filter.builder().name("tag:" + TagStep.COMPLETE).values("true").build(),
+                        Filter.builder().name("state").values("available").build()))
+        .images();
+  }
+
+  private static BuildState.ReuseMiss miss(BuildContext ctx, InputsFingerprint inputs) {
+    String prefix = namePrefix(ctx.settings().image().name());
+    List<Image> earlier =
+        ctx.ec2()
+            .describeImages(
+                r ->
+                    r.owners("self")
+                        .filters(
+                            Filter.builder().name("name").values(prefix + "*").build(),
+                            Filter.builder().name("tag-key").values(InputsFingerprint.TAG).build(),
+                            Filter.builder()
+                                .name("tag:" + TagStep.COMPLETE)
+                                .values("true")
+                                .build()))
+            .images();
+    return newest(earlier)
+        .map(
+            last ->
+                new BuildState.ReuseMiss(
+                    last.name(),
+                    last.imageId(),
+                    inputs.changedSince(tag(last, InputsFingerprint.PARTS_TAG))))
+        .orElse(new BuildState.ReuseMiss(null, null, List.of()));
+  }
+
+  /**
+   * The AMI name without its time suffix: trailing digits removed ({@code
+   * amazon-eks-node-1.23-v20230130101530} → {@code amazon-eks-node-1.23-v}); a name that does not
+   * end in a digit is its own prefix.
+   */
+  static String namePrefix(String amiName) {
+    return amiName.replaceFirst("[0-9]+$", "");
+  }
+
+  private static Optional<Image> newest(List<Image> images) {
+    return images.stream()
+        .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()));
+  }
+
+  private static String tag(Image image, String key) {
+    return image.tags().stream()
+        .filter(t -> key.equals(t.key()))
+        .map(Tag::value)
+        .findFirst()
+        .orElse(null);
+  }
+}
