@@ -306,7 +306,7 @@ final class PackerComparison {
         theirWalls.isEmpty() ? Double.NaN : median(ourWalls) / (double) median(theirWalls);
     targets.add(
         row(
-            "rig build via bin/ami-builder vs packer build (median walls "
+            "rig build, ami-builder / packer (median walls "
                 + median(ourWalls)
                 + " / "
                 + (theirWalls.isEmpty() ? "-" : median(theirWalls))
