@@ -331,11 +331,13 @@ final class PackerComparison {
             "the last build's %d signed AWS calls sent again one at a time (the same HTTP requests"
                 + " re-signed by the SDK's SigV4 signer,%n  sent by the SDK's URL-connection client"
                 + " through the proxy, after %d warm-up calls): %d ms in all, median %.1f ms a"
-                + " call;%n  the %d calls of the preflight step: %d ms (the step took %d ms)%n",
+                + " call, %d ms of the total spent at the proxy;%n  the %d calls of the preflight step: %d ms (the step"
+                + " took %d ms)%n",
             replay.calls(),
             Replay.WARMUP,
             replay.totalMs(),
             replay.medianMs(),
+            replay.atProxyMs(),
             replay.preflightCalls(),
             replay.preflightMs(),
             lastOurs.preflightMs()));
@@ -602,7 +604,13 @@ final class PackerComparison {
     return out;
   }
 
-  record Replay(int calls, long totalMs, double medianMs, int preflightCalls, long preflightMs) {
+  record Replay(
+      int calls,
+      long totalMs,
+      double medianMs,
+      int preflightCalls,
+      long preflightMs,
+      long atProxyMs) {
     static final int WARMUP = 3;
   }
 
@@ -639,12 +647,20 @@ final class PackerComparison {
         }
       }
     }
+    // The replayed calls' own time at the proxy (moto's answer and the forward): the rest of each
+    // round trip is the client side, the signer, the HTTP client and the loopback connection.
+    long atProxy =
+        proxy.exchanges().stream()
+            .skip(Math.min(Replay.WARMUP, signed.size()))
+            .mapToLong(FaultProxy.Exchange::nanos)
+            .sum();
     proxy.clear();
     List<Long> sorted = new ArrayList<>(each);
     sorted.sort(Long::compare);
     double medianMs = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2) / 1e6;
     long total = each.stream().mapToLong(Long::longValue).sum() / 1_000_000;
-    return new Replay(signed.size(), total, medianMs, preflightCalls, preflight / 1_000_000);
+    return new Replay(
+        signed.size(), total, medianMs, preflightCalls, preflight / 1_000_000, atProxy / 1_000_000);
   }
 
   private void send(
