@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -86,6 +87,8 @@ public final class FaultProxy implements AutoCloseable {
   private final Map<String, Long> lastCallNanos = new HashMap<>();
   private int inFlight;
   private volatile boolean ec2Idempotency;
+  private volatile boolean keepExchanges;
+  private final List<Exchange> exchanges = new ArrayList<>();
   private final Map<String, Answer> idempotentAnswers = new HashMap<>();
   private final Map<String, String> imageNames = new HashMap<>();
 
@@ -141,6 +144,40 @@ public final class FaultProxy implements AutoCloseable {
   public FaultProxy emulateEc2Idempotency() {
     ec2Idempotency = true;
     return this;
+  }
+
+  /**
+   * One call kept whole by {@link #keepExchanges}: what arrived (method, path and query, the
+   * headers, the body), the service it was signed for ("" when unsigned), when it arrived and how
+   * long the proxy took to answer it (moto's time included).
+   */
+  public record Exchange(
+      String action,
+      String service,
+      String region,
+      String method,
+      String uri,
+      Map<String, List<String>> headers,
+      byte[] body,
+      Instant arrived,
+      long nanos) {
+    public long millis() {
+      return nanos / 1_000_000;
+    }
+  }
+
+  /**
+   * From now on keeps every call whole with its timing ({@link #exchanges}), e.g. for a timeline of
+   * a build or to send the same calls again. {@link #clear} forgets them.
+   */
+  public FaultProxy keepExchanges() {
+    keepExchanges = true;
+    return this;
+  }
+
+  /** The calls kept since {@link #keepExchanges}, in arrival order. */
+  public synchronized List<Exchange> exchanges() {
+    return List.copyOf(exchanges);
   }
 
   /** Starts programming a rule for the named action. Rules are checked in the order added. */
@@ -223,6 +260,7 @@ public final class FaultProxy implements AutoCloseable {
   public synchronized void clear() {
     calls.clear();
     requests.clear();
+    exchanges.clear();
     counts.clear();
     lastCallNanos.clear();
     rules.clear();
@@ -249,8 +287,13 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   private void answer(HttpExchange exchange) throws IOException {
+    Instant arrived = Instant.now();
+    long start = System.nanoTime();
+    byte[] received = null;
+    String named = null;
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
+      received = body;
       String region = regionOf(exchange);
       String action = actionOf(exchange, body);
       Map<String, String> params =
@@ -261,6 +304,7 @@ public final class FaultProxy implements AutoCloseable {
         action = dryRun(action);
       }
       Request request = new Request(action, region, params, accessKeyOf(exchange));
+      named = action;
       int number = record(request);
       Effect effect = effectFor(action, region, number);
       LOG.debug(
@@ -299,7 +343,25 @@ public final class FaultProxy implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("fault proxy failed to answer: {}", e.toString());
       throw e;
+    } finally {
+      if (keepExchanges && named != null) {
+        keep(
+            new Exchange(
+                named,
+                serviceOf(exchange),
+                regionOf(exchange),
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().toString(),
+                Map.copyOf(exchange.getRequestHeaders()),
+                received,
+                arrived,
+                System.nanoTime() - start));
+      }
     }
+  }
+
+  private synchronized void keep(Exchange kept) {
+    exchanges.add(kept);
   }
 
   private synchronized int record(Request request) {
