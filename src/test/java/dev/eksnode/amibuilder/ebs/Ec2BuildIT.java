@@ -460,13 +460,6 @@ class Ec2BuildIT {
       rig.home.clock = java.time.Clock.offset(rig.home.clock, java.time.Duration.ofMinutes(1));
       int eastCalls = rig.proxy.requests("RunInstances").size();
       TestHome.Result shard = rig.build("--matrix", "builds.yaml", "--shard", "1/2");
-      System.out.println(
-          "TIMING "
-              + (System.nanoTime() - t0) / 1_000_000
-              + " "
-              + (t1 - t0) / 1_000_000
-              + " "
-              + (t2 - t0) / 1_000_000);
       assertEquals(2, shard.code(), shard.err());
       assertEquals(eastCalls + 1, rig.proxy.requests("RunInstances").size(), "only west launched");
       List<String> table = shard.out().lines().dropWhile(l -> !l.startsWith("Summary: ")).toList();
