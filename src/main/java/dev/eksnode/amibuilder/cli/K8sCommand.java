@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -209,7 +210,10 @@ final class K8sCommand implements Callable<Integer> {
               + " has no entries ("
               + (matrix == null ? pos.shortcuts().size() : matrix.entries().size())
               + " in all); nothing to build");
-      console.event("summary", Map.of("exit_code", ExitCodes.OK, "entries", List.of()));
+      Map<String, Object> none = new LinkedHashMap<>();
+      none.put("exit_code", ExitCodes.OK);
+      none.put("entries", List.of());
+      console.event("summary", none);
       return ExitCodes.OK;
     }
     List<BuildRequest.Entry> entries = new ArrayList<>();
