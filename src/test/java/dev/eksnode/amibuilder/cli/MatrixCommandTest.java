@@ -156,6 +156,67 @@ class MatrixCommandTest {
     assertEquals("shard 6/6 has no entries (5 in all); nothing to build", all.out().strip());
   }
 
+  /**
+   * An entry's variables win over --var; entries that fail before they start (here the binary
+   * bucket's endpoint refuses the connection) are each reported, the summary lists them all, and
+   * the exit code is the environment's 1. No build starts, so nothing could be created.
+   */
+  @Test
+  void k8s_entriesWinOverVar_andEntriesFailingBeforeTheyStartAreEachReported() {
+    home.write(
+        "two.yaml",
+        """
+        - name: west
+          kubernetes_version: "1.23.16"
+          kubernetes_build_date: "2023-01-30"
+          aws_region: us-west-2
+        - name: east
+          kubernetes_version: "1.23.16"
+          kubernetes_build_date: "2023-01-30"
+        """);
+    home.env.put("AWS_ACCESS_KEY_ID", "testing");
+    home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
+    TestHome.Result r =
+        home.run(
+            "k8s",
+            "--matrix",
+            "two.yaml",
+            "--parallel",
+            "2",
+            "--var",
+            "aws_region=us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:1");
+    assertEquals(1, r.code(), r.out() + r.err());
+    List<String> table = r.out().lines().dropWhile(l -> !l.startsWith("Summary: ")).toList();
+    assertEquals("Summary: 0 of 2 succeeded, exit code 1", table.get(0), r.out());
+    assertTrue(table.get(2).trim().matches("west +us-west-2 +failed \\(1\\) +- +.+"), table.get(2));
+    assertTrue(table.get(3).trim().matches("east +us-east-1 +failed \\(1\\) +- +.+"), table.get(3));
+    List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
+    assertEquals(3, errors.size(), r.err());
+    assertTrue(
+        errors.get(0).startsWith("error: [west] ") || errors.get(0).startsWith("error: [east] "),
+        r.err());
+    assertEquals("error: 2 of 2 builds did not succeed (see above)", errors.get(2));
+    assertTrue(!r.out().contains("==> "), "no build started: " + r.out());
+
+    // One entry alone (as a CI job runs it): one error line, still the summary.
+    TestHome.Result one =
+        home.run(
+            "k8s",
+            "--matrix",
+            "two.yaml",
+            "--entry",
+            "east",
+            "--endpoint-url",
+            "http://127.0.0.1:1");
+    assertEquals(1, one.code(), one.err());
+    List<String> oneErrors = one.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
+    assertEquals(1, oneErrors.size(), one.err());
+    assertTrue(oneErrors.get(0).startsWith("error: [east] "), one.err());
+    assertTrue(one.out().contains("Summary: 0 of 1 succeeded, exit code 1"), one.out());
+  }
+
   private TestHome.Result k8s(String[] aws, String... args) {
     List<String> all = new ArrayList<>(List.of("k8s"));
     all.addAll(List.of(args));
