@@ -157,9 +157,9 @@ class MatrixCommandTest {
   }
 
   /**
-   * An entry's variables win over --var; entries that fail before they start (here the binary
-   * bucket's endpoint refuses the connection) are each reported, the summary lists them all, and
-   * the exit code is the environment's 1. No build starts, so nothing could be created.
+   * An entry's variables win over --var; entries that fail before they start (image caching with no
+   * way for the instance to reach AWS, found before any AWS call) are each reported, the summary
+   * lists them all, and the exit code is theirs (2). No build starts, so nothing could be created.
    */
   @Test
   void k8s_entriesWinOverVar_andEntriesFailingBeforeTheyStartAreEachReported() {
@@ -170,9 +170,11 @@ class MatrixCommandTest {
           kubernetes_version: "1.23.16"
           kubernetes_build_date: "2023-01-30"
           aws_region: us-west-2
+          cache_container_images: true
         - name: east
           kubernetes_version: "1.23.16"
           kubernetes_build_date: "2023-01-30"
+          cache_container_images: true
         """);
     home.env.put("AWS_ACCESS_KEY_ID", "testing");
     home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
@@ -187,11 +189,15 @@ class MatrixCommandTest {
             "aws_region=us-east-1",
             "--endpoint-url",
             "http://127.0.0.1:1");
-    assertEquals(1, r.code(), r.out() + r.err());
+    assertEquals(2, r.code(), r.out() + r.err());
     List<String> table = r.out().lines().dropWhile(l -> !l.startsWith("Summary: ")).toList();
-    assertEquals("Summary: 0 of 2 succeeded, exit code 1", table.get(0), r.out());
-    assertTrue(table.get(2).trim().matches("west +us-west-2 +failed \\(1\\) +- +.+"), table.get(2));
-    assertTrue(table.get(3).trim().matches("east +us-east-1 +failed \\(1\\) +- +.+"), table.get(3));
+    assertEquals("Summary: 0 of 2 succeeded, exit code 2", table.get(0), r.out());
+    assertTrue(
+        table.get(2).trim().matches("west +us-west-2 +failed \\(2\\) +- +.*iam_instance_profile.*"),
+        table.get(2));
+    assertTrue(
+        table.get(3).trim().matches("east +us-east-1 +failed \\(2\\) +- +.*iam_instance_profile.*"),
+        table.get(3));
     List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(3, errors.size(), r.err());
     assertTrue(
@@ -210,11 +216,11 @@ class MatrixCommandTest {
             "east",
             "--endpoint-url",
             "http://127.0.0.1:1");
-    assertEquals(1, one.code(), one.err());
+    assertEquals(2, one.code(), one.err());
     List<String> oneErrors = one.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(1, oneErrors.size(), one.err());
     assertTrue(oneErrors.get(0).startsWith("error: [east] "), one.err());
-    assertTrue(one.out().contains("Summary: 0 of 1 succeeded, exit code 1"), one.out());
+    assertTrue(one.out().contains("Summary: 0 of 1 succeeded, exit code 2"), one.out());
   }
 
   private TestHome.Result k8s(String[] aws, String... args) {
