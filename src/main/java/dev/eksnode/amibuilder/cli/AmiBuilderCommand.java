@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       VersionsCommand.class,
       IamPolicyCommand.class,
       MaxPodsCommand.class,
+      MatrixCommand.class,
       GenerateCompletion.class
     },
     footerHeading = "%nExit codes:%n")

@@ -9,7 +9,11 @@ import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.CleanupReport;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.report.BuildSummary;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +33,11 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
 
   /** Builds that already printed the "removing temporary resources" header. */
   private final Set<BuildId> unwinding = ConcurrentHashMap.newKeySet();
+
+  /** When each build started, and how long each finished one took, for the summary. */
+  private final Map<BuildId, Instant> startedAt = new ConcurrentHashMap<>();
+
+  private final Map<BuildId, Duration> took = new ConcurrentHashMap<>();
 
   /** Snapshot progress bars on a terminal; null prints plain lines instead. */
   private final ProgressBars bars;
@@ -81,8 +90,10 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
               + ")");
 
     } else if (event instanceof BuildEvent.Started e) {
+      startedAt.put(e.buildId(), ctx.clock().instant());
       console.info(p + "Build " + e.buildId() + " (journal " + e.journal() + ")");
-      console.event(
+      event(
+          e,
           "build_started",
           Map.of(
               "build_id",
@@ -95,32 +106,32 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
               e.regionSource()));
     } else if (event instanceof BuildEvent.StepStarted e) {
       console.info(p + "==> " + e.step());
-      console.event("step_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
+      event(e, "step_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
     } else if (event instanceof BuildEvent.StepFinished e) {
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("build_id", e.buildId().value());
       fields.put("step", e.step());
       fields.put("seconds", e.took().toMillis() / 1000.0);
       fields.put("ok", e.ok());
-      console.event("step_finished", fields);
+      event(e, "step_finished", fields);
     } else if (event instanceof BuildEvent.UndoStarted e) {
       if (unwinding.add(e.buildId())) {
         console.info(p + "==> removing temporary resources");
       }
-      console.event("undo_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
+      event(e, "undo_started", Map.of("build_id", e.buildId().value(), "step", e.step()));
     } else if (event instanceof BuildEvent.ResourceCreated e) {
       console.info(p + "  created " + e.resource());
-      console.event("resource_created", resourceFields(e.buildId(), e.resource()));
+      event(e, "resource_created", resourceFields(e.buildId(), e.resource()));
     } else if (event instanceof BuildEvent.SshIngress e) {
       console.info(p + "  " + e.source().line());
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("build_id", e.buildId().value());
       fields.put("cidrs", e.source().cidrs());
       fields.put("reason", e.source().reason());
-      console.event("ssh_ingress", fields);
+      event(e, "ssh_ingress", fields);
     } else if (event instanceof BuildEvent.ResourceRemoved e) {
       console.info(p + "  removed " + e.resource());
-      console.event("resource_removed", resourceFields(e.buildId(), e.resource()));
+      event(e, "resource_removed", resourceFields(e.buildId(), e.resource()));
     } else if (event instanceof BuildEvent.Waiting e) {
       console.info(
           p
@@ -131,7 +142,8 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
               + " ("
               + e.elapsed().toSeconds()
               + " s)");
-      console.event(
+      event(
+          e,
           "waiting",
           Map.of(
               "build_id",
@@ -144,13 +156,15 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
               e.elapsed().toSeconds()));
     } else if (event instanceof BuildEvent.OutputLine e) {
       console.info(p + "  [" + e.provisioner() + "] " + e.line());
-      console.event(
+      event(
+          e,
           "output",
           Map.of(
               "build_id", e.buildId().value(), "provisioner", e.provisioner(), "line", e.line()));
     } else if (event instanceof BuildEvent.Provisioned e) {
       console.info(p + "  " + e.provisioner() + " done in " + e.took().toMillis() + " ms");
-      console.event(
+      event(
+          e,
           "provisioned",
           Map.of(
               "build_id",
@@ -199,7 +213,34 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     fields.put("state", e.state());
     fields.put("percent", e.percent());
     fields.put("elapsed_seconds", e.elapsed().toSeconds());
-    console.event("progress", fields);
+    event(e, "progress", fields);
+  }
+
+  /**
+   * A JSON event of a build; in a matrix it also carries {@code entry}, the name in its label (the
+   * matrix entry's name, or the AMI name for {@code all}).
+   */
+  private void event(BuildEvent e, String type, Map<String, ?> fields) {
+    event(e.label(), type, fields);
+  }
+
+  private void event(String label, String type, Map<String, ?> fields) {
+    String entry = entryOf(label);
+    if (entry == null) {
+      console.event(type, fields);
+      return;
+    }
+    Map<String, Object> withEntry = new LinkedHashMap<>();
+    withEntry.put("entry", entry);
+    withEntry.putAll(fields);
+    console.event(type, withEntry);
+  }
+
+  /** The name inside a label {@code "[name] "}; null for a lone build's {@code ""}. */
+  static String entryOf(String label) {
+    return label.startsWith("[") && label.endsWith("] ")
+        ? label.substring(1, label.length() - 2)
+        : null;
   }
 
   private static Map<String, Object> resourceFields(BuildId id, Resource resource) {
@@ -308,7 +349,11 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
         fields.put("cleanup_command", result.cleanupCommand());
       }
     }
-    console.event("result", fields);
+    Instant start = startedAt.get(result.buildId());
+    if (start != null) {
+      took.put(result.buildId(), Duration.between(start, ctx.clock().instant()));
+    }
+    event(result.label(), "result", fields);
     if (!p.isEmpty() && result.failureLine() != null) {
       ctx.err().println("error: " + p + result.failureLine());
       ctx.err().flush();
@@ -355,9 +400,24 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
    * failure line, or for a matrix how many builds did not succeed (each already printed its own).
    */
   int close(BuildReport report) {
+    return close(report, false);
+  }
+
+  /**
+   * As {@link #close(BuildReport)}; with {@code summary} (a matrix file or {@code all}) a table of
+   * every entry comes first: its name, regions, AMI ids or failure line, outcome and time, and with
+   * {@code --json} a {@code summary} event. The code is the worst of the entries'.
+   */
+  int close(BuildReport report, boolean summary) {
     int code = ExitCodes.forReport(report);
+    if (summary) {
+      summary(report, code);
+    }
     if (code == ExitCodes.OK) {
       return code;
+    }
+    if (!report.matrix() && !report.builds().get(0).label().isEmpty()) {
+      return code; // a lone named entry already printed its "error: [name] …" line
     }
     String line =
         report.matrix()
@@ -369,5 +429,82 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     ctx.err().println("error: " + Main.oneLine(line));
     ctx.err().flush();
     return code;
+  }
+
+  private void summary(BuildReport report, int code) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"ENTRY", "REGIONS", "OUTCOME", "TIME", "AMI / ERROR"});
+    List<Map<String, Object>> entries = new ArrayList<>();
+    for (BuildResult r : report.builds()) {
+      String name = entryOf(r.label()) == null ? r.amiName() : entryOf(r.label());
+      List<String> regions =
+          r.amis().isEmpty() ? (r.region() == null ? List.of() : List.of(r.region())) : regions(r);
+      int entryCode = ExitCodes.forOutcome(r.outcome());
+      Duration d = took.get(r.buildId());
+      String amis =
+          String.join(
+              ", ", regions.stream().filter(r.amis()::containsKey).map(r.amis()::get).toList());
+      String detail = r.failureLine() != null ? Main.oneLine(r.failureLine()) : amis;
+      rows.add(
+          new String[] {
+            name,
+            String.join(",", regions),
+            r.status() + " (" + entryCode + ")",
+            d == null ? "-" : seconds(d),
+            detail
+          });
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("entry", name);
+      row.put("build_id", r.buildId().value());
+      row.put("status", r.status());
+      row.put("exit_code", entryCode);
+      row.put("regions", regions);
+      row.put("amis", r.amis());
+      row.put("seconds", d == null ? null : d.toMillis() / 1000.0);
+      if (r.failureLine() != null) {
+        row.put("error", r.failureLine());
+      }
+      entries.add(row);
+    }
+    int[] width = new int[4];
+    for (String[] row : rows) {
+      for (int i = 0; i < width.length; i++) {
+        width[i] = Math.max(width[i], row[i].length());
+      }
+    }
+    console.result(
+        "Summary: "
+            + (report.builds().size() - report.unsuccessful().size())
+            + " of "
+            + report.builds().size()
+            + " succeeded, exit code "
+            + code);
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder("  ");
+      for (int i = 0; i < width.length; i++) {
+        line.append(String.format("%-" + width[i] + "s  ", row[i]));
+      }
+      console.result(line.append(row[4]).toString().stripTrailing());
+    }
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("exit_code", code);
+    fields.put("entries", entries);
+    console.event("summary", fields);
+  }
+
+  /** The build region first, then the other regions with an AMI, sorted. */
+  private static List<String> regions(BuildResult r) {
+    List<String> out = new ArrayList<>();
+    if (r.region() != null && r.amis().containsKey(r.region())) {
+      out.add(r.region());
+    }
+    r.amis().keySet().stream().sorted().filter(x -> !out.contains(x)).forEach(out::add);
+    return out;
+  }
+
+  /** {@code 42 s} or {@code 3 m 05 s}. */
+  static String seconds(Duration d) {
+    long s = Math.round(d.toMillis() / 1000.0);
+    return s < 60 ? s + " s" : String.format("%d m %02d s", s / 60, s % 60);
   }
 }

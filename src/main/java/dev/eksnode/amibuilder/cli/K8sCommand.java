@@ -1,6 +1,8 @@
 package dev.eksnode.amibuilder.cli;
 
+import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.config.MatrixFile;
 import dev.eksnode.amibuilder.config.Shortcut;
 import dev.eksnode.amibuilder.ebs.BuildReport;
 import dev.eksnode.amibuilder.ebs.BuildRequest;
@@ -13,8 +15,11 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +28,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** Builds one AMI, a per-minor shortcut, or all of them. */
+/** Builds one AMI, a per-minor shortcut, all of them, or the entries of a matrix file. */
 @Command(
     name = "k8s",
     aliases = "build",
@@ -34,6 +39,7 @@ import picocli.CommandLine.ParentCommand;
       "  ami-builder k8s --kubernetes-version 1.23.16 --kubernetes-build-date 2023-01-30",
       "  ami-builder k8s 1.23          (pinned 1.23.16 / 2023-01-30, like 'make 1.23')",
       "  ami-builder k8s all --parallel 2",
+      "  ami-builder k8s --matrix builds.yaml --parallel 4 --shard 1/3",
       "Everything is validated before AWS is contacted; every resource the build creates is tagged with its build id",
       "and removed on failure or Ctrl-C."
     })
@@ -93,8 +99,34 @@ final class K8sCommand implements Callable<Integer> {
       names = "--parallel",
       paramLabel = "N",
       defaultValue = "1",
-      description = "With 'all': how many builds run at once (default ${DEFAULT-VALUE}).")
+      description =
+          "With 'all' or --matrix: how many builds run at once, 1 to 16 (default ${DEFAULT-VALUE}).")
   int parallel;
+
+  @Option(
+      names = "--matrix",
+      paramLabel = "FILE",
+      description =
+          "Build every entry of a matrix file (JSON or YAML): a list of entries, each a set of"
+              + " variables (e.g. kubernetes_version, arch, aws_region) on top of the other layers,"
+              + " with an optional name; or {\"reuse\": true, \"entries\": [...]}. One failed"
+              + " entry does not stop the others; the exit code is the worst entry's. Not with a"
+              + " shortcut.")
+  String matrixFile;
+
+  @Option(
+      names = "--shard",
+      paramLabel = "I/N",
+      description =
+          "With 'all' or --matrix: build only the I-th of N slices (entry k, counted from 0 in"
+              + " file order, is in slice (k mod N)+1), so N CI jobs cover the matrix once.")
+  String shard;
+
+  @Option(
+      names = "--entry",
+      paramLabel = "NAME",
+      description = "With --matrix: build only the entry of this name (repeatable).")
+  List<String> entryNames = new ArrayList<>();
 
   @Option(
       names = "--checkip-url",
@@ -129,10 +161,32 @@ final class K8sCommand implements Callable<Integer> {
       throw new ConfigException("--parallel " + parallel + " is out of range; use 1 to 16");
     }
     Positionals pos = Positionals.parse(words, true);
-    if (!pos.all() && parallel != 1) {
-      throw new ConfigException(
-          "--parallel only applies to 'k8s all'; drop it or build all versions");
+    MatrixFile matrix = null;
+    if (matrixFile != null) {
+      if (!pos.shortcuts().isEmpty()) {
+        throw new ConfigException(
+            "--matrix "
+                + matrixFile
+                + " names the builds, and so does the shortcut '"
+                + (pos.all() ? "all" : pos.shortcuts().get(0).minor())
+                + "'; drop one of them");
+      }
+      matrix = MatrixFile.read(ctx.resolve(matrixFile));
     }
+    boolean many = matrix != null || pos.all();
+    if (!many && parallel != 1) {
+      throw new ConfigException(
+          "--parallel only applies to 'k8s all' and 'k8s --matrix FILE'; drop it or build several");
+    }
+    if (!many && shard != null) {
+      throw new ConfigException(
+          "--shard only applies to 'k8s all' and 'k8s --matrix FILE'; drop it or build several");
+    }
+    if (matrix == null && !entryNames.isEmpty()) {
+      throw new ConfigException(
+          "--entry picks entries of a matrix file; add --matrix FILE or drop --entry");
+    }
+    Shard slice = shard == null ? null : Shard.parse(shard);
     Path out = outputDir == null ? ctx.workingDir() : ctx.resolve(outputDir);
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new ConfigException("--output-dir " + out + " is a file; name a directory");
@@ -148,19 +202,45 @@ final class K8sCommand implements Callable<Integer> {
     // with nothing contacted.
     SpecLoader loader = new SpecLoader(ctx, build, aws, pos.assignments());
     Template template = loader.template();
+    List<Target> targets = targets(pos, matrix, slice);
+    if (targets.isEmpty()) {
+      console.result(
+          "shard "
+              + slice
+              + " has no entries ("
+              + (matrix == null ? pos.shortcuts().size() : matrix.entries().size())
+              + " in all); nothing to build");
+      Map<String, Object> none = new LinkedHashMap<>();
+      none.put("exit_code", ExitCodes.OK);
+      none.put("entries", List.of());
+      console.event("summary", none);
+      return ExitCodes.OK;
+    }
     List<BuildRequest.Entry> entries = new ArrayList<>();
-    List<Shortcut> targets =
-        pos.shortcuts().isEmpty() ? Collections.singletonList(null) : pos.shortcuts();
-    for (Shortcut s : targets) {
-      BuildSpec spec = loader.spec(template, loader.variables(template, s));
-      spec.variables().warnings().forEach(console::warn);
+    Set<String> warnings = new LinkedHashSet<>();
+    for (Target t : targets) {
+      BuildSpec spec;
+      try {
+        spec = loader.spec(template, loader.variables(template, t.shortcut(), t.variables()));
+      } catch (ConfigException e) {
+        if (t.name() == null) {
+          throw e;
+        }
+        throw new ConfigException(
+            "matrix entry '" + t.name() + "' (" + matrixFile + "): " + e.getMessage(), e);
+      }
+      // The same warning of every entry (an unknown --var, say) is shown once.
+      warnings.addAll(spec.variables().warnings());
       entries.add(
           new BuildRequest.Entry(
-              null,
+              t.name(),
               spec,
-              resolved -> loader.spec(template, loader.variables(template, s, resolved)),
-              reuse));
+              resolved ->
+                  loader.spec(
+                      template, loader.variables(template, t.shortcut(), t.variables(), resolved)),
+              t.reuse()));
     }
+    warnings.forEach(console::warn);
     // Snapshot progress costs a DescribeSnapshots per image poll while an image is pending: asked
     // for only when someone shows it (bars on a terminal, events with --json), never for a log.
     boolean bars = output.progressBars(ctx);
@@ -188,7 +268,29 @@ final class K8sCommand implements Callable<Integer> {
             onError == OnError.ASK ? "abort answered to --on-error ask" : "--on-error abort",
             bars ? ProgressBars.onTerminal(ctx.out(), output.color(ctx)) : null);
     BuildReport report = new BuildService().run(request, renderer);
-    return renderer.close(report);
+    return renderer.close(report, many);
+  }
+
+  /**
+   * One build to render: a shortcut of {@code all} (or the lone build), or an entry of the matrix
+   * file with its name and variables.
+   */
+  private record Target(
+      String name, Shortcut shortcut, List<Assignment> variables, boolean reuse) {}
+
+  /** The builds this command runs: its shard or chosen entries of the matrix or of {@code all}. */
+  private List<Target> targets(Positionals pos, MatrixFile matrix, Shard slice) {
+    if (matrix != null) {
+      return MatrixCommand.select(matrix, slice, entryNames).stream()
+          .map(
+              e -> new Target(e.name(), null, e.assignments(matrix.file()), e.reuse(matrix, reuse)))
+          .toList();
+    }
+    if (pos.shortcuts().isEmpty()) {
+      return List.of(new Target(null, null, List.of(), reuse));
+    }
+    List<Shortcut> shortcuts = slice == null ? pos.shortcuts() : slice.of(pos.shortcuts());
+    return shortcuts.stream().map(s -> new Target(null, s, List.of(), reuse)).toList();
   }
 
   /** {@code cleanup}, {@code abort} or {@code ask}, in any case. */

@@ -221,6 +221,15 @@ final class SpecLoader {
    * bucket) added last.
    */
   Variables variables(Template template, Shortcut shortcut, List<Assignment> resolved) {
+    return variables(template, shortcut, List.of(), resolved);
+  }
+
+  /**
+   * As {@link #variables(Template, Shortcut, List)}, with a matrix entry's variables on top of the
+   * command line ({@code --var}, words and options) and below the {@code resolved} values.
+   */
+  Variables variables(
+      Template template, Shortcut shortcut, List<Assignment> entry, List<Assignment> resolved) {
     List<Assignment> fromOptions = new ArrayList<>();
     if (options.kubernetesVersion != null) {
       fromOptions.add(
@@ -244,6 +253,7 @@ final class SpecLoader {
     checkNoConflict(fromOptions, assignments);
     List<Assignment> cli = new ArrayList<>(fromOptions);
     cli.addAll(assignments);
+    cli.addAll(entry);
     cli.addAll(resolved);
     if (shortcut != null
         && options.kubernetesVersion != null

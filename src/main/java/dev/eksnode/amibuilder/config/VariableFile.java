@@ -88,36 +88,48 @@ public final class VariableFile {
     Map<String, String> values = new LinkedHashMap<>();
     root.fields()
         .forEachRemaining(
-            e -> {
-              JsonNode v = e.getValue();
-              if (v.isNull()) {
-                values.put(e.getKey(), null);
-              } else if (v.isNumber() && TEXT_ONLY.contains(e.getKey())) {
-                throw new ConfigException(
-                    e.getKey()
-                        + " in "
-                        + file
-                        + " is the number "
-                        + asRead(v)
-                        + "; write it as a string, \""
-                        + written(v)
-                        + "\"");
-              } else if (v.isNumber()) {
-                values.put(e.getKey(), asRead(v));
-              } else if (v.isValueNode()) {
-                values.put(e.getKey(), v.asText());
-              } else {
-                throw new ConfigException(
-                    role
-                        + " "
-                        + file
-                        + ": "
-                        + e.getKey()
-                        + " must be a string, number or boolean, not a "
-                        + (v.isArray() ? "list" : "object")
-                        + "; write lists comma-separated, e.g. \"us-east-1,eu-west-1\"");
-              }
-            });
+            e ->
+                values.put(
+                    e.getKey(),
+                    value(e.getKey(), e.getValue(), file.toString(), role + " " + file)));
     return values;
+  }
+
+  /**
+   * One value of a variable file or matrix entry as text: null for a JSON null (not set), numbers
+   * as Packer reads them, booleans as written. A Kubernetes version or build date written as a
+   * number, a list or an object is an error.
+   *
+   * @param in where the value is, for the number message ("NAME in IN is the number …")
+   * @param prefix the start of the other messages ("PREFIX: NAME must be …")
+   */
+  static String value(String name, JsonNode v, String in, String prefix) {
+    if (v.isNull()) {
+      return null;
+    }
+    if (v.isNumber() && TEXT_ONLY.contains(name)) {
+      throw new ConfigException(
+          name
+              + " in "
+              + in
+              + " is the number "
+              + asRead(v)
+              + "; write it as a string, \""
+              + written(v)
+              + "\"");
+    }
+    if (v.isNumber()) {
+      return asRead(v);
+    }
+    if (v.isValueNode()) {
+      return v.asText();
+    }
+    throw new ConfigException(
+        prefix
+            + ": "
+            + name
+            + " must be a string, number or boolean, not a "
+            + (v.isArray() ? "list" : "object")
+            + "; write lists comma-separated, e.g. \"us-east-1,eu-west-1\"");
   }
 }

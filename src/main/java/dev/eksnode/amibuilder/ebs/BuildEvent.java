@@ -10,12 +10,16 @@ import java.util.Objects;
  * Everything the build core tells its caller while it works, as one closed set of types: a command
  * renders them (lines for people, JSON for scripts) and never needs to know how a build is put
  * together. Events of one build arrive in order; events of parallel builds interleave, so each
- * names its build and the label its lines carry ({@code ""} for a lone build, {@code "[ami name] "}
- * in a matrix).
+ * names its build and the label its lines carry ({@code ""} for a lone build, {@code "[name] "} in
+ * a matrix or for an entry of a matrix file: the entry's name, or the AMI name for {@code k8s
+ * all}).
  */
 public sealed interface BuildEvent {
 
-  /** The label of the build the event belongs to; {@code ""} outside a matrix. */
+  /**
+   * The label of the build the event belongs to: {@code ""} for a lone build, else {@code "[name]
+   * "}.
+   */
   String label();
 
   /**

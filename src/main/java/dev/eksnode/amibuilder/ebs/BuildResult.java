@@ -20,7 +20,8 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  * and, when it did not simply succeed, the one line that says why (with the build's secrets
  * masked).
  *
- * @param label {@code ""} for a lone build, {@code "[ami name] "} in a matrix
+ * @param label {@code ""} for a lone build, {@code "[name] "} in a matrix (the matrix entry's name,
+ *     or the AMI name for {@code k8s all})
  * @param failureLine {@code null} when the build succeeded and left nothing behind
  * @param kept how to enter the instance of a failed build that kept it; null otherwise
  * @param reuse the build's inputs fingerprint and what {@code --reuse} found; null when the build

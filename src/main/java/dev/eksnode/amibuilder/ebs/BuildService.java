@@ -59,24 +59,29 @@ public final class BuildService {
   }
 
   /**
-   * Runs {@code request}. Problems found before anything is created (a bucket that cannot be
-   * listed, no build of the version) are thrown; once builds start, every failure ends up in the
-   * report instead.
+   * Runs {@code request}. For a lone build, problems found before anything is created (a bucket
+   * that cannot be listed, no build of the version) are thrown; in a matrix, and for an entry of a
+   * matrix file (one with a name), they become that entry's failed result and the other entries go
+   * on. Once builds start, every failure ends up in the report instead.
    */
   public BuildReport run(BuildRequest request, Consumer<BuildEvent> events) {
-    List<BuildSpec> specs = resolve(request);
-    boolean matrix = specs.size() > 1;
-    for (BuildSpec spec : specs) {
+    boolean matrix = request.entries().size() > 1;
+    List<Resolved> resolved = resolve(request, matrix, events);
+    for (Resolved r : resolved) {
+      if (r.failed() != null) {
+        continue;
+      }
+      BuildSpec spec = r.spec();
       events.accept(
           new BuildEvent.Planned(
-              label(spec, matrix),
+              r.label(),
               spec.settings().image().name(),
               spec.kubernetesVersion(),
               spec.variables().value("arch"),
               spec.settings().region(),
               spec.regionSource()));
     }
-    Run run = new Run(request, events, matrix);
+    Run run = new Run(request, events);
     // One factory per endpoint; the null key is AWS's own endpoint.
     Map<URI, AwsClientFactory> factories = new LinkedHashMap<>();
     Cancellation root = Cancellation.create();
@@ -89,7 +94,12 @@ public final class BuildService {
                 request.interruptedStatus())
             .install()) {
       List<Ec2Build> builders = new ArrayList<>();
-      for (BuildSpec spec : specs) {
+      for (Resolved r : resolved) {
+        if (r.failed() != null) {
+          builders.add(null);
+          continue;
+        }
+        BuildSpec spec = r.spec();
         URI endpoint = endpoint(request, spec);
         AwsClientFactory factory =
             factories.computeIfAbsent(
@@ -108,15 +118,24 @@ public final class BuildService {
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {
-        results.add(run.one(builders.get(0), specs.get(0), root.child()));
+        Resolved r = resolved.get(0);
+        results.add(
+            r.failed() != null
+                ? r.failed()
+                : run.one(builders.get(0), r.spec(), r.label(), root.child()));
       } else {
         ExecutorService pool = Executors.newFixedThreadPool(request.parallel());
         try {
           List<Future<BuildResult>> futures = new ArrayList<>();
-          for (int i = 0; i < specs.size(); i++) {
+          for (int i = 0; i < resolved.size(); i++) {
+            Resolved r = resolved.get(i);
+            if (r.failed() != null) {
+              futures.add(java.util.concurrent.CompletableFuture.completedFuture(r.failed()));
+              continue;
+            }
             Ec2Build builder = builders.get(i);
-            BuildSpec spec = specs.get(i);
-            futures.add(pool.submit(() -> run.oneOfMany(builder, spec, root.child())));
+            futures.add(
+                pool.submit(() -> run.oneOfMany(builder, r.spec(), r.label(), root.child())));
           }
           for (Future<BuildResult> f : futures) {
             results.add(await(f, root));
@@ -133,6 +152,12 @@ public final class BuildService {
   }
 
   /**
+   * An entry after {@link #resolve}: its completed spec and label, or, in a matrix, the failed
+   * result of an entry that could not be resolved.
+   */
+  private record Resolved(BuildSpec spec, String label, BuildResult failed) {}
+
+  /**
    * {@code --endpoint-url} for everything when given; else the build's own {@code
    * custom_endpoint_ec2}. Each build keeps its own: a matrix may mix them.
    */
@@ -146,32 +171,82 @@ public final class BuildService {
 
   /**
    * The specs with versions and dates completed from the bucket, the binaries of each checked in
-   * it, and the image-cache inputs from EKS, all before any build starts.
+   * it, and the image-cache inputs from EKS, all before any build starts. In a matrix (or for a
+   * named entry) an entry that fails here gets a failed result, sent as its {@link
+   * BuildEvent.Finished} at once, and the others go on; a lone unnamed build throws.
    */
-  private static List<BuildSpec> resolve(BuildRequest request) {
-    List<BuildSpec> specs = new ArrayList<>();
+  private static List<Resolved> resolve(
+      BuildRequest request, boolean matrix, Consumer<BuildEvent> events) {
+    List<Resolved> out = new ArrayList<>();
     for (BuildRequest.Entry entry : request.entries()) {
-      // A build whose instance could not reach AWS stops here, before the bucket and EKS calls.
-      InstanceAwsAccess.check(entry.spec());
-      List<Assignment> resolved =
-          new ArrayList<>(
-              BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride()));
-      BuildSpec spec = resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved);
-      BucketVersions.requireBinaries(spec, request.clients(), request.endpointOverride());
-      // Image caching needs the completed version; its inputs go on top of the bucket's.
-      List<Assignment> cache =
-          ImageCacheInputs.resolve(spec, request.clients(), request.endpointOverride());
-      if (!cache.isEmpty()) {
-        resolved.addAll(cache);
-        spec = entry.rerender().with(resolved);
+      String label = label(entry, matrix);
+      if (!matrix && entry.name() == null) {
+        out.add(new Resolved(resolve(request, entry), label, null));
+        continue;
       }
-      specs.add(spec);
+      try {
+        out.add(new Resolved(resolve(request, entry), label, null));
+      } catch (dev.eksnode.amibuilder.pipeline.CancelledException e) {
+        throw e; // Ctrl-C stops the whole request, as for a lone build
+      } catch (RuntimeException e) {
+        BuildResult failed = unresolved(request, entry, label, e);
+        events.accept(new BuildEvent.Finished(failed));
+        out.add(new Resolved(entry.spec(), label, failed));
+      }
     }
-    return specs;
+    return out;
   }
 
-  private static String label(BuildSpec spec, boolean matrix) {
-    return matrix ? "[" + spec.settings().image().name() + "] " : "";
+  private static BuildSpec resolve(BuildRequest request, BuildRequest.Entry entry) {
+    // A build whose instance could not reach AWS stops here, before the bucket and EKS calls.
+    InstanceAwsAccess.check(entry.spec());
+    List<Assignment> resolved =
+        new ArrayList<>(
+            BucketVersions.resolve(entry.spec(), request.clients(), request.endpointOverride()));
+    BuildSpec spec = resolved.isEmpty() ? entry.spec() : entry.rerender().with(resolved);
+    BucketVersions.requireBinaries(spec, request.clients(), request.endpointOverride());
+    // Image caching needs the completed version; its inputs go on top of the bucket's.
+    List<Assignment> cache =
+        ImageCacheInputs.resolve(spec, request.clients(), request.endpointOverride());
+    if (!cache.isEmpty()) {
+      resolved.addAll(cache);
+      spec = entry.rerender().with(resolved);
+    }
+    return spec;
+  }
+
+  /**
+   * The result of a matrix entry that failed before it started: no build ran, nothing was created,
+   * no journal was written; its line is the failure's own message (as a lone build prints it).
+   */
+  private static BuildResult unresolved(
+      BuildRequest request, BuildRequest.Entry entry, String label, RuntimeException e) {
+    BuildId id = BuildId.generate(request.clock());
+    Outcome failed =
+        new Outcome.Failed("resolve", e, dev.eksnode.amibuilder.pipeline.CleanupReport.empty());
+    BuildSpec spec = entry.spec();
+    return new BuildResult(
+        id,
+        label,
+        spec.settings().image().name(),
+        spec.settings().region(),
+        failed,
+        Map.of(),
+        Map.of(),
+        List.of(),
+        null,
+        Redactor.of(spec.secrets()).redact(BuildResult.describe(e).strip().replace('\n', ' ')));
+  }
+
+  /**
+   * {@code ""} for a lone build without a name; otherwise {@code "[name] "}, the entry's name from
+   * a matrix file or else its AMI name.
+   */
+  private static String label(BuildRequest.Entry entry, boolean matrix) {
+    if (entry.name() != null) {
+      return "[" + entry.name() + "] ";
+    }
+    return matrix ? "[" + entry.spec().settings().image().name() + "] " : "";
   }
 
   private static BuildResult await(Future<BuildResult> future, Cancellation root) {
@@ -195,22 +270,21 @@ public final class BuildService {
   private static final class Run {
     private final BuildRequest request;
     private final Consumer<BuildEvent> events;
-    private final boolean matrix;
     private final List<BuildJournal> journals = new CopyOnWriteArrayList<>();
 
-    Run(BuildRequest request, Consumer<BuildEvent> events, boolean matrix) {
+    Run(BuildRequest request, Consumer<BuildEvent> events) {
       this.request = request;
       this.events = events;
-      this.matrix = matrix;
     }
 
     /**
      * One build of a matrix: a failure outside its pipeline (the journal cannot be written) becomes
      * its result, so the other builds go on and the report still names it.
      */
-    BuildResult oneOfMany(Ec2Build builder, BuildSpec spec, Cancellation cancellation) {
+    BuildResult oneOfMany(
+        Ec2Build builder, BuildSpec spec, String label, Cancellation cancellation) {
       try {
-        return one(builder, spec, cancellation);
+        return one(builder, spec, label, cancellation);
       } catch (RuntimeException e) {
         BuildId id = BuildId.generate(request.clock());
         Outcome failed =
@@ -218,7 +292,7 @@ public final class BuildService {
         BuildResult result =
             new BuildResult(
                 id,
-                label(spec, true),
+                label,
                 spec.settings().image().name(),
                 spec.settings().region(),
                 failed,
@@ -232,9 +306,8 @@ public final class BuildService {
       }
     }
 
-    BuildResult one(Ec2Build builder, BuildSpec spec, Cancellation cancellation) {
+    BuildResult one(Ec2Build builder, BuildSpec spec, String label, Cancellation cancellation) {
       BuildId id = BuildId.generate(request.clock());
-      String label = label(spec, matrix);
       BuildJournal journal = builder.journal(id);
       journals.add(journal);
       events.accept(

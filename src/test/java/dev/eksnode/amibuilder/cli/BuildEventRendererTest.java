@@ -1,6 +1,8 @@
 package dev.eksnode.amibuilder.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,8 +12,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -59,5 +63,29 @@ class BuildEventRendererTest {
     assertEquals("build_started", event.get("event").asText());
     assertEquals("eu-west-1", event.get("region").asText());
     assertEquals("profile 'dev' region", event.get("region_source").asText());
+  }
+
+  /** In a matrix every JSON event names its entry; a lone build's events have no such field. */
+  @Test
+  void matrixEvents_json_carryTheEntryName_loneEventsDoNot() throws Exception {
+    BuildId id = BuildId.parse("ab-20261125T1015-abcdef");
+    BuildEventRenderer r = renderer(true);
+    r.accept(new BuildEvent.StepStarted(id, "[1.29-arm64] ", "preflight"));
+    r.accept(new BuildEvent.StepStarted(id, "", "preflight"));
+    List<JsonNode> events = new java.util.ArrayList<>();
+    for (String line : out.toString().strip().split("\n")) {
+      events.add(new ObjectMapper().readTree(line));
+    }
+    assertEquals("1.29-arm64", events.get(0).get("entry").asText());
+    assertEquals("preflight", events.get(0).get("step").asText());
+    assertFalse(events.get(1).has("entry"), events.get(1).toString());
+    assertEquals("1.29-arm64", BuildEventRenderer.entryOf("[1.29-arm64] "));
+    assertNull(BuildEventRenderer.entryOf(""));
+  }
+
+  @Test
+  void seconds_areShortUnderAMinute_thenMinutesAndSeconds() {
+    assertEquals("42 s", BuildEventRenderer.seconds(Duration.ofMillis(41_600)));
+    assertEquals("3 m 05 s", BuildEventRenderer.seconds(Duration.ofSeconds(185)));
   }
 }

@@ -3,11 +3,13 @@ package dev.eksnode.amibuilder.ebs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.eksnode.amibuilder.aws.ApiRateLimiter;
 import dev.eksnode.amibuilder.aws.AwsClientFactory;
 import dev.eksnode.amibuilder.aws.AwsSettings;
+import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.Variable;
 import dev.eksnode.amibuilder.config.VariableSource;
 import dev.eksnode.amibuilder.config.VariableValidator;
@@ -50,6 +52,11 @@ class BuildServiceTest {
   @TempDir Path dir;
 
   private BuildSpec spec(String amiName, String customEndpoint) throws IOException {
+    return spec(amiName, customEndpoint, "2023-01-30");
+  }
+
+  private BuildSpec spec(String amiName, String customEndpoint, String buildDate)
+      throws IOException {
     Path file = dir.resolve(amiName + ".json");
     Files.writeString(
         file,
@@ -68,7 +75,7 @@ class BuildServiceTest {
         Variables.of(
             List.of(
                 new Variable("kubernetes_version", "1.23.16", cli),
-                new Variable("kubernetes_build_date", "2023-01-30", cli)),
+                new Variable("kubernetes_build_date", buildDate, cli)),
             List.of());
     return new TemplateRenderer(Map.of(), Instant.parse("2026-11-25T10:15:30Z"), "uuid-1", dir)
         .render(template, vars, VariableValidator.Purpose.BUILD);
@@ -76,8 +83,14 @@ class BuildServiceTest {
 
   private BuildRequest request(
       List<BuildSpec> specs, URI override, BuildRequest.ClientSource clients) {
-    List<BuildRequest.Entry> entries =
-        specs.stream().map(s -> new BuildRequest.Entry(s, resolved -> s)).toList();
+    return request(
+        specs.stream().map(s -> new BuildRequest.Entry(s, resolved -> s)).toList(),
+        clients,
+        override);
+  }
+
+  private BuildRequest request(
+      List<BuildRequest.Entry> entries, BuildRequest.ClientSource clients, URI override) {
     BuildTuning tuning =
         new BuildTuning(null, BuildTuning.defaults().undoRetry(), URI.create(CLOSED));
     return new BuildRequest(
@@ -185,5 +198,71 @@ class BuildServiceTest {
     assertEquals(
         "ami-builder cleanup --build-id " + r.buildId() + " --region " + r.region(),
         r.cleanupCommand());
+  }
+
+  /**
+   * The binary bucket cannot be looked up for one entry: in a matrix that entry alone fails (its
+   * own message, its name as label, no journal) and the other still runs; a lone unnamed build
+   * throws as before.
+   */
+  @Test
+  void run_matrix_anEntryThatCannotBeResolved_failsAlone_theOthersRun() throws IOException {
+    BuildSpec undated = spec("undated", CLOSED, "");
+    BuildSpec dated = spec("dated", CLOSED);
+    BuildRequest.ClientSource clients =
+        (region, endpoint) -> {
+          if (!"us-west-2".equals(region)) {
+            throw new ConfigException("no bucket for you in '" + region + "'");
+          }
+          return refusing(region, endpoint);
+        };
+    List<BuildEvent> events = Collections.synchronizedList(new ArrayList<>());
+    BuildReport report =
+        new BuildService()
+            .run(
+                request(
+                    List.of(
+                        new BuildRequest.Entry("first", undated, r -> undated, false),
+                        new BuildRequest.Entry("second", dated, r -> dated, false)),
+                    clients,
+                    null),
+                events::add);
+
+    assertEquals(
+        List.of("[first] ", "[second] "),
+        report.builds().stream().map(BuildResult::label).toList());
+    BuildResult first = report.builds().get(0);
+    assertEquals("failed", first.status());
+    assertTrue(first.failureLine().startsWith("no bucket for you in '"), first.failureLine());
+    assertTrue(((Outcome.Failed) first.outcome()).cause() instanceof ConfigException);
+    assertNull(first.journal());
+    BuildResult second = report.builds().get(1);
+    assertEquals("preflight", ((Outcome.Failed) second.outcome()).step());
+    assertTrue(Files.isRegularFile(second.journal()), "the other entry ran");
+    // The failed entry is reported at once and never planned; the other is planned and started.
+    assertTrue(events.get(0) instanceof BuildEvent.Finished f && f.result().equals(first));
+    assertFalse(
+        events.stream()
+            .anyMatch(e -> e.label().equals("[first] ") && !(e instanceof BuildEvent.Finished)),
+        events.toString());
+    assertTrue(
+        events.stream()
+            .anyMatch(e -> e instanceof BuildEvent.Started s && s.label().equals("[second] ")));
+
+    // Alone and unnamed, the same problem is thrown, as before matrices.
+    assertThrows(
+        ConfigException.class,
+        () -> new BuildService().run(request(List.of(undated), null, clients), e -> {}));
+    // Alone but named (k8s --matrix FILE --entry NAME), it is the entry's result.
+    BuildReport named =
+        new BuildService()
+            .run(
+                request(
+                    List.of(new BuildRequest.Entry("only", undated, r -> undated, false)),
+                    clients,
+                    null),
+                e -> {});
+    assertEquals("[only] ", named.builds().get(0).label());
+    assertEquals("failed", named.builds().get(0).status());
   }
 }

@@ -374,4 +374,125 @@ class Ec2BuildIT {
                   x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
     }
   }
+
+  /**
+   * Issue 12: a three-entry matrix file where one entry's RunInstances is refused (exit 1) and one
+   * entry's binary bucket does not exist (found before anything starts, exit 2): the third still
+   * bakes its AMI, the exit code is the most urgent (1 beats 2), the summary names every entry,
+   * each build that started has its own journal and every JSON event carries its entry's name. Then
+   * a shard runs only its slice.
+   */
+  @Test
+  void k8sMatrix_failedEntriesDoNotStopTheOthers_worstCodeWins_andAShardRunsOnlyItsSlice()
+      throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
+      MotoState before = rig.state();
+      rig.proxy
+          .on("RunInstances")
+          .inRegion("us-east-1")
+          .always()
+          .fail(400, "InvalidParameterValue", "injected for the east entry");
+      rig.home.write(
+          "builds.yaml",
+          """
+          - name: west
+            aws_region: us-west-2
+          - name: east
+            aws_region: us-east-1
+          - name: no-bucket
+            aws_region: us-west-2
+            kubernetes_version: "1.23"
+            binary_bucket_name: no-such-bucket-for-matrix
+          """);
+      TestHome.Result r = rig.build("--matrix", "builds.yaml", "--parallel", "2", "--json");
+      assertEquals(1, r.code(), r.err());
+
+      List<JsonNode> events = r.out().lines().map(Ec2BuildIT::json).toList();
+      for (JsonNode e : events) {
+        if (e.has("build_id") && !e.get("event").asText().equals("summary")) {
+          assertTrue(
+              Set.of("west", "east", "no-bucket").contains(e.path("entry").asText()), e.toString());
+        }
+      }
+      Map<String, JsonNode> results =
+          events.stream()
+              .filter(e -> e.get("event").asText().equals("result"))
+              .collect(Collectors.toMap(e -> e.get("entry").asText(), e -> e));
+      assertEquals(Set.of("west", "east", "no-bucket"), results.keySet());
+      assertEquals(0, results.get("west").get("exit_code").asInt());
+      assertEquals(1, results.get("east").get("exit_code").asInt());
+      assertTrue(results.get("east").get("error").asText().contains("injected"), r.out());
+      assertEquals(2, results.get("no-bucket").get("exit_code").asInt());
+      assertTrue(
+          results.get("no-bucket").get("error").asText().contains("no-such-bucket-for-matrix"),
+          r.out());
+      // A journal for each build that started; the entry refused before starting has none.
+      for (String entry : List.of("west", "east")) {
+        String id = results.get(entry).get("build_id").asText();
+        assertTrue(Files.isRegularFile(rig.stateDir.resolve(id + ".json")), entry + " " + id);
+      }
+      String noBucket = results.get("no-bucket").get("build_id").asText();
+      assertTrue(Files.notExists(rig.stateDir.resolve(noBucket + ".json")), noBucket);
+      assertTrue(
+          events.stream()
+              .noneMatch(
+                  e ->
+                      e.get("event").asText().equals("build_started")
+                          && e.get("entry").asText().equals("no-bucket")),
+          r.out());
+
+      JsonNode summary = events.get(events.size() - 1);
+      assertEquals("summary", summary.get("event").asText());
+      assertEquals(1, summary.get("exit_code").asInt());
+      List<String> rows = new java.util.ArrayList<>();
+      summary
+          .get("entries")
+          .forEach(e -> rows.add(e.get("entry").asText() + " " + e.get("exit_code").asInt()));
+      assertEquals(List.of("west 0", "east 1", "no-bucket 2"), rows);
+      String westAmi = summary.get("entries").get(0).get("amis").get("us-west-2").asText();
+      assertEquals(List.of(westAmi), imageIds(rig.ec2()));
+      assertEquals(List.of(), imageIds(rig.clients.get(1)), "the refused east entry made no image");
+      List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
+      assertEquals(3, errors.size(), r.err());
+      assertTrue(errors.get(2).contains("2 of 3 builds did not succeed"), r.err());
+
+      // A minute later (a new AMI name): shard 1/2 is west and no-bucket, east is left out.
+      rig.home.clock = java.time.Clock.offset(rig.home.clock, java.time.Duration.ofMinutes(1));
+      int eastCalls = rig.proxy.requests("RunInstances").size();
+      TestHome.Result shard = rig.build("--matrix", "builds.yaml", "--shard", "1/2");
+      assertEquals(2, shard.code(), shard.err());
+      assertEquals(eastCalls + 1, rig.proxy.requests("RunInstances").size(), "only west launched");
+      List<String> table = shard.out().lines().dropWhile(l -> !l.startsWith("Summary: ")).toList();
+      assertEquals("Summary: 1 of 2 succeeded, exit code 2", table.get(0), shard.out());
+      assertTrue(
+          table.get(1).trim().matches("ENTRY +REGIONS +OUTCOME +TIME +AMI / ERROR"), table.get(1));
+      assertTrue(
+          table.get(2).trim().matches("west +us-west-2 +succeeded \\(0\\) +\\S+ s +ami-\\w+"),
+          table.get(2));
+      assertTrue(
+          table
+              .get(3)
+              .trim()
+              .matches("no-bucket +us-west-2 +failed \\(2\\) +- +.*no-such-bucket-for-matrix.*"),
+          table.get(3));
+      assertEquals(4, table.size(), shard.out());
+      assertEquals(2, imageIds(rig.ec2()).size());
+      assertTrue(
+          rig.state().diff(before).stream()
+              .allMatch(
+                  x -> x.kind() == MotoState.Kind.IMAGE || x.kind() == MotoState.Kind.SNAPSHOT));
+    }
+  }
+
+  private static JsonNode json(String line) {
+    try {
+      return JSON.readTree(line);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(line, e);
+    }
+  }
+
+  private static List<String> imageIds(Ec2Client ec2) {
+    return ec2.describeImages(q -> q.owners("self")).images().stream().map(Image::imageId).toList();
+  }
 }
