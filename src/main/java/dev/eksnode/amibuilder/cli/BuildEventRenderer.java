@@ -441,15 +441,24 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
           r.amis().isEmpty() ? (r.region() == null ? List.of() : List.of(r.region())) : regions(r);
       int entryCode = ExitCodes.forOutcome(r.outcome());
       Duration d = took.get(r.buildId());
+      Map<String, String> reused = r.reuse() == null ? Map.of() : r.reuse().reused();
+      // An AMI taken from an earlier bake of the same inputs says so, here and in the JSON row.
       String amis =
           String.join(
-              ", ", regions.stream().filter(r.amis()::containsKey).map(r.amis()::get).toList());
+              ", ",
+              regions.stream()
+                  .filter(r.amis()::containsKey)
+                  .map(
+                      region ->
+                          r.amis().get(region) + (reused.containsKey(region) ? " (reused)" : ""))
+                  .toList());
+      boolean allReused = r.reuse() != null && r.reuse().fullyReused(r.amis());
       String detail = r.failureLine() != null ? Main.oneLine(r.failureLine()) : amis;
       rows.add(
           new String[] {
             name,
             String.join(",", regions),
-            r.status() + " (" + entryCode + ")",
+            (allReused ? "reused" : r.status()) + " (" + entryCode + ")",
             d == null ? "-" : seconds(d),
             detail
           });
@@ -460,6 +469,7 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
       row.put("exit_code", entryCode);
       row.put("regions", regions);
       row.put("amis", r.amis());
+      row.put("reused", reused);
       row.put("seconds", d == null ? null : d.toMillis() / 1000.0);
       if (r.failureLine() != null) {
         row.put("error", r.failureLine());

@@ -133,6 +133,36 @@ class ReuseIT {
           JSON.convertValue(missed.get("changed"), List.class));
       Image west4 = named(rig.ec2(), "reuse-it-v4");
       assertNotEquals(fingerprint, tag(west4, InputsFingerprint.TAG));
+      Image east4 = named(east, "reuse-it-v4");
+
+      // A matrix file asking for reuse: the entry with v4's inputs is taken whole, the entry with
+      // another docker_version bakes; the summary names the reused AMIs.
+      Path matrix = root.resolve("matrix.yaml");
+      Files.writeString(
+          matrix,
+          String.join(
+              "\n",
+              "reuse: true",
+              "entries:",
+              "  - name: same",
+              "    ami_name: reuse-it-v5",
+              "  - name: other",
+              "    ami_name: reuse-it-v6",
+              "    docker_version: 20.10.99-1.amzn2",
+              ""));
+      rig.proxy.clear();
+      TestHome.Result both = build(rig, "ignored", "--matrix", matrix.toString(), "--json");
+      assertEquals(0, both.code(), both.out() + both.err());
+      assertEquals(1, rig.proxy.count("RunInstances"), rig.proxy.calls().toString());
+      JsonNode rows = event(both, "summary").get("entries");
+      assertEquals("same", rows.get(0).get("entry").asText(), rows.toString());
+      assertEquals(
+          Map.of(BuildRig.REGION, west4.imageId(), COPY_REGION, east4.imageId()),
+          JSON.convertValue(rows.get(0).get("reused"), Map.class));
+      assertEquals("other", rows.get(1).get("entry").asText(), rows.toString());
+      assertEquals(Map.of(), JSON.convertValue(rows.get(1).get("reused"), Map.class));
+      assertEquals("succeeded", rows.get(1).get("status").asText(), rows.toString());
+      named(rig.ec2(), "reuse-it-v6");
     }
   }
 
@@ -178,11 +208,15 @@ class ReuseIT {
   }
 
   private static JsonNode result(TestHome.Result run) throws Exception {
+    return event(run, "result");
+  }
+
+  private static JsonNode event(TestHome.Result run, String name) throws Exception {
     for (String line : run.out().lines().toList()) {
-      if (line.startsWith("{") && line.contains("\"event\":\"result\"")) {
+      if (line.startsWith("{") && line.contains("\"event\":\"" + name + "\"")) {
         return JSON.readTree(line);
       }
     }
-    throw new AssertionError("no result event in:\n" + run.out());
+    throw new AssertionError("no " + name + " event in:\n" + run.out());
   }
 }
