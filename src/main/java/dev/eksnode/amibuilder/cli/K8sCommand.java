@@ -40,8 +40,8 @@ import picocli.CommandLine.ParentCommand;
       "  ami-builder k8s 1.23          (pinned 1.23.16 / 2023-01-30, like 'make 1.23')",
       "  ami-builder k8s all --parallel 2",
       "  ami-builder k8s --matrix builds.yaml --parallel 4 --shard 1/3",
-      "Everything is validated before AWS is contacted; every resource the build creates is tagged with its build id",
-      "and removed on failure or Ctrl-C."
+      "Everything is validated before AWS is contacted; every resource the build creates is tagged"
+          + " with its build id and removed on failure or Ctrl-C."
     })
 final class K8sCommand implements Callable<Integer> {
   @ParentCommand AmiBuilderCommand parent;
