@@ -656,9 +656,22 @@ class BuildBenchmark {
     ScaleRun bake = scaleRun(proxy, home, all, "bake", false);
     long heapMb = peakHeapMb();
     proxy.clear();
+    // Kept whole from here on, for moto's share of the rerun.
+    proxy.keepExchanges();
     ScaleRun rerun = scaleRun(proxy, home, all, "rerun", true);
     Map<String, Integer> rerunCreates = createCalls(proxy.countsByAction());
     Map<String, Integer> rerunCalls = new TreeMap<>(proxy.countsByAction());
+    List<FaultProxy.Exchange> rerunExchanges = proxy.exchanges();
+    Map<String, List<Long>> rerunSteps = new LinkedHashMap<>();
+    for (BuildResult r : rerun.results()) {
+      r.phases()
+          .forEach(
+              (step, took) ->
+                  rerunSteps.computeIfAbsent(step, k -> new ArrayList<>()).add(took.toMillis()));
+    }
+    // The same reuse with one entry alone: how much of an entry's time is the other 15's company.
+    proxy.clear();
+    ScaleRun rerunAlone = scaleRun(proxy, home, List.of(1), "rerun-alone", true);
     // Only the even entries upload the marker: changing it must bake exactly those again.
     Files.writeString(marker, "two\n");
     proxy.clear();
@@ -712,6 +725,22 @@ class BuildBenchmark {
             "  create calls (%s, or any other action that is not a read): %s%n",
             String.join(", ", CREATE_CALLS), rerunCreates.isEmpty() ? "none" : rerunCreates));
     details.append(String.format("  its AWS calls by action: %s%n", rerunCalls));
+    List<Long> motoMs = rerunExchanges.stream().map(FaultProxy.Exchange::millis).toList();
+    details.append(
+        String.format(
+            "  the proxy answered them (moto's time included) in %d..%d ms, median %d ms; at least "
+                + "one call was in flight for %d ms of the rerun%n",
+            min(motoMs),
+            max(motoMs),
+            motoMs.isEmpty() ? 0 : median(motoMs),
+            inFlightMs(rerunExchanges)));
+    details.append(String.format("  %-56s %8s %8s%n", "step of an entry", "median", "max"));
+    rerunSteps.forEach(
+        (k, v) -> details.append(String.format("  %-56s %5d ms %5d ms%n", k, median(v), max(v))));
+    details.append(
+        String.format(
+            "  one entry reused alone (diagnostic): %d ms start to finish, %d ms in all%n",
+            rerunAlone.entryMs().get(0), rerunAlone.wallMs()));
     details.append(
         String.format(
             "marker changed, rerun with reuse: %d ms in all; baked again %s, uploaders %s; "
@@ -741,6 +770,12 @@ class BuildBenchmark {
             ms(slowest),
             "< 1000 ms",
             slowest < 1000));
+    summary.add(
+        row(
+            "  one entry of it reused alone, start to finish (diagnostic)",
+            ms(rerunAlone.entryMs().get(0)),
+            "-",
+            null));
     summary.add(
         row(
             "entries baked again after one uploaded file changed",
@@ -851,6 +886,25 @@ class BuildBenchmark {
       entryMs.add(took.getOrDefault(r.buildId(), -1L));
     }
     return new ScaleRun(wall, entryMs, report.builds());
+  }
+
+  /** How long at least one of {@code exchanges} was in flight at the proxy. */
+  static long inFlightMs(List<FaultProxy.Exchange> exchanges) {
+    List<long[]> spans = new ArrayList<>();
+    for (FaultProxy.Exchange e : exchanges) {
+      long from = e.arrived().toEpochMilli() * 1_000_000 + e.arrived().getNano() % 1_000_000;
+      spans.add(new long[] {from, from + e.nanos()});
+    }
+    spans.sort((a, b) -> Long.compare(a[0], b[0]));
+    long busy = 0;
+    long end = Long.MIN_VALUE;
+    for (long[] span : spans) {
+      if (span[1] > end) {
+        busy += span[1] - Math.max(span[0], end);
+        end = span[1];
+      }
+    }
+    return busy / 1_000_000;
   }
 
   /** Calls of {@code counts} that make or change something in AWS, by action. */
