@@ -18,7 +18,12 @@ import dev.eksnode.amibuilder.config.DerivedDefaults;
 import dev.eksnode.amibuilder.config.VariableLayers;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
+import dev.eksnode.amibuilder.ebs.BuildEvent;
 import dev.eksnode.amibuilder.ebs.BuildEvents;
+import dev.eksnode.amibuilder.ebs.BuildReport;
+import dev.eksnode.amibuilder.ebs.BuildRequest;
+import dev.eksnode.amibuilder.ebs.BuildResult;
+import dev.eksnode.amibuilder.ebs.BuildService;
 import dev.eksnode.amibuilder.ebs.BuildTuning;
 import dev.eksnode.amibuilder.ebs.Ec2Build;
 import dev.eksnode.amibuilder.ebs.SshProvisioning;
@@ -86,6 +91,11 @@ import software.amazon.awssdk.services.ec2.model.KeyPairInfo;
  *   <li>8 builds at once in one process through the code path {@code k8s all --parallel} uses (one
  *       {@link AwsClientFactory}, hence one {@link ApiRateLimiter}, one {@link Ec2Build}, a thread
  *       per build), each provisioning a short chain over SSH, against one such build alone.
+ *   <li>(6, the comparison with Packer, is {@link PackerComparison}.)
+ *   <li>Scale (issue 12): 16 distinct builds of a matrix through {@link BuildService} as {@code k8s
+ *       --parallel 16} runs them, against one build alone, with the peak heap; the same 16 again
+ *       with reuse (no create call, each entry's start to finish); then, with one uploaded file
+ *       changed that only half the entries upload, exactly those entries bake again.
  * </ol>
  */
 class BuildBenchmark {
@@ -101,6 +111,26 @@ class BuildBenchmark {
 
   static final int MATRIX_CHAIN = 5;
   static final int MATRIX = 8;
+
+  /** Entries of the scale matrix (part 7): {@code --parallel}'s most. */
+  static final int SCALE = 16;
+
+  /**
+   * Calls that make or change something in AWS: none may happen on a full reuse. Any other action
+   * that is not a read (Describe, Get, List, an S3 GET or HEAD) counts too.
+   */
+  static final List<String> CREATE_CALLS =
+      List.of(
+          "ImportKeyPair",
+          "CreateSecurityGroup",
+          "AuthorizeSecurityGroupIngress",
+          "RunInstances",
+          "StopInstances",
+          "CreateImage",
+          "CopyImage",
+          "CreateTags",
+          "ModifyImageAttribute");
+
   static final Duration INSTANCE_PENDING = Duration.ofSeconds(5);
   static final Duration INSTANCE_STOPPING = Duration.ofSeconds(5);
   static final Duration IMAGE_PENDING = Duration.ofSeconds(20);
@@ -109,6 +139,7 @@ class BuildBenchmark {
 
   private final StringBuilder details = new StringBuilder();
   private final List<String[]> summary = new ArrayList<>();
+  private final List<String> wrongReuse = new ArrayList<>();
 
   record Run(int code, List<JsonNode> events, String err, long wallMs) {
     Map<String, Long> steps() {
@@ -139,7 +170,7 @@ class BuildBenchmark {
       details.append(
           "=== ami-builder benchmark on the rig (moto + node-host sshd, stand-in system commands) ===\n");
 
-      String parts = System.getProperty("bench.parts", "1,2,3,4,5,6");
+      String parts = System.getProperty("bench.parts", "1,2,3,4,5,6,7");
       List<String> chosen = List.of(parts.split(","));
       if (chosen.contains("1")) {
         inProcessBuilds(proxy, runs);
@@ -186,6 +217,9 @@ class BuildBenchmark {
         comparison.run(runs);
         issue13 = comparison.targets();
       }
+      if (chosen.contains("7")) {
+        scale(proxy);
+      }
 
       StringBuilder out = new StringBuilder(details);
       if (!summary.isEmpty()) {
@@ -209,6 +243,8 @@ class BuildBenchmark {
       System.out.println(out);
       Files.writeString(
           Path.of(System.getProperty("bench.report", root.resolve("report.txt").toString())), out);
+      // Which builds reuse is a matter of correctness, not of speed: checked after the report.
+      assertTrue(wrongReuse.isEmpty(), String.join("; ", wrongReuse));
     }
   }
 
@@ -602,6 +638,313 @@ class BuildBenchmark {
             heapMb <= 256));
   }
 
+  // 7. Scale (issue 12): 16 distinct builds of a matrix through BuildService, as `k8s --parallel
+  // 16` runs them; the same 16 again with reuse; then one uploaded file changed.
+  private void scale(FaultProxy proxy) throws Exception {
+    Path home = scaleHome();
+    Path marker = home.resolve("files/scale-marker.conf");
+    Files.writeString(marker, "one\n");
+    freshNode();
+    proxy.clear();
+    ScaleRun alone = scaleRun(proxy, home, List.of(-1), "alone", false);
+    proxy.clear();
+    resetPeaks();
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < SCALE; i++) {
+      all.add(i);
+    }
+    ScaleRun bake = scaleRun(proxy, home, all, "bake", false);
+    long heapMb = peakHeapMb();
+    proxy.clear();
+    // Kept whole from here on, for moto's share of the rerun.
+    proxy.keepExchanges();
+    ScaleRun rerun = scaleRun(proxy, home, all, "rerun", true);
+    Map<String, Integer> rerunCreates = createCalls(proxy.countsByAction());
+    Map<String, Integer> rerunCalls = new TreeMap<>(proxy.countsByAction());
+    List<FaultProxy.Exchange> rerunExchanges = proxy.exchanges();
+    Map<String, List<Long>> rerunSteps = new LinkedHashMap<>();
+    for (BuildResult r : rerun.results()) {
+      r.phases()
+          .forEach(
+              (step, took) ->
+                  rerunSteps.computeIfAbsent(step, k -> new ArrayList<>()).add(took.toMillis()));
+    }
+    // The same reuse with one entry alone: how much of an entry's time is the other 15's company.
+    proxy.clear();
+    ScaleRun rerunAlone = scaleRun(proxy, home, List.of(1), "rerun-alone", true);
+    // Only the even entries upload the marker: changing it must bake exactly those again.
+    Files.writeString(marker, "two\n");
+    proxy.clear();
+    ScaleRun changed = scaleRun(proxy, home, all, "changed", true);
+    Map<String, Integer> changedCreates = createCalls(proxy.countsByAction());
+    List<Integer> uploaders = all.stream().filter(ScaleRun::uploads).toList();
+
+    List<Integer> rerunBaked = rerun.baked();
+    List<Integer> changedBaked = changed.baked();
+    if (!rerunBaked.isEmpty()) {
+      wrongReuse.add("the unchanged rerun baked entries " + rerunBaked + " again");
+    }
+    if (!changedBaked.equals(uploaders)) {
+      wrongReuse.add(
+          "after the marker changed, entries "
+              + changedBaked
+              + " baked again; the ones that upload it are "
+              + uploaders);
+    }
+    int creates = rerunCreates.values().stream().mapToInt(Integer::intValue).sum();
+    double ratio = bake.wallMs() / (double) alone.wallMs();
+    long slowest = max(rerun.entryMs());
+
+    details.append(
+        String.format(
+            "%n7. Scale: %d distinct builds of a matrix in one process (BuildService, parallel %d,"
+                + " %d inline provisioners each; the even entries also upload files/scale-marker.conf)"
+                + "%n",
+            SCALE, SCALE, MATRIX_CHAIN));
+    details.append(
+        String.format(
+            "one build alone %d ms; %d at once %d ms (%.2fx); each build's start to finish %d..%d ms"
+                + "%n",
+            alone.wallMs(), SCALE, bake.wallMs(), ratio, min(bake.entryMs()), max(bake.entryMs())));
+    details.append(
+        String.format(
+            "peak heap of this JVM (test rig included) during the %d builds: %d MB%n",
+            SCALE, heapMb));
+    details.append(
+        String.format(
+            "rerun with reuse: %d ms in all, %d reused, %d baked; each entry's start to finish "
+                + "%d..%d ms (median %d ms)%n",
+            rerun.wallMs(),
+            SCALE - rerunBaked.size(),
+            rerunBaked.size(),
+            min(rerun.entryMs()),
+            slowest,
+            median(rerun.entryMs())));
+    details.append(
+        String.format(
+            "  create calls (%s, or any other action that is not a read): %s%n",
+            String.join(", ", CREATE_CALLS), rerunCreates.isEmpty() ? "none" : rerunCreates));
+    details.append(String.format("  its AWS calls by action: %s%n", rerunCalls));
+    List<Long> motoMs = rerunExchanges.stream().map(FaultProxy.Exchange::millis).toList();
+    details.append(
+        String.format(
+            "  the proxy answered them (moto's time included) in %d..%d ms, median %d ms; at least "
+                + "one call was in flight for %d ms of the rerun%n",
+            min(motoMs),
+            max(motoMs),
+            motoMs.isEmpty() ? 0 : median(motoMs),
+            inFlightMs(rerunExchanges)));
+    details.append(String.format("  %-56s %8s %8s%n", "step of an entry", "median", "max"));
+    rerunSteps.forEach(
+        (k, v) -> details.append(String.format("  %-56s %5d ms %5d ms%n", k, median(v), max(v))));
+    details.append(
+        String.format(
+            "  one entry reused alone (diagnostic): %d ms start to finish, %d ms in all%n",
+            rerunAlone.entryMs().get(0), rerunAlone.wallMs()));
+    details.append(
+        String.format(
+            "marker changed, rerun with reuse: %d ms in all; baked again %s, uploaders %s; "
+                + "create calls %s%n",
+            changed.wallMs(), changedBaked, uploaders, changedCreates));
+    summary.add(
+        row(
+            SCALE + " builds of a matrix in one process vs one alone (wall)",
+            String.format("%.2fx", ratio),
+            "<= 3.00x",
+            ratio <= 3.0));
+    summary.add(
+        row(
+            "peak heap during the " + SCALE + " builds (this JVM, rig included)",
+            heapMb + " MB",
+            "<= 256 MB",
+            heapMb <= 256));
+    summary.add(
+        row(
+            "create calls of the " + SCALE + "-entry rerun with reuse",
+            String.valueOf(creates),
+            "0",
+            creates == 0));
+    summary.add(
+        row(
+            "  slowest entry of that rerun, start to finish",
+            ms(slowest),
+            "< 1000 ms",
+            slowest < 1000));
+    summary.add(
+        row(
+            "  one entry of it reused alone, start to finish (diagnostic)",
+            ms(rerunAlone.entryMs().get(0)),
+            "-",
+            null));
+    summary.add(
+        row(
+            "entries baked again after one uploaded file changed",
+            changedBaked.size() + " of " + SCALE,
+            uploaders.size() + " (its)",
+            changedBaked.equals(uploaders)));
+  }
+
+  /**
+   * One request of the scale part.
+   *
+   * @param entryMs each build's time from its Started event to its Finished event, in entry order
+   * @param results the report's results, in entry order
+   */
+  record ScaleRun(long wallMs, List<Long> entryMs, List<BuildResult> results) {
+    /** The even entries use the template that uploads the marker. */
+    static boolean uploads(int entry) {
+      return entry % 2 == 0;
+    }
+
+    /** Entries that baked: no AMI of theirs is an earlier bake's. */
+    List<Integer> baked() {
+      List<Integer> out = new ArrayList<>();
+      for (int i = 0; i < results.size(); i++) {
+        BuildResult r = results.get(i);
+        if (r.reuse() == null || !r.reuse().fullyReused(r.amis())) {
+          out.add(i);
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Runs the scale entries {@code entries} (-1: a build of its own, unlike any entry) as one
+   * request with {@code --parallel} {@value #SCALE}, through one client factory per endpoint as the
+   * CLI does.
+   */
+  private ScaleRun scaleRun(
+      FaultProxy proxy, Path home, List<Integer> entries, String tag, boolean reuse)
+      throws Exception {
+    Map<String, String> env = new HashMap<>(baseEnv());
+    env.putAll(pollEnv());
+    var credentials =
+        StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+    List<BuildRequest.Entry> list = new ArrayList<>();
+    for (int n : entries) {
+      Path template =
+          home.resolve(
+              n >= 0 && !ScaleRun.uploads(n)
+                  ? "templates/scale-plain.json"
+                  : "templates/eks-worker-al2.json");
+      List<String> words = new ArrayList<>(buildWords("scale-" + tag + n));
+      // A variable of its own makes each entry's inputs, hence its fingerprint, distinct.
+      words.add("ami_description=scale entry " + (n < 0 ? "alone" : String.valueOf(n)));
+      String name = "scale" + n;
+      list.add(
+          new BuildRequest.Entry(
+              name,
+              spec(home, template, env, name + "-" + tag, words, List.of()),
+              resolved -> {
+                try {
+                  return spec(home, template, env, name + "-" + tag, words, resolved);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              reuse));
+    }
+    BuildRequest request =
+        new BuildRequest(
+            list,
+            Files.createDirectories(root.resolve("out-scale-" + tag)),
+            OnError.CLEANUP,
+            SCALE,
+            BuildTuning.fromEnvironment(env),
+            root.resolve("state"),
+            proxy.endpoint(),
+            (region, url) ->
+                new AwsClientFactory(
+                    AwsSettings.of(region).withEndpointOverride(url),
+                    ApiRateLimiter.ec2Defaults(),
+                    credentials),
+            Clock.systemUTC(),
+            System.err,
+            130);
+    Map<BuildId, Long> started = new ConcurrentHashMap<>();
+    Map<BuildId, Long> took = new ConcurrentHashMap<>();
+    long start = System.nanoTime();
+    BuildReport report =
+        new BuildService()
+            .run(
+                request,
+                event -> {
+                  if (event instanceof BuildEvent.Started s) {
+                    started.put(s.buildId(), System.nanoTime());
+                  } else if (event instanceof BuildEvent.Finished f) {
+                    Long t0 = started.get(f.result().buildId());
+                    if (t0 != null) {
+                      took.put(f.result().buildId(), (System.nanoTime() - t0) / 1_000_000);
+                    }
+                  }
+                });
+    long wall = (System.nanoTime() - start) / 1_000_000;
+    List<Long> entryMs = new ArrayList<>();
+    for (BuildResult r : report.builds()) {
+      assertTrue(r.succeeded() && r.failureLine() == null, r.label() + r.failureLine());
+      entryMs.add(took.getOrDefault(r.buildId(), -1L));
+    }
+    return new ScaleRun(wall, entryMs, report.builds());
+  }
+
+  /** How long at least one of {@code exchanges} was in flight at the proxy. */
+  static long inFlightMs(List<FaultProxy.Exchange> exchanges) {
+    List<long[]> spans = new ArrayList<>();
+    for (FaultProxy.Exchange e : exchanges) {
+      long from = e.arrived().toEpochMilli() * 1_000_000 + e.arrived().getNano() % 1_000_000;
+      spans.add(new long[] {from, from + e.nanos()});
+    }
+    spans.sort((a, b) -> Long.compare(a[0], b[0]));
+    long busy = 0;
+    long end = Long.MIN_VALUE;
+    for (long[] span : spans) {
+      if (span[1] > end) {
+        busy += span[1] - Math.max(span[0], end);
+        end = span[1];
+      }
+    }
+    return busy / 1_000_000;
+  }
+
+  /** Calls of {@code counts} that make or change something in AWS, by action. */
+  static Map<String, Integer> createCalls(Map<String, Integer> counts) {
+    Map<String, Integer> out = new TreeMap<>();
+    counts.forEach(
+        (action, n) -> {
+          boolean read =
+              action.matches("(Describe|Get|List).*")
+                  || action.startsWith("GET ")
+                  || action.startsWith("HEAD ");
+          if (CREATE_CALLS.contains(action) || !read) {
+            out.put(action, n);
+          }
+        });
+    return out;
+  }
+
+  /**
+   * A stand-in installation with two templates of {@value #MATRIX_CHAIN} inline {@code true}s: the
+   * shipped name's also uploads {@code files/scale-marker.conf}, {@code scale-plain.json} does not.
+   */
+  private Path scaleHome() throws Exception {
+    Path home = trivialChainHome("scale", MATRIX_CHAIN);
+    Path templates = home.resolve("templates");
+    Files.copy(templates.resolve("eks-worker-al2.json"), templates.resolve("scale-plain.json"));
+    Files.copy(
+        templates.resolve("eks-worker-al2-variables.json"),
+        templates.resolve("scale-plain-variables.json"));
+    Path file = templates.resolve("eks-worker-al2.json");
+    ObjectNode tree = (ObjectNode) JSON.readTree(file.toFile());
+    ((ArrayNode) tree.get("provisioners"))
+        .addObject()
+        .put("type", "file")
+        .put("source", "{{template_dir}}/../files/scale-marker.conf")
+        .put("destination", "/tmp/scale-marker.conf");
+    JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), tree);
+    return home;
+  }
+
   record Matrix(
       long wallMs, List<Long> buildMs, long limiterCalls, long busiestMutating, int proxyCalls) {}
 
@@ -681,16 +1024,33 @@ class BuildBenchmark {
    * rendering.
    */
   private BuildSpec spec(Path home, Map<String, String> env, String tag) throws Exception {
-    Template template = new TemplateLoader().load(home.resolve("templates/eks-worker-al2.json"));
+    return spec(
+        home, home.resolve("templates/eks-worker-al2.json"), env, tag, buildWords(tag), List.of());
+  }
+
+  /**
+   * As above, from {@code templateFile} with the user's {@code words}, and {@code resolved} (the
+   * values the service completed from the bucket) on top.
+   */
+  private BuildSpec spec(
+      Path home,
+      Path templateFile,
+      Map<String, String> env,
+      String tag,
+      List<String> words,
+      List<Assignment> resolved)
+      throws Exception {
+    Template template = new TemplateLoader().load(templateFile);
     List<Assignment> cli =
         new ArrayList<>(
             List.of(
                 new Assignment("kubernetes_version", VERSION, "--kubernetes-version"),
                 new Assignment("kubernetes_build_date", BUILD_DATE, "--kubernetes-build-date"),
                 new Assignment("aws_region", REGION, "--region")));
-    for (String word : buildWords(tag)) {
+    for (String word : words) {
       cli.add(Assignment.parse(word, "argument"));
     }
+    cli.addAll(resolved);
     Path defaults = template.defaultVariableFile();
     Variables merged =
         DerivedDefaults.apply(
