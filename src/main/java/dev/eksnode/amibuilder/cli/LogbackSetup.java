@@ -75,7 +75,11 @@ public final class LogbackSetup extends ContextAwareBase implements Configurator
           .append(CoreConstants.LINE_SEPARATOR);
       IThrowableProxy thrown = event.getThrowableProxy();
       if (thrown != null) {
-        line.append(ThrowableProxyUtil.asString(thrown)).append(CoreConstants.LINE_SEPARATOR);
+        String trace = ThrowableProxyUtil.asString(thrown);
+        line.append(trace);
+        if (!trace.endsWith(CoreConstants.LINE_SEPARATOR)) {
+          line.append(CoreConstants.LINE_SEPARATOR);
+        }
       }
       return line.toString();
     }
