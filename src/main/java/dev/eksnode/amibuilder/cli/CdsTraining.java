@@ -21,7 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.sshd.server.SshServer;
@@ -45,25 +48,38 @@ public final class CdsTraining {
   private CdsTraining() {}
 
   public static void main(String[] args) {
-    PrintWriter none =
-        new PrintWriter(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
-    Map<String, String> env = Map.of();
-    Path home = Home.locate(System.getenv());
-    CliContext ctx = new CliContext(none, none, env, Clock.systemDefaultZone(), home, home, null);
-    String[][] commands = {
-      {"--help"},
-      {"k8s", "--help"},
-      {"validate", "--kubernetes-version", "1.23.16"},
-      {"vars", "--kubernetes-version", "1.23.16"},
-      {"validate", "--kubernetes-version", "nonsense"},
-    };
-    for (String[] command : commands) {
-      quietly(() -> Main.run(ctx, command));
-    }
-    quietly(CdsTraining::aws);
-    quietly(CdsTraining::ssh);
+    train();
     System.exit(0);
   }
+
+  /** What a training run got through; a test checks that every part still runs. */
+  record Report(List<Integer> exitCodes, int awsRequests, List<Integer> sshExitCodes) {}
+
+  static Report train() {
+    PrintWriter none =
+        new PrintWriter(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+    Path home = Home.locate(System.getenv());
+    CliContext ctx =
+        new CliContext(none, none, Map.of(), Clock.systemDefaultZone(), home, home, null);
+    List<Integer> codes = new ArrayList<>();
+    for (String[] command : COMMANDS) {
+      quietly(() -> codes.add(Main.run(ctx, command)));
+    }
+    AtomicInteger requests = new AtomicInteger();
+    quietly(() -> aws(requests));
+    List<Integer> ssh = new ArrayList<>();
+    quietly(() -> ssh(ssh));
+    return new Report(codes, requests.get(), ssh);
+  }
+
+  /** The commands run, the last one failing on purpose (the error path loads classes too). */
+  static final String[][] COMMANDS = {
+    {"--help"},
+    {"k8s", "--help"},
+    {"validate", "--kubernetes-version", "1.23.16"},
+    {"vars", "--kubernetes-version", "1.23.16"},
+    {"validate", "--kubernetes-version", "nonsense"},
+  };
 
   private interface Work {
     void run() throws Exception;
@@ -77,10 +93,15 @@ public final class CdsTraining {
     }
   }
 
-  private static void aws() throws Exception {
+  private static void aws(AtomicInteger requests) throws Exception {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", CdsTraining::answer);
+    server.createContext(
+        "/",
+        exchange -> {
+          requests.incrementAndGet();
+          answer(exchange);
+        });
     server.start();
     try (AwsClientFactory aws =
         new AwsClientFactory(
@@ -127,7 +148,7 @@ public final class CdsTraining {
     exchange.close();
   }
 
-  private static void ssh() throws Exception {
+  private static void ssh(List<Integer> exitCodes) throws Exception {
     Ed25519Keys.GeneratedKey key = Ed25519Keys.generate();
     SshServer server = SshServer.setUpDefaultServer();
     server.setHost("127.0.0.1");
@@ -143,8 +164,10 @@ public final class CdsTraining {
                 .withConnectTimeout(Duration.ofSeconds(5)),
             HostKeyPolicy.trustOnFirstUse(),
             null)) {
-      ssh.exec("true", LineSink.discard());
-      ssh.execWithInput("cat", stdin -> stdin.write(new byte[] {1, 2, 3}), LineSink.discard());
+      exitCodes.add(ssh.exec("true", LineSink.discard()).exitStatus());
+      exitCodes.add(
+          ssh.execWithInput("cat", stdin -> stdin.write(new byte[] {1, 2, 3}), LineSink.discard())
+              .exitStatus());
     } finally {
       server.stop(true);
     }
