@@ -10,6 +10,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,45 +73,179 @@ public final class PreflightStep implements Step<BuildContext> {
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(ctx.region());
     Ec2Client ec2 = ctx.ec2();
-    BuildState.SourceImage source = resolveSource(ec2, s);
+    List<String> regions = targetRegions(ctx);
+    // With --reuse the source comes first and alone: the earlier bake is looked up by the
+    // fingerprint, which needs the source's id, and a hit skips every other check.
+    BuildState.SourceImage known = null;
+    if (reuse) {
+      known = resolveSource(ec2, s);
+      InputsFingerprint inputs = fingerprint(ctx, known);
+      ReuseLookup.run(ctx, inputs, regions);
+      if (ctx.state().isReused(ctx.region())) {
+        // Nothing is launched: the only thing left to make is a copy where the earlier bake has
+        // none, under the reused AMI's name.
+        for (String region : regions) {
+          if (!ctx.state().isReused(region)) {
+            checkNameFree(ctx.ec2(region), region, ctx.state().reusedName());
+          }
+        }
+        ctx.state().amiTags(amiTags(ctx, inputs));
+        return;
+      }
+    }
+    BuildState.SourceImage resolved = known;
+    // The lookups are independent of each other but for three links (the architecture needs the
+    // source, the security group and the SSH source need the network), so they run at once on
+    // those chains: the same calls as one after the other, in about the time of the slowest chain.
+    // Failures are reported as the sequential order would meet them.
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            3 + regions.size(),
+            r -> {
+              Thread t = new Thread(r, "preflight");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      // A check that came after another in the sequential order keeps its failure (in a Later)
+      // until that one is known to have passed.
+      Future<Sourced> source =
+          pool.submit(
+              () -> {
+                BuildState.SourceImage found = resolved != null ? resolved : resolveSource(ec2, s);
+                return new Sourced(
+                    found,
+                    Later.of(() -> checkArchitecture(ec2, s.launch().instanceType(), found)));
+              });
+      List<Future<?>> names = new ArrayList<>();
+      for (String region : regions) {
+        names.add(pool.submit(() -> checkNameFree(ctx.ec2(region), region, s.image().name())));
+      }
+      Future<Networking> networking =
+          pool.submit(
+              () -> {
+                BuildState.Network network = network(ec2, s);
+                if (s.network().securityGroupId() != null) {
+                  checkSecurityGroup(ec2, s.network().securityGroupId(), network.vpcId());
+                  return new Networking(network, null);
+                }
+                return new Networking(
+                    network, Later.of(() -> sshSource(ec2, s, network, ctx.tuning())));
+              });
+      Future<?> instanceType =
+          pool.submit(() -> checkInstanceType(ec2, ctx.region(), s.launch().instanceType()));
+      // Wait for everything first, so no lookup is still running when the build goes on or fails.
+      List<Future<?>> all = new ArrayList<>(List.of(source, networking, instanceType));
+      all.addAll(names);
+      for (Future<?> f : all) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          // reported below, in order
+        }
+      }
+      // The order the checks had when they ran one after the other.
+      Sourced found = result(source);
+      for (Future<?> f : names) {
+        result(f);
+      }
+      Networking net = result(networking);
+      result(instanceType);
+      found.architecture().get();
+      SshSource sshSource = net.sshSource() == null ? null : net.sshSource().get();
+      if (known == null) {
+        fingerprint(ctx, found.image());
+      }
+      ctx.state().network(net.network());
+      if (sshSource != null) {
+        ctx.state().sshSource(sshSource);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    ctx.state().amiTags(amiTags(ctx, ctx.state().inputs()));
+    if (checkPermissions) {
+      PermissionCheck.require(ctx);
+    }
+  }
+
+  /**
+   * Records the source and the build's inputs fingerprint, which every AMI, copy and snapshot
+   * carries.
+   */
+  private static InputsFingerprint fingerprint(BuildContext ctx, BuildState.SourceImage source) {
     ctx.state().source(source);
     log.info("Source AMI {} ({})", source.id(), source.name());
-    // Every AMI, copy and snapshot of the build carries its inputs fingerprint.
     InputsFingerprint inputs =
         InputsFingerprint.of(ctx.spec(), source.id(), ctx.tags().createdBy());
     ctx.state().inputs(inputs);
-    Map<String, String> amiTags = new LinkedHashMap<>(ctx.render(s.tags().ami(), "tags"));
-    amiTags.putAll(inputs.tags());
-    List<String> regions = targetRegions(ctx);
-    if (reuse) {
-      ReuseLookup.run(ctx, inputs, regions);
+    return inputs;
+  }
+
+  /** The template's AMI tags with the fingerprint's tags on top. */
+  private static Map<String, String> amiTags(BuildContext ctx, InputsFingerprint inputs) {
+    Map<String, String> tags = new LinkedHashMap<>(ctx.render(ctx.settings().tags().ami(), "tags"));
+    tags.putAll(inputs.tags());
+    return tags;
+  }
+
+  /** What the source chain found: the image, and whether the instance type runs it. */
+  private record Sourced(BuildState.SourceImage image, Later<Void> architecture) {}
+
+  /** What the network chain found: the network, and the SSH source when the build makes a group. */
+  private record Networking(BuildState.Network network, Later<SshSource> sshSource) {}
+
+  /** A check's value or failure, kept to be handed out when the preflight reaches it. */
+  private record Later<T>(T value, Exception failure) {
+    interface Work<T> {
+      T run() throws Exception;
     }
-    if (ctx.state().isReused(ctx.region())) {
-      // Nothing is launched: the only thing left to make is a copy where the earlier bake has none,
-      // under the reused AMI's name.
-      for (String region : regions) {
-        if (!ctx.state().isReused(region)) {
-          checkNameFree(ctx.ec2(region), region, ctx.state().reusedName());
-        }
+
+    static <T> Later<T> of(Work<T> work) {
+      try {
+        return new Later<>(work.run(), null);
+      } catch (RuntimeException | InterruptedException e) {
+        return new Later<>(null, e);
+      } catch (Exception e) {
+        return new Later<>(null, new IllegalStateException(e));
       }
-      ctx.state().amiTags(amiTags);
-      return;
     }
-    for (String region : regions) {
-      checkNameFree(ctx.ec2(region), region, s.image().name());
+
+    static Later<Void> of(Runnable check) {
+      return of(
+          () -> {
+            check.run();
+            return null;
+          });
     }
-    ctx.state().network(network(ec2, s));
-    if (s.network().securityGroupId() != null) {
-      checkSecurityGroup(ec2, s.network().securityGroupId(), ctx.state().network().vpcId());
+
+    T get() throws InterruptedException {
+      if (failure instanceof InterruptedException ie) {
+        throw ie;
+      }
+      if (failure instanceof RuntimeException re) {
+        throw re;
+      }
+      return value;
     }
-    checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
-    checkArchitecture(ec2, s.launch().instanceType(), source);
-    if (s.network().securityGroupId() == null) {
-      ctx.state().sshSource(sshSource(ec2, s, ctx.state().network(), ctx.tuning()));
-    }
-    ctx.state().amiTags(amiTags);
-    if (checkPermissions) {
-      PermissionCheck.require(ctx);
+  }
+
+  /** A finished lookup's value, or its failure rethrown as it was thrown. */
+  private static <T> T result(Future<T> future) throws InterruptedException {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      if (cause instanceof InterruptedException ie) {
+        throw ie;
+      }
+      throw new IllegalStateException(cause);
     }
   }
 
