@@ -94,6 +94,8 @@ public final class BuildService {
                 request.interruptedStatus())
             .install()) {
       List<Ec2Build> builders = new ArrayList<>();
+      // Entries that start from the same image look it up once.
+      SourceImages sources = SourceImages.shared();
       for (Resolved r : resolved) {
         if (r.failed() != null) {
           builders.add(null);
@@ -114,7 +116,8 @@ public final class BuildService {
                     createdBy())
                 .withS3Endpoint(request.endpointOverride())
                 .checkPermissions(request.checkPermissions())
-                .reuse(request.entries().get(builders.size()).reuse()));
+                .reuse(request.entries().get(builders.size()).reuse())
+                .sourceImages(sources));
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {

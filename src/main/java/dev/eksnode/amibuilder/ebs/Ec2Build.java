@@ -54,6 +54,7 @@ public final class Ec2Build {
   private final URI s3Endpoint;
   private volatile boolean checkPermissions;
   private volatile boolean reuse;
+  private volatile SourceImages sources = SourceImages.unshared();
 
   /**
    * What one build did.
@@ -168,6 +169,22 @@ public final class Ec2Build {
       boolean temporaryProfile,
       boolean checkPermissions,
       boolean reuse) {
+    return steps(
+        provisioning,
+        encryptBoot,
+        temporaryProfile,
+        checkPermissions,
+        reuse,
+        SourceImages.unshared());
+  }
+
+  private static List<Step<BuildContext>> steps(
+      Provisioning provisioning,
+      boolean encryptBoot,
+      boolean temporaryProfile,
+      boolean checkPermissions,
+      boolean reuse,
+      SourceImages sources) {
     List<Step<BuildContext>> bake =
         new ArrayList<>(List.of(new KeyPairStep(), new SecurityGroupStep()));
     if (temporaryProfile) {
@@ -183,7 +200,7 @@ public final class Ec2Build {
       bake.add(new EncryptImageStep());
     }
     List<Step<BuildContext>> steps = new ArrayList<>();
-    steps.add(new PreflightStep(checkPermissions, reuse));
+    steps.add(new PreflightStep(checkPermissions, reuse, sources));
     bake.forEach(step -> steps.add(new UnlessReused(step)));
     steps.addAll(List.of(new CopyImagesStep(), new ShareStep(), new TagStep(), new ManifestStep()));
     return List.copyOf(steps);
@@ -265,6 +282,15 @@ public final class Ec2Build {
    */
   public Ec2Build reuse(boolean on) {
     this.reuse = on;
+    return this;
+  }
+
+  /**
+   * Shares the source AMI lookups with the other builds given the same {@code sources} (the entries
+   * of one matrix); each build asks on its own unless set. Set before the first {@link #run}.
+   */
+  Ec2Build sourceImages(SourceImages sources) {
+    this.sources = java.util.Objects.requireNonNull(sources, "sources");
     return this;
   }
 
@@ -364,7 +390,8 @@ public final class Ec2Build {
                 spec.settings().image().encryptBoot(),
                 spec.settings().launch().temporaryIamInstanceProfilePolicyDocument() != null,
                 checkPermissions,
-                reuse),
+                reuse,
+                sources),
             ctx,
             cancellation);
     String status =

@@ -41,6 +41,7 @@ public final class PreflightStep implements Step<BuildContext> {
 
   private final boolean checkPermissions;
   private final boolean reuse;
+  private final SourceImages sources;
 
   public PreflightStep() {
     this(false);
@@ -59,8 +60,16 @@ public final class PreflightStep implements Step<BuildContext> {
    *     names of the missing copies are checked
    */
   public PreflightStep(boolean checkPermissions, boolean reuse) {
+    this(checkPermissions, reuse, SourceImages.unshared());
+  }
+
+  /**
+   * @param sources the source AMI lookups, shared with the other builds of a matrix
+   */
+  PreflightStep(boolean checkPermissions, boolean reuse, SourceImages sources) {
     this.checkPermissions = checkPermissions;
     this.reuse = reuse;
+    this.sources = sources;
   }
 
   @Override
@@ -78,7 +87,7 @@ public final class PreflightStep implements Step<BuildContext> {
     // fingerprint, which needs the source's id, and a hit skips every other check.
     BuildState.SourceImage known = null;
     if (reuse) {
-      known = resolveSource(ec2, s);
+      known = sources.resolve(ec2, s);
       InputsFingerprint inputs = fingerprint(ctx, known);
       ReuseLookup.run(ctx, inputs, regions);
       if (ctx.state().isReused(ctx.region())) {
@@ -112,7 +121,8 @@ public final class PreflightStep implements Step<BuildContext> {
       Future<Sourced> source =
           pool.submit(
               () -> {
-                BuildState.SourceImage found = resolved != null ? resolved : resolveSource(ec2, s);
+                BuildState.SourceImage found =
+                    resolved != null ? resolved : sources.resolve(ec2, s);
                 return new Sourced(
                     found,
                     Later.of(() -> checkArchitecture(ec2, s.launch().instanceType(), found)));

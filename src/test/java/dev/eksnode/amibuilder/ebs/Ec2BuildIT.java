@@ -326,6 +326,12 @@ class Ec2BuildIT {
               .sorted()
               .toList();
       assertEquals(5, names.size(), names.toString());
+      // The five builds start from the same image: one source lookup serves them all.
+      List<FaultProxy.Request> sourceLookups =
+          rig.proxy.requests("DescribeImages").stream()
+              .filter(q -> q.params().containsValue("137112412989"))
+              .toList();
+      assertEquals(1, sourceLookups.size(), sourceLookups.toString());
       for (String minor : List.of("1.21", "1.22", "1.23", "1.24", "1.25")) {
         assertTrue(
             names.stream().anyMatch(n -> n.startsWith("amazon-eks-node-" + minor + "-v")),
