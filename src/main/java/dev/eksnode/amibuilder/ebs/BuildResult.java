@@ -6,6 +6,7 @@ import dev.eksnode.amibuilder.pipeline.BuildTimeoutException;
 import dev.eksnode.amibuilder.pipeline.CleanupReport;
 import dev.eksnode.amibuilder.pipeline.Outcome;
 import dev.eksnode.amibuilder.remote.Redactor;
+import dev.eksnode.amibuilder.template.BuildSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -67,6 +68,25 @@ public record BuildResult(
         failureLine,
         kept,
         null);
+  }
+
+  /**
+   * A build that failed before its pipeline ran (nothing was created): no AMIs, phases, manifests
+   * or journal.
+   */
+  static BuildResult notRun(
+      BuildId buildId, String label, BuildSpec spec, Outcome.Failed failed, String failureLine) {
+    return new BuildResult(
+        buildId,
+        label,
+        spec.settings().image().name(),
+        spec.settings().region(),
+        failed,
+        Map.of(),
+        Map.of(),
+        List.of(),
+        null,
+        failureLine);
   }
 
   /** A result with no kept instance to enter. */

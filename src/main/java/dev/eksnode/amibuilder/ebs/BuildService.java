@@ -225,19 +225,14 @@ public final class BuildService {
   private static BuildResult unresolved(
       BuildRequest request, BuildRequest.Entry entry, String label, RuntimeException e) {
     BuildId id = BuildId.generate(request.clock());
-    Outcome failed =
+    Outcome.Failed failed =
         new Outcome.Failed("resolve", e, dev.eksnode.amibuilder.pipeline.CleanupReport.empty());
     BuildSpec spec = entry.spec();
-    return new BuildResult(
+    return BuildResult.notRun(
         id,
         label,
-        spec.settings().image().name(),
-        spec.settings().region(),
+        spec,
         failed,
-        Map.of(),
-        Map.of(),
-        List.of(),
-        null,
         Redactor.of(spec.secrets()).redact(BuildResult.describe(e).strip().replace('\n', ' ')));
   }
 
@@ -290,19 +285,14 @@ public final class BuildService {
         return one(builder, spec, label, cancellation);
       } catch (RuntimeException e) {
         BuildId id = BuildId.generate(request.clock());
-        Outcome failed =
+        Outcome.Failed failed =
             new Outcome.Failed("start", e, dev.eksnode.amibuilder.pipeline.CleanupReport.empty());
         BuildResult result =
-            new BuildResult(
+            BuildResult.notRun(
                 id,
                 label,
-                spec.settings().image().name(),
-                spec.settings().region(),
+                spec,
                 failed,
-                Map.of(),
-                Map.of(),
-                List.of(),
-                null,
                 BuildResult.failureLine(id, failed, Redactor.of(spec.secrets())));
         events.accept(new BuildEvent.Finished(result));
         return result;
