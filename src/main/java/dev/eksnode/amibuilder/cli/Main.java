@@ -41,8 +41,13 @@ public final class Main {
   /** Runs one command line in-process, as tests do. */
   public static int run(CliContext ctx, String... args) {
     int verbosity = verbosity(args);
-    configureLogging(verbosity);
-    CommandLine cli = commandLine(ctx, verbosity, subcommandOf(args));
+    String subcommand = subcommandOf(args);
+    if (!"".equals(subcommand)) {
+      // The top level only prints its help, the version or a usage error, and logs nothing:
+      // starting logback (a service look-up through the jar) would only slow it.
+      configureLogging(verbosity);
+    }
+    CommandLine cli = commandLine(ctx, verbosity, subcommand);
     return cli.execute(args);
   }
 
