@@ -34,13 +34,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * The training run behind {@code bin/ami-builder}'s class-data-sharing archive: the launcher runs
- * it once under {@code -XX:ArchiveClassesAtExit} when the jar is new, so the archive holds the
- * classes of every command rather than only those of whichever command happened to run first. It
- * goes through the code paths a start-up and a build load: the help, {@code validate} and {@code
- * vars} on the shipped template, AWS clients from {@link AwsClientFactory} calling a canned
- * endpoint on the loopback interface, and an SSH session ({@link SshSession}) to an in-process
- * server on the loopback interface. Nothing leaves this machine and nothing is printed; any failure
- * only makes the archive smaller.
+ * it once under {@code -XX:DumpLoadedClassList} when the jar is new and dumps the classes listed
+ * into a static archive ({@code -Xshare:dump}), so the archive holds the classes of every command
+ * rather than only those of whichever command happened to run first. It goes through the code paths
+ * a start-up and a build load: the help, {@code validate} and {@code vars} on the shipped template,
+ * AWS clients from {@link AwsClientFactory} calling a canned endpoint on the loopback interface,
+ * and an SSH session ({@link SshSession}) to an in-process server on the loopback interface.
+ * Nothing leaves this machine and nothing is printed; any failure only makes the archive smaller.
  */
 public final class CdsTraining {
   private static final Pattern ACTION = Pattern.compile("Action=([A-Za-z]+)");

@@ -11,6 +11,8 @@ import java.time.Clock;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
@@ -39,13 +41,39 @@ public final class Main {
   /** Runs one command line in-process, as tests do. */
   public static int run(CliContext ctx, String... args) {
     int verbosity = verbosity(args);
-    configureLogging(verbosity);
-    CommandLine cli = commandLine(ctx, verbosity);
+    String subcommand = subcommandOf(args);
+    if (!"".equals(subcommand)) {
+      // The top level only prints its help, the version or a usage error, and logs nothing:
+      // starting logback (a service look-up through the jar) would only slow it.
+      configureLogging(verbosity);
+    }
+    CommandLine cli = commandLine(ctx, verbosity, subcommand);
     return cli.execute(args);
   }
 
+  /** The whole command tree, every subcommand with all its options. */
   static CommandLine commandLine(CliContext ctx, int verbosity) {
+    return commandLine(ctx, verbosity, null);
+  }
+
+  /**
+   * The command tree with only {@code wanted} (a subcommand's name or alias; null: all) built in
+   * full. Building a subcommand's options is most of a start's cost, so the others are stand-ins
+   * that carry only what the top-level help lists and what picocli suggests a misspelt command
+   * from: the names, aliases and description from their {@code @Command} annotation.
+   */
+  static CommandLine commandLine(CliContext ctx, int verbosity, String wanted) {
     CommandLine cli = new CommandLine(new AmiBuilderCommand(ctx));
+    for (Class<?> type : AmiBuilderCommand.SUBCOMMANDS) {
+      Command command = type.getAnnotation(Command.class);
+      if (wanted == null
+          || command.name().equals(wanted)
+          || List.of(command.aliases()).contains(wanted)) {
+        cli.addSubcommand(type);
+      } else {
+        cli.addSubcommand(command.name(), standIn(command), command.aliases());
+      }
+    }
     cli.getCommandSpec().usageMessage().footer(ExitCode.helpFooter());
     cli.setOut(ctx.out());
     cli.setErr(ctx.err());
@@ -60,6 +88,36 @@ public final class Main {
     cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ctx, ex, verbosity));
     return cli;
   }
+
+  /** A subcommand known only by its name and description: enough for the top-level help. */
+  private static CommandLine standIn(Command command) {
+    CommandSpec spec = CommandSpec.create().name(command.name());
+    spec.usageMessage()
+        .header(command.header())
+        .description(command.description())
+        .hidden(command.hidden());
+    return new CommandLine(spec);
+  }
+
+  /**
+   * The subcommand to build in full: the first argument that is not an option; "" (none: the
+   * top-level help or an error) when there is none before {@code --}; null (all) for the completion
+   * script's generator, which walks the whole tree.
+   */
+  static String subcommandOf(String... args) {
+    for (String a : args) {
+      if (a.equals("--")) {
+        return "";
+      }
+      if (!a.startsWith("-")) {
+        return a.equals(GENERATE_COMPLETION) ? null : a;
+      }
+    }
+    return "";
+  }
+
+  private static final String GENERATE_COMPLETION =
+      picocli.AutoComplete.GenerateCompletion.class.getAnnotation(Command.class).name();
 
   /**
    * Prints a failure as one line; the exit code comes from the one mapper, {@link

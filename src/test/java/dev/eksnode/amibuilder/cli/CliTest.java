@@ -42,6 +42,43 @@ class CliTest {
   }
 
   @Test
+  void topLevelHelp_andAMisspeltCommand_readAsWithTheWholeCommandTree() {
+    // Main builds only the subcommand being run; the others are stand-ins. The help and the
+    // error they give must be those of the whole tree.
+    java.io.StringWriter full = new java.io.StringWriter();
+    java.io.StringWriter none = new java.io.StringWriter();
+    CliContext ctx =
+        new CliContext(
+            new java.io.PrintWriter(none),
+            new java.io.PrintWriter(none),
+            home.env,
+            home.clock,
+            home.work,
+            home.home);
+    picocli.CommandLine whole = Main.commandLine(ctx, 0);
+    whole.usage(new java.io.PrintWriter(full, true));
+    assertEquals(full.toString(), home.run("--help").out());
+    assertEquals(full.toString(), home.run().out());
+    assertTrue(whole.getSubcommands().get("k8s").getCommandSpec().findOption("--var-file") != null);
+
+    TestHome.Result typo = home.run("valdate");
+    assertEquals(2, typo.code());
+    assertEquals(
+        List.of("error: Unmatched argument at index 0: 'valdate'; see 'ami-builder --help'"),
+        typo.errLines());
+  }
+
+  @Test
+  void theRunSubcommand_isBuiltInFull_theOthersAreStandIns() {
+    assertEquals("validate", Main.subcommandOf("-v", "validate", "1.23"));
+    assertEquals("", Main.subcommandOf("--help"));
+    assertEquals("", Main.subcommandOf("--", "k8s"));
+    // The completion script walks every subcommand's options.
+    assertEquals(null, Main.subcommandOf("generate-completion"));
+    assertTrue(home.run("generate-completion").out().contains("--var-file"));
+  }
+
+  @Test
   void everyCommand_hasHelp() {
     for (String cmd : new String[] {"k8s", "build", "validate", "vars"}) {
       TestHome.Result r = home.run(cmd, "--help");
