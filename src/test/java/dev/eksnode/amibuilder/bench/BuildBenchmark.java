@@ -300,7 +300,14 @@ class BuildBenchmark {
                 e -> e.getKey().startsWith("HEAD /") || e.getKey().endsWith(FaultProxy.dryRun("")))
             .mapToInt(Map.Entry::getValue)
             .sum();
-    int total = all - checks;
+    // The node's own downloads of the binaries through the pre-signed URLs (S3 GETs) are the
+    // instance's traffic, not calls the tool makes.
+    int nodeDownloads =
+        calls.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("GET /"))
+            .mapToInt(Map.Entry::getValue)
+            .sum();
+    int total = all - checks - nodeDownloads;
     details.append(String.format("AWS calls of one build, by action (%d in all):%n", all));
     calls.forEach((k, v) -> details.append(String.format("  %-40s %3d%n", k, v)));
 
@@ -311,7 +318,11 @@ class BuildBenchmark {
             "-",
             null));
     summary.add(
-        row("AWS API calls, one single-region build", String.valueOf(total), "<= 25", total <= 25));
+        row(
+            "AWS API calls, one single-region build (node's S3 GETs apart)",
+            String.valueOf(total),
+            "<= 25",
+            total <= 25));
     summary.add(
         row(
             "preflight checks, one build (HeadObject + DryRun)",
