@@ -5,6 +5,7 @@ import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.pipeline.BuildId;
 import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.Cancellation;
+import dev.eksnode.amibuilder.pipeline.CancelledException;
 import dev.eksnode.amibuilder.pipeline.ErrorPrompt;
 import dev.eksnode.amibuilder.pipeline.InterruptGuard;
 import dev.eksnode.amibuilder.pipeline.OnError;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -116,7 +118,7 @@ public final class BuildService {
                     createdBy())
                 .withS3Endpoint(request.endpointOverride())
                 .checkPermissions(request.checkPermissions())
-                .reuse(request.entries().get(builders.size()).reuse())
+                .reuse(r.entry().reuse())
                 .sourceImages(sources));
       }
       List<BuildResult> results = new ArrayList<>();
@@ -133,7 +135,7 @@ public final class BuildService {
           for (int i = 0; i < resolved.size(); i++) {
             Resolved r = resolved.get(i);
             if (r.failed() != null) {
-              futures.add(java.util.concurrent.CompletableFuture.completedFuture(r.failed()));
+              futures.add(CompletableFuture.completedFuture(r.failed()));
               continue;
             }
             Ec2Build builder = builders.get(i);
@@ -158,7 +160,8 @@ public final class BuildService {
    * An entry after {@link #resolve}: its completed spec and label, or, in a matrix, the failed
    * result of an entry that could not be resolved.
    */
-  private record Resolved(BuildSpec spec, String label, BuildResult failed) {}
+  private record Resolved(
+      BuildRequest.Entry entry, BuildSpec spec, String label, BuildResult failed) {}
 
   /**
    * {@code --endpoint-url} for everything when given; else the build's own {@code
@@ -184,17 +187,17 @@ public final class BuildService {
     for (BuildRequest.Entry entry : request.entries()) {
       String label = label(entry, matrix);
       if (!matrix && entry.name() == null) {
-        out.add(new Resolved(resolve(request, entry), label, null));
+        out.add(new Resolved(entry, resolve(request, entry), label, null));
         continue;
       }
       try {
-        out.add(new Resolved(resolve(request, entry), label, null));
-      } catch (dev.eksnode.amibuilder.pipeline.CancelledException e) {
+        out.add(new Resolved(entry, resolve(request, entry), label, null));
+      } catch (CancelledException e) {
         throw e; // Ctrl-C stops the whole request, as for a lone build
       } catch (RuntimeException e) {
         BuildResult failed = unresolved(request, entry, label, e);
         events.accept(new BuildEvent.Finished(failed));
-        out.add(new Resolved(entry.spec(), label, failed));
+        out.add(new Resolved(entry, entry.spec(), label, failed));
       }
     }
     return out;

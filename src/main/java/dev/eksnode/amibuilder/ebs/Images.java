@@ -5,7 +5,9 @@ import dev.eksnode.amibuilder.aws.Poller;
 import dev.eksnode.amibuilder.aws.Tags;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +24,12 @@ public final class Images {
   private static final Logger log = LoggerFactory.getLogger(Images.class);
 
   private Images() {}
+
+  /** The newest of {@code images} by creation date (one without a date counts as oldest). */
+  static Optional<Image> newest(List<Image> images) {
+    return images.stream()
+        .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()));
+  }
 
   /** The image, or {@code null} when EC2 does not (or no longer) know it. */
   public static Image describe(Ec2Client ec2, String imageId) {

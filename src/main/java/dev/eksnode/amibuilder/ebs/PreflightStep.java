@@ -4,7 +4,6 @@ import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -315,8 +314,7 @@ public final class PreflightStep implements Step<BuildContext> {
       }
       throw e;
     }
-    return images.stream()
-        .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()))
+    return Images.newest(images)
         .map(
             i ->
                 new BuildState.SourceImage(

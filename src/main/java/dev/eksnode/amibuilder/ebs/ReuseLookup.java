@@ -1,6 +1,5 @@
 package dev.eksnode.amibuilder.ebs;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -27,7 +26,7 @@ final class ReuseLookup {
   /** Fills {@link BuildState#reused} (or {@link BuildState#reuseMiss}) for {@code regions}. */
   static void run(BuildContext ctx, InputsFingerprint inputs, List<String> regions) {
     for (String region : regions) {
-      Optional<Image> found = newest(find(ctx.ec2(region), inputs.value()));
+      Optional<Image> found = Images.newest(find(ctx.ec2(region), inputs.value()));
       if (found.isEmpty()) {
         if (region.equals(ctx.region())) {
           ctx.state().reuseMiss(miss(ctx, inputs));
@@ -78,7 +77,7 @@ final class ReuseLookup {
                                 .values("true")
                                 .build()))
             .images();
-    return newest(earlier)
+    return Images.newest(earlier)
         .map(
             last ->
                 new BuildState.ReuseMiss(
@@ -95,11 +94,6 @@ final class ReuseLookup {
    */
   static String namePrefix(String amiName) {
     return amiName.replaceFirst("[0-9]+$", "");
-  }
-
-  private static Optional<Image> newest(List<Image> images) {
-    return images.stream()
-        .max(Comparator.comparing(i -> i.creationDate() == null ? "" : i.creationDate()));
   }
 
   private static String tag(Image image, String key) {
