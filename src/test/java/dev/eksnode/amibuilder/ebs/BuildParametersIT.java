@@ -116,9 +116,16 @@ class BuildParametersIT {
               "source_ami_id=" + source);
       assertEquals(0, r.code(), r.out() + r.err());
 
+      // Preflight runs its lookups in parallel, so the source lookup is found by its form (the
+      // first that names an image id; the later ones wait for the new AMI and its copies), not
+      // by its position among the DescribeImages calls.
       assertEquals(
           source,
-          rig.proxy.requests("DescribeImages").get(0).param("ImageId.1"),
+          rig.proxy.requests("DescribeImages").stream()
+              .map(q -> q.param("ImageId.1"))
+              .filter(java.util.Objects::nonNull)
+              .findFirst()
+              .orElse(null),
           "explicit source_ami_id");
       assertEquals(1, rig.proxy.count("DescribeSubnets"), "subnet_id is checked in preflight");
       assertEquals(
