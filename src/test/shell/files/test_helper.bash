@@ -83,15 +83,30 @@ while [[ $# -gt 0 ]]; do
     *) shift ;;
   esac
 done
-python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], "rb"))' "${config}" 2> "$(stub_state_file containerd-error)" \
+"${PYTHON:-python3}" -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], "rb"))' "${config}" 2> "$(stub_state_file containerd-error)" \
   || { echo "containerd: failed to load TOML ${config}: $(cat "$(stub_state_file containerd-error)")" >&2; exit 1; }
 cat "${config}"
 BODY
   )"
 }
 
-# Installs the node files where the AMI build puts them, plus a small max-pods table.
+# Installs the node files where the AMI build puts them, plus a small max-pods table. The layout is
+# made once per .bats file (in BATS_FILE_TMPDIR) and copied into each test's scratch root: some thirty
+# installs a test cost more than most of the tests themselves.
 node_install_files() {
+  local cache="${BATS_FILE_TMPDIR:?}/node-install-layers"
+  if [[ ! -d "${cache}" ]]; then
+    local test_scratch="${SCRATCH}"
+    SCRATCH="${cache}.partial"
+    rm -rf "${SCRATCH}"
+    node_install_files_into_scratch
+    mv "${SCRATCH}" "${cache}"
+    SCRATCH="${test_scratch}"
+  fi
+  cp -a "${cache}/layers/." "${SCRATCH}/layers/"
+}
+
+node_install_files_into_scratch() {
   local file
   for file in "${FILES_DIR}"/*; do
     [[ -f "${file}" ]] && scratch_install "${file}" "/etc/eks/$(basename "${file}")"

@@ -29,6 +29,15 @@ public final class MotoServer implements ExtensionContext.Store.CloseableResourc
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final int START_ATTEMPTS = 3;
 
+  /**
+   * The images every region of this moto starts with: Amazon's minimal AL2 and AL2023 images
+   * (x86_64 and arm64), which the templates' {@code source_ami_filter} finds. Without it moto loads
+   * about 1,170 images per region (its whole ECS and Windows catalogue), each with a snapshot and a
+   * volume, again after every reset; building that and listing those snapshots was about a third of
+   * moto's CPU in the integration tests.
+   */
+  private static final String AMIS_RESOURCE = "/rig/moto-amis.json";
+
   private final Process process;
   private final URI endpoint;
   private final Path log;
@@ -63,12 +72,13 @@ public final class MotoServer implements ExtensionContext.Store.CloseableResourc
     Process process;
     try {
       Files.createDirectories(logFile.toAbsolutePath().getParent());
-      process =
+      ProcessBuilder builder =
           new ProcessBuilder(
                   List.of(motoServer.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port)))
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-              .start();
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      builder.environment().put("MOTO_AMIS_PATH", writeAmis(logFile).toString());
+      process = builder.start();
     } catch (IOException e) {
       throw new MotoStartException("cannot run " + motoServer + ": " + e.getMessage(), e);
     }
@@ -99,6 +109,18 @@ public final class MotoServer implements ExtensionContext.Store.CloseableResourc
             + logFile
             + ":\n"
             + server.logTail());
+  }
+
+  /** Copies the image list beside the log, where moto can read it as a file. */
+  private static Path writeAmis(Path logFile) throws IOException {
+    Path file = logFile.toAbsolutePath().resolveSibling("moto-amis.json");
+    try (var in = MotoServer.class.getResourceAsStream(AMIS_RESOURCE)) {
+      if (in == null) {
+        throw new IOException("test resource " + AMIS_RESOURCE + " is missing");
+      }
+      Files.write(file, in.readAllBytes());
+    }
+    return file;
   }
 
   public URI endpoint() {
