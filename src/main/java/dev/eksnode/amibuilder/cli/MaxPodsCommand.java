@@ -89,6 +89,10 @@ final class MaxPodsCommand implements Callable<Integer> {
     if (instanceType == null || instanceType.isBlank()) {
       throw new ConfigException("--instance-type is required; e.g. --instance-type m5.large");
     }
+    if (region != null) {
+      // The table needs no region, but a misspelt one is still an error, as in every command.
+      RegionRule.checkOption(region, aws.endpoint());
+    }
     if (cniVersion == null && !customNetworking && !prefixDelegation && maxEni == null) {
       if (showMaxAllowed) {
         throw new ConfigException(

@@ -240,9 +240,6 @@ final class SpecLoader {
           new Assignment(
               "kubernetes_build_date", options.kubernetesBuildDate, "--kubernetes-build-date"));
     }
-    if (options.region != null) {
-      fromOptions.add(new Assignment("aws_region", options.region, "--region"));
-    }
     List<Assignment> assignments = new ArrayList<>();
     for (String v : options.vars) {
       assignments.add(Assignment.parse(v, "--var"));
@@ -253,6 +250,11 @@ final class SpecLoader {
     checkNoConflict(fromOptions, assignments);
     List<Assignment> cli = new ArrayList<>(fromOptions);
     cli.addAll(assignments);
+    if (options.region != null) {
+      // The region rule puts --region first, above an aws_region word or --var: added last, it
+      // wins.
+      cli.add(new Assignment("aws_region", options.region, "--region"));
+    }
     cli.addAll(entry);
     cli.addAll(resolved);
     if (shortcut != null

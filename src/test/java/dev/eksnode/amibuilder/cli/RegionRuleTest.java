@@ -104,7 +104,18 @@ class RegionRuleTest {
     assertRegion(region("--region", "eu-west-2"), "eu-west-2", "--region", "command-line");
     assertRegion(region("--var", "aws_region=eu-west-3"), "eu-west-3", "--var", "command-line");
     assertRegion(region("aws_region=ca-central-1"), "ca-central-1", "argument", "command-line");
+    // --region is first of all: it beats a word or --var on the same line, and a variable file.
+    assertRegion(
+        region("--region", "eu-west-2", "aws_region=ca-central-1", "--var", "aws_region=eu-west-3"),
+        "eu-west-2",
+        "--region",
+        "command-line");
     Path file = home.write("mine.json", "{\"aws_region\": \"af-south-1\"}");
+    assertRegion(
+        region("--var-file", file.toString(), "--region", "eu-west-2"),
+        "eu-west-2",
+        "--region",
+        "command-line");
     assertRegion(
         region("--var-file", file.toString()), "af-south-1", file + ":aws_region", "var-file");
     home.env.put("PACKER_VARIABLE_FILE", file.toString());
@@ -196,6 +207,16 @@ class RegionRuleTest {
         home.run("max-pods", "--instance-type", "m5.large", "--cni-version", "1.10.0");
     assertEquals(2, pods.code(), pods.err());
     assertTrue(pods.err().contains("did you mean us-west-2?"), pods.err());
+    // From the shipped table no region is needed, but a misspelt --region is still refused.
+    TestHome.Result table =
+        home.run("max-pods", "--instance-type", "m5.large", "--region", "us-wset-2");
+    assertEquals(2, table.code(), table.out() + table.err());
+    assertEquals(
+        List.of(
+            "error: --region 'us-wset-2': 'us-wset-2' is not an AWS region name; did you mean"
+                + " us-west-2?"),
+        table.errLines());
+    assertEquals("", table.out());
     TestHome.Result option = home.run("cleanup", "--older-than", "1h", "--region", "eu-wset-1");
     assertEquals(2, option.code(), option.err());
     assertEquals(
