@@ -111,9 +111,15 @@ public final class MotoServer implements ExtensionContext.Store.CloseableResourc
             + server.logTail());
   }
 
-  /** Copies the image list beside the log, where moto can read it as a file. */
+  /**
+   * Copies the image list beside the log, where moto can read it as a file; one file per test JVM,
+   * so parallel forks never rewrite a file another moto is reading.
+   */
   private static Path writeAmis(Path logFile) throws IOException {
-    Path file = logFile.toAbsolutePath().resolveSibling("moto-amis.json");
+    Path file =
+        logFile
+            .toAbsolutePath()
+            .resolveSibling("moto-amis-" + ProcessHandle.current().pid() + ".json");
     try (var in = MotoServer.class.getResourceAsStream(AMIS_RESOURCE)) {
       if (in == null) {
         throw new IOException("test resource " + AMIS_RESOURCE + " is missing");
