@@ -502,21 +502,8 @@ class BadInputCorpusTest {
             List.of("--kubernetes-version", "1.22.1", "kubernetes_version=1.23.9"),
             "'1.22.1'",
             "argument kubernetes_version='1.23.9'"));
-    c.add(
-        row(
-            "--region vs --var",
-            "aws_region",
-            List.of("--region", "us-east-1", "--var", "aws_region=us-west-2"),
-            "--region 'us-east-1'",
-            "--var aws_region='us-west-2'",
-            "keep only one"));
-    c.add(
-        row(
-            "--region vs bare word",
-            "aws_region",
-            List.of("aws_region=us-west-2", "--region", "us-east-1"),
-            "--region 'us-east-1'",
-            "argument aws_region='us-west-2'"));
+    // No row for --region against an aws_region word or --var: the region rule puts --region first
+    // (RegionRuleTest.everyUserLayer_beatsTheAwsSettings).
     c.add(
         row(
             "--kubernetes-build-date vs --var",
