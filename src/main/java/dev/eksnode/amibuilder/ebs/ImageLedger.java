@@ -21,16 +21,16 @@ final class ImageLedger {
 
   /**
    * A create call of an image called {@code name} in {@code region}. Its lookup, should the answer
-   * be lost, is by that name and the build-id tag the image gets at creation.
+   * be lost, is by that name and the build-id tag the image gets at creation; for a CopyImage also
+   * by the name alone when the copy has no build id yet ({@link Images#copiesOfBuild}).
    */
   CreateAttempt attempt(BuildContext ctx, String action, String region, String name) {
-    CreateAttempt attempt =
-        ctx.attempt(
-            action,
-            ResourceKind.IMAGE,
-            region,
-            name,
-            () -> Images.ofBuild(ctx.ec2(region), name, ctx.buildId().value()));
+    String buildId = ctx.buildId().value();
+    CreateAttempt.Lookup lookup =
+        "CopyImage".equals(action)
+            ? () -> Images.copiesOfBuild(ctx.ec2(region), name, buildId)
+            : () -> Images.ofBuild(ctx.ec2(region), name, buildId);
+    CreateAttempt attempt = ctx.attempt(action, ResourceKind.IMAGE, region, name, lookup);
     synchronized (this) {
       attempts.add(attempt);
     }

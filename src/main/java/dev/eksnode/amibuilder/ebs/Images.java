@@ -64,6 +64,30 @@ public final class Images {
         .toList();
   }
 
+  /**
+   * The images a CopyImage of this build into a region may have made: those named {@code name} that
+   * carry this build's id, or no build id at all. The copy asks for its tags in the call, but an
+   * EC2 implementation that ignores CopyImage's TagSpecifications (moto does) leaves it untagged
+   * until the CreateTags that follows the answer, so after a lost answer only its name finds it.
+   * Another build's image cannot have that name: AMI names are unique in a region, and preflight
+   * found the name free in every copy region.
+   */
+  public static List<String> copiesOfBuild(Ec2Client ec2, String name, String buildId) {
+    return ec2
+        .describeImages(
+            r -> r.owners("self").filters(Filter.builder().name("name").values(name).build()))
+        .images()
+        .stream()
+        .filter(i -> i.state() != ImageState.DEREGISTERED)
+        .filter(
+            i ->
+                i.tags().stream().noneMatch(t -> Tags.BUILD_ID.equals(t.key()))
+                    || i.tags().stream()
+                        .anyMatch(t -> Tags.BUILD_ID.equals(t.key()) && buildId.equals(t.value())))
+        .map(Image::imageId)
+        .toList();
+  }
+
   /** Told how far the snapshots of a pending image are, after each image poll. */
   @FunctionalInterface
   public interface SnapshotProgress {

@@ -240,6 +240,24 @@ class FaultMatrixIT {
     }
   }
 
+  /**
+   * moto, like any EC2 that ignores CopyImage's TagSpecifications, leaves the copy untagged until
+   * the CreateTags after the answer: with the answer lost, only its name finds it (soak seed
+   * 20261203, build 48, lost it and its snapshot).
+   */
+  @Test
+  void copyAnswerLost_undoFindsTheUntaggedCopyByNameAndRemovesIt() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
+      MotoState before = rig.state();
+      rig.proxy.on("CopyImage").call(1).loseAnswer(501, "InternalFailure", "injected: answer lost");
+      TestHome.Result r = rig.build("ami_regions=us-east-1");
+      assertEquals(1, r.code(), r.out() + r.err());
+      assertEquals(1, rig.proxy.count("CopyImage"), "CopyImage must not be retried");
+      assertEquals(
+          Set.of(), rig.state().diff(before), "leftovers after the copy's answer was lost");
+    }
+  }
+
   @Test
   void copyFailsInOneRegion_copyInFlightInAnotherIsRecordedAndRemoved() {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1", "eu-west-1")) {
