@@ -82,13 +82,22 @@ final class Instances {
     if (t == Termination.GONE) {
       return;
     }
-    poller
-        .waitFor("instance " + id + " terminated", () -> describe(ec2, id))
-        .stateOf(i -> i == null ? "gone" : i.state().nameAsString())
-        .until(i -> i == null || i.state().name() == InstanceStateName.TERMINATED)
-        .tolerate(AwsErrors::isThrottling)
-        .timeout(Duration.ofMinutes(10))
-        .await();
+    try {
+      poller
+          .waitFor("instance " + id + " terminated", () -> describe(ec2, id))
+          .stateOf(i -> i == null ? "gone" : i.state().nameAsString())
+          .until(i -> i == null || i.state().name() == InstanceStateName.TERMINATED)
+          .tolerate(AwsErrors::isThrottling)
+          .timeout(Duration.ofMinutes(10))
+          .await();
+    } catch (RuntimeException e) {
+      // A 5xx or a network error: the undo's retry asks again. A refusal leaves the termination
+      // accepted but unconfirmed, which the report must not pass off as an instance still running.
+      if (AwsErrors.isRetryableForUndo(e)) {
+        throw e;
+      }
+      throw new TerminationUnconfirmedException(id, e);
+    }
   }
 
   private static Termination requestTermination(

@@ -180,8 +180,22 @@ final class Removers {
         continue;
       }
       if (!gone) {
+        boolean unconfirmed =
+            report.leftovers().stream()
+                .anyMatch(
+                    l ->
+                        resource.equals(l.resource())
+                            && l.lastError() != null
+                            && l.lastError().contains("could not be confirmed"));
         report.leftover(
-            companion, "its " + resource.kind() + " " + resource.id() + " could not be removed");
+            companion,
+            "its "
+                + resource.kind()
+                + " "
+                + resource.id()
+                + (unconfirmed
+                    ? " is not confirmed removed, so neither is this"
+                    : " could not be removed"));
         continue;
       }
       remove(companion, report);

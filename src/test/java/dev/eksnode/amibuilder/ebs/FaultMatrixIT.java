@@ -185,6 +185,48 @@ class FaultMatrixIT {
     }
   }
 
+  /**
+   * The termination is accepted, but every DescribeInstances after it is refused: the instance is
+   * most likely gone, so the report says its removal is unconfirmed (and so is its volume's) rather
+   * than that it is still there; exit 3, and cleanup finishes (soak seed 20261203, build 24).
+   */
+  @Test
+  void undo_terminationAcceptedButUnconfirmed_exit3SaysSo_thenCleanupFinishes() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("StopInstances").call(1).fail(400, "InvalidParameterValue", "injected");
+      rig.proxy
+          .on("DescribeInstances")
+          .within(java.time.Duration.ofMinutes(5), "TerminateInstances")
+          .fail(403, "UnauthorizedOperation", "injected: not allowed");
+      TestHome.Result r = rig.build();
+      assertEquals(3, r.code(), r.out() + r.err());
+      String instance = rig.proxy.requests("TerminateInstances").get(0).param("InstanceId.1");
+      assertTrue(
+          r.err()
+              .contains(
+                  "INSTANCE "
+                      + instance
+                      + " in us-west-2: its termination was accepted but could not be confirmed"),
+          r.err());
+      assertTrue(
+          r.err().contains("its INSTANCE " + instance + " is not confirmed removed"), r.err());
+      Matcher m = BUILD_ID.matcher(r.err());
+      assertTrue(m.find(), r.err());
+
+      rig.proxy.clear();
+      TestHome.Result cleanup =
+          rig.cli(
+              "cleanup",
+              "--build-id",
+              m.group(1),
+              "--endpoint-url",
+              rig.proxy.endpoint().toString());
+      assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+      assertEquals(Set.of(), rig.state().diff(before), cleanup.out() + cleanup.err());
+    }
+  }
+
   @Test
   void undo_whenTerminateRefusedTwice_retriesAndSucceeds() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {

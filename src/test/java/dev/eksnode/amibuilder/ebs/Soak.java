@@ -659,8 +659,12 @@ final class Soak {
                             && x.region().equals(n[2])
                             && (x.id().equals(n[1]) || n[1].equals(x.name())))
                 .toList();
-        if (matches.isEmpty()) {
-          problems.add("printed as left over but not in moto: " + String.join(" ", n));
+        // A resource whose removal was accepted but not confirmed (the confirming Describe was
+        // refused) may be gone or not; the line says which it is, and either way is honest.
+        if (matches.isEmpty() && !n[3].equals("unconfirmed")) {
+          problems.add(
+              "printed as left over but not in moto: "
+                  + String.join(" ", List.of(n).subList(0, 3)));
         }
         accounted.addAll(matches);
       }
@@ -677,7 +681,10 @@ final class Soak {
       expectOnly(keep, "after cleanup");
     }
 
-    /** The left-over lines of stderr as {kind, id, region}. */
+    /**
+     * The left-over lines of stderr as {kind, id, region, "unconfirmed" or ""}: "unconfirmed" when
+     * the line says its removal (or its parent's) was accepted but not confirmed.
+     */
     private List<String[]> named() {
       List<String[]> named = new ArrayList<>();
       boolean inList = false;
@@ -687,7 +694,15 @@ final class Soak {
         } else if (inList && line.startsWith("  ")) {
           Matcher m = LEFTOVER.matcher(line);
           if (m.find()) {
-            named.add(new String[] {m.group(1), m.group(2), m.group(3)});
+            named.add(
+                new String[] {
+                  m.group(1),
+                  m.group(2),
+                  m.group(3),
+                  line.contains("could not be confirmed") || line.contains("not confirmed removed")
+                      ? "unconfirmed"
+                      : ""
+                });
           } else {
             problems.add("left-over line without kind, id and region: " + line.strip());
           }
