@@ -166,6 +166,13 @@ final class BuildRig implements AutoCloseable {
     return home.run(args);
   }
 
+  /**
+   * Runs {@code cleanup --build-id ID} through the proxy, as a user finishing a kept build would.
+   */
+  TestHome.Result cleanup(String buildId) {
+    return cli("cleanup", "--build-id", buildId, "--endpoint-url", proxy.endpoint().toString());
+  }
+
   @Override
   public void close() {
     proxy.close();

@@ -115,13 +115,7 @@ class FaultMatrixIT {
       }
 
       rig.proxy.clear();
-      TestHome.Result cleanup =
-          rig.cli(
-              "cleanup",
-              "--build-id",
-              m.group(1),
-              "--endpoint-url",
-              rig.proxy.endpoint().toString());
+      TestHome.Result cleanup = rig.cleanup(m.group(1));
       assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
       Set<MotoState.Resource> after = rig.state().diff(before);
       assertEquals(
@@ -173,13 +167,7 @@ class FaultMatrixIT {
       assertTrue(r.err().contains(volumes.get(0).id()), r.err());
 
       rig.proxy.clear();
-      TestHome.Result cleanup =
-          rig.cli(
-              "cleanup",
-              "--build-id",
-              m.group(1),
-              "--endpoint-url",
-              rig.proxy.endpoint().toString());
+      TestHome.Result cleanup = rig.cleanup(m.group(1));
       assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
       assertOnlyImageAndSnapshot(rig, before, 1);
     }
@@ -215,13 +203,7 @@ class FaultMatrixIT {
       assertTrue(m.find(), r.err());
 
       rig.proxy.clear();
-      TestHome.Result cleanup =
-          rig.cli(
-              "cleanup",
-              "--build-id",
-              m.group(1),
-              "--endpoint-url",
-              rig.proxy.endpoint().toString());
+      TestHome.Result cleanup = rig.cleanup(m.group(1));
       assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
       assertEquals(Set.of(), rig.state().diff(before), cleanup.out() + cleanup.err());
     }
