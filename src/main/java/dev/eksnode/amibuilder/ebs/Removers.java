@@ -402,15 +402,28 @@ final class Removers {
       // policy without ec2:DeleteVolume does not turn a clean build into "cleanup incomplete".
       AwsErrors.ignoringNotFound(
               () -> {
-                if (ec2.describeVolumes(q -> q.volumeIds(id)).volumes().stream()
-                    .anyMatch(
-                        v ->
-                            v.state() != VolumeState.DELETING
-                                && v.state() != VolumeState.DELETED)) {
+                if (mayBeThere(ec2, id)) {
                   ec2.deleteVolume(q -> q.volumeId(id));
                 }
               })
           .run();
+    }
+
+    /**
+     * Whether the volume may still be there. A refused DescribeVolumes leaves that open; then the
+     * DeleteVolume itself settles it (NotFound: gone with its instance) instead of the volume being
+     * reported as left over when it most likely is not.
+     */
+    private static boolean mayBeThere(Ec2Client ec2, String id) {
+      try {
+        return ec2.describeVolumes(q -> q.volumeIds(id)).volumes().stream()
+            .anyMatch(v -> v.state() != VolumeState.DELETING && v.state() != VolumeState.DELETED);
+      } catch (RuntimeException e) {
+        if (AwsErrors.isNotFound(e) || AwsErrors.isRetryableForUndo(e)) {
+          throw e;
+        }
+        return true;
+      }
     }
 
     @Override

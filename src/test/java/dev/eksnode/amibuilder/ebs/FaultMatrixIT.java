@@ -209,6 +209,27 @@ class FaultMatrixIT {
     }
   }
 
+  /**
+   * The volume went with its instance, but the DescribeVolumes that would show it is refused: the
+   * DeleteVolume asked instead finds it gone, and the build ends clean instead of naming a volume
+   * that is not there (soak seed 424242, build 30).
+   */
+  @Test
+  void undo_volumeCheckRefused_deleteSettlesIt_andTheBuildEndsClean() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy
+          .on("DescribeVolumes")
+          .within(java.time.Duration.ofMinutes(5), "TerminateInstances")
+          .fail(403, "UnauthorizedOperation", "injected: not allowed");
+      TestHome.Result r = rig.build();
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertTrue(rig.proxy.count("DescribeVolumes") >= 1, rig.proxy.countsByAction().toString());
+      assertEquals(1, rig.proxy.count("DeleteVolume"), rig.proxy.countsByAction().toString());
+      assertOnlyImageAndSnapshot(rig, before, 1);
+    }
+  }
+
   @Test
   void undo_whenTerminateRefusedTwice_retriesAndSucceeds() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
