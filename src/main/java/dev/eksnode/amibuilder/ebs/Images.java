@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.AbortedException;
@@ -50,18 +51,7 @@ public final class Images {
    * Images of this account called {@code name} and tagged with {@code buildId}, not deregistered.
    */
   public static List<String> ofBuild(Ec2Client ec2, String name, String buildId) {
-    return ec2
-        .describeImages(
-            r ->
-                r.owners("self")
-                    .filters(
-                        Filter.builder().name("name").values(name).build(),
-                        Tags.buildIdFilter(buildId)))
-        .images()
-        .stream()
-        .filter(i -> i.state() != ImageState.DEREGISTERED)
-        .map(Image::imageId)
-        .toList();
+    return ownLive(ec2, nameFilter(name), Tags.buildIdFilter(buildId)).map(Image::imageId).toList();
   }
 
   /**
@@ -73,12 +63,7 @@ public final class Images {
    * found the name free in every copy region.
    */
   public static List<String> copiesOfBuild(Ec2Client ec2, String name, String buildId) {
-    return ec2
-        .describeImages(
-            r -> r.owners("self").filters(Filter.builder().name("name").values(name).build()))
-        .images()
-        .stream()
-        .filter(i -> i.state() != ImageState.DEREGISTERED)
+    return ownLive(ec2, nameFilter(name))
         .filter(
             i ->
                 i.tags().stream().noneMatch(t -> Tags.BUILD_ID.equals(t.key()))
@@ -86,6 +71,16 @@ public final class Images {
                         .anyMatch(t -> Tags.BUILD_ID.equals(t.key()) && buildId.equals(t.value())))
         .map(Image::imageId)
         .toList();
+  }
+
+  /** This account's images that match every filter, deregistered ones left out. */
+  private static Stream<Image> ownLive(Ec2Client ec2, Filter... filters) {
+    return ec2.describeImages(r -> r.owners("self").filters(filters)).images().stream()
+        .filter(i -> i.state() != ImageState.DEREGISTERED);
+  }
+
+  private static Filter nameFilter(String name) {
+    return Filter.builder().name("name").values(name).build();
   }
 
   /** Told how far the snapshots of a pending image are, after each image poll. */

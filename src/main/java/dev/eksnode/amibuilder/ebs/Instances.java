@@ -96,7 +96,7 @@ final class Instances {
       if (AwsErrors.isRetryableForUndo(e)) {
         throw e;
       }
-      throw new TerminationUnconfirmedException(id, e);
+      throw new TerminationUnconfirmedException(e);
     }
   }
 

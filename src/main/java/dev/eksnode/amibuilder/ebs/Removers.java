@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -173,27 +174,31 @@ final class Removers {
       // cleanup.
     }
     long notFoundUntil = seenAtNanos + Instances.NOT_FOUND_GRACE.toNanos();
+    AtomicBoolean unconfirmed = new AtomicBoolean();
     boolean gone =
-        report.remove(resource, retry, () -> remover.delete(ec2, resource.id(), notFoundUntil));
+        report.remove(
+            resource,
+            retry,
+            () -> {
+              try {
+                remover.delete(ec2, resource.id(), notFoundUntil);
+              } catch (TerminationUnconfirmedException e) {
+                unconfirmed.set(true);
+                throw e;
+              }
+            });
     for (Resource companion : companions) {
       if (report.wasRemoved(companion)) {
         continue;
       }
       if (!gone) {
-        boolean unconfirmed =
-            report.leftovers().stream()
-                .anyMatch(
-                    l ->
-                        resource.equals(l.resource())
-                            && l.lastError() != null
-                            && l.lastError().contains("could not be confirmed"));
         report.leftover(
             companion,
             "its "
                 + resource.kind()
                 + " "
                 + resource.id()
-                + (unconfirmed
+                + (unconfirmed.get()
                     ? " is not confirmed removed, so neither is this"
                     : " could not be removed"));
         continue;

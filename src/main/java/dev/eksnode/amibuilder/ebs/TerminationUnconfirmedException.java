@@ -9,7 +9,7 @@ import dev.eksnode.amibuilder.failure.FailureCategory;
  * reader (and {@code cleanup}, which finishes the job) knows the instance may already be gone.
  */
 final class TerminationUnconfirmedException extends RuntimeException implements Categorized {
-  TerminationUnconfirmedException(String instanceId, Throwable cause) {
+  TerminationUnconfirmedException(Throwable cause) {
     super(
         "its termination was accepted but could not be confirmed ("
             + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage())

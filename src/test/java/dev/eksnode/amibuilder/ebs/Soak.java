@@ -647,24 +647,24 @@ final class Soak {
     private void namedThenCleanup(JsonNode result) throws Exception {
       boolean succeeded = result != null && "succeeded".equals(result.path("status").asText());
       Set<MotoState.Resource> keep = succeeded ? finished() : Set.of();
-      List<String[]> named = named();
+      List<Named> named = named();
       SortedSet<MotoState.Resource> left = rig.state().diff(before);
       Set<MotoState.Resource> accounted = new HashSet<>(keep);
-      for (String[] n : named) {
+      for (Named n : named) {
         List<MotoState.Resource> matches =
             left.stream()
                 .filter(
                     x ->
-                        x.kind().name().equals(n[0])
-                            && x.region().equals(n[2])
-                            && (x.id().equals(n[1]) || n[1].equals(x.name())))
+                        x.kind().name().equals(n.kind())
+                            && x.region().equals(n.region())
+                            && (x.id().equals(n.id()) || n.id().equals(x.name())))
                 .toList();
         // A resource whose removal was accepted but not confirmed (the confirming Describe was
         // refused) may be gone or not; the line says which it is, and either way is honest.
-        if (matches.isEmpty() && !n[3].equals("unconfirmed")) {
+        if (matches.isEmpty() && !n.unconfirmed()) {
           problems.add(
               "printed as left over but not in moto: "
-                  + String.join(" ", List.of(n).subList(0, 3)));
+                  + String.join(" ", n.kind(), n.id(), n.region()));
         }
         accounted.addAll(matches);
       }
@@ -682,11 +682,14 @@ final class Soak {
     }
 
     /**
-     * The left-over lines of stderr as {kind, id, region, "unconfirmed" or ""}: "unconfirmed" when
-     * the line says its removal (or its parent's) was accepted but not confirmed.
+     * One left-over line of stderr; {@code unconfirmed} when it says its removal (or its parent's)
+     * was accepted but not confirmed.
      */
-    private List<String[]> named() {
-      List<String[]> named = new ArrayList<>();
+    private record Named(String kind, String id, String region, boolean unconfirmed) {}
+
+    /** The left-over lines of stderr. */
+    private List<Named> named() {
+      List<Named> named = new ArrayList<>();
       boolean inList = false;
       for (String line : err.split("\n", -1)) {
         if (line.endsWith("Cleanup incomplete; left over:")) {
@@ -695,14 +698,12 @@ final class Soak {
           Matcher m = LEFTOVER.matcher(line);
           if (m.find()) {
             named.add(
-                new String[] {
-                  m.group(1),
-                  m.group(2),
-                  m.group(3),
-                  line.contains("could not be confirmed") || line.contains("not confirmed removed")
-                      ? "unconfirmed"
-                      : ""
-                });
+                new Named(
+                    m.group(1),
+                    m.group(2),
+                    m.group(3),
+                    line.contains("could not be confirmed")
+                        || line.contains("not confirmed removed")));
           } else {
             problems.add("left-over line without kind, id and region: " + line.strip());
           }
