@@ -141,19 +141,29 @@ seed_token() {
 }
 
 @test "upstream case imds-token-refresh: tokens are reused, refreshed after expiry and collected" {
-  # Same sequence as the original case, with a 3 s TTL and 4 s pauses instead of 5 s and 6 s.
-  export IMDS_TOKEN_TTL_SECONDS=3
+  # The original case's sequence (5 s TTL, 6 s pauses), run on a clock the test moves: `date +%s` reads a file,
+  # so a loaded machine cannot stretch a pause past a token's lifetime.
+  local clock="${BATS_TEST_TMPDIR}/clock"
+  echo 1700000000 > "${clock}"
+  stub date "if [[ \"\$*\" == +%s ]]; then cat '${clock}'; else exec /usr/bin/date \"\$@\"; fi"
+  export IMDS_TOKEN_TTL_SECONDS=5
   scratch_run imds latest/meta-data/instance-type
   [ "$(token_count)" -eq 1 ]
+  [ -f "${TOKENS}/1700000005" ]
   scratch_run imds latest/meta-data/instance-type
   [ "$(token_count)" -eq 1 ]
-  /usr/bin/sleep 4
+  echo 1700000006 > "${clock}"
   scratch_run imds latest/meta-data/instance-type
   [ "$(token_count)" -eq 2 ]
-  /usr/bin/sleep 4
-  IMDS_MAX_TOKEN_TTL_SECONDS=3 scratch_run imds latest/meta-data/instance-type
+  [ -f "${TOKENS}/1700000011" ]
+  echo 1700000012 > "${clock}"
+  IMDS_MAX_TOKEN_TTL_SECONDS=5 scratch_run imds latest/meta-data/instance-type
   [ "$(token_count)" -eq 2 ]
+  [ ! -e "${TOKENS}/1700000005" ]
+  [ -f "${TOKENS}/1700000011" ]
+  [ -f "${TOKENS}/1700000017" ]
   IMDS_MAX_TOKEN_TTL_SECONDS=0 scratch_run imds latest/meta-data/instance-type
   [ "$(token_count)" -eq 1 ]
+  [ -f "${TOKENS}/1700000017" ]
   [ "$(put_count)" -eq 3 ]
 }
