@@ -223,10 +223,12 @@ final class PackerComparison {
 
     proxy.keepExchanges();
     importFloorKey();
-    // bin/ami-builder's first run after packaging records its class-data-sharing archive with the
-    // classes that run loaded (users pay that once). Recorded by an earlier 'validate' it would
-    // lack the AWS SDK's and MINA's classes, so the archive is made afresh by one untimed build.
+    // bin/ami-builder's first run after packaging records its class-data-sharing archive (the
+    // training run's classes), and its first build records the second layer with the classes a
+    // build loads (users pay both once): both are made afresh here by one untimed build, whose
+    // layer the next run adopts.
     Files.deleteIfExists(project.resolve("target/ami-builder.jsa"));
+    Files.deleteIfExists(project.resolve("target/ami-builder-build.jsa"));
     amiBuilder(dir, "warmup-cds", List.of(), Map.of());
     // Packer's binary was read once by 'packer version' above.
 
