@@ -17,6 +17,7 @@ import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkClient;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.PartitionMetadata;
 import software.amazon.awssdk.regions.Region;
@@ -44,6 +45,8 @@ public final class AwsClientFactory implements AutoCloseable {
   private final AwsSettings settings;
   private final ApiRateLimiter limiter;
   private final AwsCredentialsProvider credentials;
+  // Null (the URL-connection client) but for SdkWarmUp's canned answers.
+  private final SdkHttpClient http;
   private final Map<Key, SdkClient> clients = new ConcurrentHashMap<>();
   private final Map<String, S3Presigner> presigners = new ConcurrentHashMap<>();
   private volatile boolean closed;
@@ -63,9 +66,18 @@ public final class AwsClientFactory implements AutoCloseable {
    */
   public AwsClientFactory(
       AwsSettings settings, ApiRateLimiter limiter, AwsCredentialsProvider credentials) {
+    this(settings, limiter, credentials, null);
+  }
+
+  private AwsClientFactory(
+      AwsSettings settings,
+      ApiRateLimiter limiter,
+      AwsCredentialsProvider credentials,
+      SdkHttpClient http) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.limiter = Objects.requireNonNull(limiter, "limiter");
     this.credentials = Objects.requireNonNull(credentials, "credentials");
+    this.http = http;
   }
 
   public AwsSettings settings() {
@@ -224,8 +236,27 @@ public final class AwsClientFactory implements AutoCloseable {
     }
     // The URL-connection client starts fast and has no thread pools to shut down; set it explicitly
     // because the Apache client also comes onto the class path with the service modules.
-    builder.httpClientBuilder(UrlConnectionHttpClient.builder());
+    if (http == null) {
+      builder.httpClientBuilder(UrlConnectionHttpClient.builder());
+    } else {
+      builder.httpClient(http);
+    }
     return builder;
+  }
+
+  /**
+   * An EC2 client made exactly as {@link #ec2(String)} makes one, but sending its requests to
+   * {@code http}: {@link SdkWarmUp} runs the request path on canned answers with it. The caller
+   * closes it.
+   */
+  static Ec2Client ec2Over(SdkHttpClient http, AwsCredentialsProvider credentials) {
+    AwsClientFactory factory =
+        new AwsClientFactory(
+            AwsSettings.of("us-east-1").withMaxAttempts(1),
+            ApiRateLimiter.ec2Defaults(),
+            credentials,
+            http);
+    return factory.configure(Ec2Client.builder(), "us-east-1", true).build();
   }
 
   private void ensureOpen() {

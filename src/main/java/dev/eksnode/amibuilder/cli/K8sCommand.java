@@ -1,5 +1,6 @@
 package dev.eksnode.amibuilder.cli;
 
+import dev.eksnode.amibuilder.aws.SdkWarmUp;
 import dev.eksnode.amibuilder.config.Assignment;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.MatrixFile;
@@ -144,6 +145,8 @@ final class K8sCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // The SDK's first-call cost, paid on the second core while the template and variables load.
+    SdkWarmUp.start();
     CliContext ctx = parent.context();
     Console console = new Console(ctx, output.json, output.quiet);
     if (onError == OnError.ASK && ctx.terminal() == null) {
@@ -268,7 +271,11 @@ final class K8sCommand implements Callable<Integer> {
             onError == OnError.ASK ? "abort answered to --on-error ask" : "--on-error abort",
             bars ? ProgressBars.onTerminal(ctx.out(), output.color(ctx)) : null);
     BuildReport report = new BuildService().run(request, renderer);
-    return renderer.close(report, many);
+    int code = renderer.close(report, many);
+    if (code == ExitCodes.OK) {
+      CdsRecording.buildSucceeded();
+    }
+    return code;
   }
 
   /**

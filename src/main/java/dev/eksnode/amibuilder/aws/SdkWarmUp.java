@@ -1,0 +1,230 @@
+package dev.eksnode.amibuilder.aws;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.AbortableInputStream;
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.InstanceType;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+
+/**
+ * Takes the cold start out of a build's first EC2 calls. The first request of a JVM runs the whole
+ * SDK path for the first time: building a client, endpoint rules, signing, marshalling and
+ * unmarshalling of each operation, mostly interpreted code, some half a second on two cores. A
+ * build spends about as long before its first call reading the template, the variables and the
+ * files it uploads, on one thread. {@link #start} runs the same path on a second thread meanwhile,
+ * with an EC2 client made as {@link AwsClientFactory} makes them, answered by canned responses on
+ * this machine ({@link CannedEc2}): no request leaves the process and no credentials are read.
+ */
+public final class SdkWarmUp {
+  private static final AtomicBoolean STARTED = new AtomicBoolean();
+
+  private SdkWarmUp() {}
+
+  /** Starts the warm-up on a daemon thread, once per JVM; later calls do nothing. */
+  public static void start() {
+    if (!STARTED.compareAndSet(false, true)) {
+      return;
+    }
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                run();
+              } catch (RuntimeException | LinkageError e) {
+                // Only speed is lost; the build's own calls report their errors.
+              }
+            },
+            "sdk-warm-up");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * Sends one request of each kind a build starts with (the preflight's look-ups and dry runs, the
+   * launch's describe) and returns what each answer said, in order, for the test to check.
+   */
+  static List<String> run() {
+    List<String> seen = new ArrayList<>();
+    try (Ec2Client ec2 =
+        AwsClientFactory.ec2Over(
+            new CannedEc2(),
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create("AKIDWARMUP", "warm-up-only")))) {
+      seen.add(
+          ec2.describeImages(
+                  r ->
+                      r.owners("amazon")
+                          .filters(
+                              Filter.builder().name("name").values("amzn2-ami-*").build(),
+                              Filter.builder().name("state").values("available").build()))
+              .images()
+              .get(0)
+              .imageId());
+      seen.add(
+          ec2.describeVpcs(r -> r.filters(f -> f.name("is-default").values("true")))
+              .vpcs()
+              .get(0)
+              .vpcId());
+      seen.add(
+          ec2.describeInstanceTypeOfferings(
+                  r -> r.filters(f -> f.name("instance-type").values("m5.large")))
+              .instanceTypeOfferings()
+              .get(0)
+              .instanceTypeAsString());
+      seen.add(
+          ec2.describeInstanceTypes(r -> r.instanceTypes(InstanceType.M5_LARGE))
+              .instanceTypes()
+              .get(0)
+              .processorInfo()
+              .supportedArchitecturesAsStrings()
+              .get(0));
+      try {
+        ec2.runInstances(
+            r ->
+                r.dryRun(true)
+                    .imageId("ami-0warmup")
+                    .instanceType("m5.large")
+                    .minCount(1)
+                    .maxCount(1)
+                    .tagSpecifications(
+                        t ->
+                            t.resourceType(ResourceType.INSTANCE)
+                                .tags(g -> g.key("k").value("v"))));
+        seen.add("no DryRunOperation");
+      } catch (Ec2Exception e) {
+        seen.add(e.awsErrorDetails().errorCode());
+      }
+      seen.add(
+          ec2.describeInstances(r -> r.instanceIds("i-0warmup"))
+              .reservations()
+              .get(0)
+              .instances()
+              .get(0)
+              .state()
+              .nameAsString());
+    }
+    return seen;
+  }
+
+  /**
+   * Answers EC2 query requests on this machine with small, well-formed responses: a dry run with
+   * the DryRunOperation error (HTTP 412) as EC2 does, any other action with its canned body.
+   */
+  static final class CannedEc2 implements SdkHttpClient {
+    private static final Pattern ACTION = Pattern.compile("(?:^|&)Action=([A-Za-z]+)");
+    private static final String NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
+
+    private static final Function<String, String> BODIES =
+        action ->
+            switch (action) {
+              case "DescribeImages" ->
+                  "<imagesSet><item><imageId>ami-0warmup</imageId><name>amzn2-ami-minimal-hvm</name>"
+                      + "<imageState>available</imageState><architecture>x86_64</architecture>"
+                      + "<creationDate>2026-01-01T00:00:00.000Z</creationDate><rootDeviceType>ebs"
+                      + "</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>"
+                      + "<blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs>"
+                      + "<snapshotId>snap-0warmup</snapshotId><volumeSize>8</volumeSize>"
+                      + "<volumeType>gp2</volumeType><deleteOnTermination>true</deleteOnTermination>"
+                      + "</ebs></item></blockDeviceMapping><tagSet><item><key>k</key><value>v"
+                      + "</value></item></tagSet></item></imagesSet>";
+              case "DescribeVpcs" ->
+                  "<vpcSet><item><vpcId>vpc-0warmup</vpcId><cidrBlock>172.31.0.0/16</cidrBlock>"
+                      + "<isDefault>true</isDefault><state>available</state>"
+                      + "<cidrBlockAssociationSet><item><cidrBlock>172.31.0.0/16</cidrBlock>"
+                      + "<cidrBlockState><state>associated</state></cidrBlockState></item>"
+                      + "</cidrBlockAssociationSet></item></vpcSet>";
+              case "DescribeInstanceTypeOfferings" ->
+                  "<instanceTypeOfferingSet><item><instanceType>m5.large</instanceType>"
+                      + "<locationType>region</locationType><location>us-east-1</location></item>"
+                      + "</instanceTypeOfferingSet>";
+              case "DescribeInstanceTypes" ->
+                  "<instanceTypeSet><item><instanceType>m5.large</instanceType><processorInfo>"
+                      + "<supportedArchitectures><item>x86_64</item></supportedArchitectures>"
+                      + "</processorInfo><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo>"
+                      + "<networkInfo><maximumNetworkInterfaces>3</maximumNetworkInterfaces>"
+                      + "<ipv4AddressesPerInterface>10</ipv4AddressesPerInterface></networkInfo>"
+                      + "</item></instanceTypeSet>";
+              case "DescribeInstances" ->
+                  "<reservationSet><item><reservationId>r-0warmup</reservationId><instancesSet>"
+                      + "<item><instanceId>i-0warmup</instanceId><imageId>ami-0warmup</imageId>"
+                      + "<instanceState><code>16</code><name>running</name></instanceState>"
+                      + "<privateIpAddress>172.31.0.10</privateIpAddress><ipAddress>203.0.113.10"
+                      + "</ipAddress><blockDeviceMapping><item><deviceName>/dev/xvda</deviceName>"
+                      + "<ebs><volumeId>vol-0warmup</volumeId><status>attached</status></ebs>"
+                      + "</item></blockDeviceMapping><tagSet><item><key>k</key><value>v</value>"
+                      + "</item></tagSet></item></instancesSet></item></reservationSet>";
+              default -> "";
+            };
+
+    @Override
+    public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+      return new ExecutableHttpRequest() {
+        @Override
+        public HttpExecuteResponse call() throws IOException {
+          String form = "";
+          if (request.contentStreamProvider().isPresent()) {
+            try (InputStream in = request.contentStreamProvider().get().newStream()) {
+              form = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+          }
+          Matcher m = ACTION.matcher(form);
+          String action = m.find() ? m.group(1) : "Unknown";
+          boolean dryRun = form.contains("DryRun=true");
+          String xml =
+              dryRun
+                  ? "<Response><Errors><Error><Code>DryRunOperation</Code><Message>Request would"
+                      + " have succeeded, but DryRun flag is set.</Message></Error></Errors>"
+                      + "<RequestID>warm-up</RequestID></Response>"
+                  : "<"
+                      + action
+                      + "Response xmlns=\""
+                      + NS
+                      + "\"><requestId>warm-up</requestId>"
+                      + BODIES.apply(action)
+                      + "</"
+                      + action
+                      + "Response>";
+          byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
+          return HttpExecuteResponse.builder()
+              .response(
+                  SdkHttpResponse.builder()
+                      .statusCode(dryRun ? 412 : 200)
+                      .putHeader("Content-Type", "text/xml;charset=UTF-8")
+                      .putHeader("Content-Length", String.valueOf(bytes.length))
+                      .build())
+              .responseBody(AbortableInputStream.create(new ByteArrayInputStream(bytes)))
+              .build();
+        }
+
+        @Override
+        public void abort() {}
+      };
+    }
+
+    @Override
+    public String clientName() {
+      return "canned-warm-up";
+    }
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,17 @@
+package dev.eksnode.amibuilder.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SdkWarmUpTest {
+  @Test
+  void run_getsEveryCannedAnswerThroughTheSdk_unmarshalledAsEc2WouldSendIt() {
+    // Each value is read back from a parsed response, so a canned body the SDK cannot read (or a
+    // dry run not answered with EC2's error) changes the list.
+    assertEquals(
+        List.of("ami-0warmup", "vpc-0warmup", "m5.large", "x86_64", "DryRunOperation", "running"),
+        SdkWarmUp.run());
+  }
+}
