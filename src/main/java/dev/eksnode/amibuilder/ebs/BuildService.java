@@ -96,8 +96,9 @@ public final class BuildService {
                 request.interruptedStatus())
             .install()) {
       List<Ec2Build> builders = new ArrayList<>();
-      // Entries that start from the same image look it up once.
-      SourceImages sources = SourceImages.shared();
+      // Entries that start from the same image look it up once, and with --reuse list the earlier
+      // bakes of a region once.
+      SharedLookups sources = matrix ? SharedLookups.shared() : SharedLookups.unshared();
       for (Resolved r : resolved) {
         if (r.failed() != null) {
           builders.add(null);

@@ -54,7 +54,7 @@ public final class Ec2Build {
   private final URI s3Endpoint;
   private volatile boolean checkPermissions;
   private volatile boolean reuse;
-  private volatile SourceImages sources = SourceImages.unshared();
+  private volatile SharedLookups sources = SharedLookups.unshared();
 
   /**
    * What one build did.
@@ -175,7 +175,7 @@ public final class Ec2Build {
         temporaryProfile,
         checkPermissions,
         reuse,
-        SourceImages.unshared());
+        SharedLookups.unshared());
   }
 
   private static List<Step<BuildContext>> steps(
@@ -184,7 +184,7 @@ public final class Ec2Build {
       boolean temporaryProfile,
       boolean checkPermissions,
       boolean reuse,
-      SourceImages sources) {
+      SharedLookups sources) {
     List<Step<BuildContext>> bake =
         new ArrayList<>(List.of(new KeyPairStep(), new SecurityGroupStep()));
     if (temporaryProfile) {
@@ -289,7 +289,7 @@ public final class Ec2Build {
    * Shares the source AMI lookups with the other builds given the same {@code sources} (the entries
    * of one matrix); each build asks on its own unless set. Set before the first {@link #run}.
    */
-  Ec2Build sourceImages(SourceImages sources) {
+  Ec2Build sourceImages(SharedLookups sources) {
     this.sources = java.util.Objects.requireNonNull(sources, "sources");
     return this;
   }

@@ -40,7 +40,7 @@ public final class PreflightStep implements Step<BuildContext> {
 
   private final boolean checkPermissions;
   private final boolean reuse;
-  private final SourceImages sources;
+  private final SharedLookups sources;
 
   public PreflightStep() {
     this(false);
@@ -59,13 +59,13 @@ public final class PreflightStep implements Step<BuildContext> {
    *     names of the missing copies are checked
    */
   public PreflightStep(boolean checkPermissions, boolean reuse) {
-    this(checkPermissions, reuse, SourceImages.unshared());
+    this(checkPermissions, reuse, SharedLookups.unshared());
   }
 
   /**
    * @param sources the source AMI lookups, shared with the other builds of a matrix
    */
-  PreflightStep(boolean checkPermissions, boolean reuse, SourceImages sources) {
+  PreflightStep(boolean checkPermissions, boolean reuse, SharedLookups sources) {
     this.checkPermissions = checkPermissions;
     this.reuse = reuse;
     this.sources = sources;
@@ -88,7 +88,7 @@ public final class PreflightStep implements Step<BuildContext> {
     if (reuse) {
       known = sources.resolve(ec2, s);
       InputsFingerprint inputs = fingerprint(ctx, known);
-      ReuseLookup.run(ctx, inputs, regions);
+      ReuseLookup.run(ctx, inputs, regions, sources);
       if (ctx.state().isReused(ctx.region())) {
         // Nothing is launched: the only thing left to make is a copy where the earlier bake has
         // none, under the reused AMI's name.

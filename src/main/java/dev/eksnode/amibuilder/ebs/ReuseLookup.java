@@ -11,11 +11,12 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
  * {@code --reuse}: finds an earlier bake of the same inputs before anything is created. One
- * DescribeImages per target region, build region first: an available AMI of this account tagged
- * {@value InputsFingerprint#TAG}{@code =<fingerprint>} and {@value TagStep#COMPLETE}{@code =true}
- * (a build that did not finish never counts). Without one in the build region nothing is reused,
- * and one more DescribeImages looks for the newest finished AMI whose name has the same prefix (the
- * name without its trailing digits, the time suffix of a derived name) to say which inputs changed
+ * DescribeImages per target region, build region first (the builds of a matrix share one per
+ * region, {@link SharedLookups#reusable}): an available AMI of this account tagged {@value
+ * InputsFingerprint#TAG}{@code =<fingerprint>} and {@value TagStep#COMPLETE}{@code =true} (a build
+ * that did not finish never counts). Without one in the build region nothing is reused, and one
+ * more DescribeImages looks for the newest finished AMI whose name has the same prefix (the name
+ * without its trailing digits, the time suffix of a derived name) to say which inputs changed
  * since.
  */
 final class ReuseLookup {
@@ -24,9 +25,11 @@ final class ReuseLookup {
   private ReuseLookup() {}
 
   /** Fills {@link BuildState#reused} (or {@link BuildState#reuseMiss}) for {@code regions}. */
-  static void run(BuildContext ctx, InputsFingerprint inputs, List<String> regions) {
+  static void run(
+      BuildContext ctx, InputsFingerprint inputs, List<String> regions, SharedLookups lookups)
+      throws InterruptedException {
     for (String region : regions) {
-      Optional<Image> found = Images.newest(find(ctx.ec2(region), inputs.value()));
+      Optional<Image> found = Images.newest(lookups.reusable(ctx.ec2(region), inputs.value()));
       if (found.isEmpty()) {
         if (region.equals(ctx.region())) {
           ctx.state().reuseMiss(miss(ctx, inputs));
@@ -48,15 +51,27 @@ final class ReuseLookup {
     }
   }
 
-  private static List<Image> find(Ec2Client ec2, String fingerprint) {
+  /** This account's available, finished AMIs in {@code ec2}'s region with {@code fingerprint}. */
+  static List<Image> find(Ec2Client ec2, String fingerprint) {
+    return finished(ec2, "tag:" + InputsFingerprint.TAG, fingerprint);
+  }
+
+  /** Every available, finished AMI of this account in {@code ec2}'s region with a fingerprint. */
+  static List<Image> listAll(Ec2Client ec2) {
+    return finished(ec2, "tag-key", InputsFingerprint.TAG);
+  }
+
+  /** The fingerprint {@code image} is tagged with; null if none. */
+  static String fingerprintOf(Image image) {
+    return tag(image, InputsFingerprint.TAG);
+  }
+
+  private static List<Image> finished(Ec2Client ec2, String filter, String value) {
     return ec2.describeImages(
             r ->
                 r.owners("self")
                     .filters(
-                        Filter.builder()
-                            .name("tag:" + InputsFingerprint.TAG)
-                            .values(fingerprint)
-                            .build(),
+                        Filter.builder().name(filter).values(value).build(),
                         Filter.builder().name("tag:" + TagStep.COMPLETE).values("true").build(),
                         Filter.builder().name("state").values("available").build()))
         .images();

@@ -6,44 +6,85 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Image;
 
 /**
- * The source AMI lookups of one run. The builds of a matrix mostly start from the same image: those
- * with the same EC2 client (endpoint and region) and the same source settings ask EC2 once, and the
- * others wait for that answer instead of sending the same DescribeImages again. A failed lookup is
- * handed to the builds that waited for it and then forgotten, so a later build asks afresh.
+ * The look-ups the builds of one matrix share, so that N entries do not send N copies of the same
+ * DescribeImages:
+ *
+ * <ul>
+ *   <li>the source AMI: entries with the same EC2 client (endpoint and region) and the same source
+ *       settings ask once, and the others wait for that answer;
+ *   <li>{@code --reuse}'s earlier bakes: one DescribeImages per EC2 client lists every finished
+ *       bake of this account there ({@link ReuseLookup#listAll}), and each entry picks its
+ *       fingerprint from that list, where a build on its own asks for its fingerprint alone.
+ * </ul>
+ *
+ * A failed look-up is handed to the builds that waited for it and then forgotten, so a later build
+ * asks afresh.
  */
-final class SourceImages {
-  private final Map<List<Object>, CompletableFuture<BuildState.SourceImage>> found;
+final class SharedLookups {
+  private final Map<List<Object>, CompletableFuture<Object>> found;
 
-  private SourceImages(boolean shared) {
+  private SharedLookups(boolean shared) {
     this.found = shared ? new ConcurrentHashMap<>() : null;
   }
 
-  /** Lookups shared by every build given this instance. */
-  static SourceImages shared() {
-    return new SourceImages(true);
+  /** Look-ups shared by every build given this instance (the entries of a matrix). */
+  static SharedLookups shared() {
+    return new SharedLookups(true);
   }
 
-  /** Every lookup asks EC2 (a build on its own). */
-  static SourceImages unshared() {
-    return new SourceImages(false);
+  /** Every look-up asks EC2 for just what its build needs (a build on its own). */
+  static SharedLookups unshared() {
+    return new SharedLookups(false);
   }
 
   BuildState.SourceImage resolve(Ec2Client ec2, AmazonEbsSettings s) throws InterruptedException {
     if (found == null) {
       return PreflightStep.resolveSource(ec2, s);
     }
-    List<Object> key = List.of(ec2, s.region(), s.source());
-    CompletableFuture<BuildState.SourceImage> mine = new CompletableFuture<>();
-    CompletableFuture<BuildState.SourceImage> earlier = found.putIfAbsent(key, mine);
+    return (BuildState.SourceImage)
+        once(
+            List.of("source", ec2, s.region(), s.source()),
+            () -> PreflightStep.resolveSource(ec2, s));
+  }
+
+  /**
+   * This account's available, finished AMIs that {@code ec2}'s region holds with the inputs
+   * fingerprint {@code fingerprint}.
+   */
+  @SuppressWarnings("unchecked")
+  List<Image> reusable(Ec2Client ec2, String fingerprint) throws InterruptedException {
+    if (found == null) {
+      return ReuseLookup.find(ec2, fingerprint);
+    }
+    Map<String, List<Image>> byFingerprint =
+        (Map<String, List<Image>>)
+            once(
+                List.of("reuse", ec2),
+                () ->
+                    ReuseLookup.listAll(ec2).stream()
+                        .filter(i -> ReuseLookup.fingerprintOf(i) != null)
+                        .collect(Collectors.groupingBy(ReuseLookup::fingerprintOf)));
+    return byFingerprint.getOrDefault(fingerprint, List.of());
+  }
+
+  private interface LookUp {
+    Object get() throws InterruptedException;
+  }
+
+  private Object once(List<Object> key, LookUp lookUp) throws InterruptedException {
+    CompletableFuture<Object> mine = new CompletableFuture<>();
+    CompletableFuture<Object> earlier = found.putIfAbsent(key, mine);
     if (earlier == null) {
       try {
-        BuildState.SourceImage image = PreflightStep.resolveSource(ec2, s);
-        mine.complete(image);
-        return image;
-      } catch (RuntimeException e) {
+        Object value = lookUp.get();
+        mine.complete(value);
+        return value;
+      } catch (RuntimeException | InterruptedException e) {
         found.remove(key, mine);
         mine.completeExceptionally(e);
         throw e;

@@ -92,6 +92,9 @@ class ReuseIT {
       for (String action : BAKE_CALLS) {
         assertEquals(0, rig.proxy.count(action), action + " on a hit: " + rig.proxy.calls());
       }
+      // A build on its own asks for its fingerprint in each region, and lists nothing else.
+      assertEquals(2, reuseLookups(rig, "tag:" + InputsFingerprint.TAG));
+      assertEquals(0, reuseLookups(rig, "tag-key"));
       assertEquals(
           Map.of(BuildRig.REGION, west1.imageId(), COPY_REGION, east1.imageId()),
           reusedIn(lastRecord(rig, "reuse-it-v2")));
@@ -163,6 +166,10 @@ class ReuseIT {
       assertEquals(Map.of(), JSON.convertValue(rows.get(1).get("reused"), Map.class));
       assertEquals("succeeded", rows.get(1).get("status").asText(), rows.toString());
       named(rig.ec2(), "reuse-it-v6");
+      // The entries share one listing of the earlier bakes per region (the build region, then the
+      // copy region for the entry that was found there) instead of asking one each.
+      assertEquals(0, reuseLookups(rig, "tag:" + InputsFingerprint.TAG));
+      assertEquals(2, reuseLookups(rig, "tag-key"));
     }
   }
 
@@ -177,6 +184,17 @@ class ReuseIT {
                 "ami_name=" + amiName));
     words.addAll(List.of(extra));
     return rig.build(words.toArray(String[]::new));
+  }
+
+  /**
+   * DescribeImages calls that look for earlier bakes by a filter named {@code filter} (the miss's
+   * query by name prefix does not count).
+   */
+  private static long reuseLookups(BuildRig rig, String filter) {
+    return rig.proxy.requests("DescribeImages").stream()
+        .map(r -> r.paramsStartingWith("Filter."))
+        .filter(f -> f.containsValue(filter) && !f.containsValue("name"))
+        .count();
   }
 
   private static Image named(Ec2Client ec2, String name) {
