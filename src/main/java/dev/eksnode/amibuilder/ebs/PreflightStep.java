@@ -124,7 +124,11 @@ public final class PreflightStep implements Step<BuildContext> {
                     resolved != null ? resolved : sources.resolve(ec2, s);
                 return new Sourced(
                     found,
-                    Later.of(() -> checkArchitecture(ec2, s.launch().instanceType(), found)));
+                    Later.<Void>of(
+                        () -> {
+                          checkArchitecture(ec2, s.launch().instanceType(), found, sources);
+                          return null;
+                        }));
               });
       List<Future<?>> names = new ArrayList<>();
       for (String region : regions) {
@@ -133,7 +137,7 @@ public final class PreflightStep implements Step<BuildContext> {
       Future<Networking> networking =
           pool.submit(
               () -> {
-                BuildState.Network network = network(ec2, s);
+                BuildState.Network network = sources.network(ec2, s);
                 if (s.network().securityGroupId() != null) {
                   checkSecurityGroup(ec2, s.network().securityGroupId(), network.vpcId());
                   return new Networking(network, null);
@@ -142,7 +146,11 @@ public final class PreflightStep implements Step<BuildContext> {
                     network, Later.of(() -> sshSource(ec2, s, network, ctx.tuning())));
               });
       Future<?> instanceType =
-          pool.submit(() -> checkInstanceType(ec2, ctx.region(), s.launch().instanceType()));
+          pool.submit(
+              () -> {
+                sources.checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
+                return null;
+              });
       // Wait for everything first, so no lookup is still running when the build goes on or fails.
       List<Future<?>> all = new ArrayList<>(List.of(source, networking, instanceType));
       all.addAll(names);
@@ -468,6 +476,14 @@ public final class PreflightStep implements Step<BuildContext> {
     return List.copyOf(blocks);
   }
 
+  /** The architectures {@code type} runs, as EC2 describes it; empty if it says nothing. */
+  static List<String> architectures(Ec2Client ec2, String type) {
+    return ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(type)).instanceTypes().stream()
+        .filter(t -> t.processorInfo() != null)
+        .flatMap(t -> t.processorInfo().supportedArchitecturesAsStrings().stream())
+        .toList();
+  }
+
   static void checkInstanceType(Ec2Client ec2, String region, String type) {
     boolean offered =
         !ec2.describeInstanceTypeOfferings(
@@ -490,15 +506,13 @@ public final class PreflightStep implements Step<BuildContext> {
    * The instance type must run the source AMI's architecture, or RunInstances fails after the key
    * and group exist.
    */
-  static void checkArchitecture(Ec2Client ec2, String type, BuildState.SourceImage source) {
+  static void checkArchitecture(
+      Ec2Client ec2, String type, BuildState.SourceImage source, SharedLookups lookups)
+      throws InterruptedException {
     if (source.architecture() == null || source.architecture().isBlank()) {
       return;
     }
-    List<String> supported =
-        ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(type)).instanceTypes().stream()
-            .filter(t -> t.processorInfo() != null)
-            .flatMap(t -> t.processorInfo().supportedArchitecturesAsStrings().stream())
-            .toList();
+    List<String> supported = lookups.architectures(ec2, type);
     if (!supported.isEmpty() && !supported.contains(source.architecture())) {
       throw new PreflightException(
           "instance type "

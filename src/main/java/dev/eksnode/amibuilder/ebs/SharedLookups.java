@@ -3,6 +3,7 @@ package dev.eksnode.amibuilder.ebs;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +18,8 @@ import software.amazon.awssdk.services.ec2.model.Image;
  * <ul>
  *   <li>the source AMI: entries with the same EC2 client (endpoint and region) and the same source
  *       settings ask once, and the others wait for that answer;
+ *   <li>the network (the subnet, or the default VPC) and the instance type's offering and
+ *       architectures, likewise per EC2 client and setting;
  *   <li>{@code --reuse}'s earlier bakes: one DescribeImages per EC2 client lists every finished
  *       bake of this account there ({@link ReuseLookup#listAll}), and each entry picks its
  *       fingerprint from that list, where a build on its own asks for its fingerprint alone.
@@ -50,6 +53,40 @@ final class SharedLookups {
         once(
             List.of("source", ec2, s.region(), s.source()),
             () -> PreflightStep.resolveSource(ec2, s));
+  }
+
+  /** The build's network: the given subnet, or the default VPC. */
+  BuildState.Network network(Ec2Client ec2, AmazonEbsSettings s) throws InterruptedException {
+    if (found == null) {
+      return PreflightStep.network(ec2, s);
+    }
+    String subnet = Objects.toString(s.network().subnetId(), "");
+    return (BuildState.Network)
+        once(List.of("network", ec2, s.region(), subnet), () -> PreflightStep.network(ec2, s));
+  }
+
+  /** Fails unless EC2 offers {@code type} in {@code region}. */
+  void checkInstanceType(Ec2Client ec2, String region, String type) throws InterruptedException {
+    if (found == null) {
+      PreflightStep.checkInstanceType(ec2, region, type);
+      return;
+    }
+    once(
+        List.of("offered", ec2, region, type),
+        () -> {
+          PreflightStep.checkInstanceType(ec2, region, type);
+          return Boolean.TRUE;
+        });
+  }
+
+  /** The architectures {@code type} runs. */
+  @SuppressWarnings("unchecked")
+  List<String> architectures(Ec2Client ec2, String type) throws InterruptedException {
+    if (found == null) {
+      return PreflightStep.architectures(ec2, type);
+    }
+    return (List<String>)
+        once(List.of("architectures", ec2, type), () -> PreflightStep.architectures(ec2, type));
   }
 
   /**

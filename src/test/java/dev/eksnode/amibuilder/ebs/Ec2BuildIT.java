@@ -348,6 +348,7 @@ class Ec2BuildIT {
   void k8sAll_oneAtATime_firstBuildFails_theOthersStillRunAndEachFailureIsPrefixed() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
       MotoState before = rig.state();
+      rig.proxy.clear();
       // The first RunInstances of the matrix fails: that build unwinds, the four after it must
       // still run.
       rig.proxy
@@ -374,6 +375,11 @@ class Ec2BuildIT {
               && errors.get(0).contains("injected"),
           errors.toString());
       assertTrue(errors.get(1).contains("1 of 5 builds did not succeed"), errors.toString());
+      // The five share one instance type, network and source filter: each look-up is made once.
+      for (String lookup :
+          List.of("DescribeVpcs", "DescribeInstanceTypeOfferings", "DescribeInstanceTypes")) {
+        assertEquals(1, rig.proxy.count(lookup), lookup + ": " + rig.proxy.countsByAction());
+      }
       assertTrue(
           rig.state().diff(before).stream()
               .allMatch(
