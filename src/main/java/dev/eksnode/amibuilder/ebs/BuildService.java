@@ -98,7 +98,7 @@ public final class BuildService {
       List<Ec2Build> builders = new ArrayList<>();
       // Entries that start from the same image look it up once, and with --reuse list the earlier
       // bakes of a region once.
-      SharedLookups sources = matrix ? SharedLookups.shared() : SharedLookups.unshared();
+      SharedLookups lookups = matrix ? SharedLookups.shared() : SharedLookups.unshared();
       for (Resolved r : resolved) {
         if (r.failed() != null) {
           builders.add(null);
@@ -120,7 +120,7 @@ public final class BuildService {
                 .withS3Endpoint(request.endpointOverride())
                 .checkPermissions(request.checkPermissions())
                 .reuse(r.entry().reuse())
-                .sourceImages(sources));
+                .sharedLookups(lookups));
       }
       List<BuildResult> results = new ArrayList<>();
       if (!matrix) {

@@ -54,7 +54,7 @@ public final class Ec2Build {
   private final URI s3Endpoint;
   private volatile boolean checkPermissions;
   private volatile boolean reuse;
-  private volatile SharedLookups sources = SharedLookups.unshared();
+  private volatile SharedLookups lookups = SharedLookups.unshared();
 
   /**
    * What one build did.
@@ -184,7 +184,7 @@ public final class Ec2Build {
       boolean temporaryProfile,
       boolean checkPermissions,
       boolean reuse,
-      SharedLookups sources) {
+      SharedLookups lookups) {
     List<Step<BuildContext>> bake =
         new ArrayList<>(List.of(new KeyPairStep(), new SecurityGroupStep()));
     if (temporaryProfile) {
@@ -200,7 +200,7 @@ public final class Ec2Build {
       bake.add(new EncryptImageStep());
     }
     List<Step<BuildContext>> steps = new ArrayList<>();
-    steps.add(new PreflightStep(checkPermissions, reuse, sources));
+    steps.add(new PreflightStep(checkPermissions, reuse, lookups));
     bake.forEach(step -> steps.add(new UnlessReused(step)));
     steps.addAll(List.of(new CopyImagesStep(), new ShareStep(), new TagStep(), new ManifestStep()));
     return List.copyOf(steps);
@@ -286,11 +286,12 @@ public final class Ec2Build {
   }
 
   /**
-   * Shares the source AMI lookups with the other builds given the same {@code sources} (the entries
-   * of one matrix); each build asks on its own unless set. Set before the first {@link #run}.
+   * Shares the preflight's look-ups ({@link SharedLookups}) with the other builds given the same
+   * {@code lookups} (the entries of one matrix); each build asks on its own unless set. Set before
+   * the first {@link #run}.
    */
-  Ec2Build sourceImages(SharedLookups sources) {
-    this.sources = java.util.Objects.requireNonNull(sources, "sources");
+  Ec2Build sharedLookups(SharedLookups lookups) {
+    this.lookups = java.util.Objects.requireNonNull(lookups, "lookups");
     return this;
   }
 
@@ -391,7 +392,7 @@ public final class Ec2Build {
                 spec.settings().launch().temporaryIamInstanceProfilePolicyDocument() != null,
                 checkPermissions,
                 reuse,
-                sources),
+                lookups),
             ctx,
             cancellation);
     String status =

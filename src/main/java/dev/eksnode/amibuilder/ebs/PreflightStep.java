@@ -40,7 +40,7 @@ public final class PreflightStep implements Step<BuildContext> {
 
   private final boolean checkPermissions;
   private final boolean reuse;
-  private final SharedLookups sources;
+  private final SharedLookups lookups;
 
   public PreflightStep() {
     this(false);
@@ -63,12 +63,13 @@ public final class PreflightStep implements Step<BuildContext> {
   }
 
   /**
-   * @param sources the source AMI lookups, shared with the other builds of a matrix
+   * @param lookups the source, network, instance type and reuse look-ups, shared with the other
+   *     builds of a matrix
    */
-  PreflightStep(boolean checkPermissions, boolean reuse, SharedLookups sources) {
+  PreflightStep(boolean checkPermissions, boolean reuse, SharedLookups lookups) {
     this.checkPermissions = checkPermissions;
     this.reuse = reuse;
-    this.sources = sources;
+    this.lookups = lookups;
   }
 
   @Override
@@ -86,9 +87,9 @@ public final class PreflightStep implements Step<BuildContext> {
     // fingerprint, which needs the source's id, and a hit skips every other check.
     BuildState.SourceImage known = null;
     if (reuse) {
-      known = sources.resolve(ec2, s);
+      known = lookups.resolve(ec2, s);
       InputsFingerprint inputs = fingerprint(ctx, known);
-      ReuseLookup.run(ctx, inputs, regions, sources);
+      ReuseLookup.run(ctx, inputs, regions, lookups);
       if (ctx.state().isReused(ctx.region())) {
         // Nothing is launched: the only thing left to make is a copy where the earlier bake has
         // none, under the reused AMI's name.
@@ -121,12 +122,12 @@ public final class PreflightStep implements Step<BuildContext> {
           pool.submit(
               () -> {
                 BuildState.SourceImage found =
-                    resolved != null ? resolved : sources.resolve(ec2, s);
+                    resolved != null ? resolved : lookups.resolve(ec2, s);
                 return new Sourced(
                     found,
                     Later.<Void>of(
                         () -> {
-                          checkArchitecture(ec2, s.launch().instanceType(), found, sources);
+                          checkArchitecture(ec2, s.launch().instanceType(), found, lookups);
                           return null;
                         }));
               });
@@ -137,7 +138,7 @@ public final class PreflightStep implements Step<BuildContext> {
       Future<Networking> networking =
           pool.submit(
               () -> {
-                BuildState.Network network = sources.network(ec2, s);
+                BuildState.Network network = lookups.network(ec2, s);
                 if (s.network().securityGroupId() != null) {
                   checkSecurityGroup(ec2, s.network().securityGroupId(), network.vpcId());
                   return new Networking(network, null);
@@ -148,7 +149,7 @@ public final class PreflightStep implements Step<BuildContext> {
       Future<?> instanceType =
           pool.submit(
               () -> {
-                sources.checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
+                lookups.checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
                 return null;
               });
       // Wait for everything first, so no lookup is still running when the build goes on or fails.
