@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -132,47 +131,48 @@ public final class SdkWarmUp {
     private static final Pattern ACTION = Pattern.compile("(?:^|&)Action=([A-Za-z]+)");
     private static final String NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
-    private static final Function<String, String> BODIES =
-        action ->
-            switch (action) {
-              case "DescribeImages" ->
-                  "<imagesSet><item><imageId>ami-0warmup</imageId><name>amzn2-ami-minimal-hvm</name>"
-                      + "<imageState>available</imageState><architecture>x86_64</architecture>"
-                      + "<creationDate>2026-01-01T00:00:00.000Z</creationDate><rootDeviceType>ebs"
-                      + "</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>"
-                      + "<blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs>"
-                      + "<snapshotId>snap-0warmup</snapshotId><volumeSize>8</volumeSize>"
-                      + "<volumeType>gp2</volumeType><deleteOnTermination>true</deleteOnTermination>"
-                      + "</ebs></item></blockDeviceMapping><tagSet><item><key>k</key><value>v"
-                      + "</value></item></tagSet></item></imagesSet>";
-              case "DescribeVpcs" ->
-                  "<vpcSet><item><vpcId>vpc-0warmup</vpcId><cidrBlock>172.31.0.0/16</cidrBlock>"
-                      + "<isDefault>true</isDefault><state>available</state>"
-                      + "<cidrBlockAssociationSet><item><cidrBlock>172.31.0.0/16</cidrBlock>"
-                      + "<cidrBlockState><state>associated</state></cidrBlockState></item>"
-                      + "</cidrBlockAssociationSet></item></vpcSet>";
-              case "DescribeInstanceTypeOfferings" ->
-                  "<instanceTypeOfferingSet><item><instanceType>m5.large</instanceType>"
-                      + "<locationType>region</locationType><location>us-east-1</location></item>"
-                      + "</instanceTypeOfferingSet>";
-              case "DescribeInstanceTypes" ->
-                  "<instanceTypeSet><item><instanceType>m5.large</instanceType><processorInfo>"
-                      + "<supportedArchitectures><item>x86_64</item></supportedArchitectures>"
-                      + "</processorInfo><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo>"
-                      + "<networkInfo><maximumNetworkInterfaces>3</maximumNetworkInterfaces>"
-                      + "<ipv4AddressesPerInterface>10</ipv4AddressesPerInterface></networkInfo>"
-                      + "</item></instanceTypeSet>";
-              case "DescribeInstances" ->
-                  "<reservationSet><item><reservationId>r-0warmup</reservationId><instancesSet>"
-                      + "<item><instanceId>i-0warmup</instanceId><imageId>ami-0warmup</imageId>"
-                      + "<instanceState><code>16</code><name>running</name></instanceState>"
-                      + "<privateIpAddress>172.31.0.10</privateIpAddress><ipAddress>203.0.113.10"
-                      + "</ipAddress><blockDeviceMapping><item><deviceName>/dev/xvda</deviceName>"
-                      + "<ebs><volumeId>vol-0warmup</volumeId><status>attached</status></ebs>"
-                      + "</item></blockDeviceMapping><tagSet><item><key>k</key><value>v</value>"
-                      + "</item></tagSet></item></instancesSet></item></reservationSet>";
-              default -> "";
-            };
+    /** The canned result of {@code action}, inside its response element; empty if none. */
+    private static String body(String action) {
+      return switch (action) {
+        case "DescribeImages" ->
+            "<imagesSet><item><imageId>ami-0warmup</imageId><name>amzn2-ami-minimal-hvm</name>"
+                + "<imageState>available</imageState><architecture>x86_64</architecture>"
+                + "<creationDate>2026-01-01T00:00:00.000Z</creationDate><rootDeviceType>ebs"
+                + "</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>"
+                + "<blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs>"
+                + "<snapshotId>snap-0warmup</snapshotId><volumeSize>8</volumeSize>"
+                + "<volumeType>gp2</volumeType><deleteOnTermination>true</deleteOnTermination>"
+                + "</ebs></item></blockDeviceMapping><tagSet><item><key>k</key><value>v"
+                + "</value></item></tagSet></item></imagesSet>";
+        case "DescribeVpcs" ->
+            "<vpcSet><item><vpcId>vpc-0warmup</vpcId><cidrBlock>172.31.0.0/16</cidrBlock>"
+                + "<isDefault>true</isDefault><state>available</state>"
+                + "<cidrBlockAssociationSet><item><cidrBlock>172.31.0.0/16</cidrBlock>"
+                + "<cidrBlockState><state>associated</state></cidrBlockState></item>"
+                + "</cidrBlockAssociationSet></item></vpcSet>";
+        case "DescribeInstanceTypeOfferings" ->
+            "<instanceTypeOfferingSet><item><instanceType>m5.large</instanceType>"
+                + "<locationType>region</locationType><location>us-east-1</location></item>"
+                + "</instanceTypeOfferingSet>";
+        case "DescribeInstanceTypes" ->
+            "<instanceTypeSet><item><instanceType>m5.large</instanceType><processorInfo>"
+                + "<supportedArchitectures><item>x86_64</item></supportedArchitectures>"
+                + "</processorInfo><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo>"
+                + "<networkInfo><maximumNetworkInterfaces>3</maximumNetworkInterfaces>"
+                + "<ipv4AddressesPerInterface>10</ipv4AddressesPerInterface></networkInfo>"
+                + "</item></instanceTypeSet>";
+        case "DescribeInstances" ->
+            "<reservationSet><item><reservationId>r-0warmup</reservationId><instancesSet>"
+                + "<item><instanceId>i-0warmup</instanceId><imageId>ami-0warmup</imageId>"
+                + "<instanceState><code>16</code><name>running</name></instanceState>"
+                + "<privateIpAddress>172.31.0.10</privateIpAddress><ipAddress>203.0.113.10"
+                + "</ipAddress><blockDeviceMapping><item><deviceName>/dev/xvda</deviceName>"
+                + "<ebs><volumeId>vol-0warmup</volumeId><status>attached</status></ebs>"
+                + "</item></blockDeviceMapping><tagSet><item><key>k</key><value>v</value>"
+                + "</item></tagSet></item></instancesSet></item></reservationSet>";
+        default -> "";
+      };
+    }
 
     @Override
     public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
@@ -198,7 +198,7 @@ public final class SdkWarmUp {
                       + "Response xmlns=\""
                       + NS
                       + "\"><requestId>warm-up</requestId>"
-                      + BODIES.apply(action)
+                      + body(action)
                       + "</"
                       + action
                       + "Response>";

@@ -46,32 +46,19 @@ final class SharedLookups {
   }
 
   BuildState.SourceImage resolve(Ec2Client ec2, AmazonEbsSettings s) throws InterruptedException {
-    if (found == null) {
-      return PreflightStep.resolveSource(ec2, s);
-    }
-    return (BuildState.SourceImage)
-        once(
-            List.of("source", ec2, s.region(), s.source()),
-            () -> PreflightStep.resolveSource(ec2, s));
+    return lookUp(
+        List.of("source", ec2, s.region(), s.source()), () -> PreflightStep.resolveSource(ec2, s));
   }
 
   /** The build's network: the given subnet, or the default VPC. */
   BuildState.Network network(Ec2Client ec2, AmazonEbsSettings s) throws InterruptedException {
-    if (found == null) {
-      return PreflightStep.network(ec2, s);
-    }
     String subnet = Objects.toString(s.network().subnetId(), "");
-    return (BuildState.Network)
-        once(List.of("network", ec2, s.region(), subnet), () -> PreflightStep.network(ec2, s));
+    return lookUp(List.of("network", ec2, s.region(), subnet), () -> PreflightStep.network(ec2, s));
   }
 
   /** Fails unless EC2 offers {@code type} in {@code region}. */
   void checkInstanceType(Ec2Client ec2, String region, String type) throws InterruptedException {
-    if (found == null) {
-      PreflightStep.checkInstanceType(ec2, region, type);
-      return;
-    }
-    once(
+    lookUp(
         List.of("offered", ec2, region, type),
         () -> {
           PreflightStep.checkInstanceType(ec2, region, type);
@@ -80,45 +67,46 @@ final class SharedLookups {
   }
 
   /** The architectures {@code type} runs. */
-  @SuppressWarnings("unchecked")
   List<String> architectures(Ec2Client ec2, String type) throws InterruptedException {
-    if (found == null) {
-      return PreflightStep.architectures(ec2, type);
-    }
-    return (List<String>)
-        once(List.of("architectures", ec2, type), () -> PreflightStep.architectures(ec2, type));
+    return lookUp(
+        List.of("architectures", ec2, type), () -> PreflightStep.architectures(ec2, type));
   }
 
   /**
    * This account's available, finished AMIs that {@code ec2}'s region holds with the inputs
-   * fingerprint {@code fingerprint}.
+   * fingerprint {@code fingerprint}. Unlike the other look-ups, sharing changes the question: one
+   * listing of every fingerprint instead of one DescribeImages for this one.
    */
-  @SuppressWarnings("unchecked")
   List<Image> reusable(Ec2Client ec2, String fingerprint) throws InterruptedException {
     if (found == null) {
       return ReuseLookup.find(ec2, fingerprint);
     }
     Map<String, List<Image>> byFingerprint =
-        (Map<String, List<Image>>)
-            once(
-                List.of("reuse", ec2),
-                () ->
-                    ReuseLookup.listAll(ec2).stream()
-                        .filter(i -> ReuseLookup.fingerprintOf(i) != null)
-                        .collect(Collectors.groupingBy(ReuseLookup::fingerprintOf)));
+        once(
+            List.of("reuse", ec2),
+            () ->
+                ReuseLookup.listAll(ec2).stream()
+                    .filter(i -> ReuseLookup.fingerprintOf(i) != null)
+                    .collect(Collectors.groupingBy(ReuseLookup::fingerprintOf)));
     return byFingerprint.getOrDefault(fingerprint, List.of());
   }
 
-  private interface LookUp {
-    Object get() throws InterruptedException;
+  private interface LookUp<T> {
+    T get() throws InterruptedException;
   }
 
-  private Object once(List<Object> key, LookUp lookUp) throws InterruptedException {
+  /** {@code work}'s answer: asked once per key when shared, every time when not. */
+  private <T> T lookUp(List<Object> key, LookUp<T> work) throws InterruptedException {
+    return found == null ? work.get() : once(key, work);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T once(List<Object> key, LookUp<T> work) throws InterruptedException {
     CompletableFuture<Object> mine = new CompletableFuture<>();
     CompletableFuture<Object> earlier = found.putIfAbsent(key, mine);
     if (earlier == null) {
       try {
-        Object value = lookUp.get();
+        T value = work.get();
         mine.complete(value);
         return value;
       } catch (RuntimeException | InterruptedException e) {
@@ -128,7 +116,7 @@ final class SharedLookups {
       }
     }
     try {
-      return earlier.get();
+      return (T) earlier.get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
