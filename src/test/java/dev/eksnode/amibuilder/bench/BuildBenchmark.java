@@ -166,7 +166,8 @@ class BuildBenchmark {
               ec2.describeKeyPairs(r -> r.includePublicKey(true)).keyPairs().stream()
                   .map(KeyPairInfo::publicKey)
                   .filter(k -> k != null && !k.isBlank())
-                  .toList());
+                  .toList(),
+          proxy);
       details.append(
           "=== ami-builder benchmark on the rig (moto + node-host sshd, stand-in system commands) ===\n");
 

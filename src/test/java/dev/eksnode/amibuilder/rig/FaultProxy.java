@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.UnaryOperator;
@@ -91,6 +92,7 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Exchange> exchanges = new ArrayList<>();
   private final Map<String, Answer> idempotentAnswers = new HashMap<>();
   private final Map<String, String> imageNames = new HashMap<>();
+  private final List<Consumer<String>> answeredListeners = new CopyOnWriteArrayList<>();
 
   private FaultProxy(HttpServer server, ExecutorService executor, URI target) {
     this.server = server;
@@ -256,6 +258,15 @@ public final class FaultProxy implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Tells {@code listener} the action of every call once its answer has been sent (what moto holds
+   * already reflects it), on the proxy's thread: e.g. a key follower woken by ImportKeyPair instead
+   * of asking moto for the key pairs ten times a second.
+   */
+  public void onAnswered(Consumer<String> listener) {
+    answeredListeners.add(listener);
+  }
+
   /** Forgets the recorded calls and removes every rule. */
   public synchronized void clear() {
     calls.clear();
@@ -277,7 +288,12 @@ public final class FaultProxy implements AutoCloseable {
       inFlight++;
     }
     try {
-      answer(exchange);
+      String action = answer(exchange);
+      if (action != null) {
+        for (Consumer<String> listener : answeredListeners) {
+          listener.accept(action);
+        }
+      }
     } finally {
       synchronized (this) {
         inFlight--;
@@ -286,7 +302,8 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  private void answer(HttpExchange exchange) throws IOException {
+  /** Answers one call; returns its action name, or null when it could not be read. */
+  private String answer(HttpExchange exchange) throws IOException {
     Instant arrived = Instant.now();
     long start = System.nanoTime();
     byte[] received = null;
@@ -340,6 +357,7 @@ public final class FaultProxy implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return null;
     } catch (IOException | RuntimeException e) {
       LOG.warn("fault proxy failed to answer: {}", e.toString());
       throw e;
@@ -358,6 +376,7 @@ public final class FaultProxy implements AutoCloseable {
                 System.nanoTime() - start));
       }
     }
+    return named;
   }
 
   private synchronized void keep(Exchange kept) {

@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -128,6 +131,32 @@ public final class NodeHostExtension
    * rejected authentication until the key is there.
    */
   public void followAuthorizedKeys(Supplier<List<String>> publicKeyLines) {
+    follow(publicKeyLines, null);
+  }
+
+  /**
+   * As {@link #followAuthorizedKeys(Supplier)}, but the source is read when {@code proxy} has
+   * answered a call that makes or removes a key pair (ImportKeyPair, CreateKeyPair, DeleteKeyPair)
+   * and once a second besides, not ten times a second: where builds run side by side (the
+   * benchmark) the polling would be a load on moto and on this JVM that no real build has. The key
+   * is in place before the build's SSH connect: the answer to ImportKeyPair is followed by the
+   * security group and the launch.
+   */
+  public void followAuthorizedKeys(Supplier<List<String>> publicKeyLines, FaultProxy proxy) {
+    Semaphore changed = new Semaphore(0);
+    proxy.onAnswered(
+        action -> {
+          if (KEY_PAIR_ACTIONS.contains(action)) {
+            changed.release();
+          }
+        });
+    follow(publicKeyLines, changed);
+  }
+
+  private static final Set<String> KEY_PAIR_ACTIONS =
+      Set.of("ImportKeyPair", "CreateKeyPair", "DeleteKeyPair");
+
+  private void follow(Supplier<List<String>> publicKeyLines, Semaphore changed) {
     Thread follower =
         new Thread(
             () -> {
@@ -139,11 +168,18 @@ public final class NodeHostExtension
                     authorize(keys.toArray(String[]::new));
                     last = List.copyOf(keys);
                   }
-                  Thread.sleep(100);
+                  if (changed == null) {
+                    Thread.sleep(100);
+                  } else if (changed.tryAcquire(1, TimeUnit.SECONDS)) {
+                    changed.drainPermits();
+                  }
                 } catch (InterruptedException e) {
                   return;
                 } catch (RuntimeException sourceNotReady) {
                   // e.g. moto not answering yet: try again on the next tick
+                  if (!sleepQuietly()) {
+                    return;
+                  }
                 }
               }
             },
@@ -151,6 +187,15 @@ public final class NodeHostExtension
     follower.setDaemon(true);
     followers.add(follower);
     follower.start();
+  }
+
+  private static boolean sleepQuietly() {
+    try {
+      Thread.sleep(100);
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
   }
 
   public String bootId() {
