@@ -115,6 +115,9 @@ class BuildBenchmark {
   /** Entries of the scale matrix (part 7): {@code --parallel}'s most. */
   static final int SCALE = 16;
 
+  /** Rounds of the scale part through bin/ami-builder (one build, then the matrix, each round). */
+  static final int JAR_SCALE_ROUNDS = 2;
+
   /**
    * Calls that make or change something in AWS: none may happen on a full reuse. Any other action
    * that is not a read (Describe, Get, List, an S3 GET or HEAD) counts too.
@@ -708,6 +711,7 @@ class BuildBenchmark {
     }
     int creates = rerunCreates.values().stream().mapToInt(Integer::intValue).sum();
     double ratio = bake.wallMs() / (double) alone.wallMs();
+    JarScale jar = scaleViaJar(proxy, home);
     long slowest = max(rerun.entryMs());
 
     details.append(
@@ -725,6 +729,23 @@ class BuildBenchmark {
         String.format(
             "peak heap of this JVM (test rig included) during the %d builds: %d MB%n",
             SCALE, heapMb));
+    details.append(
+        String.format(
+            "through bin/ami-builder, as a user runs it (a new JVM each time, so its start, class"
+                + " loading and compiling count; one untimed build first), %d rounds:%n",
+            jar.aloneMs().size()));
+    details.append(
+        String.format(
+            "  one build alone %s ms; the %d as one matrix (--matrix, --parallel %d) %s ms;"
+                + " ratio of the medians %.2fx; the matrix run's peak heap %d MB (GC log), peak RSS"
+                + " %d MB%n",
+            jar.aloneMs(),
+            SCALE,
+            SCALE,
+            jar.matrixMs(),
+            jar.ratio(),
+            jar.peakHeapMb(),
+            jar.peakRssMb()));
     details.append(
         String.format(
             "rerun with reuse: %d ms in all, %d reused, %d baked; each entry's start to finish "
@@ -769,6 +790,12 @@ class BuildBenchmark {
             ratio <= 3.0));
     summary.add(
         row(
+            "  the same via bin/ami-builder (a JVM each, start included)",
+            String.format("%.2fx", jar.ratio()),
+            "<= 3.00x",
+            jar.ratio() <= 3.0));
+    summary.add(
+        row(
             "peak heap during the " + SCALE + " builds (this JVM, rig included)",
             heapMb + " MB",
             "<= 256 MB",
@@ -797,6 +824,86 @@ class BuildBenchmark {
             changedBaked.size() + " of " + SCALE,
             uploaders.size() + " (its)",
             changedBaked.equals(uploaders)));
+  }
+
+  /**
+   * The scale part's one build and {@value #SCALE}-entry matrix through {@code bin/ami-builder}, in
+   * alternating rounds.
+   */
+  record JarScale(List<Long> aloneMs, List<Long> matrixMs, long peakRssMb, long peakHeapMb) {
+    double ratio() {
+      return median(matrixMs) / (double) median(aloneMs);
+    }
+  }
+
+  /**
+   * The scale part as a user runs it: {@code bin/ami-builder k8s} for one build, and {@code
+   * --matrix} of {@value #SCALE} entries with {@code --parallel} {@value #SCALE}, each in a JVM of
+   * its own started by the launcher (class-data archives, the shipped JVM options). One untimed
+   * build first: the first build after packaging records the launcher's second archive.
+   */
+  private JarScale scaleViaJar(FaultProxy proxy, Path home) throws Exception {
+    Path launcher = TestHome.projectDir().resolve("bin/ami-builder");
+    String template = home.resolve("templates/scale-plain.json").toString();
+    freshNode();
+    proxy.clear();
+    Child warm =
+        launch(launcher, jarScaleArgs(proxy, template, "jar-warm", null), "jar-warm", null);
+    assertEquals(0, warm.code(), warm.output());
+    List<Long> alone = new ArrayList<>();
+    List<Long> matrix = new ArrayList<>();
+    long rssKb = -1;
+    long heapMb = -1;
+    for (int round = 0; round < JAR_SCALE_ROUNDS; round++) {
+      proxy.clear();
+      String tag = "jar-alone" + round;
+      Child one = launch(launcher, jarScaleArgs(proxy, template, tag, null), tag, null);
+      assertEquals(0, one.code(), one.output());
+      alone.add(one.wallMs());
+      proxy.clear();
+      tag = "jar-matrix" + round;
+      StringBuilder yaml = new StringBuilder("entries:\n");
+      for (int i = 0; i < SCALE; i++) {
+        yaml.append("  - name: e")
+            .append(i)
+            .append("\n    ami_description: scale jar entry ")
+            .append(i)
+            .append("\n    ami_name: bench-")
+            .append(tag)
+            .append('-')
+            .append(i)
+            .append('-')
+            .append(System.nanoTime())
+            .append('\n');
+      }
+      Path file = root.resolve(tag + ".yaml");
+      Files.writeString(file, yaml);
+      Path rss = root.resolve("rss-" + tag);
+      Path gcLog = root.resolve("gc-" + tag + ".log");
+      Child all =
+          launch(
+              launcher,
+              jarScaleArgs(proxy, template, tag, file),
+              tag,
+              rss,
+              Map.of("JAVA_TOOL_OPTIONS", "-Xlog:gc,gc+heap+exit:file=" + gcLog));
+      assertEquals(0, all.code(), all.output());
+      matrix.add(all.wallMs());
+      if (Files.exists(rss)) {
+        rssKb = Math.max(rssKb, parseLong(Files.readString(rss).strip()));
+      }
+      heapMb = Math.max(heapMb, peakHeapFromGcLog(Files.readString(gcLog)));
+    }
+    return new JarScale(alone, matrix, rssKb < 0 ? -1 : rssKb / 1024, heapMb);
+  }
+
+  private List<String> jarScaleArgs(FaultProxy proxy, String template, String tag, Path matrix) {
+    List<String> args = k8sArgs(proxy, tag);
+    args.addAll(1, List.of("--template", template));
+    if (matrix != null) {
+      args.addAll(1, List.of("--matrix", matrix.toString(), "--parallel", String.valueOf(SCALE)));
+    }
+    return args;
   }
 
   /**
