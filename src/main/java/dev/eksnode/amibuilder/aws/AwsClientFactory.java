@@ -18,7 +18,6 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkClient;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.PartitionMetadata;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.RegionMetadata;
@@ -45,7 +44,7 @@ public final class AwsClientFactory implements AutoCloseable {
   private final AwsSettings settings;
   private final ApiRateLimiter limiter;
   private final AwsCredentialsProvider credentials;
-  // Null (the URL-connection client) but for SdkWarmUp's canned answers.
+  // Null (the shared URL-connection client) but for SdkWarmUp's canned answers.
   private final SdkHttpClient http;
   private final Map<Key, SdkClient> clients = new ConcurrentHashMap<>();
   private final Map<String, S3Presigner> presigners = new ConcurrentHashMap<>();
@@ -235,12 +234,9 @@ public final class AwsClientFactory implements AutoCloseable {
       builder.endpointOverride(settings.endpointOverride());
     }
     // The URL-connection client starts fast and has no thread pools to shut down; set it explicitly
-    // because the Apache client also comes onto the class path with the service modules.
-    if (http == null) {
-      builder.httpClientBuilder(UrlConnectionHttpClient.builder());
-    } else {
-      builder.httpClient(http);
-    }
+    // because the Apache client also comes onto the class path with the service modules. One for
+    // the whole JVM: the SDK does not close a client it was handed.
+    builder.httpClient(http != null ? http : SharedHttpClient.get());
     return builder;
   }
 

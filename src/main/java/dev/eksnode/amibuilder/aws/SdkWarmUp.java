@@ -46,6 +46,9 @@ public final class SdkWarmUp {
         new Thread(
             () -> {
               try {
+                // First the TLS context of the HTTP client every AWS client will use: the build's
+                // first client waits for it otherwise.
+                SharedHttpClient.get();
                 run();
               } catch (RuntimeException | LinkageError e) {
                 // Only speed is lost; the build's own calls report their errors.

@@ -145,7 +145,7 @@ final class K8sCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    // The SDK's first-call cost, paid on the second core while the template and variables load.
+    // Main has started it already for a command line; this covers a K8sCommand run another way.
     SdkWarmUp.start();
     CliContext ctx = parent.context();
     Console console = new Console(ctx, output.json, output.quiet);

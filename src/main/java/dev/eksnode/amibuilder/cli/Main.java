@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.eksnode.amibuilder.aws.SdkWarmUp;
 import dev.eksnode.amibuilder.aws.UnreachableEndpoint;
 import dev.eksnode.amibuilder.config.ConfigException;
 import java.io.PrintWriter;
@@ -42,6 +43,11 @@ public final class Main {
   public static int run(CliContext ctx, String... args) {
     int verbosity = verbosity(args);
     String subcommand = subcommandOf(args);
+    if ("k8s".equals(subcommand) && !wantsHelp(args)) {
+      // The SDK's first-call cost and the TLS context, paid on the second core while the command
+      // line, the template and the variables are read: the sooner it starts, the more it overlaps.
+      SdkWarmUp.start();
+    }
     if (!"".equals(subcommand)) {
       // The top level only prints its help, the version or a usage error, and logs nothing:
       // starting logback (a service look-up through the jar) would only slow it.
@@ -188,6 +194,19 @@ public final class Main {
     }
     List<String> lines = message.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     return String.join(" ", lines);
+  }
+
+  /** Whether the command line asks for help (or the version) rather than to run anything. */
+  static boolean wantsHelp(String... args) {
+    for (String a : args) {
+      if (a.equals("--")) {
+        break;
+      }
+      if (a.equals("--help") || a.equals("-h") || a.equals("--version") || a.equals("-V")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static int verbosity(String... args) {

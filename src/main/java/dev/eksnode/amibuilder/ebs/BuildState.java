@@ -1,5 +1,6 @@
 package dev.eksnode.amibuilder.ebs;
 
+import dev.eksnode.amibuilder.remote.Ed25519Keys;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
@@ -82,6 +83,7 @@ public final class BuildState {
   private volatile ReuseMiss reuseMiss;
   private volatile Network network;
   private volatile TemporaryKey key;
+  private volatile Ed25519Keys.GeneratedKey generatedKey;
   private volatile String securityGroupId;
   private volatile SshSource sshSource;
   private volatile LaunchedInstance instance;
@@ -161,6 +163,18 @@ public final class BuildState {
 
   public TemporaryKey key() {
     return key;
+  }
+
+  /**
+   * The key the preflight generated for the key-pair step (and showed to EC2 in the ImportKeyPair
+   * dry run); null when no preflight ran.
+   */
+  Ed25519Keys.GeneratedKey generatedKey() {
+    return generatedKey;
+  }
+
+  void generatedKey(Ed25519Keys.GeneratedKey value) {
+    generatedKey = value;
   }
 
   void key(TemporaryKey value) {

@@ -106,6 +106,15 @@ public record InputsFingerprint(
    *     major version counts
    */
   public static InputsFingerprint of(BuildSpec spec, String sourceAmiId, String createdBy) {
+    return prepare(spec, createdBy).withSource(sourceAmiId);
+  }
+
+  /**
+   * Everything of the fingerprint but the source AMI: the settings, the variables, the tool and
+   * every uploaded file's digest, the costly part, which the preflight works out while it looks the
+   * source up.
+   */
+  public static Prepared prepare(BuildSpec spec, String createdBy) {
     Scrubber scrub = Scrubber.of(spec);
     Map<String, Object> parts = new LinkedHashMap<>();
     Map<String, String> labels = new LinkedHashMap<>();
@@ -113,8 +122,6 @@ public record InputsFingerprint(
     labels.put("settings", "builder settings");
     parts.put("variables", scrub.apply(variables(spec)));
     labels.put("variables", "variables");
-    parts.put("source_ami", sourceAmiId == null ? "" : sourceAmiId);
-    labels.put("source_ami", "source AMI");
     parts.put("tool", toolVersion(createdBy));
     labels.put("tool", "ami-builder major version");
     for (ProvisionerSpec p : spec.provisioners()) {
@@ -122,9 +129,42 @@ public record InputsFingerprint(
       parts.put(key, scrub.apply(provisioner(p)));
       labels.put(key, key + " (" + shortLabel(p) + ")");
     }
-    Map<String, String> digests = new LinkedHashMap<>();
-    parts.forEach((k, v) -> digests.put(k, sha256(canonical(v))));
-    return new InputsFingerprint(sha256(canonical(new TreeMap<>(parts))), digests, labels);
+    return new Prepared(parts, labels);
+  }
+
+  /**
+   * A fingerprint waiting for its source AMI: every other input, scrubbed, in order (files already
+   * read to their digests).
+   *
+   * @param parts each input's value by name
+   * @param labels what each input is called in an explanation, same keys
+   */
+  public record Prepared(Map<String, Object> parts, Map<String, String> labels) {
+    public Prepared {
+      parts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parts));
+      labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    }
+
+    /**
+     * The fingerprint with {@code sourceAmiId} (null: none) as the source AMI, which comes just
+     * before the tool in the order of the parts.
+     */
+    public InputsFingerprint withSource(String sourceAmiId) {
+      Map<String, Object> all = new LinkedHashMap<>();
+      Map<String, String> names = new LinkedHashMap<>();
+      parts.forEach(
+          (k, v) -> {
+            if (k.equals("tool")) {
+              all.put("source_ami", sourceAmiId == null ? "" : sourceAmiId);
+              names.put("source_ami", "source AMI");
+            }
+            all.put(k, v);
+            names.put(k, labels.get(k));
+          });
+      Map<String, String> digests = new LinkedHashMap<>();
+      all.forEach((k, v) -> digests.put(k, sha256(canonical(v))));
+      return new InputsFingerprint(sha256(canonical(new TreeMap<>(all))), digests, names);
+    }
   }
 
   /** {@code ami-builder/<major>} from the created-by value; a development build keeps its word. */

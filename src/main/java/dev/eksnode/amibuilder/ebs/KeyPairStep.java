@@ -33,7 +33,11 @@ public final class KeyPairStep implements Step<BuildContext> {
   public void run(BuildContext ctx) throws InterruptedException {
     String name = keyName(ctx);
     // The SSH client's own key type: the session that uses this key must be able to sign with it.
-    Ed25519Keys.GeneratedKey generated = Ed25519Keys.generate(name);
+    // Made by the preflight meanwhile its look-ups ran, else here.
+    Ed25519Keys.GeneratedKey generated = ctx.state().generatedKey();
+    if (generated == null) {
+      generated = Ed25519Keys.generate(name);
+    }
     KeyPair pair = generated.keyPair();
     String line = generated.publicKeyLine();
     // The name carries the build id, so a key of that name is ours.

@@ -1,7 +1,6 @@
 package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.aws.AwsErrors;
-import dev.eksnode.amibuilder.remote.Ed25519Keys;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,8 +41,19 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 final class PermissionCheck {
   private static final Logger log = LoggerFactory.getLogger(PermissionCheck.class);
 
-  /** How many dry runs are in flight at once. */
-  static final int POOL = 4;
+  /** How many dry runs are in flight at once: all of a build with up to two copy regions. */
+  static final int POOL = 6;
+
+  /** The order of the build's create calls, in which refused actions are named. */
+  private static final List<String> CALL_ORDER =
+      List.of(
+          "ImportKeyPair",
+          "CreateSecurityGroup",
+          "RunInstances",
+          "CreateImage",
+          "CopyImage",
+          "ModifyImageAttribute",
+          "CreateTags");
 
   /** Stands in for the build's instance in the CreateImage dry run. */
   static final String PLACEHOLDER_INSTANCE = "i-0000000000000000a";
@@ -56,9 +66,24 @@ final class PermissionCheck {
   /** What the dry runs said. */
   record Verdict(int allowed, List<String> denied, List<String> unchecked) {}
 
-  /** Runs the dry runs of {@code ctx}'s build and throws when any was refused. */
-  static void require(BuildContext ctx) throws InterruptedException {
-    Verdict verdict = run(probes(ctx));
+  /**
+   * Starts the dry runs that need nothing looked up (ImportKeyPair with {@code publicKeyLine},
+   * CreateImage), so they run while the preflight's look-ups do; {@link #require} adds the rest.
+   * The caller closes the result.
+   */
+  static DryRuns startEarly(BuildContext ctx, String publicKeyLine) {
+    DryRuns runs = new DryRuns();
+    runs.start(earlyProbes(ctx, publicKeyLine));
+    return runs;
+  }
+
+  /**
+   * Starts the dry runs that need the source AMI and the network (now in {@code ctx}'s state),
+   * waits for all of {@code runs} and throws when any was refused.
+   */
+  static void require(BuildContext ctx, DryRuns runs) throws InterruptedException {
+    runs.start(laterProbes(ctx));
+    Verdict verdict = runs.verdict();
     for (String u : verdict.unchecked()) {
       log.warn("Permission preflight could not check {}", u);
     }
@@ -73,29 +98,62 @@ final class PermissionCheck {
     log.info("Permission preflight: {} dry runs allowed", verdict.allowed());
   }
 
-  /** Runs {@code probes} a few at a time; the denied actions keep the order of the probes. */
+  /**
+   * Runs {@code probes} a few at a time; the denied actions keep the order of the build's calls.
+   */
   static Verdict run(List<Probe> probes) throws InterruptedException {
-    ExecutorService pool =
+    try (DryRuns runs = new DryRuns()) {
+      runs.start(probes);
+      return runs.verdict();
+    }
+  }
+
+  /**
+   * Dry runs in flight, started in groups as their inputs become known and judged together, in the
+   * order of the build's calls.
+   */
+  static final class DryRuns implements AutoCloseable {
+    private final ExecutorService pool =
         Executors.newFixedThreadPool(
-            Math.max(1, Math.min(POOL, probes.size())),
+            POOL,
             r -> {
               Thread t = new Thread(r, "dry-run");
               t.setDaemon(true);
               return t;
             });
-    Set<String> denied = new LinkedHashSet<>();
-    List<String> unchecked = new ArrayList<>();
-    int allowed = 0;
-    try {
-      List<Future<String>> answers = new ArrayList<>();
-      for (Probe p : probes) {
+    private final List<Probe> probes = new ArrayList<>();
+    private final List<Future<String>> answers = new ArrayList<>();
+
+    synchronized void start(List<Probe> more) {
+      for (Probe p : more) {
+        probes.add(p);
         answers.add(pool.submit(() -> answer(p)));
       }
-      for (int i = 0; i < probes.size(); i++) {
-        Probe p = probes.get(i);
+    }
+
+    /** Waits for every dry run started; a 5xx or network failure of one is thrown as it is. */
+    Verdict verdict() throws InterruptedException {
+      List<Probe> started;
+      List<Future<String>> pending;
+      synchronized (this) {
+        started = List.copyOf(probes);
+        pending = List.copyOf(answers);
+      }
+      List<Integer> order = new ArrayList<>();
+      for (int i = 0; i < started.size(); i++) {
+        order.add(i);
+      }
+      // Stable: the copy regions keep their order.
+      order.sort(
+          java.util.Comparator.comparingInt(i -> CALL_ORDER.indexOf(started.get(i).action())));
+      Set<String> denied = new LinkedHashSet<>();
+      List<String> unchecked = new ArrayList<>();
+      int allowed = 0;
+      for (int i : order) {
+        Probe p = started.get(i);
         String code;
         try {
-          code = answers.get(i).get();
+          code = pending.get(i).get();
         } catch (ExecutionException e) {
           if (e.getCause() instanceof RuntimeException re) {
             throw re;
@@ -108,10 +166,13 @@ final class PermissionCheck {
           default -> unchecked.add("ec2:" + p.action() + " in " + p.region() + " (" + code + ")");
         }
       }
-    } finally {
+      return new Verdict(allowed, List.copyOf(denied), List.copyOf(unchecked));
+    }
+
+    @Override
+    public void close() {
       pool.shutdownNow();
     }
-    return new Verdict(allowed, List.copyOf(denied), List.copyOf(unchecked));
   }
 
   /**
@@ -131,17 +192,13 @@ final class PermissionCheck {
     }
   }
 
-  /** The dry runs for {@code ctx}'s build, in the order the build makes the calls. */
-  static List<Probe> probes(BuildContext ctx) {
+  /** The dry runs that need nothing looked up: the key import and the image. */
+  static List<Probe> earlyProbes(BuildContext ctx, String publicKeyLine) {
     AmazonEbsSettings s = ctx.settings();
     String region = ctx.region();
     Ec2Client ec2 = ctx.ec2();
-    BuildState.SourceImage source = ctx.state().source();
-    BuildState.Network network = ctx.state().network();
-    List<Probe> probes = new ArrayList<>();
     String keyName = KeyPairStep.keyName(ctx);
-    String publicKey = Ed25519Keys.generate(keyName).publicKeyLine();
-    probes.add(
+    return List.of(
         new Probe(
             "ImportKeyPair",
             region,
@@ -151,8 +208,28 @@ final class PermissionCheck {
                         r.dryRun(true)
                             .keyName(keyName)
                             .publicKeyMaterial(
-                                SdkBytes.fromString(publicKey, StandardCharsets.US_ASCII))
-                            .tagSpecifications(ctx.tags().specification(ResourceType.KEY_PAIR)))));
+                                SdkBytes.fromString(publicKeyLine, StandardCharsets.US_ASCII))
+                            .tagSpecifications(ctx.tags().specification(ResourceType.KEY_PAIR)))),
+        new Probe(
+            "CreateImage",
+            region,
+            () ->
+                ec2.createImage(
+                    r ->
+                        r.dryRun(true)
+                            .instanceId(PLACEHOLDER_INSTANCE)
+                            .name(s.image().name())
+                            .description(s.image().description()))));
+  }
+
+  /** The dry runs that need the source AMI and the network from {@code ctx}'s state. */
+  static List<Probe> laterProbes(BuildContext ctx) {
+    AmazonEbsSettings s = ctx.settings();
+    String region = ctx.region();
+    Ec2Client ec2 = ctx.ec2();
+    BuildState.SourceImage source = ctx.state().source();
+    BuildState.Network network = ctx.state().network();
+    List<Probe> probes = new ArrayList<>();
     if (s.network().securityGroupId() == null) {
       probes.add(
           new Probe(
@@ -172,17 +249,6 @@ final class PermissionCheck {
     }
     RunInstancesRequest launch = launchRequest(ctx);
     probes.add(new Probe("RunInstances", region, () -> ec2.runInstances(launch)));
-    probes.add(
-        new Probe(
-            "CreateImage",
-            region,
-            () ->
-                ec2.createImage(
-                    r ->
-                        r.dryRun(true)
-                            .instanceId(PLACEHOLDER_INSTANCE)
-                            .name(s.image().name())
-                            .description(s.image().description()))));
     if (s.image().encryptBoot()) {
       probes.add(copyProbe(ctx, region, source));
     }

@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.ebs;
 
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
+import dev.eksnode.amibuilder.remote.Ed25519Keys;
 import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -106,16 +107,32 @@ public final class PreflightStep implements Step<BuildContext> {
     // The lookups are independent of each other but for three links (the architecture needs the
     // source, the security group and the SSH source need the network), so they run at once on
     // those chains: the same calls as one after the other, in about the time of the slowest chain.
-    // Failures are reported as the sequential order would meet them.
+    // Meanwhile the build's key is made, the inputs other than the source are read for the
+    // fingerprint, and the dry runs that need no look-up are sent. Failures are reported as the
+    // sequential order would meet them.
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            3 + regions.size(),
+            5 + regions.size(),
             r -> {
               Thread t = new Thread(r, "preflight");
               t.setDaemon(true);
               return t;
             });
+    PermissionCheck.DryRuns dryRuns = checkPermissions ? new PermissionCheck.DryRuns() : null;
     try {
+      Future<Ed25519Keys.GeneratedKey> key =
+          pool.submit(
+              () -> {
+                Ed25519Keys.GeneratedKey made = Ed25519Keys.generate(KeyPairStep.keyName(ctx));
+                if (dryRuns != null) {
+                  dryRuns.start(PermissionCheck.earlyProbes(ctx, made.publicKeyLine()));
+                }
+                return made;
+              });
+      Future<InputsFingerprint.Prepared> prepared =
+          known != null
+              ? null
+              : pool.submit(() -> InputsFingerprint.prepare(ctx.spec(), ctx.tags().createdBy()));
       // A check that came after another in the sequential order keeps its failure (in a Later)
       // until that one is known to have passed.
       Future<Sourced> source =
@@ -153,7 +170,10 @@ public final class PreflightStep implements Step<BuildContext> {
                 return null;
               });
       // Wait for everything first, so no lookup is still running when the build goes on or fails.
-      List<Future<?>> all = new ArrayList<>(List.of(source, networking, instanceType));
+      List<Future<?>> all = new ArrayList<>(List.of(source, networking, instanceType, key));
+      if (prepared != null) {
+        all.add(prepared);
+      }
       all.addAll(names);
       for (Future<?> f : all) {
         try {
@@ -171,19 +191,23 @@ public final class PreflightStep implements Step<BuildContext> {
       result(instanceType);
       found.architecture().get();
       SshSource sshSource = net.sshSource() == null ? null : net.sshSource().get();
-      if (known == null) {
-        fingerprint(ctx, found.image());
+      if (prepared != null) {
+        record(ctx, found.image(), result(prepared).withSource(found.image().id()));
       }
+      ctx.state().generatedKey(result(key));
       ctx.state().network(net.network());
       if (sshSource != null) {
         ctx.state().sshSource(sshSource);
       }
+      ctx.state().amiTags(amiTags(ctx, ctx.state().inputs()));
+      if (dryRuns != null) {
+        PermissionCheck.require(ctx, dryRuns);
+      }
     } finally {
       pool.shutdownNow();
-    }
-    ctx.state().amiTags(amiTags(ctx, ctx.state().inputs()));
-    if (checkPermissions) {
-      PermissionCheck.require(ctx);
+      if (dryRuns != null) {
+        dryRuns.close();
+      }
     }
   }
 
@@ -192,10 +216,14 @@ public final class PreflightStep implements Step<BuildContext> {
    * carries.
    */
   private static InputsFingerprint fingerprint(BuildContext ctx, BuildState.SourceImage source) {
+    return record(
+        ctx, source, InputsFingerprint.of(ctx.spec(), source.id(), ctx.tags().createdBy()));
+  }
+
+  private static InputsFingerprint record(
+      BuildContext ctx, BuildState.SourceImage source, InputsFingerprint inputs) {
     ctx.state().source(source);
     log.info("Source AMI {} ({})", source.id(), source.name());
-    InputsFingerprint inputs =
-        InputsFingerprint.of(ctx.spec(), source.id(), ctx.tags().createdBy());
     ctx.state().inputs(inputs);
     return inputs;
   }

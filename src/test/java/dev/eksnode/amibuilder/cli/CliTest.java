@@ -69,6 +69,16 @@ class CliTest {
   }
 
   @Test
+  void helpOrVersionAnywhereBeforeDoubleDash_isAskingForHelp_soNoSdkWarmUp() {
+    assertTrue(Main.wantsHelp("k8s", "--help"));
+    assertTrue(Main.wantsHelp("-h", "k8s"));
+    assertTrue(Main.wantsHelp("k8s", "1.23", "-V"));
+    assertFalse(Main.wantsHelp("k8s", "1.23", "ami_name=--help-not"));
+    assertFalse(Main.wantsHelp("k8s", "--", "--help"));
+    assertFalse(Main.wantsHelp("k8s", "--kubernetes-version", "1.23.9"));
+  }
+
+  @Test
   void theRunSubcommand_isBuiltInFull_theOthersAreStandIns() {
     assertEquals("validate", Main.subcommandOf("-v", "validate", "1.23"));
     assertEquals("", Main.subcommandOf("--help"));

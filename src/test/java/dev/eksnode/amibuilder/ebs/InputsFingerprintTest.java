@@ -85,6 +85,28 @@ class InputsFingerprintTest {
     return InputsFingerprint.of(spec, SOURCE, TOOL);
   }
 
+  /**
+   * The fingerprint is a bake key that AMIs already carry: its value for the same inputs must not
+   * change between releases of one major version. Pinned from the release that introduced it.
+   */
+  @Test
+  void value_isStable_andTheSameWhetherPreparedBeforeTheSourceIsKnownOrNot() throws IOException {
+    BuildSpec spec = spec(T1, "uuid-1", Map.of());
+    InputsFingerprint direct = fp(spec);
+    assertEquals(
+        "02b615759fc5641d2c50c7b6e19e6866e0e0a2a040dd0d444e83c4226a921f98", direct.value());
+    assertEquals(
+        "26a5b51360cbcd306e4ed07acb91dbcd5a85fdbd50b93f624c094fe6a2b9bfa0",
+        direct.parts().get("provisioners[0]"));
+    InputsFingerprint prepared = InputsFingerprint.prepare(spec, TOOL).withSource(SOURCE);
+    assertEquals(direct, prepared);
+    assertEquals(List.copyOf(direct.parts().keySet()), List.copyOf(prepared.labels().keySet()));
+    assertEquals(
+        List.of(
+            "settings", "variables", "source_ami", "tool", "provisioners[0]", "provisioners[1]"),
+        List.copyOf(direct.parts().keySet()));
+  }
+
   @Test
   void sameInputs_atAnotherTime_withAnotherNameSuffixUuidCreatorAndCredentials_sameFingerprint()
       throws IOException {

@@ -9,6 +9,7 @@ import dev.eksnode.amibuilder.rig.FaultProxy;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,12 @@ class PermissionPreflightIT {
       assertEquals(
           real.paramsStartingWith("TagSpecification.1.Tag"),
           run.paramsStartingWith("TagSpecification.1.Tag"));
+      // The key shown to EC2 in the dry run is the one the build imports: made once, by the
+      // preflight.
+      String material =
+          rig.proxy.requests(FaultProxy.dryRun("ImportKeyPair")).get(0).param("PublicKeyMaterial");
+      assertTrue(material != null && !material.isBlank(), calls(rig));
+      assertEquals(material, rig.proxy.requests("ImportKeyPair").get(0).param("PublicKeyMaterial"));
       // Every dry run comes before the first real create.
       List<String> calls = rig.proxy.calls();
       int lastDryRun = -1;
@@ -140,6 +147,52 @@ class PermissionPreflightIT {
           errors.get(0).contains("may not call ec2:RunInstances, ec2:CreateTags ("), errors.get(0));
       assertTrue(errors.get(0).contains("--no-check-permissions"), errors.get(0));
       assertEquals(0, rig.proxy.count("ImportKeyPair"));
+      assertEquals(Set.of(), rig.state().diff(before));
+    }
+  }
+
+  /**
+   * The dry runs that need no look-up (the key import, the image) go out while the source AMI is
+   * still being looked up; the others once it is known. Refusals from both groups are named in the
+   * order of the build's calls all the same.
+   */
+  @Test
+  void earlyAndLaterDryRuns_overlapTheLookups_refusalsInTheBuildsOrder() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
+      MotoState before = rig.state();
+      rig.proxy.on("DescribeImages").always().delay(Duration.ofMillis(1500));
+      for (String action : List.of("CreateImage", "CreateSecurityGroup", "ImportKeyPair")) {
+        rig.proxy
+            .on(FaultProxy.dryRun(action))
+            .always()
+            .fail(
+                403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
+      }
+      TestHome.Result r = rig.build(COPY_AND_SHARE);
+      assertEquals(2, r.code(), r.out() + r.err());
+      List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
+      assertEquals(1, errors.size(), r.err());
+      assertTrue(
+          errors
+              .get(0)
+              .contains(
+                  "may not call ec2:ImportKeyPair, ec2:CreateSecurityGroup, ec2:CreateImage ("),
+          errors.get(0));
+      // The architecture check waits for the source, so it arrives after the delayed answer.
+      List<String> calls = rig.proxy.calls();
+      int architecture = calls.indexOf("DescribeInstanceTypes");
+      assertTrue(architecture > 0, calls.toString());
+      for (String early : List.of("ImportKeyPair", "CreateImage")) {
+        int at = calls.indexOf(FaultProxy.dryRun(early));
+        assertTrue(at >= 0 && at < architecture, early + " dry run late: " + calls);
+      }
+      for (String later : List.of("CreateSecurityGroup", "RunInstances", "CreateTags")) {
+        assertTrue(
+            calls.indexOf(FaultProxy.dryRun(later)) > architecture, later + " early: " + calls);
+      }
+      for (String create : CREATES) {
+        assertEquals(0, rig.proxy.count(create), create + " was called: " + calls(rig));
+      }
       assertEquals(Set.of(), rig.state().diff(before));
     }
   }
