@@ -664,14 +664,18 @@ class BuildBenchmark {
     // compile the build's code (which the 16 would share) whichever parts ran before.
     scaleRun(proxy, home, List.of(-2), "warm", false);
     proxy.clear();
+    CpuMeter aloneCpu = CpuMeter.start();
     ScaleRun alone = scaleRun(proxy, home, List.of(-1), "alone", false);
+    aloneCpu.stop();
     proxy.clear();
     resetPeaks();
     List<Integer> all = new ArrayList<>();
     for (int i = 0; i < SCALE; i++) {
       all.add(i);
     }
+    CpuMeter bakeCpu = CpuMeter.start();
     ScaleRun bake = scaleRun(proxy, home, all, "bake", false);
+    bakeCpu.stop();
     long heapMb = peakHeapMb();
     proxy.clear();
     // Kept whole from here on, for moto's share of the rerun.
@@ -725,6 +729,26 @@ class BuildBenchmark {
             "one build alone %d ms; %d at once %d ms (%.2fx); each build's start to finish %d..%d ms"
                 + "%n",
             alone.wallMs(), SCALE, bake.wallMs(), ratio, min(bake.entryMs()), max(bake.entryMs())));
+    details.append(
+        String.format(
+            "CPU used: one alone, moto %d ms and this JVM %d ms; the %d at once, moto %d ms and this"
+                + " JVM %d ms (builds, rig proxy, compiler threads) on %d cores%n",
+            aloneCpu.motoMs(),
+            aloneCpu.jvmMs(),
+            SCALE,
+            bakeCpu.motoMs(),
+            bakeCpu.jvmMs(),
+            Runtime.getRuntime().availableProcessors()));
+    details.append(
+        String.format(
+            "  moto answers on one core at a time (one Python process, one interpreter lock): the"
+                + " %d cannot end sooner than its %d ms, %.2fx one alone; this JVM and moto together"
+                + " need at least %d ms of the %d cores%n",
+            SCALE,
+            bakeCpu.motoMs(),
+            bakeCpu.motoMs() / (double) alone.wallMs(),
+            (bakeCpu.motoMs() + bakeCpu.jvmMs()) / Runtime.getRuntime().availableProcessors(),
+            Runtime.getRuntime().availableProcessors()));
     details.append(
         String.format(
             "peak heap of this JVM (test rig included) during the %d builds: %d MB%n",
@@ -824,6 +848,35 @@ class BuildBenchmark {
             changedBaked.size() + " of " + SCALE,
             uploaders.size() + " (its)",
             changedBaked.equals(uploaders)));
+  }
+
+  /** CPU time of moto and of this JVM over a stretch of the benchmark. */
+  static final class CpuMeter {
+    private final long moto0 = MOTO.server().cpuTime().toMillis();
+    private final long jvm0 = jvmCpuMs();
+    private long motoMs;
+    private long jvmMs;
+
+    static CpuMeter start() {
+      return new CpuMeter();
+    }
+
+    void stop() {
+      motoMs = MOTO.server().cpuTime().toMillis() - moto0;
+      jvmMs = jvmCpuMs() - jvm0;
+    }
+
+    long motoMs() {
+      return motoMs;
+    }
+
+    long jvmMs() {
+      return jvmMs;
+    }
+
+    private static long jvmCpuMs() {
+      return ProcessHandle.current().info().totalCpuDuration().orElseThrow().toMillis();
+    }
   }
 
   /**

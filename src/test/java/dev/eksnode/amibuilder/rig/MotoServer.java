@@ -50,6 +50,18 @@ public final class MotoServer implements ExtensionContext.Store.CloseableResourc
     this.http = http;
   }
 
+  /**
+   * The CPU time moto has used so far, all its threads together (Linux: /proc's utime + stime): one
+   * Python process, whose interpreter runs one thread at a time however many calls it holds.
+   */
+  public Duration cpuTime() {
+    return process
+        .info()
+        .totalCpuDuration()
+        .orElseThrow(
+            () -> new IllegalStateException("no CPU time for moto (pid " + process.pid() + ")"));
+  }
+
   /** Starts moto from the given executable and waits until it answers HTTP. */
   public static MotoServer start(Path motoServer, Path logFile) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
