@@ -41,7 +41,7 @@ import software.amazon.awssdk.services.ec2.model.RunInstancesRequest;
 final class PermissionCheck {
   private static final Logger log = LoggerFactory.getLogger(PermissionCheck.class);
 
-  /** How many dry runs are in flight at once: all of a build with up to two copy regions. */
+  /** How many dry runs are in flight at once (a build without copies or sharing sends five). */
   static final int POOL = 6;
 
   /** The order of the build's create calls, in which refused actions are named. */
@@ -67,19 +67,9 @@ final class PermissionCheck {
   record Verdict(int allowed, List<String> denied, List<String> unchecked) {}
 
   /**
-   * Starts the dry runs that need nothing looked up (ImportKeyPair with {@code publicKeyLine},
-   * CreateImage), so they run while the preflight's look-ups do; {@link #require} adds the rest.
-   * The caller closes the result.
-   */
-  static DryRuns startEarly(BuildContext ctx, String publicKeyLine) {
-    DryRuns runs = new DryRuns();
-    runs.start(earlyProbes(ctx, publicKeyLine));
-    return runs;
-  }
-
-  /**
-   * Starts the dry runs that need the source AMI and the network (now in {@code ctx}'s state),
-   * waits for all of {@code runs} and throws when any was refused.
+   * Adds the dry runs that need the source AMI and the network (now in {@code ctx}'s state) to
+   * {@code runs}, which the preflight started with {@link #earlyProbes} while it looked them up;
+   * waits for all of them and throws when any was refused.
    */
   static void require(BuildContext ctx, DryRuns runs) throws InterruptedException {
     runs.start(laterProbes(ctx));
@@ -96,16 +86,6 @@ final class PermissionCheck {
               + " in the credentials' IAM policy, or pass --no-check-permissions to skip the check");
     }
     log.info("Permission preflight: {} dry runs allowed", verdict.allowed());
-  }
-
-  /**
-   * Runs {@code probes} a few at a time; the denied actions keep the order of the build's calls.
-   */
-  static Verdict run(List<Probe> probes) throws InterruptedException {
-    try (DryRuns runs = new DryRuns()) {
-      runs.start(probes);
-      return runs.verdict();
-    }
   }
 
   /**
