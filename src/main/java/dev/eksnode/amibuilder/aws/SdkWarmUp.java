@@ -37,8 +37,13 @@ public final class SdkWarmUp {
 
   private SdkWarmUp() {}
 
-  /** Starts the warm-up on a daemon thread, once per JVM; later calls do nothing. */
-  public static void start() {
+  /**
+   * Starts the warm-up on a daemon thread, once per JVM; later calls do nothing.
+   *
+   * @param tls whether the build's AWS calls will go over TLS (no plain-HTTP endpoint given): then
+   *     the JDK's trust store is read first, which the first handshake would otherwise wait for
+   */
+  public static void start(boolean tls) {
     if (!STARTED.compareAndSet(false, true)) {
       return;
     }
@@ -46,9 +51,9 @@ public final class SdkWarmUp {
         new Thread(
             () -> {
               try {
-                // First the TLS context of the HTTP client every AWS client will use: the build's
-                // first client waits for it otherwise.
-                SharedHttpClient.get();
+                if (tls) {
+                  SharedHttpClient.readTrustStore();
+                }
                 run();
               } catch (RuntimeException | LinkageError e) {
                 // Only speed is lost; the build's own calls report their errors.
@@ -57,6 +62,11 @@ public final class SdkWarmUp {
             "sdk-warm-up");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** Whether calls to {@code endpoint}, as written (null: AWS's own), go over TLS. */
+  public static boolean speaksTls(String endpoint) {
+    return endpoint == null || !endpoint.strip().regionMatches(true, 0, "http:", 0, 5);
   }
 
   /**

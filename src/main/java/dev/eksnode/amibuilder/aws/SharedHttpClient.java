@@ -1,32 +1,47 @@
 package dev.eksnode.amibuilder.aws;
 
+import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
 /**
  * The one HTTP client behind every AWS client of the JVM. The URL-connection client keeps no
  * connections or threads of its own (the JDK pools connections), so one serves every service,
- * region and build at once; what it does hold is a TLS context, whose making reads the JDK's trust
- * store, some 100 ms that each client would otherwise pay again (EC2, S3 and STS per region and per
- * build of a matrix). Never closed: there is nothing to release.
+ * region and build at once. Its TLS context trusts what the JDK trusts, through a {@link
+ * DeferredTrustManager}: the trust store is read on the first TLS handshake, not when the client is
+ * made, so a build against a plain-HTTP endpoint never reads it. Never closed: there is nothing to
+ * release.
  */
 final class SharedHttpClient {
+  private static final DeferredTrustManager TRUST = new DeferredTrustManager();
   private static volatile SdkHttpClient client;
 
   private SharedHttpClient() {}
 
-  /** The client, made on first use (by {@link SdkWarmUp} on its thread, in a build). */
+  /** The client, made on first use. */
   static SdkHttpClient get() {
     SdkHttpClient c = client;
     if (c == null) {
       synchronized (SharedHttpClient.class) {
         c = client;
         if (c == null) {
-          c = UrlConnectionHttpClient.builder().build();
+          c = build(TRUST);
           client = c;
         }
       }
     }
     return c;
+  }
+
+  /** A URL-connection client whose TLS connections are judged by {@code trust}. */
+  static SdkHttpClient build(DeferredTrustManager trust) {
+    return UrlConnectionHttpClient.builder()
+        .tlsTrustManagersProvider(() -> new TrustManager[] {trust})
+        .build();
+  }
+
+  /** Reads the trust store now (the warm-up does, for a build that will speak TLS). */
+  static void readTrustStore() {
+    TRUST.delegate();
   }
 }

@@ -146,7 +146,7 @@ final class K8sCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // Main has started it already for a command line; this covers a K8sCommand run another way.
-    SdkWarmUp.start();
+    SdkWarmUp.start(SdkWarmUp.speaksTls(aws.endpointUrl));
     CliContext ctx = parent.context();
     Console console = new Console(ctx, output.json, output.quiet);
     if (onError == OnError.ASK && ctx.terminal() == null) {

@@ -43,15 +43,17 @@ public final class Main {
   public static int run(CliContext ctx, String... args) {
     int verbosity = verbosity(args);
     String subcommand = subcommandOf(args);
-    if ("k8s".equals(subcommand) && !wantsHelp(args)) {
-      // The SDK's first-call cost and the TLS context, paid on the second core while the command
-      // line, the template and the variables are read: the sooner it starts, the more it overlaps.
-      SdkWarmUp.start();
-    }
     if (!"".equals(subcommand)) {
       // The top level only prints its help, the version or a usage error, and logs nothing:
       // starting logback (a service look-up through the jar) would only slow it.
       configureLogging(verbosity);
+    }
+    if ("k8s".equals(subcommand) && !wantsHelp(args)) {
+      // The SDK's first-call cost (and the trust store, for TLS), paid on the second core while
+      // the command line, the template and the variables are read: the sooner it starts, the more
+      // it overlaps. Not before the logging is set up: the SDK's loggers would start SLF4J on the
+      // warm-up's thread, and while that runs, the main thread's -v would find no logback to set.
+      SdkWarmUp.start(SdkWarmUp.speaksTls(endpointOf(args)));
     }
     CommandLine cli = commandLine(ctx, verbosity, subcommand);
     return cli.execute(args);
@@ -194,6 +196,26 @@ public final class Main {
     }
     List<String> lines = message.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     return String.join(" ", lines);
+  }
+
+  /**
+   * The {@code --endpoint-url} of a command line as it is written, before picocli reads it; null
+   * when there is none.
+   */
+  static String endpointOf(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--")) {
+        break;
+      }
+      if (a.equals("--endpoint-url") && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (a.startsWith("--endpoint-url=")) {
+        return a.substring("--endpoint-url=".length());
+      }
+    }
+    return null;
   }
 
   /** Whether the command line asks for help (or the version) rather than to run anything. */
