@@ -112,10 +112,7 @@ class PermissionPreflightIT {
   void unauthorizedDryRun_exit2_namesTheAction_createsNothing(String action) {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
       MotoState before = rig.state();
-      rig.proxy
-          .on(FaultProxy.dryRun(action))
-          .always()
-          .fail(403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
+      refuse(rig, action);
       TestHome.Result r = rig.build(COPY_AND_SHARE);
       assertEquals(2, r.code(), r.out() + r.err());
       List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
@@ -132,13 +129,7 @@ class PermissionPreflightIT {
   void twoRefusals_oneLineNamingBoth_inTheBuildsOrder() {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
       MotoState before = rig.state();
-      for (String action : List.of("CreateTags", "RunInstances")) {
-        rig.proxy
-            .on(FaultProxy.dryRun(action))
-            .always()
-            .fail(
-                403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
-      }
+      refuse(rig, "CreateTags", "RunInstances");
       TestHome.Result r = rig.build(COPY_AND_SHARE);
       assertEquals(2, r.code(), r.out() + r.err());
       List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
@@ -161,13 +152,7 @@ class PermissionPreflightIT {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
       MotoState before = rig.state();
       rig.proxy.on("DescribeImages").always().delay(Duration.ofMillis(1500));
-      for (String action : List.of("CreateImage", "CreateSecurityGroup", "ImportKeyPair")) {
-        rig.proxy
-            .on(FaultProxy.dryRun(action))
-            .always()
-            .fail(
-                403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
-      }
+      refuse(rig, "CreateImage", "CreateSecurityGroup", "ImportKeyPair");
       TestHome.Result r = rig.build(COPY_AND_SHARE);
       assertEquals(2, r.code(), r.out() + r.err());
       List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
@@ -243,14 +228,21 @@ class PermissionPreflightIT {
   @Test
   void noCheckPermissions_sendsNoDryRun() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {
-      rig.proxy
-          .on(FaultProxy.dryRun("RunInstances"))
-          .always()
-          .fail(403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
+      refuse(rig, "RunInstances");
       TestHome.Result r = rig.build("--no-check-permissions");
       assertEquals(0, r.code(), r.out() + r.err());
       assertFalse(
           rig.proxy.calls().stream().anyMatch(c -> c.endsWith(FaultProxy.dryRun(""))), calls(rig));
+    }
+  }
+
+  /** EC2 answers the dry runs of {@code actions} with UnauthorizedOperation. */
+  private static void refuse(BuildRig rig, String... actions) {
+    for (String action : actions) {
+      rig.proxy
+          .on(FaultProxy.dryRun(action))
+          .always()
+          .fail(403, "UnauthorizedOperation", "You are not authorized to perform this operation.");
     }
   }
 
