@@ -14,23 +14,13 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
  */
 final class SharedHttpClient {
   private static final DeferredTrustManager TRUST = new DeferredTrustManager();
-  private static volatile SdkHttpClient client;
+  // Made when this class is first used: cheap, since making it reads no trust store.
+  private static final SdkHttpClient CLIENT = build(TRUST);
 
   private SharedHttpClient() {}
 
-  /** The client, made on first use. */
   static SdkHttpClient get() {
-    SdkHttpClient c = client;
-    if (c == null) {
-      synchronized (SharedHttpClient.class) {
-        c = client;
-        if (c == null) {
-          c = build(TRUST);
-          client = c;
-        }
-      }
-    }
-    return c;
+    return CLIENT;
   }
 
   /** A URL-connection client whose TLS connections are judged by {@code trust}. */

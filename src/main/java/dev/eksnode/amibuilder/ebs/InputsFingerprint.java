@@ -134,15 +134,28 @@ public record InputsFingerprint(
 
   /**
    * A fingerprint waiting for its source AMI: every other input, scrubbed, in order (files already
-   * read to their digests).
+   * read to their digests), and each one's digest, worked out on the preflight's pool.
    *
    * @param parts each input's value by name
    * @param labels what each input is called in an explanation, same keys
+   * @param digests each input's sha256 hex over its canonical JSON, same keys
    */
-  public record Prepared(Map<String, Object> parts, Map<String, String> labels) {
+  public record Prepared(
+      Map<String, Object> parts, Map<String, String> labels, Map<String, String> digests) {
     public Prepared {
       parts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parts));
       labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+      digests = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(digests));
+    }
+
+    Prepared(Map<String, Object> parts, Map<String, String> labels) {
+      this(parts, labels, digestsOf(parts));
+    }
+
+    private static Map<String, String> digestsOf(Map<String, Object> parts) {
+      Map<String, String> out = new LinkedHashMap<>();
+      parts.forEach((k, v) -> out.put(k, sha256(canonical(v))));
+      return out;
     }
 
     /**
@@ -150,20 +163,22 @@ public record InputsFingerprint(
      * before the tool in the order of the parts.
      */
     public InputsFingerprint withSource(String sourceAmiId) {
+      String source = sourceAmiId == null ? "" : sourceAmiId;
       Map<String, Object> all = new LinkedHashMap<>();
       Map<String, String> names = new LinkedHashMap<>();
+      Map<String, String> partDigests = new LinkedHashMap<>();
       parts.forEach(
           (k, v) -> {
             if (k.equals("tool")) {
-              all.put("source_ami", sourceAmiId == null ? "" : sourceAmiId);
+              all.put("source_ami", source);
               names.put("source_ami", "source AMI");
+              partDigests.put("source_ami", sha256(canonical(source)));
             }
             all.put(k, v);
             names.put(k, labels.get(k));
+            partDigests.put(k, digests.get(k));
           });
-      Map<String, String> digests = new LinkedHashMap<>();
-      all.forEach((k, v) -> digests.put(k, sha256(canonical(v))));
-      return new InputsFingerprint(sha256(canonical(new TreeMap<>(all))), digests, names);
+      return new InputsFingerprint(sha256(canonical(new TreeMap<>(all))), partDigests, names);
     }
   }
 
