@@ -101,39 +101,33 @@ final class PermissionCheck {
               t.setDaemon(true);
               return t;
             });
-    private final List<Probe> probes = new ArrayList<>();
-    private final List<Future<String>> answers = new ArrayList<>();
+    private final List<Sent> sent = new ArrayList<>();
+
+    /** A dry run and its answer to come. */
+    private record Sent(Probe probe, Future<String> answer) {}
 
     synchronized void start(List<Probe> more) {
       for (Probe p : more) {
-        probes.add(p);
-        answers.add(pool.submit(() -> answer(p)));
+        sent.add(new Sent(p, pool.submit(() -> answer(p))));
       }
     }
 
     /** Waits for every dry run started; a 5xx or network failure of one is thrown as it is. */
     Verdict verdict() throws InterruptedException {
-      List<Probe> started;
-      List<Future<String>> pending;
+      List<Sent> all;
       synchronized (this) {
-        started = List.copyOf(probes);
-        pending = List.copyOf(answers);
-      }
-      List<Integer> order = new ArrayList<>();
-      for (int i = 0; i < started.size(); i++) {
-        order.add(i);
+        all = new ArrayList<>(sent);
       }
       // Stable: the copy regions keep their order.
-      order.sort(
-          java.util.Comparator.comparingInt(i -> CALL_ORDER.indexOf(started.get(i).action())));
+      all.sort(java.util.Comparator.comparingInt(x -> CALL_ORDER.indexOf(x.probe().action())));
       Set<String> denied = new LinkedHashSet<>();
       List<String> unchecked = new ArrayList<>();
       int allowed = 0;
-      for (int i : order) {
-        Probe p = started.get(i);
+      for (Sent x : all) {
+        Probe p = x.probe();
         String code;
         try {
-          code = pending.get(i).get();
+          code = x.answer().get();
         } catch (ExecutionException e) {
           if (e.getCause() instanceof RuntimeException re) {
             throw re;
