@@ -6,9 +6,12 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.AbortableInputStream;
@@ -33,6 +36,7 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
  * this machine ({@link CannedEc2}): no request leaves the process and no credentials are read.
  */
 public final class SdkWarmUp {
+  private static final Logger LOG = LoggerFactory.getLogger(SdkWarmUp.class);
   private static final AtomicBoolean STARTED = new AtomicBoolean();
 
   private SdkWarmUp() {}
@@ -50,13 +54,18 @@ public final class SdkWarmUp {
     Thread thread =
         new Thread(
             () -> {
+              long started = System.nanoTime();
               try {
                 if (tls) {
                   SharedHttpClient.readTrustStore();
                 }
                 run();
+                LOG.debug(
+                    "SDK warm-up done in {} ms",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
               } catch (RuntimeException | LinkageError e) {
                 // Only speed is lost; the build's own calls report their errors.
+                LOG.debug("SDK warm-up stopped: {}", e.toString());
               }
             },
             "sdk-warm-up");

