@@ -67,12 +67,11 @@ final class PermissionCheck {
   record Verdict(int allowed, List<String> denied, List<String> unchecked) {}
 
   /**
-   * Adds the dry runs that need the source AMI and the network (now in {@code ctx}'s state) to
-   * {@code runs}, which the preflight started with {@link #earlyProbes} while it looked them up;
-   * waits for all of them and throws when any was refused.
+   * Waits for the dry runs the preflight started in {@code runs} ({@link #earlyProbes} at once,
+   * {@link #laterProbes} as soon as the source and the network were known) and throws when any was
+   * refused.
    */
-  static void require(BuildContext ctx, DryRuns runs) throws InterruptedException {
-    runs.start(laterProbes(ctx));
+  static void require(DryRuns runs) throws InterruptedException {
     Verdict verdict = runs.verdict();
     for (String u : verdict.unchecked()) {
       log.warn("Permission preflight could not check {}", u);
@@ -196,13 +195,12 @@ final class PermissionCheck {
                             .description(s.image().description()))));
   }
 
-  /** The dry runs that need the source AMI and the network from {@code ctx}'s state. */
-  static List<Probe> laterProbes(BuildContext ctx) {
+  /** The dry runs that need the source AMI and the network. */
+  static List<Probe> laterProbes(
+      BuildContext ctx, BuildState.SourceImage source, BuildState.Network network) {
     AmazonEbsSettings s = ctx.settings();
     String region = ctx.region();
     Ec2Client ec2 = ctx.ec2();
-    BuildState.SourceImage source = ctx.state().source();
-    BuildState.Network network = ctx.state().network();
     List<Probe> probes = new ArrayList<>();
     if (s.network().securityGroupId() == null) {
       probes.add(
@@ -221,7 +219,7 @@ final class PermissionCheck {
                               .tagSpecifications(
                                   ctx.tags().specification(ResourceType.SECURITY_GROUP)))));
     }
-    RunInstancesRequest launch = launchRequest(ctx);
+    RunInstancesRequest launch = launchRequest(ctx, source, network);
     probes.add(new Probe("RunInstances", region, () -> ec2.runInstances(launch)));
     if (s.image().encryptBoot()) {
       probes.add(copyProbe(ctx, region, source));
@@ -276,7 +274,8 @@ final class PermissionCheck {
    * temporary security group and a temporary instance profile. A security group or instance profile
    * the template names is included.
    */
-  static RunInstancesRequest launchRequest(BuildContext ctx) {
+  static RunInstancesRequest launchRequest(
+      BuildContext ctx, BuildState.SourceImage source, BuildState.Network network) {
     AmazonEbsSettings s = ctx.settings();
     Map<String, String> runTags = new LinkedHashMap<>(ctx.render(s.tags().run(), "run_tags"));
     runTags.putIfAbsent("Name", "ami-builder " + ctx.buildId().value());
@@ -284,7 +283,7 @@ final class PermissionCheck {
     RunInstancesRequest.Builder request =
         RunInstancesRequest.builder()
             .dryRun(true)
-            .imageId(ctx.state().source().id())
+            .imageId(source.id())
             .instanceType(s.launch().instanceType())
             .minCount(1)
             .maxCount(1)
@@ -292,7 +291,7 @@ final class PermissionCheck {
             .tagSpecifications(
                 ctx.tags().specification(ResourceType.INSTANCE, runTags),
                 ctx.tags().specification(ResourceType.VOLUME, volumeTags));
-    String subnet = ctx.state().network().subnetId();
+    String subnet = network.subnetId();
     if (subnet != null) {
       request.subnetId(subnet);
     }

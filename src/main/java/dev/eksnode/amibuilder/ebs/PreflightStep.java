@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -108,11 +109,12 @@ public final class PreflightStep implements Step<BuildContext> {
     // source, the security group and the SSH source need the network), so they run at once on
     // those chains: the same calls as one after the other, in about the time of the slowest chain.
     // Meanwhile the build's key is made, the inputs other than the source are read for the
-    // fingerprint, and the dry runs that need no look-up are sent. Failures are reported as the
-    // sequential order would meet them.
+    // fingerprint, the dry runs that need no look-up are sent, and the others follow as soon as
+    // the source and the network are known (not waiting for the architecture or the names).
+    // Failures are reported as the sequential order would meet them.
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            5 + regions.size(),
+            6 + regions.size(),
             r -> {
               Thread t = new Thread(r, "preflight");
               t.setDaemon(true);
@@ -135,11 +137,23 @@ public final class PreflightStep implements Step<BuildContext> {
               : pool.submit(() -> InputsFingerprint.prepare(ctx.spec(), ctx.tags().createdBy()));
       // A check that came after another in the sequential order keeps its failure (in a Later)
       // until that one is known to have passed.
+      // The source as soon as it is known, before its architecture check: the later dry runs need
+      // only the image (cancelled when the look-up failed).
+      CompletableFuture<BuildState.SourceImage> image = new CompletableFuture<>();
       Future<Sourced> source =
           pool.submit(
               () -> {
-                BuildState.SourceImage found =
-                    resolved != null ? resolved : lookups.resolve(ec2, s);
+                BuildState.SourceImage looked = null;
+                try {
+                  looked = resolved != null ? resolved : lookups.resolve(ec2, s);
+                } finally {
+                  if (looked == null) {
+                    image.cancel(false);
+                  } else {
+                    image.complete(looked);
+                  }
+                }
+                BuildState.SourceImage found = looked;
                 return new Sourced(
                     found,
                     Later.<Void>of(
@@ -169,8 +183,22 @@ public final class PreflightStep implements Step<BuildContext> {
                 lookups.checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
                 return null;
               });
+      Future<?> laterDryRuns =
+          dryRuns == null
+              ? null
+              : pool.submit(
+                  () -> {
+                    // Fails (and sends nothing) when either look-up failed; that failure is the
+                    // one reported.
+                    BuildState.Network network = networking.get().network();
+                    dryRuns.start(PermissionCheck.laterProbes(ctx, image.get(), network));
+                    return null;
+                  });
       // Wait for everything first, so no lookup is still running when the build goes on or fails.
       List<Future<?>> all = new ArrayList<>(List.of(source, networking, instanceType, key));
+      if (laterDryRuns != null) {
+        all.add(laterDryRuns);
+      }
       if (prepared != null) {
         all.add(prepared);
       }
@@ -201,7 +229,8 @@ public final class PreflightStep implements Step<BuildContext> {
       }
       ctx.state().amiTags(amiTags(ctx, ctx.state().inputs()));
       if (dryRuns != null) {
-        PermissionCheck.require(ctx, dryRuns);
+        result(laterDryRuns);
+        PermissionCheck.require(dryRuns);
       }
     } finally {
       pool.shutdownNow();

@@ -10,6 +10,7 @@ import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -144,14 +145,17 @@ class PermissionPreflightIT {
 
   /**
    * The dry runs that need no look-up (the key import, the image) go out while the source AMI is
-   * still being looked up; the others once it is known. Refusals from both groups are named in the
-   * order of the build's calls all the same.
+   * still being looked up; the others once the source and the network are known, without waiting
+   * for the architecture check. Refusals from both groups are named in the order of the build's
+   * calls all the same.
    */
   @Test
   void earlyAndLaterDryRuns_overlapTheLookups_refusalsInTheBuildsOrder() {
     try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
       MotoState before = rig.state();
+      rig.proxy.keepExchanges();
       rig.proxy.on("DescribeImages").always().delay(Duration.ofMillis(1500));
+      rig.proxy.on("DescribeInstanceTypes").always().delay(Duration.ofMillis(1500));
       refuse(rig, "CreateImage", "CreateSecurityGroup", "ImportKeyPair");
       TestHome.Result r = rig.build(COPY_AND_SHARE);
       assertEquals(2, r.code(), r.out() + r.err());
@@ -163,23 +167,43 @@ class PermissionPreflightIT {
               .contains(
                   "may not call ec2:ImportKeyPair, ec2:CreateSecurityGroup, ec2:CreateImage ("),
           errors.get(0));
-      // The architecture check waits for the source, so it arrives after the delayed answer.
-      List<String> calls = rig.proxy.calls();
-      int architecture = calls.indexOf("DescribeInstanceTypes");
-      assertTrue(architecture > 0, calls.toString());
+      List<FaultProxy.Exchange> calls = rig.proxy.exchanges();
+      Instant firstImagesAnswered =
+          calls.stream()
+              .filter(x -> x.action().equals("DescribeImages"))
+              .map(x -> x.arrived().plusNanos(x.nanos()))
+              .min(Instant::compareTo)
+              .orElseThrow();
+      FaultProxy.Exchange architecture =
+          calls.stream()
+              .filter(x -> x.action().equals("DescribeInstanceTypes"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no architecture check: " + calls(rig)));
       for (String early : List.of("ImportKeyPair", "CreateImage")) {
-        int at = calls.indexOf(FaultProxy.dryRun(early));
-        assertTrue(at >= 0 && at < architecture, early + " dry run late: " + calls);
+        Instant at = arrival(calls, FaultProxy.dryRun(early));
+        assertTrue(at.isBefore(firstImagesAnswered), early + " dry run late: " + calls(rig));
       }
+      Instant architectureAnswered = architecture.arrived().plusNanos(architecture.nanos());
       for (String later : List.of("CreateSecurityGroup", "RunInstances", "CreateTags")) {
+        Instant at = arrival(calls, FaultProxy.dryRun(later));
+        assertFalse(at.isBefore(firstImagesAnswered), later + " before the source: " + calls(rig));
         assertTrue(
-            calls.indexOf(FaultProxy.dryRun(later)) > architecture, later + " early: " + calls);
+            at.isBefore(architectureAnswered),
+            later + " waited for the architecture check: " + calls(rig));
       }
       for (String create : CREATES) {
         assertEquals(0, rig.proxy.count(create), create + " was called: " + calls(rig));
       }
       assertEquals(Set.of(), rig.state().diff(before));
     }
+  }
+
+  private static Instant arrival(List<FaultProxy.Exchange> calls, String action) {
+    return calls.stream()
+        .filter(x -> x.action().equals(action))
+        .map(FaultProxy.Exchange::arrived)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + action + " among " + calls.size()));
   }
 
   @Test
