@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -38,6 +40,7 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
 public final class SdkWarmUp {
   private static final Logger LOG = LoggerFactory.getLogger(SdkWarmUp.class);
   private static final AtomicBoolean STARTED = new AtomicBoolean();
+  private static final AtomicBoolean REAL_CALLS_STARTED = new AtomicBoolean();
 
   private SdkWarmUp() {}
 
@@ -59,9 +62,10 @@ public final class SdkWarmUp {
                 if (tls) {
                   SharedHttpClient.readTrustStore();
                 }
-                run();
+                List<String> done = run(REAL_CALLS_STARTED::get);
                 LOG.debug(
-                    "SDK warm-up done in {} ms",
+                    "SDK warm-up: {} of its calls made in {} ms",
+                    done.size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
               } catch (RuntimeException | LinkageError e) {
                 // Only speed is lost; the build's own calls report their errors.
@@ -71,6 +75,14 @@ public final class SdkWarmUp {
             "sdk-warm-up");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * Says that the build's own EC2 calls begin: the warm-up sends no further request (the one in
+   * flight ends as it would). The code it would have run first is now run by those calls.
+   */
+  public static void realCallsStarted() {
+    REAL_CALLS_STARTED.set(true);
   }
 
   /** Whether calls to {@code endpoint}, as written (null: AWS's own), go over TLS. */
@@ -83,64 +95,82 @@ public final class SdkWarmUp {
    * launch's describe) and returns what each answer said, in order, for the test to check.
    */
   static List<String> run() {
+    return run(() -> false);
+  }
+
+  /**
+   * As {@link #run()}, but sends no further request once {@code stop} says so: from then on the
+   * build's own calls run the same code, and a warm-up still going only takes a core from them.
+   */
+  static List<String> run(BooleanSupplier stop) {
     List<String> seen = new ArrayList<>();
     try (Ec2Client ec2 =
         AwsClientFactory.ec2Over(
             new CannedEc2(),
             StaticCredentialsProvider.create(
                 AwsBasicCredentials.create("AKIDWARMUP", "warm-up-only")))) {
-      seen.add(
-          ec2.describeImages(
-                  r ->
-                      r.owners("amazon")
-                          .filters(
-                              Filter.builder().name("name").values("amzn2-ami-*").build(),
-                              Filter.builder().name("state").values("available").build()))
-              .images()
-              .get(0)
-              .imageId());
-      seen.add(
-          ec2.describeVpcs(r -> r.filters(f -> f.name("is-default").values("true")))
-              .vpcs()
-              .get(0)
-              .vpcId());
-      seen.add(
-          ec2.describeInstanceTypeOfferings(
-                  r -> r.filters(f -> f.name("instance-type").values("m5.large")))
-              .instanceTypeOfferings()
-              .get(0)
-              .instanceTypeAsString());
-      seen.add(
-          ec2.describeInstanceTypes(r -> r.instanceTypes(InstanceType.M5_LARGE))
-              .instanceTypes()
-              .get(0)
-              .processorInfo()
-              .supportedArchitecturesAsStrings()
-              .get(0));
-      try {
-        ec2.runInstances(
-            r ->
-                r.dryRun(true)
-                    .imageId("ami-0warmup")
-                    .instanceType("m5.large")
-                    .minCount(1)
-                    .maxCount(1)
-                    .tagSpecifications(
-                        t ->
-                            t.resourceType(ResourceType.INSTANCE)
-                                .tags(g -> g.key("k").value("v"))));
-        seen.add("no DryRunOperation");
-      } catch (Ec2Exception e) {
-        seen.add(e.awsErrorDetails().errorCode());
+      List<Supplier<String>> calls =
+          List.of(
+              () ->
+                  ec2.describeImages(
+                          r ->
+                              r.owners("amazon")
+                                  .filters(
+                                      Filter.builder().name("name").values("amzn2-ami-*").build(),
+                                      Filter.builder().name("state").values("available").build()))
+                      .images()
+                      .get(0)
+                      .imageId(),
+              () ->
+                  ec2.describeVpcs(r -> r.filters(f -> f.name("is-default").values("true")))
+                      .vpcs()
+                      .get(0)
+                      .vpcId(),
+              () ->
+                  ec2.describeInstanceTypeOfferings(
+                          r -> r.filters(f -> f.name("instance-type").values("m5.large")))
+                      .instanceTypeOfferings()
+                      .get(0)
+                      .instanceTypeAsString(),
+              () ->
+                  ec2.describeInstanceTypes(r -> r.instanceTypes(InstanceType.M5_LARGE))
+                      .instanceTypes()
+                      .get(0)
+                      .processorInfo()
+                      .supportedArchitecturesAsStrings()
+                      .get(0),
+              () -> {
+                try {
+                  ec2.runInstances(
+                      r ->
+                          r.dryRun(true)
+                              .imageId("ami-0warmup")
+                              .instanceType("m5.large")
+                              .minCount(1)
+                              .maxCount(1)
+                              .tagSpecifications(
+                                  t ->
+                                      t.resourceType(ResourceType.INSTANCE)
+                                          .tags(g -> g.key("k").value("v"))));
+                  return "no DryRunOperation";
+                } catch (Ec2Exception e) {
+                  return e.awsErrorDetails().errorCode();
+                }
+              },
+              () ->
+                  ec2.describeInstances(r -> r.instanceIds("i-0warmup"))
+                      .reservations()
+                      .get(0)
+                      .instances()
+                      .get(0)
+                      .state()
+                      .nameAsString());
+      for (Supplier<String> call : calls) {
+        if (stop.getAsBoolean()) {
+          break;
+        }
+        seen.add(call.get());
       }
-      seen.add(
-          ec2.describeInstances(r -> r.instanceIds("i-0warmup"))
-              .reservations()
-              .get(0)
-              .instances()
-              .get(0)
-              .state()
-              .nameAsString());
     }
     return seen;
   }

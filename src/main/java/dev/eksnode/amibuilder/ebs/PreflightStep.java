@@ -1,5 +1,6 @@
 package dev.eksnode.amibuilder.ebs;
 
+import dev.eksnode.amibuilder.aws.SdkWarmUp;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import dev.eksnode.amibuilder.remote.Ed25519Keys;
@@ -81,6 +82,9 @@ public final class PreflightStep implements Step<BuildContext> {
 
   @Override
   public void run(BuildContext ctx) throws InterruptedException {
+    // From here the build's own calls warm the SDK's paths; a warm-up still sending would only
+    // compete with them for the cores.
+    SdkWarmUp.realCallsStarted();
     AmazonEbsSettings s = ctx.settings();
     ctx.journal().regionTouched(ctx.region());
     Ec2Client ec2 = ctx.ec2();

@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.aws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -13,5 +14,19 @@ class SdkWarmUpTest {
     assertEquals(
         List.of("ami-0warmup", "vpc-0warmup", "m5.large", "x86_64", "DryRunOperation", "running"),
         SdkWarmUp.run());
+  }
+
+  @Test
+  void run_sendsNothingMoreOnceTheBuildsOwnCallsBegin() {
+    // The stop is asked before each request: here it says "stop" once two answers are in.
+    List<String> asked = new ArrayList<>();
+    List<String> seen =
+        SdkWarmUp.run(
+            () -> {
+              asked.add("asked");
+              return asked.size() > 2;
+            });
+    assertEquals(List.of("ami-0warmup", "vpc-0warmup"), seen);
+    assertEquals(3, asked.size());
   }
 }
