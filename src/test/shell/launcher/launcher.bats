@@ -32,6 +32,14 @@ launch() {
   "${HOME_DIR}/bin/ami-builder" "$@"
 }
 
+# Fails when the last run's JVM got an argument starting with $1 (a bare `! grep` mid-test would not fail it).
+refute_arg() {
+  if grep -q -- "^$1" "${ARGS}"; then
+    echo "unexpected JVM argument: $(grep -- "^$1" "${ARGS}")" >&2
+    return 1
+  fi
+}
+
 # Fails when the last run was asked to record the layer.
 refute_recording() {
   if grep -q ArchiveClassesAtExit "${ARGS}"; then
@@ -89,4 +97,30 @@ refute_recording() {
   launch --help
   [ ! -f "${TOP}" ]
   grep -qx -- "-XX:SharedArchiveFile=${HOME_DIR}/target/ami-builder.jsa" "${ARGS}"
+}
+
+@test "AMI_BUILDER_JAVA_OPTS are passed after the launcher's own options, split on spaces" {
+  AMI_BUILDER_JAVA_OPTS="-Xlog:gc:file=/tmp/x.log  -Dsome.flag=1" launch --version
+  local own user
+  own="$(grep -n -- '-XX:+UseSerialGC' "${ARGS}" | cut -d: -f1)"
+  user="$(grep -n -- '-Xlog:gc:file=/tmp/x.log' "${ARGS}" | cut -d: -f1)"
+  [[ -n "$own" && -n "$user" && "$user" -gt "$own" ]]
+  grep -qx -- '-Dsome.flag=1' "${ARGS}"
+  [[ "$(tail -1 "${ARGS}")" == "--version" ]]
+}
+
+@test "a young generation a build fits in where memory allows, none when the options size the heap" {
+  launch --version
+  local kb
+  kb="$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+  if ((kb >= 2 * 1024 * 1024)); then
+    grep -qx -- '-Xmn256m' "${ARGS}"
+  else
+    refute_arg '-Xmn'
+  fi
+  AMI_BUILDER_JAVA_OPTS="-Xmx200m" launch --version
+  refute_arg '-Xmn256m'
+  grep -qx -- '-Xmx200m' "${ARGS}"
+  AMI_BUILDER_JAVA_OPTS="-XX:MaxHeapSize=200m" launch --version
+  refute_arg '-Xmn256m'
 }
