@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.CreateSecurityGroupRequest;
+import software.amazon.awssdk.services.ec2.model.CreateTagsRequest;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.LaunchPermission;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -67,8 +69,8 @@ final class PermissionCheck {
   record Verdict(int allowed, List<String> denied, List<String> unchecked) {}
 
   /**
-   * Waits for the dry runs the preflight started in {@code runs} ({@link #earlyProbes} at once,
-   * {@link #laterProbes} as soon as the source and the network were known) and throws when any was
+   * Waits for the dry runs the preflight started in {@code runs} ({@link #earlyProbes} at once, the
+   * {@link LaterProbes} as soon as the source and the network were known) and throws when any was
    * refused.
    */
   static void require(DryRuns runs) throws InterruptedException {
@@ -195,62 +197,92 @@ final class PermissionCheck {
                             .description(s.image().description()))));
   }
 
-  /** The dry runs that need the source AMI and the network. */
-  static List<Probe> laterProbes(
-      BuildContext ctx, BuildState.SourceImage source, BuildState.Network network) {
+  /**
+   * The dry runs that need the source AMI and the network, made in two halves: {@link #prepare}
+   * builds their requests without those (the launch request alone initialises some 60 of the SDK's
+   * fields, about 50 ms on a cold JVM) while the look-ups run; {@link LaterProbes#probes} adds
+   * them.
+   */
+  static LaterProbes prepareLater(BuildContext ctx) {
     AmazonEbsSettings s = ctx.settings();
-    String region = ctx.region();
-    Ec2Client ec2 = ctx.ec2();
-    List<Probe> probes = new ArrayList<>();
-    if (s.network().securityGroupId() == null) {
-      probes.add(
-          new Probe(
-              "CreateSecurityGroup",
-              region,
-              () ->
-                  ec2.createSecurityGroup(
-                      r ->
-                          r.dryRun(true)
-                              .groupName("ami-builder-" + ctx.buildId().value())
-                              .vpcId(network.vpcId())
-                              .description(
-                                  "Temporary SSH access for ami-builder build "
-                                      + ctx.buildId().value())
-                              .tagSpecifications(
-                                  ctx.tags().specification(ResourceType.SECURITY_GROUP)))));
+    CreateSecurityGroupRequest group =
+        s.network().securityGroupId() != null
+            ? null
+            : CreateSecurityGroupRequest.builder()
+                .dryRun(true)
+                .groupName("ami-builder-" + ctx.buildId().value())
+                .description("Temporary SSH access for ami-builder build " + ctx.buildId().value())
+                .tagSpecifications(ctx.tags().specification(ResourceType.SECURITY_GROUP))
+                .build();
+    CreateTagsRequest tags =
+        CreateTagsRequest.builder().dryRun(true).tags(ctx.tags().ownership()).build();
+    return new LaterProbes(ctx, group, launchRequest(ctx), tags);
+  }
+
+  /** The later dry runs' requests less what the look-ups find. */
+  static final class LaterProbes {
+    private final BuildContext ctx;
+    private final CreateSecurityGroupRequest group;
+    private final RunInstancesRequest launch;
+    private final CreateTagsRequest tags;
+
+    private LaterProbes(
+        BuildContext ctx,
+        CreateSecurityGroupRequest group,
+        RunInstancesRequest launch,
+        CreateTagsRequest tags) {
+      this.ctx = ctx;
+      this.group = group;
+      this.launch = launch;
+      this.tags = tags;
     }
-    RunInstancesRequest launch = launchRequest(ctx, source, network);
-    probes.add(new Probe("RunInstances", region, () -> ec2.runInstances(launch)));
-    if (s.image().encryptBoot()) {
-      probes.add(copyProbe(ctx, region, source));
-    }
-    for (String target : PreflightStep.targetRegions(ctx)) {
-      if (!target.equals(region)) {
-        probes.add(copyProbe(ctx, target, source));
+
+    /** The dry runs, complete with the source AMI and the network. */
+    List<Probe> probes(BuildState.SourceImage source, BuildState.Network network) {
+      AmazonEbsSettings s = ctx.settings();
+      String region = ctx.region();
+      Ec2Client ec2 = ctx.ec2();
+      List<Probe> probes = new ArrayList<>();
+      if (group != null) {
+        CreateSecurityGroupRequest request = group.toBuilder().vpcId(network.vpcId()).build();
+        probes.add(
+            new Probe("CreateSecurityGroup", region, () -> ec2.createSecurityGroup(request)));
       }
+      RunInstancesRequest.Builder run = launch.toBuilder().imageId(source.id());
+      if (network.subnetId() != null) {
+        run.subnetId(network.subnetId());
+      }
+      RunInstancesRequest runRequest = run.build();
+      probes.add(new Probe("RunInstances", region, () -> ec2.runInstances(runRequest)));
+      if (s.image().encryptBoot()) {
+        probes.add(copyProbe(ctx, region, source));
+      }
+      for (String target : PreflightStep.targetRegions(ctx)) {
+        if (!target.equals(region)) {
+          probes.add(copyProbe(ctx, target, source));
+        }
+      }
+      List<String> users = s.distribution().users();
+      List<String> groups = s.distribution().groups();
+      if (!users.isEmpty() || !groups.isEmpty()) {
+        List<LaunchPermission> add = new ArrayList<>();
+        users.forEach(u -> add.add(LaunchPermission.builder().userId(u).build()));
+        groups.forEach(g -> add.add(LaunchPermission.builder().group(g).build()));
+        probes.add(
+            new Probe(
+                "ModifyImageAttribute",
+                region,
+                () ->
+                    ec2.modifyImageAttribute(
+                        r ->
+                            r.dryRun(true)
+                                .imageId(source.id())
+                                .launchPermission(p -> p.add(add)))));
+      }
+      CreateTagsRequest tagging = tags.toBuilder().resources(source.id()).build();
+      probes.add(new Probe("CreateTags", region, () -> ec2.createTags(tagging)));
+      return probes;
     }
-    List<String> users = s.distribution().users();
-    List<String> groups = s.distribution().groups();
-    if (!users.isEmpty() || !groups.isEmpty()) {
-      List<LaunchPermission> add = new ArrayList<>();
-      users.forEach(u -> add.add(LaunchPermission.builder().userId(u).build()));
-      groups.forEach(g -> add.add(LaunchPermission.builder().group(g).build()));
-      probes.add(
-          new Probe(
-              "ModifyImageAttribute",
-              region,
-              () ->
-                  ec2.modifyImageAttribute(
-                      r -> r.dryRun(true).imageId(source.id()).launchPermission(p -> p.add(add)))));
-    }
-    probes.add(
-        new Probe(
-            "CreateTags",
-            region,
-            () ->
-                ec2.createTags(
-                    r -> r.dryRun(true).resources(source.id()).tags(ctx.tags().ownership()))));
-    return probes;
   }
 
   private static Probe copyProbe(BuildContext ctx, String target, BuildState.SourceImage source) {
@@ -270,12 +302,11 @@ final class PermissionCheck {
   }
 
   /**
-   * RunInstances as the launch step sends it, less what does not exist yet: the key pair, the
-   * temporary security group and a temporary instance profile. A security group or instance profile
-   * the template names is included.
+   * RunInstances as the launch step sends it, less what does not exist yet (the key pair, the
+   * temporary security group and a temporary instance profile) and what the look-ups find (the
+   * image and the subnet). A security group or instance profile the template names is included.
    */
-  static RunInstancesRequest launchRequest(
-      BuildContext ctx, BuildState.SourceImage source, BuildState.Network network) {
+  static RunInstancesRequest launchRequest(BuildContext ctx) {
     AmazonEbsSettings s = ctx.settings();
     Map<String, String> runTags = new LinkedHashMap<>(ctx.render(s.tags().run(), "run_tags"));
     runTags.putIfAbsent("Name", "ami-builder " + ctx.buildId().value());
@@ -283,7 +314,6 @@ final class PermissionCheck {
     RunInstancesRequest.Builder request =
         RunInstancesRequest.builder()
             .dryRun(true)
-            .imageId(source.id())
             .instanceType(s.launch().instanceType())
             .minCount(1)
             .maxCount(1)
@@ -291,10 +321,6 @@ final class PermissionCheck {
             .tagSpecifications(
                 ctx.tags().specification(ResourceType.INSTANCE, runTags),
                 ctx.tags().specification(ResourceType.VOLUME, volumeTags));
-    String subnet = network.subnetId();
-    if (subnet != null) {
-      request.subnetId(subnet);
-    }
     if (s.network().securityGroupId() != null) {
       request.securityGroupIds(s.network().securityGroupId());
     }

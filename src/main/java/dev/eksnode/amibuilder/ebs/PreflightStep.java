@@ -118,7 +118,7 @@ public final class PreflightStep implements Step<BuildContext> {
     // Failures are reported as the sequential order would meet them.
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            6 + regions.size(),
+            7 + regions.size(),
             r -> {
               Thread t = new Thread(r, "preflight");
               t.setDaemon(true);
@@ -187,6 +187,8 @@ public final class PreflightStep implements Step<BuildContext> {
                 lookups.checkInstanceType(ec2, ctx.region(), s.launch().instanceType());
                 return null;
               });
+      Future<PermissionCheck.LaterProbes> laterRequests =
+          dryRuns == null ? null : pool.submit(() -> PermissionCheck.prepareLater(ctx));
       Future<?> laterDryRuns =
           dryRuns == null
               ? null
@@ -195,12 +197,13 @@ public final class PreflightStep implements Step<BuildContext> {
                     // Fails (and sends nothing) when either look-up failed; that failure is the
                     // one reported.
                     BuildState.Network network = networking.get().network();
-                    dryRuns.start(PermissionCheck.laterProbes(ctx, image.get(), network));
+                    dryRuns.start(laterRequests.get().probes(image.get(), network));
                     return null;
                   });
       // Wait for everything first, so no lookup is still running when the build goes on or fails.
       List<Future<?>> all = new ArrayList<>(List.of(source, networking, instanceType, key));
       if (laterDryRuns != null) {
+        all.add(laterRequests);
         all.add(laterDryRuns);
       }
       if (prepared != null) {
@@ -233,6 +236,7 @@ public final class PreflightStep implements Step<BuildContext> {
       }
       ctx.state().amiTags(amiTags(ctx, ctx.state().inputs()));
       if (dryRuns != null) {
+        result(laterRequests);
         result(laterDryRuns);
         PermissionCheck.require(dryRuns);
       }
