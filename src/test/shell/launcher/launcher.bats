@@ -123,4 +123,6 @@ refute_recording() {
   grep -qx -- '-Xmx200m' "${ARGS}"
   AMI_BUILDER_JAVA_OPTS="-XX:MaxHeapSize=200m" launch --version
   refute_arg '-Xmn256m'
+  JAVA_TOOL_OPTIONS="-Xmx256m" launch --version
+  refute_arg '-Xmn256m'
 }
