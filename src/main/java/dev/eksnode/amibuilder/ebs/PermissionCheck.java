@@ -198,10 +198,9 @@ final class PermissionCheck {
   }
 
   /**
-   * The dry runs that need the source AMI and the network, made in two halves: {@link #prepare}
-   * builds their requests without those (the launch request alone initialises some 60 of the SDK's
-   * fields, about 50 ms on a cold JVM) while the look-ups run; {@link LaterProbes#probes} adds
-   * them.
+   * The dry runs that need the source AMI and the network, made in two halves: this builds their
+   * requests without those while the look-ups run (the launch request alone initialises some 60 of
+   * the SDK's fields, about 50 ms on a cold JVM); {@link LaterProbes#probes} adds them.
    */
   static LaterProbes prepareLater(BuildContext ctx) {
     AmazonEbsSettings s = ctx.settings();
@@ -219,23 +218,12 @@ final class PermissionCheck {
     return new LaterProbes(ctx, group, launchRequest(ctx), tags);
   }
 
-  /** The later dry runs' requests less what the look-ups find. */
-  static final class LaterProbes {
-    private final BuildContext ctx;
-    private final CreateSecurityGroupRequest group;
-    private final RunInstancesRequest launch;
-    private final CreateTagsRequest tags;
-
-    private LaterProbes(
-        BuildContext ctx,
-        CreateSecurityGroupRequest group,
-        RunInstancesRequest launch,
-        CreateTagsRequest tags) {
-      this.ctx = ctx;
-      this.group = group;
-      this.launch = launch;
-      this.tags = tags;
-    }
+  /** The later dry runs' requests less what the look-ups find ({@code group} null: none made). */
+  record LaterProbes(
+      BuildContext ctx,
+      CreateSecurityGroupRequest group,
+      RunInstancesRequest launch,
+      CreateTagsRequest tags) {
 
     /** The dry runs, complete with the source AMI and the network. */
     List<Probe> probes(BuildState.SourceImage source, BuildState.Network network) {
