@@ -50,6 +50,28 @@ public final class AwsOptions {
         settings, dev.eksnode.amibuilder.aws.ApiRateLimiter.ec2Defaults(), credentials);
   }
 
+  /**
+   * These options as they would be typed again, each after a space ("" when none is set), for a
+   * printed command such as the cleanup of a build: it must reach the same account and endpoint.
+   */
+  String asArguments() {
+    StringBuilder args = new StringBuilder();
+    if (profile != null && !profile.isBlank()) {
+      args.append(" --profile ").append(shellWord(profile));
+    }
+    if (endpointUrl != null && !endpointUrl.isBlank()) {
+      args.append(" --endpoint-url ").append(shellWord(endpointUrl.strip()));
+    }
+    return args.toString();
+  }
+
+  /** {@code value} as is when the shell would read it back unchanged, else single-quoted. */
+  private static String shellWord(String value) {
+    return value.matches("[A-Za-z0-9._:/@%+=,-]+")
+        ? value
+        : dev.eksnode.amibuilder.remote.ShellQuoting.quote(value);
+  }
+
   /** The endpoint as a URI, or null. */
   URI endpoint() {
     if (endpointUrl == null || endpointUrl.isBlank()) {

@@ -42,6 +42,8 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
   /** Snapshot progress bars on a terminal; null prints plain lines instead. */
   private final ProgressBars bars;
 
+  private final String awsArguments;
+
   BuildEventRenderer(CliContext ctx, Console console) {
     this(ctx, console, "--on-error abort");
   }
@@ -55,10 +57,25 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
    *     --json} nor {@code -q}); null for plain lines
    */
   BuildEventRenderer(CliContext ctx, Console console, String keptBecause, ProgressBars bars) {
+    this(ctx, console, keptBecause, bars, "");
+  }
+
+  /**
+   * @param awsArguments the command's {@code --profile} and {@code --endpoint-url} as typed (see
+   *     {@link AwsOptions#asArguments}), added to every cleanup command printed
+   */
+  BuildEventRenderer(
+      CliContext ctx, Console console, String keptBecause, ProgressBars bars, String awsArguments) {
     this.ctx = ctx;
     this.console = console;
     this.keptBecause = keptBecause;
     this.bars = bars;
+    this.awsArguments = awsArguments;
+  }
+
+  /** The command that removes what {@code result} left or kept, reaching the same AWS. */
+  private String cleanupCommand(BuildResult result) {
+    return result.cleanupCommand() + awsArguments;
   }
 
   @Override
@@ -267,7 +284,7 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
       ctx.err().println(p + "Kept for debugging (" + keptBecause + "):");
       cleanup.kept().forEach(r -> ctx.err().println("  " + r));
       entry(p, result.kept());
-      ctx.err().println(p + "Remove them with: " + result.cleanupCommand());
+      ctx.err().println(p + "Remove them with: " + cleanupCommand(result));
     }
     if (!cleanup.leftovers().isEmpty()) {
       ctx.err().println(p + "Cleanup incomplete; left over:");
@@ -285,7 +302,7 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
                     + ": "
                     + l.lastError());
       }
-      ctx.err().println(p + "Finish with: " + result.cleanupCommand());
+      ctx.err().println(p + "Finish with: " + cleanupCommand(result));
     }
     ctx.err().flush();
     ReuseReport reuse = result.reuse();
@@ -346,7 +363,7 @@ final class BuildEventRenderer implements Consumer<BuildEvent> {
     if (result.failureLine() != null) {
       fields.put("error", result.failureLine());
       if (!cleanup.nothingLeft()) {
-        fields.put("cleanup_command", result.cleanupCommand());
+        fields.put("cleanup_command", cleanupCommand(result));
       }
     }
     Instant start = startedAt.get(result.buildId());

@@ -269,7 +269,8 @@ final class K8sCommand implements Callable<Integer> {
             ctx,
             console,
             onError == OnError.ASK ? "abort answered to --on-error ask" : "--on-error abort",
-            bars ? ProgressBars.onTerminal(ctx.out(), output.color(ctx)) : null);
+            bars ? ProgressBars.onTerminal(ctx.out(), output.color(ctx)) : null,
+            aws.asArguments());
     BuildReport report = new BuildService().run(request, renderer);
     int code = renderer.close(report, many);
     if (code == ExitCodes.OK) {

@@ -81,12 +81,17 @@ class EnterFailedBuildIT {
     }
   }
 
-  /** Runs the printed cleanup command against the proxy and expects nothing left. */
+  /**
+   * Runs the printed cleanup command word for word and expects nothing left: it names the build's
+   * endpoint itself, so it reaches the same (emulated) account.
+   */
   private static void runPrintedCleanup(BuildRig rig, TestHome.Result r, MotoState before) {
     String command = group(REMOVE, r);
+    assertTrue(
+        command.endsWith(" --endpoint-url " + rig.proxy.endpoint()),
+        "the cleanup command does not name the build's endpoint: " + command);
     List<String> words = new ArrayList<>(Arrays.asList(command.split(" ")));
     assertEquals("ami-builder", words.remove(0));
-    words.addAll(List.of("--endpoint-url", rig.proxy.endpoint().toString()));
     rig.proxy.clear();
     TestHome.Result cleanup = rig.cli(words.toArray(String[]::new));
     assertEquals(0, cleanup.code(), cleanup.err() + cleanup.out());
@@ -178,7 +183,12 @@ class EnterFailedBuildIT {
           "ssh -i <your key> -p 22 ec2-user@" + instance.publicIpAddress(), group(ENTER, r));
       assertTrue(r.err().contains("run with --debug-keep-key"), r.err());
       assertEquals(
-          "ami-builder cleanup --build-id " + id + " --region " + BuildRig.REGION,
+          "ami-builder cleanup --build-id "
+              + id
+              + " --region "
+              + BuildRig.REGION
+              + " --endpoint-url "
+              + rig.proxy.endpoint(),
           group(REMOVE, r));
       assertEquals(List.of(), privateKeysUnder(tmp), "no key may be written without the flag");
 
