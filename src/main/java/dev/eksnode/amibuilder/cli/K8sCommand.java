@@ -263,7 +263,8 @@ final class K8sCommand implements Callable<Integer> {
             onError == OnError.ASK ? new AskOnError(ctx.err(), ctx.terminal()) : null,
             debugKeepKey,
             checkPermissions,
-            bars || output.json);
+            bars || output.json,
+            aws.asArguments());
     BuildEventRenderer renderer =
         new BuildEventRenderer(
             ctx,

@@ -35,6 +35,9 @@ import java.util.Objects;
  * @param snapshotProgress image waits also ask DescribeSnapshots for the progress of the image's
  *     snapshots and send {@link BuildEvent.Progress} events (for a progress bar or {@code --json});
  *     false makes no such call
+ * @param cleanupArguments the command's own options that a printed {@code cleanup} command must
+ *     repeat to reach the same AWS ({@code --profile}, {@code --endpoint-url}), each after a space;
+ *     "" for none
  */
 public record BuildRequest(
     List<Entry> entries,
@@ -51,7 +54,8 @@ public record BuildRequest(
     FailurePrompt prompt,
     boolean keepKey,
     boolean checkPermissions,
-    boolean snapshotProgress) {
+    boolean snapshotProgress,
+    String cleanupArguments) {
 
   /**
    * Asks the person at the terminal what to do after a step of a build failed ({@code --on-error
@@ -95,7 +99,8 @@ public record BuildRequest(
         null,
         false,
         false,
-        false);
+        false,
+        "");
   }
 
   /**
@@ -131,6 +136,7 @@ public record BuildRequest(
   }
 
   public BuildRequest {
+    cleanupArguments = cleanupArguments == null ? "" : cleanupArguments;
     entries = List.copyOf(entries);
     if (entries.isEmpty()) {
       throw new IllegalArgumentException("a request needs at least one build");

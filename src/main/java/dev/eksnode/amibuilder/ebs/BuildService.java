@@ -377,22 +377,30 @@ public final class BuildService {
      * For the interrupt guard: what is still recorded as live, and the command to finish the job.
      */
     String leftoverSummary() {
-      StringBuilder text = new StringBuilder();
-      for (BuildJournal journal : journals) {
-        List<Resource> live = journal.live();
-        if (live.isEmpty()) {
-          continue;
-        }
-        text.append("Build ").append(journal.buildId()).append(" left:\n");
-        live.forEach(r -> text.append("  ").append(r).append('\n'));
-        text.append("Finish with: ami-builder cleanup --build-id ")
-            .append(journal.buildId())
-            .append('\n');
-      }
-      return text.length() == 0
-          ? "Nothing recorded as left over."
-          : text.toString().stripTrailing();
+      return BuildService.leftoverSummary(journals, request.cleanupArguments());
     }
+  }
+
+  /**
+   * What {@code journals} still list as live, each build with the command that removes it: its
+   * regions and {@code cleanupArguments} (the command's own {@code --profile} and {@code
+   * --endpoint-url}), so that it reaches the same AWS.
+   */
+  static String leftoverSummary(List<BuildJournal> journals, String cleanupArguments) {
+    StringBuilder text = new StringBuilder();
+    for (BuildJournal journal : journals) {
+      BuildJournal.Contents contents = journal.snapshot();
+      List<Resource> live = contents.live();
+      if (live.isEmpty()) {
+        continue;
+      }
+      text.append("Build ").append(journal.buildId()).append(" left:\n");
+      live.forEach(r -> text.append("  ").append(r).append('\n'));
+      text.append("Finish with: ami-builder cleanup --build-id ").append(journal.buildId());
+      contents.regions().forEach(r -> text.append(" --region ").append(r));
+      text.append(cleanupArguments).append('\n');
+    }
+    return text.length() == 0 ? "Nothing recorded as left over." : text.toString().stripTrailing();
   }
 
   /**

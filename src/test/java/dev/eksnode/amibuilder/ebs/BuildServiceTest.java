@@ -14,8 +14,12 @@ import dev.eksnode.amibuilder.config.Variable;
 import dev.eksnode.amibuilder.config.VariableSource;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
+import dev.eksnode.amibuilder.pipeline.BuildId;
+import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import dev.eksnode.amibuilder.pipeline.OnError;
 import dev.eksnode.amibuilder.pipeline.Outcome;
+import dev.eksnode.amibuilder.pipeline.Resource;
+import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.Template;
 import dev.eksnode.amibuilder.template.TemplateLoader;
@@ -30,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -79,6 +84,36 @@ class BuildServiceTest {
             List.of());
     return new TemplateRenderer(Map.of(), Instant.parse("2026-11-25T10:15:30Z"), "uuid-1", dir)
         .render(template, vars, VariableValidator.Purpose.BUILD);
+  }
+
+  @Test
+  void leftoverSummary_namesWhatIsLiveAndACommandWithTheRegionsAndTheAwsOptions() {
+    Clock clock = Clock.fixed(Instant.parse("2026-12-03T12:00:00Z"), ZoneOffset.UTC);
+    BuildJournal done = BuildJournal.create(dir, BuildId.parse("ab-20261203T1200-aaaaaa"), clock);
+    Resource key = new Resource(ResourceKind.KEY_PAIR, "ami-builder-x", "us-west-2");
+    done.regionTouched("us-west-2");
+    done.created(key);
+    done.removed(key);
+    BuildJournal left = BuildJournal.create(dir, BuildId.parse("ab-20261203T1200-bbbbbb"), clock);
+    left.regionTouched("us-west-2");
+    left.regionTouched("eu-west-1");
+    left.created(new Resource(ResourceKind.INSTANCE, "i-0abc", "us-west-2"));
+    left.created(new Resource(ResourceKind.IMAGE, "ami-0copy", "eu-west-1"));
+
+    String summary =
+        BuildService.leftoverSummary(
+            List.of(done, left), " --profile build-team --endpoint-url http://127.0.0.1:5000");
+
+    assertEquals(
+        String.join(
+            "\n",
+            "Build ab-20261203T1200-bbbbbb left:",
+            "  " + new Resource(ResourceKind.INSTANCE, "i-0abc", "us-west-2"),
+            "  " + new Resource(ResourceKind.IMAGE, "ami-0copy", "eu-west-1"),
+            "Finish with: ami-builder cleanup --build-id ab-20261203T1200-bbbbbb --region us-west-2"
+                + " --region eu-west-1 --profile build-team --endpoint-url http://127.0.0.1:5000"),
+        summary);
+    assertEquals("Nothing recorded as left over.", BuildService.leftoverSummary(List.of(done), ""));
   }
 
   private BuildRequest request(
