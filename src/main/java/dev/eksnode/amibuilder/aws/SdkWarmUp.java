@@ -92,15 +92,9 @@ public final class SdkWarmUp {
 
   /**
    * Sends one request of each kind a build starts with (the preflight's look-ups and dry runs, the
-   * launch's describe) and returns what each answer said, in order, for the test to check.
-   */
-  static List<String> run() {
-    return run(() -> false);
-  }
-
-  /**
-   * As {@link #run()}, but sends no further request once {@code stop} says so: from then on the
-   * build's own calls run the same code, and a warm-up still going only takes a core from them.
+   * launch's describe), but no further one once {@code stop} says so: from then on the build's own
+   * calls run the same code, and a warm-up still going only takes a core from them. Returns what
+   * each answer said, in order, for the test to check.
    */
   static List<String> run(BooleanSupplier stop) {
     List<String> seen = new ArrayList<>();

@@ -247,6 +247,8 @@ final class K8sCommand implements Callable<Integer> {
     // Snapshot progress costs a DescribeSnapshots per image poll while an image is pending: asked
     // for only when someone shows it (bars on a terminal, events with --json), never for a log.
     boolean bars = output.progressBars(ctx);
+    // What every printed cleanup command repeats, so that it reaches the same AWS.
+    String cleanupArguments = aws.asArguments();
     BuildRequest request =
         new BuildRequest(
             entries,
@@ -264,14 +266,14 @@ final class K8sCommand implements Callable<Integer> {
             debugKeepKey,
             checkPermissions,
             bars || output.json,
-            aws.asArguments());
+            cleanupArguments);
     BuildEventRenderer renderer =
         new BuildEventRenderer(
             ctx,
             console,
             onError == OnError.ASK ? "abort answered to --on-error ask" : "--on-error abort",
             bars ? ProgressBars.onTerminal(ctx.out(), output.color(ctx)) : null,
-            aws.asArguments());
+            cleanupArguments);
     BuildReport report = new BuildService().run(request, renderer);
     int code = renderer.close(report, many);
     if (code == ExitCodes.OK) {

@@ -139,11 +139,11 @@ public final class PreflightStep implements Step<BuildContext> {
           known != null
               ? null
               : pool.submit(() -> InputsFingerprint.prepare(ctx.spec(), ctx.tags().createdBy()));
-      // A check that came after another in the sequential order keeps its failure (in a Later)
-      // until that one is known to have passed.
       // The source as soon as it is known, before its architecture check: the later dry runs need
       // only the image (cancelled when the look-up failed).
       CompletableFuture<BuildState.SourceImage> image = new CompletableFuture<>();
+      // A check that came after another in the sequential order keeps its failure (in a Later)
+      // until that one is known to have passed.
       Future<Sourced> source =
           pool.submit(
               () -> {
