@@ -1,31 +1,52 @@
 #!/usr/bin/env bats
-# bin/ami-builder's class-data-sharing layers, with a stand-in `java` that records its arguments and
-# plays the JVM's part: it writes the archive named by -XX:ArchiveClassesAtExit, and the build's
-# marker when STUB_BUILD_OK=1 (a build that ended with exit 0).
+# bin/ami-builder's choice of JVM and its class-data-sharing layers, with a stand-in `java` in a
+# stand-in JDK (a bin/java and a release file) that records its arguments and plays the JVM's part:
+# it writes the archive of a -Xshare:dump, the one named by -XX:ArchiveClassesAtExit, and the
+# build's marker when STUB_BUILD_OK=1 (a build that ended with exit 0).
 
 setup() {
   HOME_DIR="${BATS_TEST_TMPDIR}/install"
-  mkdir -p "${HOME_DIR}/bin" "${HOME_DIR}/target" "${HOME_DIR}/src/main" "${BATS_TEST_TMPDIR}/stubs"
+  mkdir -p "${HOME_DIR}/bin" "${HOME_DIR}/target" "${HOME_DIR}/src/main"
   cp "${BATS_TEST_DIRNAME}/../../../../bin/ami-builder" "${HOME_DIR}/bin/"
   touch "${HOME_DIR}/pom.xml"
   touch -d '2024-01-01' "${HOME_DIR}/pom.xml" "${HOME_DIR}/src/main"
   touch -d '2024-02-01' "${HOME_DIR}/target/ami-builder.jar"
   touch -d '2024-03-01' "${HOME_DIR}/target/ami-builder.jsa"
   ARGS="${BATS_TEST_TMPDIR}/java.args"
-  cat > "${BATS_TEST_TMPDIR}/stubs/java" << 'STUB'
+  CALLS="${BATS_TEST_TMPDIR}/java.calls"
+  JDK="$(fake_jdk jdk17 17.0.15 17.0.15+6-test)"
+  # The archive above was made by this JDK.
+  printf '%s %s\n' "$(readlink -f "${JDK}/bin/java")" 17.0.15+6-test > "${HOME_DIR}/target/ami-builder.jsa.jdk"
+  export ARGS CALLS PATH="${JDK}/bin:${PATH}"
+  unset JAVA_HOME
+  TOP="${HOME_DIR}/target/ami-builder-build.jsa"
+}
+
+# fake_jdk NAME JAVA_VERSION JAVA_RUNTIME_VERSION: makes a stand-in JDK and prints its directory.
+fake_jdk() {
+  local dir="${BATS_TEST_TMPDIR}/$1"
+  mkdir -p "${dir}/bin"
+  printf 'IMPLEMENTOR="Test"\nJAVA_RUNTIME_VERSION="%s"\nJAVA_VERSION="%s"\n' "$3" "$2" > "${dir}/release"
+  cat > "${dir}/bin/java" << 'STUB'
 #!/usr/bin/env bash
 printf '%s\n' "$@" > "${ARGS}"
+echo "$0 $*" >> "${CALLS}"
+dump=false
+for a in "$@"; do
+  [[ "$a" == -Xshare:dump ]] && dump=true
+  [[ "$a" == -XX:DumpLoadedClassList=* && "${STUB_TRAINING_FAILS:-}" == 1 ]] && exit 1
+done
 for a in "$@"; do
   case "$a" in
+    -XX:SharedArchiveFile=*) "$dump" && echo archive > "${a#*=}" ;;
     -XX:ArchiveClassesAtExit=*) echo layer > "${a#*=}" ;;
     -Damibuilder.cds.marker=*) [[ "${STUB_BUILD_OK:-}" == 1 ]] && : > "${a#*=}" ;;
   esac
 done
 exit 0
 STUB
-  chmod +x "${BATS_TEST_TMPDIR}/stubs/java"
-  export ARGS PATH="${BATS_TEST_TMPDIR}/stubs:${PATH}"
-  TOP="${HOME_DIR}/target/ami-builder-build.jsa"
+  chmod +x "${dir}/bin/java"
+  echo "${dir}"
 }
 
 launch() {
@@ -125,4 +146,74 @@ refute_recording() {
   refute_arg '-Xmn256m'
   JAVA_TOOL_OPTIONS="-Xmx256m" launch --version
   refute_arg '-Xmn256m'
+}
+
+@test "JAVA_HOME's java runs before the one on PATH; under a JDK other than the archive's, the archive is made again" {
+  STUB_BUILD_OK=1 launch k8s 1.23
+  launch --help
+  [ -f "${TOP}" ]
+  local other
+  other="$(fake_jdk jdk25 25.0.3 25.0.3+9-LTS)"
+  : > "${CALLS}"
+  JAVA_HOME="${other}" launch --help
+  grep -q "^${other}/bin/java .*-XX:DumpLoadedClassList=" "${CALLS}"
+  grep -q "^${other}/bin/java .*-Xshare:dump" "${CALLS}"
+  [[ "$(tail -1 "${CALLS}")" == "${other}/bin/java "*" --help" ]]
+  [ "$(cat "${HOME_DIR}/target/ami-builder.jsa.jdk")" == "$(readlink -f "${other}/bin/java") 25.0.3+9-LTS" ]
+  [ "$(cat "${HOME_DIR}/target/ami-builder.jsa")" == archive ]
+  [ ! -f "${TOP}" ]
+  grep -qx -- "-XX:SharedArchiveFile=${HOME_DIR}/target/ami-builder.jsa" "${ARGS}"
+  # The same JDK again: nothing is made.
+  : > "${CALLS}"
+  JAVA_HOME="${other}" launch --help
+  [ "$(wc -l < "${CALLS}")" -eq 1 ]
+}
+
+@test "an update of the JDK in place (a new runtime version) makes the archive again" {
+  launch --help
+  [ "$(wc -l < "${CALLS}")" -eq 1 ]
+  sed -i 's/17.0.15+6-test/17.0.16+8-test/' "${JDK}/release"
+  : > "${CALLS}"
+  launch --help
+  grep -q -- "-Xshare:dump" "${CALLS}"
+  grep -q " 17.0.16+8-test$" "${HOME_DIR}/target/ami-builder.jsa.jdk"
+}
+
+@test "an archive another JDK made is not mapped when this one fails to make its own" {
+  echo "/some/other/jdk/bin/java 21.0.1+12" > "${HOME_DIR}/target/ami-builder.jsa.jdk"
+  STUB_TRAINING_FAILS=1 launch --help
+  grep -q -- "-XX:DumpLoadedClassList=" "${CALLS}"
+  refute_arg '-XX:SharedArchiveFile'
+  grep -q "^/some/other/jdk/bin/java " "${HOME_DIR}/target/ami-builder.jsa.jdk"
+}
+
+@test "a JAVA_HOME without bin/java is refused with exit 2, naming it" {
+  run env JAVA_HOME="${BATS_TEST_TMPDIR}/nowhere" "${HOME_DIR}/bin/ami-builder" --help
+  [ "$status" -eq 2 ]
+  [[ "$output" == "ami-builder: JAVA_HOME is '${BATS_TEST_TMPDIR}/nowhere', which has no bin/java"* ]]
+  [ ! -e "${CALLS}" ]
+}
+
+@test "a Java older than 17 is refused with exit 2 before anything is built or recorded" {
+  local old
+  old="$(fake_jdk jdk11 11.0.21 11.0.21+9)"
+  run env JAVA_HOME="${old}" "${HOME_DIR}/bin/ami-builder" --help
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"is Java 11.0.21; ami-builder needs Java 17 or newer"* ]]
+  old="$(fake_jdk jdk8 1.8.0_392 1.8.0_392-b08)"
+  run env PATH="${old}/bin:${PATH}" "${HOME_DIR}/bin/ami-builder" --help
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"is Java 1.8.0_392; ami-builder needs Java 17 or newer"* ]]
+  [ ! -e "${CALLS}" ]
+}
+
+@test "no java at all is refused with exit 2 and the way to get one" {
+  local tools="${BATS_TEST_TMPDIR}/tools" t
+  mkdir -p "${tools}"
+  for t in bash dirname find readlink awk mv rm; do
+    ln -s "$(command -v "$t")" "${tools}/$t"
+  done
+  run env PATH="${tools}" "${HOME_DIR}/bin/ami-builder" --help
+  [ "$status" -eq 2 ]
+  [[ "$output" == "ami-builder: no java on PATH: install a JDK 17 or newer"* ]]
 }
