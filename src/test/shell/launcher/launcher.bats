@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # bin/ami-builder's choice of JVM and its class-data-sharing layers, with a stand-in `java` in a
 # stand-in JDK (a bin/java and a release file) that records its arguments and plays the JVM's part:
-# it writes the archive of a -Xshare:dump, the one named by -XX:ArchiveClassesAtExit, and the
-# build's marker when STUB_BUILD_OK=1 (a build that ended with exit 0).
+# it writes the archive of a -Xshare:dump, the one named by -XX:ArchiveClassesAtExit, the AOT
+# configuration of -XX:AOTMode=record and the cache of -XX:AOTMode=create, and the build's marker
+# when STUB_BUILD_OK=1 (a build that ended with exit 0).
 
 setup() {
   HOME_DIR="${BATS_TEST_TMPDIR}/install"
@@ -40,6 +41,8 @@ for a in "$@"; do
   case "$a" in
     -XX:SharedArchiveFile=*) "$dump" && echo archive > "${a#*=}" ;;
     -XX:ArchiveClassesAtExit=*) echo layer > "${a#*=}" ;;
+    -XX:AOTConfiguration=*) [[ " $* " == *" -XX:AOTMode=record "* ]] && echo configuration > "${a#*=}" ;;
+    -XX:AOTCache=*) [[ " $* " == *" -XX:AOTMode=create "* ]] && echo cache > "${a#*=}" ;;
     -Damibuilder.cds.marker=*) [[ "${STUB_BUILD_OK:-}" == 1 ]] && : > "${a#*=}" ;;
   esac
 done
@@ -216,4 +219,68 @@ refute_recording() {
   run env PATH="${tools}" "${HOME_DIR}/bin/ami-builder" --help
   [ "$status" -eq 2 ]
   [[ "$output" == "ami-builder: no java on PATH: install a JDK 17 or newer"* ]]
+}
+
+# use_jdk NAME JAVA_VERSION JAVA_RUNTIME_VERSION: runs the launcher with that stand-in JDK, whose
+# static archive is already made.
+use_jdk() {
+  JDK="$(fake_jdk "$@")"
+  PATH="${JDK}/bin:${PATH}"
+  printf '%s %s\n' "$(readlink -f "${JDK}/bin/java")" "$3" > "${HOME_DIR}/target/ami-builder.jsa.jdk"
+  AOT="${HOME_DIR}/target/ami-builder-build.aot"
+}
+
+@test "on Java 25 the first k8s build records an AOT configuration under its pid, with a marker, instead of a layer" {
+  use_jdk jdk25 25.0.3 25.0.3+9-LTS
+  STUB_BUILD_OK=1 launch k8s 1.23
+  grep -qx -- "-XX:AOTMode=record" "${ARGS}"
+  grep -q "^-XX:AOTConfiguration=${AOT}.conf.[0-9]*$" "${ARGS}"
+  grep -q "^-Damibuilder.cds.marker=${AOT}.ok.[0-9]*$" "${ARGS}"
+  grep -qx -- "-XX:+DisplayVMOutputToStderr" "${ARGS}"
+  refute_arg '-XX:SharedArchiveFile'
+  refute_recording
+  [ "$(find "${HOME_DIR}/target" -name 'ami-builder-build.aot.conf.*' | wc -l)" -eq 1 ]
+}
+
+@test "on Java 25 the next run makes the cache from a finished recording; builds map it, other commands the static archive" {
+  use_jdk jdk25 25.0.3 25.0.3+9-LTS
+  STUB_BUILD_OK=1 launch k8s 1.23
+  : > "${CALLS}"
+  run launch --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"making the build's ahead-of-time cache"* ]]
+  grep -q -- "-XX:AOTMode=create -XX:AOTConfiguration=${AOT}.conf.[0-9]* -XX:AOTCache=${AOT}.[0-9]* " "${CALLS}"
+  [ "$(cat "${AOT}")" == cache ]
+  [ -z "$(find "${HOME_DIR}/target" -name 'ami-builder-build.aot.*')" ]
+  grep -qx -- "-XX:SharedArchiveFile=${HOME_DIR}/target/ami-builder.jsa" "${ARGS}"
+  refute_arg '-XX:AOTCache'
+  : > "${CALLS}"
+  launch k8s 1.24
+  [ "$(wc -l < "${CALLS}")" -eq 1 ]
+  grep -qx -- "-XX:AOTCache=${AOT}" "${ARGS}"
+  refute_arg '-XX:SharedArchiveFile'
+  refute_arg '-XX:AOTMode'
+}
+
+@test "on Java 25 a recording without its marker (the build failed) makes no cache, and the next build records again" {
+  use_jdk jdk25 25.0.3 25.0.3+9-LTS
+  launch k8s 1.23
+  : > "${CALLS}"
+  launch validate 1.23
+  [ "$(wc -l < "${CALLS}")" -eq 1 ]
+  [ ! -f "${AOT}" ]
+  [ -z "$(find "${HOME_DIR}/target" -name 'ami-builder-build.aot.*')" ]
+  launch k8s 1.23
+  grep -qx -- "-XX:AOTMode=record" "${ARGS}"
+}
+
+@test "on Java 25 a cache older than the static archive is dropped, and so is a layer an older launcher left" {
+  use_jdk jdk25 25.0.3 25.0.3+9-LTS
+  echo old > "${AOT}"
+  echo old > "${TOP}"
+  touch -d '2024-02-15' "${AOT}"
+  launch k8s 1.23
+  [ ! -f "${AOT}" ]
+  [ ! -f "${TOP}" ]
+  grep -qx -- "-XX:AOTMode=record" "${ARGS}"
 }

@@ -232,13 +232,29 @@ final class PackerComparison {
     amiBuilder(dir, "warmup-cds", List.of(), Map.of());
     // Packer's binary was read once by 'packer version' above.
 
-    // Alternating runs: ami-builder, Packer, ami-builder, Packer, ...
+    // The same builds on a newer JDK where one is installed (its ahead-of-time cache: the first
+    // build records, the next run makes the cache, both untimed), from a second installation
+    // directory so that either JDK keeps its own class-data archive.
+    Jdk newer = Jdk.newest(25);
+    Path launcher25 = newer == null ? null : secondInstallation();
+    Map<String, String> env25 =
+        newer == null ? Map.of() : Map.of("JAVA_HOME", newer.home().toString());
+    if (newer != null) {
+      amiBuilder(launcher25, dir, "warmup-aot-record", List.of(), env25);
+      amiBuilder(launcher25, dir, "warmup-aot-create", List.of(), env25);
+    }
+
+    // Alternating runs: ami-builder, Packer, [ami-builder on the newer JDK,] ami-builder, ...
     List<Build> ours = new ArrayList<>();
     List<Build> theirs = new ArrayList<>();
+    List<Build> ours25 = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       ours.add(amiBuilder(dir, "cmp" + i, List.of(), Map.of()));
       if (packerVersion != null) {
         theirs.add(packer(dir, "cmp" + i, false));
+      }
+      if (newer != null) {
+        ours25.add(amiBuilder(launcher25, dir, "cmp25-" + i, List.of(), env25));
       }
     }
     List<Long> ourWalls = ours.stream().map(b -> b.child().wallMs()).toList();
@@ -316,6 +332,7 @@ final class PackerComparison {
             Double.isNaN(ratio) ? "no packer" : String.format("%.2fx", ratio),
             "<= 0.50x",
             !Double.isNaN(ratio) && ratio <= 0.5));
+    newerJdk(newer, ours25, theirWalls);
 
     // The floor, in the same run.
     List<Long> jvm = jvmFloor();
@@ -398,6 +415,7 @@ final class PackerComparison {
             median(preflights) + " ms",
             "<= 300 ms",
             median(preflights) >= 0 && median(preflights) <= 300));
+    newerJdkPreflight(newer, ours25);
     perProvisioner.forEach(
         (k, v) -> {
           if (k.startsWith("shell") && !k.contains("upgrade_kernel")) {
@@ -417,6 +435,12 @@ final class PackerComparison {
   // ---------------------------------------------------------------- the two tools
 
   private Build amiBuilder(Path dir, String tag, List<String> extraArgs, Map<String, String> env)
+      throws Exception {
+    return amiBuilder(launcher, dir, tag, extraArgs, env);
+  }
+
+  private Build amiBuilder(
+      Path launcher, Path dir, String tag, List<String> extraArgs, Map<String, String> env)
       throws Exception {
     rig.freshNode();
     proxy.clear();
@@ -997,6 +1021,118 @@ final class PackerComparison {
               "<= " + limit + " ms",
               median(walls) <= limit));
     }
+  }
+
+  // ---------------------------------------------------------------- a newer JDK
+
+  /** A JDK found under /usr/lib/jvm (or named by -Dbench.jdk), by its release file. */
+  record Jdk(Path home, String version) {
+    int feature() {
+      String v = version.startsWith("1.") ? version.substring(2) : version;
+      int dot = v.indexOf('.');
+      try {
+        return Integer.parseInt(dot < 0 ? v : v.substring(0, dot));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+
+    static Jdk at(Path home) {
+      Path release = home.resolve("release");
+      if (!Files.isExecutable(home.resolve("bin/java")) || !Files.isReadable(release)) {
+        return null;
+      }
+      try {
+        for (String line : Files.readAllLines(release)) {
+          if (line.startsWith("JAVA_VERSION=")) {
+            return new Jdk(home, line.substring("JAVA_VERSION=".length()).replace("\"", ""));
+          }
+        }
+      } catch (IOException e) {
+        return null;
+      }
+      return null;
+    }
+
+    /** -Dbench.jdk when set, else the newest JDK of at least that version under /usr/lib/jvm. */
+    static Jdk newest(int atLeast) throws IOException {
+      String named = System.getProperty("bench.jdk", "");
+      if (!named.isBlank()) {
+        return at(Path.of(named));
+      }
+      Path jvms = Path.of("/usr/lib/jvm");
+      if (!Files.isDirectory(jvms)) {
+        return null;
+      }
+      try (Stream<Path> dirs = Files.list(jvms)) {
+        return dirs.filter(d -> !Files.isSymbolicLink(d))
+            .map(Jdk::at)
+            .filter(j -> j != null && j.feature() >= atLeast)
+            .max((a, b) -> Integer.compare(a.feature(), b.feature()))
+            .orElse(null);
+      }
+    }
+  }
+
+  /**
+   * An installation directory beside the project's: its own bin/ami-builder and target/ (a copy of
+   * the jar), the rest linked, so a second JDK records its archives without replacing the
+   * project's.
+   */
+  private Path secondInstallation() throws IOException {
+    Path home = root.resolve("install-newer-jdk");
+    Files.createDirectories(home.resolve("bin"));
+    Files.createDirectories(home.resolve("target"));
+    for (String shared : List.of("templates", "files", "scripts", "eni-max-pods.txt")) {
+      Files.deleteIfExists(home.resolve(shared));
+      Files.createSymbolicLink(home.resolve(shared), project.resolve(shared));
+    }
+    Files.copy(
+        launcher,
+        home.resolve("bin/ami-builder"),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(
+        project.resolve("target/ami-builder.jar"),
+        home.resolve("target/ami-builder.jar"),
+        StandardCopyOption.REPLACE_EXISTING);
+    return home.resolve("bin/ami-builder");
+  }
+
+  private void newerJdk(Jdk newer, List<Build> ours25, List<Long> theirWalls) {
+    if (newer == null) {
+      details.append(
+          "no JDK 25 or newer under /usr/lib/jvm (or -Dbench.jdk=JAVA_HOME): the builds on a newer"
+              + " JDK are left out\n");
+      return;
+    }
+    List<Long> walls = ours25.stream().map(b -> b.child().wallMs()).toList();
+    List<Long> preflights = ours25.stream().map(Build::preflightMs).toList();
+    details.append(
+        String.format(
+            "the same builds on Java %s (JAVA_HOME=%s, its ahead-of-time cache made by two untimed"
+                + " builds), in the same rounds: %s ms; median %d ms, preflight median %d ms%n",
+            newer.version(), newer.home(), walls, median(walls), median(preflights)));
+    double ratio = theirWalls.isEmpty() ? Double.NaN : median(walls) / (double) median(theirWalls);
+    targets.add(
+        row(
+            "  the same on Java " + newer.version() + " (AOT cache): " + median(walls) + " ms",
+            Double.isNaN(ratio) ? "no packer" : String.format("%.2fx", ratio),
+            "<= 0.50x",
+            !Double.isNaN(ratio) && ratio <= 0.5));
+  }
+
+  private void newerJdkPreflight(Jdk newer, List<Build> ours25) {
+    if (newer == null) {
+      return;
+    }
+    List<Long> preflights = ours25.stream().map(Build::preflightMs).toList();
+    targets.add(
+        row(
+            "  the same on Java " + newer.version() + " (AOT cache), median",
+            median(preflights) + " ms",
+            "<= 300 ms",
+            median(preflights) >= 0 && median(preflights) <= 300));
   }
 
   // ---------------------------------------------------------------- helpers
