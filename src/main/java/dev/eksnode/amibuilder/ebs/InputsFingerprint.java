@@ -13,6 +13,7 @@ import dev.eksnode.amibuilder.template.ShellProvisionerSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -278,7 +279,7 @@ public record InputsFingerprint(
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> settings(BuildSpec spec) {
-    Map<String, Object> s = JSON.convertValue(spec.settings(), Map.class);
+    Map<String, Object> s = (Map<String, Object>) tree(spec.settings());
     ((Map<String, Object>) s.get("image")).remove("name");
     s.remove("distribution");
     s.remove("polling");
@@ -397,6 +398,41 @@ public record InputsFingerprint(
       throw new UncheckedIOException("cannot read " + file, e);
     }
     return HexFormat.of().formatHex(md.digest());
+  }
+
+  /**
+   * The settings records as maps, lists and plain values, the tree Jackson's {@code convertValue}
+   * made of them when the fingerprint was introduced (each component by name, null ones too, a
+   * {@link Duration} as its text), so that the fingerprint keeps its value. Read through the record
+   * components: Jackson's first conversion of these records (introspecting each type) cost some 100
+   * ms of CPU in the preflight.
+   */
+  static Object tree(Object value) {
+    if (value instanceof Record record) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (RecordComponent component : record.getClass().getRecordComponents()) {
+        try {
+          out.put(component.getName(), tree(component.getAccessor().invoke(record)));
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException("cannot read " + component, e);
+        }
+      }
+      return out;
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      map.forEach((k, v) -> out.put(String.valueOf(k), tree(v)));
+      return out;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>(list.size());
+      list.forEach(v -> out.add(tree(v)));
+      return out;
+    }
+    if (value instanceof Duration duration) {
+      return duration.toString();
+    }
+    return value;
   }
 
   static String canonical(Object value) {

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.eksnode.amibuilder.config.Variable;
 import dev.eksnode.amibuilder.config.VariableSource;
 import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
+import dev.eksnode.amibuilder.template.AmazonEbsSettings;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.Template;
 import dev.eksnode.amibuilder.template.TemplateLoader;
@@ -15,6 +19,7 @@ import dev.eksnode.amibuilder.template.TemplateRenderer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -105,6 +110,56 @@ class InputsFingerprintTest {
         List.of(
             "settings", "variables", "source_ami", "tool", "provisioners[0]", "provisioners[1]"),
         List.copyOf(direct.parts().keySet()));
+  }
+
+  /**
+   * The settings enter the fingerprint as the tree Jackson's convertValue made of them when the
+   * fingerprint was introduced; the hand-made tree must be that one, for every kind of component
+   * (nulls, boxed and primitive numbers and booleans, maps, lists of records, durations).
+   */
+  @Test
+  void settingsTree_isTheOneJacksonsConvertValueMade() throws IOException {
+    ObjectMapper jackson =
+        new ObjectMapper()
+            .registerModule(
+                new SimpleModule().addSerializer(Duration.class, ToStringSerializer.instance));
+    AmazonEbsSettings.BlockDevice gp3 =
+        new AmazonEbsSettings.BlockDevice("/dev/xvda", "gp3", 20, true, true, 3000, 125);
+    AmazonEbsSettings.BlockDevice bare =
+        new AmazonEbsSettings.BlockDevice("/dev/xvdb", "gp2", null, false, null, null, null);
+    AmazonEbsSettings rich =
+        new AmazonEbsSettings(
+            "eu-west-1",
+            "https://ec2.example",
+            new AmazonEbsSettings.SourceAmi(
+                null,
+                new AmazonEbsSettings.SourceAmiFilter(
+                    Map.of("name", "amzn2-ami-minimal-hvm-*"), List.of("137112412989"), true)),
+            new AmazonEbsSettings.LaunchSettings(
+                "m6g.large",
+                List.of(gp3, bare),
+                "builder-profile",
+                new AmazonEbsSettings.MetadataOptions("required", "enabled", 2),
+                "#!/bin/sh",
+                "{\"Version\": \"2012-10-17\"}"),
+            new AmazonEbsSettings.NetworkSettings(
+                "subnet-1", null, Boolean.FALSE, List.of("10.0.0.0/8", "192.168.0.0/16")),
+            new AmazonEbsSettings.SshSettings(
+                "ec2-user", null, "private_ip", 22, false, Duration.ofMinutes(5)),
+            new AmazonEbsSettings.ImageSettings(
+                "node-1", "a node", List.of(bare), true, "alias/ebs"),
+            new AmazonEbsSettings.Distribution(
+                List.of("us-east-1"),
+                Map.of("us-east-1", "alias/copy"),
+                List.of("111122223333"),
+                List.of(),
+                List.of("444455556666")),
+            new AmazonEbsSettings.Polling(Duration.ofSeconds(15), 40),
+            new AmazonEbsSettings.TagSettings(
+                Map.of("run", "1"), Map.of(), Map.of("Name", "node-1"), Map.of("snap", "x")));
+    for (AmazonEbsSettings settings : List.of(rich, spec(T1, "uuid-1", Map.of()).settings())) {
+      assertEquals(jackson.convertValue(settings, Map.class), InputsFingerprint.tree(settings));
+    }
   }
 
   @Test
