@@ -238,6 +238,7 @@ use_jdk() {
   grep -q "^-Damibuilder.cds.marker=${AOT}.ok.[0-9]*$" "${ARGS}"
   grep -qx -- "-XX:+DisplayVMOutputToStderr" "${ARGS}"
   refute_arg '-XX:SharedArchiveFile'
+  refute_arg '-Damibuilder.sdk-warm-up'
   refute_recording
   [ "$(find "${HOME_DIR}/target" -name 'ami-builder-build.aot.conf.*' | wc -l)" -eq 1 ]
 }
@@ -258,6 +259,7 @@ use_jdk() {
   launch k8s 1.24
   [ "$(wc -l < "${CALLS}")" -eq 1 ]
   grep -qx -- "-XX:AOTCache=${AOT}" "${ARGS}"
+  grep -qx -- "-Damibuilder.sdk-warm-up=off" "${ARGS}"
   refute_arg '-XX:SharedArchiveFile'
   refute_arg '-XX:AOTMode'
 }

@@ -1,6 +1,8 @@
 package dev.eksnode.amibuilder.aws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,14 @@ class SdkWarmUpTest {
     assertEquals(
         List.of("ami-0warmup", "vpc-0warmup", "m5.large", "x86_64", "DryRunOperation", "running"),
         SdkWarmUp.run(() -> false));
+  }
+
+  @Test
+  void wanted_unlessSetOff() {
+    assertTrue(SdkWarmUp.wanted(null));
+    assertTrue(SdkWarmUp.wanted("on"));
+    assertFalse(SdkWarmUp.wanted("off"));
+    assertFalse(SdkWarmUp.wanted(" OFF "));
   }
 
   @Test
