@@ -19,6 +19,7 @@ import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.http.urlconnection.ProxyConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.utils.Lazy;
+import software.amazon.awssdk.utils.NumericUtils;
 
 /**
  * The one HTTP client behind every AWS client of the JVM. The URL-connection client keeps no
@@ -39,7 +40,7 @@ import software.amazon.awssdk.utils.Lazy;
 final class SharedHttpClient {
   private static final DeferredTrustManager TRUST = new DeferredTrustManager();
   // Made when this class is first used: cheap, since it makes no TLS context.
-  private static final SdkHttpClient CLIENT = build(TRUST);
+  private static final SchemeDispatch CLIENT = build(TRUST);
 
   private SharedHttpClient() {}
 
@@ -60,7 +61,7 @@ final class SharedHttpClient {
   /** Reads the trust store and makes the TLS client now (the warm-up does, for a TLS build). */
   static void readTrustStore() {
     TRUST.delegate();
-    ((SchemeDispatch) CLIENT).tls();
+    CLIENT.tls();
   }
 
   /**
@@ -122,8 +123,8 @@ final class SharedHttpClient {
         } else {
           connection = (HttpURLConnection) uri.toURL().openConnection();
         }
-        connection.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, CONNECT_TIMEOUT.toMillis()));
-        connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, READ_TIMEOUT.toMillis()));
+        connection.setConnectTimeout(NumericUtils.saturatedCast(CONNECT_TIMEOUT.toMillis()));
+        connection.setReadTimeout(NumericUtils.saturatedCast(READ_TIMEOUT.toMillis()));
         return connection;
       } catch (IOException e) {
         throw new UncheckedIOException(e);

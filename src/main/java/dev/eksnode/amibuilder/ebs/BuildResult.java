@@ -160,6 +160,11 @@ public record BuildResult(
         .filter(Objects::nonNull)
         .sorted()
         .forEach(regions::add);
+    return cleanupCommand(buildId.value(), regions);
+  }
+
+  /** {@code ami-builder cleanup} for {@code buildId}, with a {@code --region} for each region. */
+  static String cleanupCommand(String buildId, java.util.Collection<String> regions) {
     StringBuilder command = new StringBuilder("ami-builder cleanup --build-id ").append(buildId);
     regions.forEach(r -> command.append(" --region ").append(r));
     return command.toString();

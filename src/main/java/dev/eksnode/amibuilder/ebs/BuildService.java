@@ -396,9 +396,10 @@ public final class BuildService {
       }
       text.append("Build ").append(journal.buildId()).append(" left:\n");
       live.forEach(r -> text.append("  ").append(r).append('\n'));
-      text.append("Finish with: ami-builder cleanup --build-id ").append(journal.buildId());
-      contents.regions().forEach(r -> text.append(" --region ").append(r));
-      text.append(cleanupArguments).append('\n');
+      text.append("Finish with: ")
+          .append(BuildResult.cleanupCommand(journal.buildId(), contents.regions()))
+          .append(cleanupArguments)
+          .append('\n');
     }
     return text.length() == 0 ? "Nothing recorded as left over." : text.toString().stripTrailing();
   }

@@ -3,8 +3,6 @@ package dev.eksnode.amibuilder.ebs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.eksnode.amibuilder.config.Variable;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.FileProvisionerSpec;
@@ -87,11 +85,9 @@ public record InputsFingerprint(
 
   private static final int MAX_TAG_VALUE = 256;
 
+  // Writes the trees of maps, lists and plain values made below (a duration is already its text).
   private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-          .registerModule(
-              new SimpleModule().addSerializer(Duration.class, ToStringSerializer.instance));
+      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private static final Pattern ISOTIME_LAYOUT = Pattern.compile("isotime\\s+[`\"]([^`\"]+)[`\"]");
 
