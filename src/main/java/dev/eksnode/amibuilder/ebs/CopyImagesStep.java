@@ -130,9 +130,9 @@ public final class CopyImagesStep implements Step<BuildContext> {
                             if (s.image().encryptBoot()) {
                               r.encrypted(true);
                               // A KMS key id or ARN names a key of one region: kms_key_id is the
-                              // build region's. Without a key for
-                              // this region in region_kms_key_ids, EC2 uses the region's default
-                              // EBS key, as Packer does.
+                              // build region's. Without a key for this region in
+                              // region_kms_key_ids, EC2 uses the region's default EBS key, as
+                              // Packer does.
                               String key = regionKey(s, region);
                               if (key != null) {
                                 r.kmsKeyId(key);
@@ -145,8 +145,7 @@ public final class CopyImagesStep implements Step<BuildContext> {
             });
     log.info("Copying {} to {} as {}", source.imageId(), region, id);
     // Not every EC2 implementation honours TagSpecifications on CopyImage (moto does not): tag
-    // before the long
-    // wait so a tag sweep finds the copy even if this process dies.
+    // before the long wait so a tag sweep finds the copy even if this process dies.
     ec2.createTags(r -> r.resources(id).tags(ctx.tags().with(ctx.state().amiTags())));
     ctx.state().image(CreateImageStep.awaitAvailable(ctx, created, region, id));
   }

@@ -311,7 +311,9 @@ class FaultMatrixIT {
           .on("CopyImage")
           .inRegion("eu-west-1")
           .always()
-          .fail(400, "InvalidParameterValue", "injected");
+          // Not before the other copy has been sent: on a loaded machine the failure could
+          // otherwise cancel it before it left (CI run of stop 19).
+          .failOnceArrived("CopyImage", "us-east-1", 400, "InvalidParameterValue", "injected");
       // Still on its way when the failure cancels the other copies.
       rig.proxy
           .on("CopyImage")

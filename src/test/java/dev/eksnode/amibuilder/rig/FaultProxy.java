@@ -331,6 +331,15 @@ public final class FaultProxy implements AutoCloseable {
         forward(exchange, body, request, null);
       } else if (effect instanceof Fail fail) {
         sendError(exchange, serviceOf(exchange), fail);
+      } else if (effect instanceof FailAfter after) {
+        if (!awaitArrival(after.action(), after.region(), after.timeout())) {
+          LOG.warn(
+              "{} in {} did not arrive within {}; failing anyway",
+              after.action(),
+              after.region(),
+              after.timeout());
+        }
+        sendError(exchange, serviceOf(exchange), after.fail());
       } else if (effect instanceof Rewrite rewrite) {
         forward(exchange, body, request, rewrite.edit());
       } else if (effect instanceof LoseAnswer lose) {
@@ -387,7 +396,26 @@ public final class FaultProxy implements AutoCloseable {
     calls.add(request.action());
     requests.add(request);
     lastCallNanos.put(request.action(), System.nanoTime());
+    notifyAll();
     return counts.merge(request.action(), 1, Integer::sum);
+  }
+
+  /**
+   * Waits until a call of {@code action} signed for {@code region} has arrived, at most {@code
+   * timeout}; true if one did.
+   */
+  private synchronized boolean awaitArrival(String action, String region, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (requests.stream()
+        .noneMatch(r -> r.action().equals(action) && region.equals(r.region()))) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
   }
 
   private Effect effectFor(String action, String region, int number) {
@@ -671,7 +699,7 @@ public final class FaultProxy implements AutoCloseable {
   private record Rule(String action, String region, IntPredicate calls, Effect effect) {}
 
   private sealed interface Effect
-      permits Fail, Delay, Respond, AnswerWith, Rewrite, LoseAnswer, DropAnswer {}
+      permits Fail, FailAfter, Delay, Respond, AnswerWith, Rewrite, LoseAnswer, DropAnswer {}
 
   private record AnswerWith(String contentType, Function<URI, String> body) implements Effect {}
 
@@ -680,6 +708,9 @@ public final class FaultProxy implements AutoCloseable {
   private record LoseAnswer(Fail fail) implements Effect {}
 
   private record Fail(int status, String code, String message) implements Effect {}
+
+  private record FailAfter(Fail fail, String action, String region, Duration timeout)
+      implements Effect {}
 
   private record Delay(Duration duration) implements Effect {}
 
@@ -760,6 +791,25 @@ public final class FaultProxy implements AutoCloseable {
     /** Answers with an AWS error in the shape of the caller's protocol. */
     public void fail(int status, String code, String message) {
       rules.add(new Rule(action, region, calls, new Fail(status, code, message)));
+    }
+
+    /**
+     * Answers with an AWS error, but only once a call of {@code otherAction} signed for {@code
+     * otherRegion} has reached the proxy (at most 30 s): a failure that must land while that other
+     * call is in flight, however the caller's threads are scheduled.
+     */
+    public void failOnceArrived(
+        String otherAction, String otherRegion, int status, String code, String message) {
+      rules.add(
+          new Rule(
+              action,
+              region,
+              calls,
+              new FailAfter(
+                  new Fail(status, code, message),
+                  otherAction,
+                  otherRegion,
+                  Duration.ofSeconds(30))));
     }
 
     /**
