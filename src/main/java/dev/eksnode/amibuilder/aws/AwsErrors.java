@@ -3,6 +3,7 @@ package dev.eksnode.amibuilder.aws;
 import dev.eksnode.amibuilder.pipeline.Retry;
 import java.util.Optional;
 import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -91,6 +92,37 @@ public final class AwsErrors {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * An AWS refusal in words: {@code Code: message}. An answer without a code or message (a bare
+   * HTTP error from a proxy, S3's HEAD errors, which have no body) says what it has instead of
+   * {@code null}: the HTTP status and the request id.
+   */
+  public static String describe(AwsServiceException e) {
+    AwsErrorDetails details = e.awsErrorDetails();
+    String code = details == null ? null : blankToNull(details.errorCode());
+    String message = details == null ? null : blankToNull(details.errorMessage());
+    String status =
+        "HTTP "
+            + e.statusCode()
+            + (e.requestId() == null || e.requestId().isBlank()
+                ? ""
+                : ", request id " + e.requestId());
+    if (code == null && message == null) {
+      return status + ", no error code or message in the answer";
+    }
+    if (code == null) {
+      return message + " (" + status + ")";
+    }
+    if (message == null) {
+      return code + " (" + status + ", no message)";
+    }
+    return code + ": " + message;
+  }
+
+  private static String blankToNull(String text) {
+    return text == null || text.isBlank() ? null : text;
   }
 
   /** HTTP status of the AWS error, or 0 when there is none. */

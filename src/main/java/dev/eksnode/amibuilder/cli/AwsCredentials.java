@@ -3,6 +3,7 @@ package dev.eksnode.amibuilder.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.config.ConfigException;
 import dev.eksnode.amibuilder.config.DidYouMean;
 import java.io.IOException;
@@ -940,12 +941,7 @@ final class AwsCredentials {
           refused.statusCode() >= 400
               && refused.statusCode() < 500
               && !refused.isThrottlingException();
-      String words =
-          refused.awsErrorDetails() == null
-              ? refused.getMessage()
-              : refused.awsErrorDetails().errorCode()
-                  + ": "
-                  + refused.awsErrorDetails().errorMessage();
+      String words = AwsErrors.describe(refused);
       return new CommandFailedException(
           usersToFix ? ExitCodes.USAGE : ExitCodes.BUILD_FAILED,
           label + " failed: " + words + (usersToFix ? "; " + fix : ""),

@@ -2,6 +2,7 @@ package dev.eksnode.amibuilder.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.aws.SdkWarmUp;
 import dev.eksnode.amibuilder.aws.UnreachableEndpoint;
 import dev.eksnode.amibuilder.config.ConfigException;
@@ -158,9 +159,7 @@ public final class Main {
     }
     if (ex instanceof AwsServiceException aws) {
       return "AWS refused the request: "
-          + (aws.awsErrorDetails() == null
-              ? aws.getMessage()
-              : aws.awsErrorDetails().errorCode() + ": " + aws.awsErrorDetails().errorMessage())
+          + AwsErrors.describe(aws)
           + "; check the credentials' permissions and --region";
     }
     if (code == ExitCodes.INTERNAL) {

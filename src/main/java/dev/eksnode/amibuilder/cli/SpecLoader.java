@@ -10,6 +10,7 @@ import dev.eksnode.amibuilder.config.VariableValidator;
 import dev.eksnode.amibuilder.config.Variables;
 import dev.eksnode.amibuilder.template.BuildSpec;
 import dev.eksnode.amibuilder.template.Template;
+import dev.eksnode.amibuilder.template.TemplateException;
 import dev.eksnode.amibuilder.template.TemplateLoader;
 import dev.eksnode.amibuilder.template.TemplateRenderer;
 import java.nio.file.Files;
@@ -338,6 +339,29 @@ final class SpecLoader {
   }
 
   BuildSpec spec(Template template, Variables merged) {
-    return renderer().render(template, merged, VariableValidator.Purpose.BUILD);
+    try {
+      return renderer().render(template, merged, VariableValidator.Purpose.BUILD);
+    } catch (TemplateException e) {
+      throw withMissingDefaultsHint(template, e);
+    }
+  }
+
+  /**
+   * A template copied away from its default variable file renders fields such as the region empty:
+   * say which file was looked for, so the user can pass it with --var-file.
+   */
+  static TemplateException withMissingDefaultsHint(Template template, TemplateException e) {
+    Path defaults = template.defaultVariableFile();
+    if (e.getMessage() == null
+        || !e.getMessage().contains(" is empty; ")
+        || Files.isRegularFile(defaults)) {
+      return e;
+    }
+    return new TemplateException(
+        e.getMessage()
+            + " (the template's default variable file "
+            + defaults
+            + " does not exist; pass the variables file with --var-file)",
+        e);
   }
 }

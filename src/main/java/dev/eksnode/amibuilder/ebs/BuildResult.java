@@ -213,10 +213,8 @@ public record BuildResult(
   /** An AWS refusal by its error code and message; anything else by its message. */
   static String describe(Throwable t) {
     for (Throwable e = t; e != null; e = e.getCause()) {
-      if (e instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
-        return AwsErrors.errorCode(aws).orElse("error")
-            + ": "
-            + aws.awsErrorDetails().errorMessage();
+      if (e instanceof AwsServiceException aws) {
+        return AwsErrors.describe(aws);
       }
     }
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();

@@ -384,7 +384,7 @@ public final class PreflightStep implements Step<BuildContext> {
                 + " not found in "
                 + s.region()
                 + ": "
-                + e.awsErrorDetails().errorMessage());
+                + dev.eksnode.amibuilder.aws.AwsErrors.describe(e));
       }
       throw e;
     }

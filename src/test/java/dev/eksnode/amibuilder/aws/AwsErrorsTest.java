@@ -117,4 +117,36 @@ class AwsErrorsTest {
             });
     assertThrows(Ec2Exception.class, failing::run);
   }
+
+  @Test
+  void describe_namesCodeAndMessage_andNeverSaysNull() {
+    assertEquals("AuthFailure: AuthFailure message", AwsErrors.describe(ec2("AuthFailure", 401)));
+    Ec2Exception bare =
+        (Ec2Exception)
+            Ec2Exception.builder()
+                .awsErrorDetails(AwsErrorDetails.builder().build())
+                .statusCode(502)
+                .requestId("req-1")
+                .build();
+    assertEquals(
+        "HTTP 502, request id req-1, no error code or message in the answer",
+        AwsErrors.describe(bare));
+    Ec2Exception codeOnly =
+        (Ec2Exception)
+            Ec2Exception.builder()
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("Forbidden").build())
+                .statusCode(403)
+                .build();
+    assertEquals("Forbidden (HTTP 403, no message)", AwsErrors.describe(codeOnly));
+    Ec2Exception messageOnly =
+        (Ec2Exception)
+            Ec2Exception.builder()
+                .awsErrorDetails(AwsErrorDetails.builder().errorMessage("slow down").build())
+                .statusCode(503)
+                .requestId(" ")
+                .build();
+    assertEquals("slow down (HTTP 503)", AwsErrors.describe(messageOnly));
+    Ec2Exception noDetails = (Ec2Exception) Ec2Exception.builder().statusCode(500).build();
+    assertEquals("HTTP 500, no error code or message in the answer", AwsErrors.describe(noDetails));
+  }
 }

@@ -225,6 +225,38 @@ class CliTest {
   }
 
   @Test
+  void templateCopiedAwayFromItsVariableFile_theEmptyFieldsErrorNamesTheFileLookedFor()
+      throws IOException {
+    Path templates = TestHome.projectDir().resolve("templates");
+    Path copy =
+        home.write(
+            "elsewhere/eks-worker-al2.json",
+            Files.readString(templates.resolve("eks-worker-al2.json")));
+    TestHome.Result alone =
+        home.run("validate", "--kubernetes-version", "1.23.9", "--template", copy.toString());
+    assertEquals(2, alone.code(), alone.err());
+    assertEquals(1, alone.errLines().size(), alone.err());
+    assertTrue(
+        alone
+            .err()
+            .contains(
+                "builders[0].region is empty; set aws_region (the template's default variable file "
+                    + copy.resolveSibling("eks-worker-al2-variables.json")
+                    + " does not exist; pass the variables file with --var-file)"),
+        alone.err());
+
+    // With its variable file beside it, the region is set and no hint is given.
+    home.write(
+        "elsewhere/eks-worker-al2-variables.json",
+        Files.readString(templates.resolve("eks-worker-al2-variables.json")));
+    TestHome.Result paired =
+        home.run("validate", "--kubernetes-version", "1.23.9", "--template", copy.toString());
+    assertEquals(2, paired.code(), paired.err()); // its scripts are still back in the project
+    assertFalse(paired.err().contains("is empty"), paired.err());
+    assertFalse(paired.err().contains("default variable file"), paired.err());
+  }
+
+  @Test
   void validate_judgesTheTemplatesOwnBuilderFields() {
     home.write(
         "t.json", BadInputCorpusTest.builderTemplate("ok-name", ", \"ami_regions\": \"nowhere\""));

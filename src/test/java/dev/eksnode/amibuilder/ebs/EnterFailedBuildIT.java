@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.eksnode.amibuilder.cli.ScriptedTerminal;
 import dev.eksnode.amibuilder.cli.TestHome;
+import dev.eksnode.amibuilder.rig.FaultProxy;
 import dev.eksnode.amibuilder.rig.MotoExtension;
 import dev.eksnode.amibuilder.rig.MotoState;
 import dev.eksnode.amibuilder.rig.SshdExtension;
@@ -193,6 +194,59 @@ class EnterFailedBuildIT {
       assertEquals(List.of(), privateKeysUnder(tmp), "no key may be written without the flag");
 
       runPrintedCleanup(rig, r, before);
+    }
+  }
+
+  /**
+   * A build run with {@code --profile} prints a cleanup command with that profile, and the command
+   * run word for word signs every call with the profile's keys: without it, a user with another
+   * default profile would look for the build in the wrong account.
+   */
+  @Test
+  void onErrorAbort_withAProfile_theCleanupCommandNamesItAndSignsWithItsKeys() throws IOException {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      Path userHome = Files.createDirectories(tmp.resolve("user"));
+      Path aws = Files.createDirectories(userHome.resolve(".aws"));
+      Files.writeString(
+          aws.resolve("credentials"),
+          "[team]\naws_access_key_id = AKIDTEAM00000001\naws_secret_access_key = s\n");
+      rig.home.env.remove("AWS_ACCESS_KEY_ID");
+      rig.home.env.remove("AWS_SECRET_ACCESS_KEY");
+      rig.home.env.put("HOME", userHome.toString());
+      rig.home.env.put("AWS_EC2_METADATA_DISABLED", "true");
+      rig.proxy.on("StopInstances").call(1).fail(400, "InvalidParameterValue", "injected");
+
+      TestHome.Result r = rig.build("--on-error", "abort", "--profile", "team");
+
+      assertEquals(3, r.code(), r.err() + r.out());
+      assertEquals(
+          "ami-builder cleanup --build-id "
+              + buildId(r)
+              + " --region "
+              + BuildRig.REGION
+              + " --profile team --endpoint-url "
+              + rig.proxy.endpoint(),
+          group(REMOVE, r));
+      assertEquals(
+          Set.of("AKIDTEAM00000001"),
+          rig.proxy.requests("RunInstances").stream()
+              .map(FaultProxy.Request::accessKeyId)
+              .collect(Collectors.toSet()));
+
+      String command = group(REMOVE, r);
+      List<String> words = new ArrayList<>(Arrays.asList(command.split(" ")));
+      assertEquals("ami-builder", words.remove(0));
+      rig.proxy.clear();
+      TestHome.Result cleanup = rig.cli(words.toArray(String[]::new));
+      assertEquals(0, cleanup.code(), cleanup.err() + cleanup.out());
+      assertEquals(Set.of(), rig.state().diff(before));
+      assertEquals(
+          Set.of("AKIDTEAM00000001"),
+          rig.proxy.requests("TerminateInstances").stream()
+              .map(FaultProxy.Request::accessKeyId)
+              .collect(Collectors.toSet()),
+          "the cleanup must sign with the profile's keys");
     }
   }
 
