@@ -80,6 +80,27 @@ class FaultMatrixIT {
     }
   }
 
+  /**
+   * An answer with no AWS error in it (a bare 403 from a proxy or firewall in front of the
+   * endpoint) is reported by its status, never as "null: null".
+   */
+  @Test
+  void refusalWithoutAnErrorBody_isNamedByItsStatus() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("CreateSecurityGroup").always().respond(403, "text/plain", "");
+      TestHome.Result r = rig.build();
+      assertEquals(1, r.code(), r.out() + r.err());
+      List<String> errors = r.errLines().stream().filter(l -> l.startsWith("error: ")).toList();
+      assertEquals(
+          List.of(
+              "error: step security-group failed: HTTP 403, no error code or message in the"
+                  + " answer; everything the build created was removed"),
+          errors.stream().map(l -> l.replaceAll(", request id [^,]+", "")).toList());
+      assertEquals(Set.of(), rig.state().diff(before), r.err());
+    }
+  }
+
   @ParameterizedTest(name = "undo {0} refused -> exit 3, cleanup finishes")
   @CsvSource({
     "TerminateInstances, INSTANCE, ''",
