@@ -286,3 +286,32 @@ use_jdk() {
   [ ! -f "${TOP}" ]
   grep -qx -- "-XX:AOTMode=record" "${ARGS}"
 }
+
+@test "AMI_BUILDER_CDS=off records, makes and maps nothing, on Java 17 and on Java 25" {
+  rm -f "${HOME_DIR}/target/ami-builder.jsa" "${HOME_DIR}/target/ami-builder.jsa.jdk"
+  : > "${CALLS}"
+  AMI_BUILDER_CDS=off STUB_BUILD_OK=1 launch k8s 1.23
+  [ "$(wc -l < "${CALLS}")" -eq 1 ]
+  refute_arg '-XX:SharedArchiveFile'
+  refute_arg '-XX:ArchiveRelocationMode'
+  refute_recording
+  [ -z "$(find "${HOME_DIR}/target" -name '*.jsa*' -o -name '*.aot*')" ]
+  use_jdk jdk25 25.0.3 25.0.3+9-LTS
+  touch -d '2024-03-01' "${HOME_DIR}/target/ami-builder.jsa"
+  : > "${CALLS}"
+  AMI_BUILDER_CDS=off STUB_BUILD_OK=1 launch k8s 1.23
+  [ "$(wc -l < "${CALLS}")" -eq 1 ]
+  refute_arg '-XX:AOT'
+  refute_arg '-XX:SharedArchiveFile'
+  refute_arg '-Damibuilder.cds.marker'
+  AMI_BUILDER_CDS=auto STUB_BUILD_OK=1 launch k8s 1.23
+  grep -qx -- "-XX:AOTMode=record" "${ARGS}"
+}
+
+@test "AMI_BUILDER_CDS with another value is refused with exit 2, naming the choices" {
+  : > "${CALLS}"
+  AMI_BUILDER_CDS=no run launch --help
+  [ "$status" -eq 2 ]
+  [ "$output" == "ami-builder: AMI_BUILDER_CDS is 'no'; use auto (the default) or off" ]
+  [ ! -s "${CALLS}" ]
+}
