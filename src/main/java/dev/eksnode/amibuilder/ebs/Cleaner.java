@@ -24,14 +24,19 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
  * Finishes what builds left behind: finds their resources by the build-id tag and by the journal,
  * removes them in dependency order (instances, key pairs, security groups, instance profiles, IAM
  * roles, unfinished images with their snapshots, snapshots, volumes) with the same {@link Removers}
  * the step undos use, then looks again and reports what is still there. An image tagged {@link
- * TagStep#COMPLETE} belongs to a finished build and is never touched.
+ * TagStep#COMPLETE} belongs to a finished build and is never touched, unless the build's own
+ * journal says it did not succeed (see {@link #cleanBuild(BuildId, Collection, Collection, boolean,
+ * boolean, ResourceLedger)}).
  */
 public final class Cleaner {
   private static final Logger log = LoggerFactory.getLogger(Cleaner.class);
@@ -88,8 +93,114 @@ public final class Cleaner {
       Collection<Resource> journaled,
       boolean dryRun,
       ResourceLedger ledger) {
+    return cleanBuild(buildId, regions, journaled, false, dryRun, ledger);
+  }
+
+  /**
+   * As above; with {@code unfinished} (its journal says the build never succeeded: it was killed,
+   * failed or was cancelled), the journaled images and snapshots are no finished artifacts even if
+   * they carry {@value TagStep#COMPLETE}: a build stopped during its tag step leaves the marker on
+   * some regions' AMIs only, and one whose undo could not take the marker back leaves it on all.
+   * The marker is taken off them first, so they are removed like any other image.
+   */
+  public Report cleanBuild(
+      BuildId buildId,
+      Collection<String> regions,
+      Collection<Resource> journaled,
+      boolean unfinished,
+      boolean dryRun,
+      ResourceLedger ledger) {
+    List<Resource> marked = List.of();
+    if (unfinished) {
+      marked = stillMarked(journaled);
+      if (!dryRun) {
+        marked = unmark(buildId, marked);
+      }
+    }
     Filter filter = Tags.buildIdFilter(buildId.value());
-    return clean(regions, filter, id -> buildId.value().equals(id), journaled, dryRun, ledger);
+    Report report =
+        clean(regions, filter, id -> buildId.value().equals(id), journaled, dryRun, ledger);
+    if (marked.isEmpty()) {
+      return report;
+    }
+    // A dry run lists them as what a cleanup would remove; a marker that could not be taken off
+    // keeps its image, which is then reported as remaining.
+    Set<Resource> found = new LinkedHashSet<>(report.found());
+    found.addAll(marked);
+    Set<Resource> remaining = new LinkedHashSet<>(report.remaining());
+    remaining.addAll(marked);
+    return new Report(List.copyOf(found), report.removed(), List.copyOf(remaining));
+  }
+
+  /** The journaled images and snapshots that still exist with {@value TagStep#COMPLETE}=true. */
+  private List<Resource> stillMarked(Collection<Resource> journaled) {
+    List<Resource> marked = new ArrayList<>();
+    for (Resource r : journaled) {
+      if (!r.kind().equals(ResourceKind.IMAGE) && !r.kind().equals(ResourceKind.SNAPSHOT)) {
+        continue;
+      }
+      Ec2Client ec2 = aws.ec2(r.region());
+      List<Tag> tags;
+      if (r.kind().equals(ResourceKind.IMAGE)) {
+        Image image = Images.describe(ec2, r.id());
+        tags =
+            image == null || "deregistered".equals(image.stateAsString())
+                ? List.of()
+                : image.tags();
+      } else {
+        tags = snapshotTags(ec2, r.id());
+      }
+      if (Removers.complete(tags)) {
+        marked.add(r);
+      }
+    }
+    return marked;
+  }
+
+  private static List<Tag> snapshotTags(Ec2Client ec2, String id) {
+    try {
+      return ec2.describeSnapshots(q -> q.snapshotIds(id)).snapshots().stream()
+          .flatMap(s -> s.tags().stream())
+          .toList();
+    } catch (RuntimeException e) {
+      if (AwsErrors.isNotFound(e)) {
+        return List.of();
+      }
+      throw e;
+    }
+  }
+
+  /** Takes the marker off each of {@code marked}; returns those it could not take it off. */
+  private List<Resource> unmark(BuildId buildId, List<Resource> marked) {
+    Tag marker = Tag.builder().key(TagStep.COMPLETE).value("true").build();
+    List<Resource> failed = new ArrayList<>();
+    for (Resource r : marked) {
+      warnings.accept(
+          "build "
+              + buildId
+              + " never finished, so "
+              + r.id()
+              + " ("
+              + r.region()
+              + ") is no finished artifact despite its "
+              + TagStep.COMPLETE
+              + " tag; removing it");
+      try {
+        tuning
+            .undo()
+            .run(
+                "remove the " + TagStep.COMPLETE + " tag from " + r.id(),
+                AwsErrors.ignoringNotFound(
+                    () -> aws.ec2(r.region()).deleteTags(q -> q.resources(r.id()).tags(marker))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed.add(r);
+      } catch (Exception e) {
+        log.warn("Could not remove the {} tag from {}: {}", TagStep.COMPLETE, r, e.getMessage());
+        failed.add(r);
+      }
+    }
+    return failed;
   }
 
   /** Cleans every build older than {@code age} (by the start time in its id) in {@code regions}. */

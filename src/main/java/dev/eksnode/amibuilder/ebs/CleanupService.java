@@ -67,6 +67,7 @@ public final class CleanupService {
     Set<String> sweep = new LinkedHashSet<>(request.regions());
     BuildJournal journal = null;
     List<Resource> journaled = List.of();
+    boolean succeeded = false;
     if (request.buildId() != null) {
       Path dir = request.journalDir();
       if (Files.exists(BuildJournal.fileOf(dir, request.buildId()))) {
@@ -76,6 +77,8 @@ public final class CleanupService {
         all.addAll(sweep);
         sweep = all;
         journaled = contents.live();
+        succeeded =
+            contents.status() != null && contents.status().startsWith(BuildJournal.SUCCEEDED);
       } else {
         warnings.accept(
             "no journal for " + request.buildId() + " in " + dir + "; searching by tag only");
@@ -97,6 +100,7 @@ public final class CleanupService {
                 request.buildId(),
                 sweep,
                 journaled,
+                journal != null && !succeeded,
                 request.dryRun(),
                 journal == null ? ResourceLedger.none() : journal);
       } else {
@@ -106,7 +110,8 @@ public final class CleanupService {
       }
     }
     if (journal != null && !request.dryRun() && report.clean()) {
-      journal.finish("cleaned");
+      // Still says whether the build succeeded: a later cleanup must keep a finished build's AMIs.
+      journal.finish(succeeded ? BuildJournal.SUCCEEDED + "-cleaned" : "cleaned");
     }
     return new Result(report, List.copyOf(sweep));
   }

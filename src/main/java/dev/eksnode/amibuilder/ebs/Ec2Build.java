@@ -397,7 +397,7 @@ public final class Ec2Build {
             cancellation);
     String status =
         outcome instanceof Outcome.Succeeded
-            ? "succeeded"
+            ? BuildJournal.SUCCEEDED
             : outcome instanceof Outcome.Failed ? "failed" : "cancelled";
     if (!outcome.cleanup().nothingLeft()) {
       status += "-cleanup-incomplete";

@@ -112,6 +112,13 @@ public final class BuildJournal implements ResourceLedger {
     }
   }
 
+  /**
+   * How the status of a build that succeeded starts ({@code succeeded}, {@code
+   * succeeded-cleanup-incomplete}, {@code succeeded-cleaned}); only such a build's AMIs are
+   * finished.
+   */
+  public static final String SUCCEEDED = "succeeded";
+
   private final Path file;
   private final Clock clock;
   private final String buildId;

@@ -156,6 +156,46 @@ class FaultMatrixIT {
     }
   }
 
+  /**
+   * The tag step's call reaches AWS (the image is marked complete) but its answer is lost, so the
+   * build fails; the undo may neither take the marker back nor remove the image. The build's
+   * journal says it failed, so cleanup removes the image all the same: the marker belongs to builds
+   * that succeeded.
+   */
+  @Test
+  void failedBuildsImageStillMarkedComplete_cleanupRemovesItAnyway() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      // CreateTags #1 tags the snapshot, #2 is the tag step marking the AMI complete.
+      rig.proxy.on("CreateTags").call(2).loseAnswer(501, "InternalFailure", "injected: lost");
+      rig.proxy.on("DeleteTags").always().fail(403, "UnauthorizedOperation", "injected");
+      rig.proxy.on("DeregisterImage").always().fail(403, "UnauthorizedOperation", "injected");
+      TestHome.Result r = rig.build();
+      assertEquals(3, r.code(), r.out() + r.err());
+      List<MotoState.Resource> images =
+          rig.state().diff(before).stream().filter(x -> x.kind() == MotoState.Kind.IMAGE).toList();
+      assertEquals(1, images.size(), r.err());
+      assertTrue(
+          rig
+              .ec2()
+              .describeImages(q -> q.imageIds(images.get(0).id()))
+              .images()
+              .get(0)
+              .tags()
+              .stream()
+              .anyMatch(t -> t.key().equals(TagStep.COMPLETE)),
+          "the lost answer's tags should have landed");
+      Matcher m = BUILD_ID.matcher(r.err());
+      assertTrue(m.find(), r.err());
+
+      rig.proxy.clear();
+      TestHome.Result cleanup = rig.cleanup(m.group(1));
+      assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
+      assertTrue(cleanup.err().contains("never finished, so " + images.get(0).id()), cleanup.err());
+      assertEquals(Set.of(), rig.state().diff(before), cleanup.out() + cleanup.err());
+    }
+  }
+
   @Test
   void undo_deleteVolumeRefused_exit3NamingTheVolumeThenCleanupFinishes() {
     try (BuildRig rig = new BuildRig(MOTO, tmp)) {

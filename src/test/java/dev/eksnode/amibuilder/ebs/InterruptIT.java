@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * The real jar as a child process, held in a known phase by a delayed AWS call: SIGINT or SIGTERM
@@ -128,6 +129,49 @@ class InterruptIT {
       assertEquals(0, r.code(), r.out() + r.err());
       assertEquals(
           Set.of(), rig.state().diff(before), "a cancelled build's AMI is no finished artifact");
+    }
+  }
+
+  /**
+   * Killed while the tag step marks the AMIs complete region by region: the call in flight lands
+   * after the kill, so one region's AMI says complete and the other's does not. Its journal says
+   * the build never finished, so cleanup removes both (seed 137, build 4 of the soak).
+   */
+  @Test
+  void sigkill_duringTheTagStepOfACopyBuild_cleanupRemovesTheAmiAlreadyMarkedComplete()
+      throws Exception {
+    try (BuildRig rig = new BuildRig(MOTO, tmp, "us-east-1")) {
+      MotoState before = rig.state();
+      // #1 tags the snapshot, #2 and #3 the copy and its snapshot, #4 is the tag step's first.
+      rig.proxy.on("CreateTags").call(4).delay(Duration.ofSeconds(2));
+      Process child =
+          rig.startBuild(
+              tmp.resolve("child.out"), tmp.resolve("child.err"), "ami_regions=us-east-1");
+      awaitCall(rig, "CreateTags", 4, child);
+      child.destroyForcibly();
+      assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+      assertTrue(rig.proxy.awaitIdle(Duration.ofSeconds(30)), "the held call did not land");
+      List<MotoState.Resource> marked =
+          rig.state().diff(before).stream()
+              .filter(x -> x.kind() == MotoState.Kind.IMAGE)
+              .filter(
+                  x ->
+                      MOTO
+                          .ec2(Region.of(x.region()))
+                          .describeImages(q -> q.imageIds(x.id()))
+                          .images()
+                          .get(0)
+                          .tags()
+                          .stream()
+                          .anyMatch(t -> t.key().equals(TagStep.COMPLETE)))
+              .toList();
+      assertEquals(
+          1, marked.size(), "one of two AMIs marked complete: " + rig.state().diff(before));
+
+      rig.proxy.clear();
+      TestHome.Result r = rig.cleanup(journaledBuildId(rig));
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertEquals(Set.of(), rig.state().diff(before), r.out() + r.err());
     }
   }
 
