@@ -1,5 +1,6 @@
 package dev.eksnode.amibuilder.ebs;
 
+import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
 import dev.eksnode.amibuilder.pipeline.Step;
@@ -7,6 +8,7 @@ import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.IpPermission;
 import software.amazon.awssdk.services.ec2.model.IpRange;
@@ -63,18 +65,26 @@ public final class SecurityGroupStep implements Step<BuildContext> {
     String id =
         create.run(
             () -> {
-              String groupId =
-                  ctx.ec2()
-                      .createSecurityGroup(
-                          r ->
-                              r.groupName(name)
-                                  .vpcId(vpcId)
-                                  .description(
-                                      "Temporary SSH access for ami-builder build "
-                                          + ctx.buildId().value())
-                                  .tagSpecifications(
-                                      ctx.tags().specification(ResourceType.SECURITY_GROUP)))
-                      .groupId();
+              String groupId;
+              try {
+                groupId =
+                    ctx.ec2()
+                        .createSecurityGroup(
+                            r ->
+                                r.groupName(name)
+                                    .vpcId(vpcId)
+                                    .description(
+                                        "Temporary SSH access for ami-builder build "
+                                            + ctx.buildId().value())
+                                    .tagSpecifications(
+                                        ctx.tags().specification(ResourceType.SECURITY_GROUP)))
+                        .groupId();
+              } catch (Ec2Exception e) {
+                // An SDK retry of a call whose answer was lost on the way back: the first attempt
+                // made the group, and a group of this name (it carries the build id) is ours.
+                groupId = duplicateOfOurs(ctx, e, name, vpcId);
+                log.debug("Security group {} was made by an earlier attempt of this call", groupId);
+              }
               create.answered(groupId);
               return groupId;
             });
@@ -94,6 +104,30 @@ public final class SecurityGroupStep implements Step<BuildContext> {
                             .build()));
     log.info("Security group {} allows TCP {} from {}", id, port, String.join(", ", cidrs));
     ctx.events().sshSource(source);
+  }
+
+  /** The id of the group named {@code name} in {@code vpcId} that {@code e} says exists. */
+  private static String duplicateOfOurs(
+      BuildContext ctx, Ec2Exception e, String name, String vpcId) {
+    if (!"InvalidGroup.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
+      throw e;
+    }
+    List<String> ids =
+        ctx
+            .ec2()
+            .describeSecurityGroups(
+                r ->
+                    r.filters(
+                        Filter.builder().name("group-name").values(name).build(),
+                        Filter.builder().name("vpc-id").values(vpcId).build()))
+            .securityGroups()
+            .stream()
+            .map(SecurityGroup::groupId)
+            .toList();
+    if (ids.size() != 1) {
+      throw e;
+    }
+    return ids.get(0);
   }
 
   private static String groupName(BuildContext ctx) {

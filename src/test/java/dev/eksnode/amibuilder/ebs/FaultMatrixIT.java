@@ -347,6 +347,33 @@ class FaultMatrixIT {
   }
 
   /**
+   * The connection drops after EC2 made the group; the SDK's retry meets the group it made
+   * (InvalidGroup.Duplicate). The group's name carries the build id, so the build adopts it and
+   * goes on.
+   */
+  @Test
+  void securityGroupAnswerDropped_theRetrysDuplicateIsAdoptedAndTheBuildSucceeds() {
+    try (BuildRig rig = new BuildRig(MOTO, tmp)) {
+      MotoState before = rig.state();
+      rig.proxy.on("CreateSecurityGroup").call(1).dropAnswer();
+      TestHome.Result r = rig.build();
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertEquals(2, rig.proxy.count("CreateSecurityGroup"), "the SDK retries a dropped answer");
+      assertEquals(
+          Set.of(MotoState.Kind.IMAGE, MotoState.Kind.SNAPSHOT),
+          rig.state().diff(before).stream()
+              .map(MotoState.Resource::kind)
+              .collect(Collectors.toSet()),
+          "only the AMI and its snapshot stay");
+      String group = rig.proxy.requests("AuthorizeSecurityGroupIngress").get(0).param("GroupId");
+      assertTrue(
+          rig.proxy.requests("DeleteSecurityGroup").stream()
+              .anyMatch(q -> group.equals(q.param("GroupId"))),
+          "the adopted group is removed");
+    }
+  }
+
+  /**
    * moto, like any EC2 that ignores CopyImage's TagSpecifications, leaves the copy untagged until
    * the CreateTags after the answer: with the answer lost, only its name finds it (soak seed
    * 20261203, build 48, lost it and its snapshot).
