@@ -307,7 +307,7 @@ class InstanceProfileIT {
           "the kill came before the role and profile were made");
       String id = buildId(rig);
       // Let the delayed RunInstances reach moto before cleaning up, as a real one would have.
-      Thread.sleep(5_500);
+      assertTrue(rig.proxy.awaitIdle(Duration.ofSeconds(30)), "the held RunInstances did not land");
       rig.proxy.clear();
 
       TestHome.Result r =
