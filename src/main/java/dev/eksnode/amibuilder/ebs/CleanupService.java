@@ -68,6 +68,7 @@ public final class CleanupService {
     BuildJournal journal = null;
     List<Resource> journaled = List.of();
     boolean succeeded = false;
+    boolean didNotSucceed = false;
     if (request.buildId() != null) {
       Path dir = request.journalDir();
       if (Files.exists(BuildJournal.fileOf(dir, request.buildId()))) {
@@ -79,6 +80,7 @@ public final class CleanupService {
         journaled = contents.live();
         succeeded =
             contents.status() != null && contents.status().startsWith(BuildJournal.SUCCEEDED);
+        didNotSucceed = contents.didNotSucceed();
       } else {
         warnings.accept(
             "no journal for " + request.buildId() + " in " + dir + "; searching by tag only");
@@ -100,7 +102,7 @@ public final class CleanupService {
                 request.buildId(),
                 sweep,
                 journaled,
-                journal != null && !succeeded,
+                didNotSucceed,
                 request.dryRun(),
                 journal == null ? ResourceLedger.none() : journal);
       } else {

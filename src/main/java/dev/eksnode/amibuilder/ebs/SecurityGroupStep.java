@@ -49,18 +49,7 @@ public final class SecurityGroupStep implements Step<BuildContext> {
             ResourceKind.SECURITY_GROUP,
             ctx.region(),
             name,
-            () ->
-                ctx
-                    .ec2()
-                    .describeSecurityGroups(
-                        r ->
-                            r.filters(
-                                Filter.builder().name("group-name").values(name).build(),
-                                Filter.builder().name("vpc-id").values(vpcId).build()))
-                    .securityGroups()
-                    .stream()
-                    .map(SecurityGroup::groupId)
-                    .toList());
+            () -> groupsNamed(ctx, name, vpcId));
     attempt = create;
     String id =
         create.run(
@@ -112,22 +101,26 @@ public final class SecurityGroupStep implements Step<BuildContext> {
     if (!"InvalidGroup.Duplicate".equals(AwsErrors.errorCode(e).orElse(""))) {
       throw e;
     }
-    List<String> ids =
-        ctx
-            .ec2()
-            .describeSecurityGroups(
-                r ->
-                    r.filters(
-                        Filter.builder().name("group-name").values(name).build(),
-                        Filter.builder().name("vpc-id").values(vpcId).build()))
-            .securityGroups()
-            .stream()
-            .map(SecurityGroup::groupId)
-            .toList();
+    List<String> ids = groupsNamed(ctx, name, vpcId);
     if (ids.size() != 1) {
       throw e;
     }
     return ids.get(0);
+  }
+
+  /** The ids of the groups named {@code name} in {@code vpcId}: one at most, names are unique. */
+  private static List<String> groupsNamed(BuildContext ctx, String name, String vpcId) {
+    return ctx
+        .ec2()
+        .describeSecurityGroups(
+            r ->
+                r.filters(
+                    Filter.builder().name("group-name").values(name).build(),
+                    Filter.builder().name("vpc-id").values(vpcId).build()))
+        .securityGroups()
+        .stream()
+        .map(SecurityGroup::groupId)
+        .toList();
   }
 
   private static String groupName(BuildContext ctx) {

@@ -103,6 +103,18 @@ public final class BuildJournal implements ResourceLedger {
       resources = resources == null ? List.of() : List.copyOf(resources);
     }
 
+    /**
+     * Whether the journal says the build did not succeed: still {@code running} (it was killed, or
+     * is running now), {@code failed} or {@code cancelled}. A journal closed by a cleanup ({@code
+     * cleaned}, as earlier versions wrote it whatever the outcome) does not say.
+     */
+    public boolean didNotSucceed() {
+      return status != null
+          && (status.equals(RUNNING)
+              || status.startsWith("failed")
+              || status.startsWith("cancelled"));
+    }
+
     /** Resources recorded as created and not removed, in creation order. */
     public List<Resource> live() {
       return resources.stream()
@@ -118,6 +130,9 @@ public final class BuildJournal implements ResourceLedger {
    * finished.
    */
   public static final String SUCCEEDED = "succeeded";
+
+  /** The status from the journal's creation until the build ends. */
+  public static final String RUNNING = "running";
 
   private final Path file;
   private final Clock clock;
@@ -167,7 +182,7 @@ public final class BuildJournal implements ResourceLedger {
         new BuildJournal(
             file,
             clock,
-            new Contents(buildId.value(), clock.instant(), List.of(), List.of(), "running"));
+            new Contents(buildId.value(), clock.instant(), List.of(), List.of(), RUNNING));
     synchronized (journal) {
       journal.write();
     }

@@ -234,13 +234,7 @@ class EnterFailedBuildIT {
               .map(FaultProxy.Request::accessKeyId)
               .collect(Collectors.toSet()));
 
-      String command = group(REMOVE, r);
-      List<String> words = new ArrayList<>(Arrays.asList(command.split(" ")));
-      assertEquals("ami-builder", words.remove(0));
-      rig.proxy.clear();
-      TestHome.Result cleanup = rig.cli(words.toArray(String[]::new));
-      assertEquals(0, cleanup.code(), cleanup.err() + cleanup.out());
-      assertEquals(Set.of(), rig.state().diff(before));
+      runPrintedCleanup(rig, r, before);
       assertEquals(
           Set.of("AKIDTEAM00000001"),
           rig.proxy.requests("TerminateInstances").stream()

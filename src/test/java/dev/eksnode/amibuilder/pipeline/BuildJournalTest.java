@@ -1,6 +1,7 @@
 package dev.eksnode.amibuilder.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -218,5 +219,23 @@ class BuildJournalTest {
     }
 
     assertEquals(40, BuildJournal.read(journal.file()).live().size());
+  }
+
+  @Test
+  void didNotSucceed_onlyForARunningFailedOrCancelledBuild() {
+    for (String status :
+        List.of("running", "failed", "failed-cleanup-incomplete", "cancelled-cleanup-incomplete")) {
+      assertTrue(contents(status).didNotSucceed(), status);
+    }
+    // A cleaned journal of an earlier version does not say how the build ended.
+    for (String status :
+        List.of("succeeded", "succeeded-cleanup-incomplete", "succeeded-cleaned", "cleaned")) {
+      assertFalse(contents(status).didNotSucceed(), status);
+    }
+    assertFalse(contents(null).didNotSucceed());
+  }
+
+  private static BuildJournal.Contents contents(String status) {
+    return new BuildJournal.Contents(ID.value(), Instant.EPOCH, List.of(), List.of(), status);
   }
 }
