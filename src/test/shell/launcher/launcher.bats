@@ -287,23 +287,27 @@ use_jdk() {
   grep -qx -- "-XX:AOTMode=record" "${ARGS}"
 }
 
+# Fails unless the last launch ran the JVM once, with no class-data archive or cache option.
+assert_plain_run() {
+  [ "$(wc -l < "${CALLS}")" -eq 1 ]
+  refute_arg '-XX:SharedArchiveFile'
+  refute_arg '-XX:ArchiveRelocationMode'
+  refute_arg '-XX:AOT'
+  refute_arg '-Damibuilder.cds.marker'
+  refute_recording
+}
+
 @test "AMI_BUILDER_CDS=off records, makes and maps nothing, on Java 17 and on Java 25" {
   rm -f "${HOME_DIR}/target/ami-builder.jsa" "${HOME_DIR}/target/ami-builder.jsa.jdk"
   : > "${CALLS}"
   AMI_BUILDER_CDS=off STUB_BUILD_OK=1 launch k8s 1.23
-  [ "$(wc -l < "${CALLS}")" -eq 1 ]
-  refute_arg '-XX:SharedArchiveFile'
-  refute_arg '-XX:ArchiveRelocationMode'
-  refute_recording
+  assert_plain_run
   [ -z "$(find "${HOME_DIR}/target" -name '*.jsa*' -o -name '*.aot*')" ]
   use_jdk jdk25 25.0.3 25.0.3+9-LTS
   touch -d '2024-03-01' "${HOME_DIR}/target/ami-builder.jsa"
   : > "${CALLS}"
   AMI_BUILDER_CDS=off STUB_BUILD_OK=1 launch k8s 1.23
-  [ "$(wc -l < "${CALLS}")" -eq 1 ]
-  refute_arg '-XX:AOT'
-  refute_arg '-XX:SharedArchiveFile'
-  refute_arg '-Damibuilder.cds.marker'
+  assert_plain_run
   AMI_BUILDER_CDS=auto STUB_BUILD_OK=1 launch k8s 1.23
   grep -qx -- "-XX:AOTMode=record" "${ARGS}"
 }
