@@ -121,6 +121,25 @@ final class SpecLoader {
     return new TemplateLoader().load(path);
   }
 
+  /**
+   * The distribution {@code template} builds: the one chosen with {@code os_distro}, else AL2023
+   * when the template's file or folder names it ({@code templates/al2023/template.json}; the
+   * Makefile of 2023 looked for al2023 in the template's path).
+   */
+  private String distroOf(Template template) {
+    Assignment chosen = osDistro();
+    if (chosen != null) {
+      return chosen.value();
+    }
+    Path file = template.path().toAbsolutePath();
+    boolean al2023 =
+        file.getFileName().toString().contains("al2023")
+            || (file.getParent() != null
+                && file.getParent().getFileName() != null
+                && file.getParent().getFileName().toString().equals("al2023"));
+    return al2023 ? "al2023" : "al2";
+  }
+
   /** {@code DIR/templates/<os>/template.json}, which must exist. */
   private static Path templateUnder(Path dir, Assignment distro) {
     String os = distro == null ? "al2" : distro.value();
@@ -293,7 +312,7 @@ final class SpecLoader {
             options.region != null
                 ? null
                 : RegionRule.awsSettingsAssignment(ctx.env(), aws == null ? null : aws.profile));
-    return DerivedDefaults.apply(VariableLayers.merge(inputs), ctx.clock());
+    return DerivedDefaults.apply(VariableLayers.merge(inputs), ctx.clock(), distroOf(template));
   }
 
   /**

@@ -40,7 +40,16 @@ public final class DerivedDefaults {
 
   private DerivedDefaults() {}
 
+  /** As {@link #apply(Variables, Clock, String)} for an AL2 template. */
   public static Variables apply(Variables vars, Clock clock) {
+    return apply(vars, clock, "al2");
+  }
+
+  /**
+   * @param osDistro the distribution the template builds ({@code al2} or {@code al2023}), which the
+   *     default AMI name carries as the Makefile's AMI variant does
+   */
+  public static Variables apply(Variables vars, Clock clock, String osDistro) {
     Variables out = vars;
     String arch = out.value("arch");
     if (arch.isEmpty()) {
@@ -58,11 +67,7 @@ public final class DerivedDefaults {
     String minor =
         version.map(KubernetesVersion::minorString).orElse(out.value("kubernetes_version"));
     String stamp = ZonedDateTime.now(clock).format(NAME_SUFFIX);
-    String name =
-        ("arm64".equals(arch) ? "amazon-eks-arm64-node-" : "amazon-eks-node-")
-            + minor
-            + "-v"
-            + stamp;
+    String name = variant(out, arch, osDistro) + "-node-" + minor + "-v" + stamp;
     if (!minor.isEmpty()) {
       out = fill(out, "ami_name", name, "AMI name with a time suffix");
     }
@@ -126,6 +131,30 @@ public final class DerivedDefaults {
                   VariableSource.derived("not forwarded; set forward_aws_credentials=true")));
     }
     return out;
+  }
+
+  /**
+   * The Makefile's AMI variant: {@code amazon-eks}, then {@code -al2023} for that distribution,
+   * {@code -arm64}, {@code -fips} when {@code enable_fips} is true, and on AL2023 the {@code
+   * enable_accelerator} value ({@code amazon-eks-al2023-arm64-nvidia}).
+   */
+  static String variant(Variables vars, String arch, String osDistro) {
+    StringBuilder variant = new StringBuilder("amazon-eks");
+    boolean al2023 = "al2023".equals(osDistro);
+    if (al2023) {
+      variant.append("-al2023");
+    }
+    if ("arm64".equals(arch)) {
+      variant.append("-arm64");
+    }
+    if (Booleans.isTrue(vars.value("enable_fips"))) {
+      variant.append("-fips");
+    }
+    String accelerator = vars.value("enable_accelerator");
+    if (al2023 && !accelerator.isEmpty()) {
+      variant.append('-').append(accelerator);
+    }
+    return variant.toString();
   }
 
   private static Variables fill(Variables vars, String name, String value, String rule) {

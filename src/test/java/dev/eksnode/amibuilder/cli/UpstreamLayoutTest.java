@@ -228,8 +228,27 @@ class UpstreamLayoutTest {
       TestHome.Result r = home.run(args.toArray(String[]::new));
       assertEquals(0, r.code(), choice + ": " + r.err());
       assertTrue(r.out().contains("EKS AL2023 node"), choice + ": " + r.out());
+      assertTrue(r.out().contains("\"amazon-eks-al2023-node-1.25-v"), choice + ": " + r.out());
       assertFalse(r.err().contains("os_distro"), choice + ": " + r.err());
     }
+  }
+
+  /** A template under templates/al2023/ named with --template builds AL2023: its AMI says so. */
+  @Test
+  void amiName_carriesTheDistributionOfTheTemplate() {
+    TestHome.Result al2023 =
+        home.run(
+            "vars",
+            "--json",
+            "--template",
+            checkout.resolve("templates/al2023/template.json").toString(),
+            "1.25",
+            "arch=arm64");
+    assertEquals(0, al2023.code(), al2023.err());
+    assertTrue(al2023.out().contains("\"amazon-eks-al2023-arm64-node-1.25-v"), al2023.out());
+    TestHome.Result al2 = home.run("vars", "--json", "--template-dir", checkout.toString(), "1.25");
+    assertEquals(0, al2.code(), al2.err());
+    assertTrue(al2.out().contains("\"amazon-eks-node-1.25-v"), al2.out());
   }
 
   @Test

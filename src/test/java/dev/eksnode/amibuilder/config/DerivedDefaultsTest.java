@@ -45,6 +45,30 @@ class DerivedDefaultsTest {
     assertEquals("amazon-eks-arm64-node-1.22-v20261125101530", v.value("ami_name"));
   }
 
+  /** The Makefile's AMI variant: distribution, architecture, FIPS, and AL2023's accelerator. */
+  @ParameterizedTest(name = "{0} {1} fips={2} accelerator={3} -> {4}")
+  @CsvSource({
+    "al2, x86_64, '', '', amazon-eks-node-1.29-v20261125101530",
+    "al2, arm64, false, '', amazon-eks-arm64-node-1.29-v20261125101530",
+    "al2, x86_64, true, '', amazon-eks-fips-node-1.29-v20261125101530",
+    "al2, x86_64, '', nvidia, amazon-eks-node-1.29-v20261125101530",
+    "al2023, x86_64, '', '', amazon-eks-al2023-node-1.29-v20261125101530",
+    "al2023, arm64, '', '', amazon-eks-al2023-arm64-node-1.29-v20261125101530",
+    "al2023, x86_64, '', nvidia, amazon-eks-al2023-nvidia-node-1.29-v20261125101530",
+    "al2023, arm64, true, neuron, amazon-eks-al2023-arm64-fips-neuron-node-1.29-v20261125101530",
+  })
+  void amiName_followsTheMakefilesVariant(
+      String distro, String arch, String fips, String accelerator, String expected) {
+    Variables v =
+        DerivedDefaults.apply(
+            vars(
+                Map.of("enable_fips", fips, "enable_accelerator", accelerator),
+                Map.of("kubernetes_version", "1.29.3", "arch", arch)),
+            CLOCK,
+            distro);
+    assertEquals(expected, v.value("ami_name"));
+  }
+
   @ParameterizedTest
   @CsvSource({
     "cn-northwest-1,141808717104",
