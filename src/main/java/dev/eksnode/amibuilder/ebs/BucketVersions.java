@@ -51,7 +51,9 @@ final class BucketVersions {
               + " in "
               + region
               + " ("
-              + (e.awsErrorDetails() == null ? e.statusCode() : e.awsErrorDetails().errorCode())
+              + dev.eksnode.amibuilder.aws.AwsErrors.errorCode(e)
+                  .filter(code -> !code.isBlank())
+                  .orElse("HTTP " + e.statusCode())
               + ") to find the newest build of Kubernetes "
               + version
               + "; pass --kubernetes-build-date, or check binary_bucket_name/binary_bucket_region");
