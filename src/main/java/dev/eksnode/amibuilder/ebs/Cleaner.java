@@ -178,7 +178,7 @@ public final class Cleaner {
       warnings.accept(
           "build "
               + buildId
-              + " never finished, so "
+              + " did not succeed, so "
               + r.id()
               + " ("
               + r.region()

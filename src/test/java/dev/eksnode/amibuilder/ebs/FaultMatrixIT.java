@@ -191,7 +191,8 @@ class FaultMatrixIT {
       rig.proxy.clear();
       TestHome.Result cleanup = rig.cleanup(m.group(1));
       assertEquals(0, cleanup.code(), cleanup.out() + cleanup.err());
-      assertTrue(cleanup.err().contains("never finished, so " + images.get(0).id()), cleanup.err());
+      assertTrue(
+          cleanup.err().contains("did not succeed, so " + images.get(0).id()), cleanup.err());
       assertEquals(Set.of(), rig.state().diff(before), cleanup.out() + cleanup.err());
     }
   }
