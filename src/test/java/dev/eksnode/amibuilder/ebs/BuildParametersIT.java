@@ -17,6 +17,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
@@ -203,10 +205,12 @@ class BuildParametersIT {
     }
   }
 
-  @Test
-  void build_encryptedWithRegionKeys_eachCopyGetsItsRegionsKey() {
+  /** A region's key may be named by id or by alias; either reaches that region's CopyImage. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {EAST_KEY, "alias/team-ebs"})
+  void build_encryptedWithRegionKeys_eachCopyGetsItsRegionsKey(String eastKey) {
     try (BuildRig rig = new BuildRig(MOTO, tmp, EAST)) {
-      rig.builder(Map.of("region_kms_key_ids", Map.of(EAST, EAST_KEY)));
+      rig.builder(Map.of("region_kms_key_ids", Map.of(EAST, eastKey)));
       TestHome.Result r =
           rig.build("ami_regions=" + EAST, "encrypted=true", "kms_key_id=" + WEST_KEY);
       assertEquals(0, r.code(), r.out() + r.err());
@@ -216,7 +220,7 @@ class BuildParametersIT {
               .findFirst()
               .orElseThrow();
       assertEquals("true", inEast.param("Encrypted"));
-      assertEquals(EAST_KEY, inEast.param("KmsKeyId"));
+      assertEquals(eastKey, inEast.param("KmsKeyId"));
     }
   }
 }
