@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
       "Remove what a build left behind.",
       "Instances, key pairs, security groups, unfinished AMIs, snapshots and volumes tagged by the build. A "
           + "finished build's AMI (tagged ami-builder:complete=true) is never removed, unless the build's "
-          + "journal on this machine says it did not succeed (killed, failed or interrupted after the tag).",
+          + "journal on this machine says it did not succeed (killed, failed or interrupted after the tag). "
+          + "A build whose process is still running on this machine is refused (exit 2).",
       "  ami-builder cleanup --build-id ab-20261125T1203-7f3k2q",
       "  ami-builder cleanup --older-than 6h --region us-west-2 --region us-east-1 --dry-run",
       "Exit 0 when nothing is left, 3 when something remains (or, with --dry-run, was found)."

@@ -74,6 +74,16 @@ public final class CleanupService {
       if (Files.exists(BuildJournal.fileOf(dir, request.buildId()))) {
         journal = BuildJournal.open(dir, request.buildId(), request.clock());
         BuildJournal.Contents contents = journal.snapshot();
+        if (contents.runningHere() && !request.dryRun()) {
+          // Its undo is still to come, and removing its resources now would fail it mid-step.
+          throw new ConfigException(
+              "build "
+                  + request.buildId()
+                  + " is still running (process "
+                  + contents.pid()
+                  + " on this machine); stop it with Ctrl-C, which removes what it made, or let it"
+                  + " end, then run cleanup again if something is left");
+        }
         Set<String> all = new LinkedHashSet<>(contents.regions());
         all.addAll(sweep);
         sweep = all;

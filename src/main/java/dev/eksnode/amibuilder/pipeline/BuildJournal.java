@@ -91,16 +91,43 @@ public final class BuildJournal implements ResourceLedger {
    * The whole journal as stored.
    *
    * @param status free text set by {@link #finish}, {@code "running"} until then
+   * @param pid the process that runs the build; null in journals of earlier versions
    */
   public record Contents(
       String buildId,
       Instant createdAt,
       List<String> regions,
       List<Entry> resources,
-      String status) {
+      String status,
+      Long pid) {
     public Contents {
       regions = regions == null ? List.of() : List.copyOf(regions);
       resources = resources == null ? List.of() : List.copyOf(resources);
+    }
+
+    public Contents(
+        String buildId,
+        Instant createdAt,
+        List<String> regions,
+        List<Entry> resources,
+        String status) {
+      this(buildId, createdAt, regions, resources, status, null);
+    }
+
+    /**
+     * Whether the build is still running on this machine: its journal says {@code running} and its
+     * process is alive, started no later than the journal (so not a later process that was given
+     * the same number).
+     */
+    public boolean runningHere() {
+      if (!RUNNING.equals(status) || pid == null) {
+        return false;
+      }
+      return ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
+          .map(
+              p -> p.info().startInstant().map(started -> !started.isAfter(createdAt)).orElse(true))
+          .orElse(false);
     }
 
     /**
@@ -141,6 +168,7 @@ public final class BuildJournal implements ResourceLedger {
   private final Set<String> regions = new LinkedHashSet<>();
   private final List<Entry> entries = new ArrayList<>();
   private String status;
+  private final Long pid;
 
   private BuildJournal(Path file, Clock clock, Contents contents) {
     this.file = file;
@@ -150,6 +178,7 @@ public final class BuildJournal implements ResourceLedger {
     this.regions.addAll(contents.regions());
     this.entries.addAll(contents.resources());
     this.status = contents.status();
+    this.pid = contents.pid();
   }
 
   /** {@code ~/.ami-builder/builds}. */
@@ -182,7 +211,13 @@ public final class BuildJournal implements ResourceLedger {
         new BuildJournal(
             file,
             clock,
-            new Contents(buildId.value(), clock.instant(), List.of(), List.of(), RUNNING));
+            new Contents(
+                buildId.value(),
+                clock.instant(),
+                List.of(),
+                List.of(),
+                RUNNING,
+                ProcessHandle.current().pid()));
     synchronized (journal) {
       journal.write();
     }
@@ -312,7 +347,8 @@ public final class BuildJournal implements ResourceLedger {
   }
 
   public synchronized Contents snapshot() {
-    return new Contents(buildId, createdAt, List.copyOf(regions), List.copyOf(entries), status);
+    return new Contents(
+        buildId, createdAt, List.copyOf(regions), List.copyOf(entries), status, pid);
   }
 
   private int indexOf(Resource resource) {
@@ -386,6 +422,9 @@ public final class BuildJournal implements ResourceLedger {
       }
       json.writeEndArray();
       field(json, "status", contents.status());
+      if (contents.pid() != null) {
+        json.writeNumberField("pid", contents.pid());
+      }
       json.writeEndObject();
     }
     return out.toByteArray();

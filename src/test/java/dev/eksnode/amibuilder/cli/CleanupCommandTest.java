@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.eksnode.amibuilder.config.ConfigException;
+import dev.eksnode.amibuilder.pipeline.BuildId;
+import dev.eksnode.amibuilder.pipeline.BuildJournal;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +38,42 @@ class CleanupCommandTest {
     TestHome.Result r = new TestHome(tmp).run("cleanup", "--build-id", "12345");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("not a build id"), r.err());
+  }
+
+  /**
+   * The build's own process is still at work (here: this JVM wrote the journal): its resources are
+   * not left over yet, so cleanup refuses before contacting AWS; a dry run may still look.
+   */
+  @Test
+  void cleanup_ofABuildStillRunningHere_exits2BeforeContactingAws() {
+    TestHome home = new TestHome(tmp);
+    Path state = tmp.resolve("state");
+    home.env.put("AMI_BUILDER_STATE_DIR", state.toString());
+    home.env.put("AWS_ACCESS_KEY_ID", "testing");
+    home.env.put("AWS_SECRET_ACCESS_KEY", "testing");
+    BuildId id = BuildId.parse("ab-20261203T1700-run123");
+    BuildJournal.create(state, id, Clock.systemUTC());
+
+    TestHome.Result r =
+        home.run(
+            "cleanup",
+            "--build-id",
+            id.value(),
+            "--region",
+            "us-west-2",
+            "--endpoint-url",
+            "http://127.0.0.1:9");
+
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        List.of(
+            "error: build "
+                + id.value()
+                + " is still running (process "
+                + ProcessHandle.current().pid()
+                + " on this machine); stop it with Ctrl-C, which removes what it made, or let it"
+                + " end, then run cleanup again if something is left"),
+        r.errLines());
   }
 
   @Test

@@ -142,7 +142,8 @@ class BuildJournalTest {
                         BuildJournal.State.CREATED,
                         created,
                         null)),
-                "failed: step 'provision' (exit 3)\nsecond line"));
+                "failed: step 'provision' (exit 3)\nsecond line",
+                4242L));
     for (BuildJournal.Contents sample : samples) {
       byte[] written = BuildJournal.bytes(sample);
       assertEquals(
@@ -237,5 +238,22 @@ class BuildJournalTest {
 
   private static BuildJournal.Contents contents(String status) {
     return new BuildJournal.Contents(ID.value(), Instant.EPOCH, List.of(), List.of(), status);
+  }
+
+  @Test
+  void aNewJournalNamesItsProcess_runningHereOnlyWhileThatProcessLives() {
+    BuildJournal journal = BuildJournal.create(dir, ID, Clock.systemUTC());
+    BuildJournal.Contents read = BuildJournal.read(journal.file());
+    assertEquals(ProcessHandle.current().pid(), read.pid());
+    assertTrue(read.runningHere(), "this JVM runs the build");
+
+    journal.finish("failed");
+    assertFalse(BuildJournal.read(journal.file()).runningHere(), "no longer running");
+    // A journal older than the process of that number: the number was given again.
+    assertFalse(
+        new BuildJournal.Contents(
+                ID.value(), Instant.EPOCH, List.of(), List.of(), "running", read.pid())
+            .runningHere());
+    assertFalse(contents("running").runningHere(), "an earlier version's journal has no pid");
   }
 }
