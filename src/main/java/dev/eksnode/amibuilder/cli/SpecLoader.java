@@ -122,12 +122,11 @@ final class SpecLoader {
   }
 
   /**
-   * The distribution {@code template} builds: the one chosen with {@code os_distro}, else AL2023
+   * The distribution {@code template} builds: {@code chosen} with {@code os_distro}, else AL2023
    * when the template's file or folder names it ({@code templates/al2023/template.json}; the
    * Makefile of 2023 looked for al2023 in the template's path).
    */
-  private String distroOf(Template template) {
-    Assignment chosen = osDistro();
+  private static String distroOf(Template template, Assignment chosen) {
     if (chosen != null) {
       return chosen.value();
     }
@@ -312,7 +311,8 @@ final class SpecLoader {
             options.region != null
                 ? null
                 : RegionRule.awsSettingsAssignment(ctx.env(), aws == null ? null : aws.profile));
-    return DerivedDefaults.apply(VariableLayers.merge(inputs), ctx.clock(), distroOf(template));
+    return DerivedDefaults.apply(
+        VariableLayers.merge(inputs), ctx.clock(), distroOf(template, distro));
   }
 
   /**

@@ -24,10 +24,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
-import software.amazon.awssdk.services.ec2.model.Image;
-import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
  * Finishes what builds left behind: finds their resources by the build-id tag and by the journal,
@@ -134,45 +131,12 @@ public final class Cleaner {
 
   /** The journaled images and snapshots that still exist with {@value TagStep#COMPLETE}=true. */
   private List<Resource> stillMarked(Collection<Resource> journaled) {
-    List<Resource> marked = new ArrayList<>();
-    for (Resource r : journaled) {
-      if (!r.kind().equals(ResourceKind.IMAGE) && !r.kind().equals(ResourceKind.SNAPSHOT)) {
-        continue;
-      }
-      Ec2Client ec2 = aws.ec2(r.region());
-      List<Tag> tags;
-      if (r.kind().equals(ResourceKind.IMAGE)) {
-        Image image = Images.describe(ec2, r.id());
-        tags =
-            image == null || "deregistered".equals(image.stateAsString())
-                ? List.of()
-                : image.tags();
-      } else {
-        tags = snapshotTags(ec2, r.id());
-      }
-      if (Removers.complete(tags)) {
-        marked.add(r);
-      }
-    }
-    return marked;
-  }
-
-  private static List<Tag> snapshotTags(Ec2Client ec2, String id) {
-    try {
-      return ec2.describeSnapshots(q -> q.snapshotIds(id)).snapshots().stream()
-          .flatMap(s -> s.tags().stream())
-          .toList();
-    } catch (RuntimeException e) {
-      if (AwsErrors.isNotFound(e)) {
-        return List.of();
-      }
-      throw e;
-    }
+    Removers removers = removers();
+    return journaled.stream().filter(removers::markedComplete).toList();
   }
 
   /** Takes the marker off each of {@code marked}; returns those it could not take it off. */
   private List<Resource> unmark(BuildId buildId, List<Resource> marked) {
-    Tag marker = Tag.builder().key(TagStep.COMPLETE).value("true").build();
     List<Resource> failed = new ArrayList<>();
     for (Resource r : marked) {
       warnings.accept(
@@ -186,12 +150,7 @@ public final class Cleaner {
               + TagStep.COMPLETE
               + " tag; removing it");
       try {
-        tuning
-            .undo()
-            .run(
-                "remove the " + TagStep.COMPLETE + " tag from " + r.id(),
-                AwsErrors.ignoringNotFound(
-                    () -> aws.ec2(r.region()).deleteTags(q -> q.resources(r.id()).tags(marker))));
+        TagStep.unmark(aws.ec2(r.region()), tuning.undo(), List.of(r.id()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failed.add(r);
@@ -226,19 +185,7 @@ public final class Cleaner {
       Collection<Resource> journaled,
       boolean dryRun,
       ResourceLedger ledger) {
-    Removers removers =
-        new Removers(
-            aws::ec2,
-            aws::iam,
-            tuning.undo(),
-            () ->
-                new Poller(
-                    tuning.pollSchedule() != null
-                        ? tuning.pollSchedule()
-                        : Poller.Schedule.responsive(),
-                    time,
-                    Cancellation.create()),
-            time);
+    Removers removers = removers();
     Set<Resource> found =
         new LinkedHashSet<>(discover(removers, regions, filter, buildIds, journaled));
     if (dryRun) {
@@ -276,6 +223,21 @@ public final class Cleaner {
     }
     List<Resource> remaining = discover(removers, regions, filter, buildIds, journaled);
     return new Report(List.copyOf(found), removed, remaining);
+  }
+
+  private Removers removers() {
+    return new Removers(
+        aws::ec2,
+        aws::iam,
+        tuning.undo(),
+        () ->
+            new Poller(
+                tuning.pollSchedule() != null
+                    ? tuning.pollSchedule()
+                    : Poller.Schedule.responsive(),
+                time,
+                Cancellation.create()),
+        time);
   }
 
   /**

@@ -88,8 +88,7 @@ public final class CleanupService {
         all.addAll(sweep);
         sweep = all;
         journaled = contents.live();
-        succeeded =
-            contents.status() != null && contents.status().startsWith(BuildJournal.SUCCEEDED);
+        succeeded = contents.succeeded();
         didNotSucceed = contents.didNotSucceed();
       } else {
         warnings.accept(

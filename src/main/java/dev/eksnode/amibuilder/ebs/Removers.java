@@ -52,6 +52,14 @@ final class Removers {
     boolean stillThere(Ec2Client ec2, String id);
 
     /**
+     * Whether it still exists marked {@link TagStep#COMPLETE}: the artifact {@link #stillThere}
+     * leaves out. Only images and snapshots carry the marker.
+     */
+    default boolean markedComplete(Ec2Client ec2, String id) {
+      return false;
+    }
+
+    /**
      * The ids of this kind matching {@code filter} whose tags {@code ours} accepts, artifacts
      * excluded.
      */
@@ -212,6 +220,13 @@ final class Removers {
    * Whether a journaled resource still exists (and is not a finished artifact); unknown kinds count
    * as there.
    */
+  /** See {@link Remover#markedComplete}; false for kinds without the marker. */
+  boolean markedComplete(Resource resource) {
+    Remover remover = byKind.get(resource.kind());
+    return remover != null
+        && remover.markedComplete(clients.apply(resource.region()), resource.id());
+  }
+
   boolean stillThere(Resource resource) {
     IamRemover iamRemover = iamByKind.get(resource.kind());
     if (iamRemover != null) {
@@ -362,10 +377,20 @@ final class Removers {
 
     @Override
     public boolean stillThere(Ec2Client ec2, String id) {
+      Image image = live(ec2, id);
+      return image != null && !complete(image.tags());
+    }
+
+    @Override
+    public boolean markedComplete(Ec2Client ec2, String id) {
+      Image image = live(ec2, id);
+      return image != null && complete(image.tags());
+    }
+
+    /** The image, or null when it is gone (or on its way out: deregistered). */
+    private static Image live(Ec2Client ec2, String id) {
       Image image = Images.describe(ec2, id);
-      return image != null
-          && !"deregistered".equals(image.stateAsString())
-          && !complete(image.tags());
+      return image == null || "deregistered".equals(image.stateAsString()) ? null : image;
     }
 
     @Override
@@ -385,10 +410,20 @@ final class Removers {
 
     @Override
     public boolean stillThere(Ec2Client ec2, String id) {
+      return exists(ec2, id, tags -> !complete(tags));
+    }
+
+    @Override
+    public boolean markedComplete(Ec2Client ec2, String id) {
+      return exists(ec2, id, Removers::complete);
+    }
+
+    /** Whether the snapshot exists with tags {@code accepted} accepts; "not found" means no. */
+    private static boolean exists(Ec2Client ec2, String id, Predicate<List<Tag>> accepted) {
       return present(
           () ->
               ec2.describeSnapshots(q -> q.snapshotIds(id)).snapshots().stream()
-                  .anyMatch(s -> !complete(s.tags())));
+                  .anyMatch(s -> accepted.test(s.tags())));
     }
 
     @Override

@@ -4,12 +4,14 @@ import dev.eksnode.amibuilder.aws.AwsErrors;
 import dev.eksnode.amibuilder.aws.ShieldedCall;
 import dev.eksnode.amibuilder.pipeline.Resource;
 import dev.eksnode.amibuilder.pipeline.ResourceKind;
+import dev.eksnode.amibuilder.pipeline.Retry;
 import dev.eksnode.amibuilder.pipeline.Step;
 import dev.eksnode.amibuilder.pipeline.UndoReport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
 /**
@@ -19,6 +21,8 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 public final class TagStep implements Step<BuildContext> {
   /** Set last, only on the artifacts of a build that succeeded. */
   public static final String COMPLETE = "ami-builder:complete";
+
+  private static final Tag MARKER = Tag.builder().key(COMPLETE).value("true").build();
 
   @Override
   public String name() {
@@ -77,6 +81,16 @@ public final class TagStep implements Step<BuildContext> {
   }
 
   /**
+   * Takes the {@value #COMPLETE} marker off {@code resources} (ids of one region, the first named
+   * in the retry's messages), retried as an undo; one already gone counts as done.
+   */
+  static void unmark(Ec2Client ec2, Retry retry, List<String> resources) throws Exception {
+    retry.run(
+        "remove the " + COMPLETE + " tag from " + resources.get(0),
+        AwsErrors.ignoringNotFound(() -> ec2.deleteTags(r -> r.resources(resources).tags(MARKER))));
+  }
+
+  /**
    * The build did not succeed after (or while) this step ran: removes the {@value #COMPLETE} tag
    * from every image and snapshot it may have tagged, before the image steps' undos remove them, so
    * whatever those cannot remove is not mistaken by {@code cleanup} for a finished build's AMI. The
@@ -84,20 +98,12 @@ public final class TagStep implements Step<BuildContext> {
    */
   @Override
   public void undo(BuildContext ctx, UndoReport report) {
-    Tag marker = Tag.builder().key(COMPLETE).value("true").build();
     for (BuildState.RegionImage image : ours(ctx)) {
       List<String> resources = new ArrayList<>();
       resources.add(image.imageId());
       resources.addAll(image.snapshotIds());
       try {
-        ctx.waits()
-            .undoRetry()
-            .run(
-                "remove the " + COMPLETE + " tag from " + image.imageId(),
-                AwsErrors.ignoringNotFound(
-                    () ->
-                        ctx.ec2(image.region())
-                            .deleteTags(r -> r.resources(resources).tags(marker))));
+        unmark(ctx.ec2(image.region()), ctx.waits().undoRetry(), resources);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

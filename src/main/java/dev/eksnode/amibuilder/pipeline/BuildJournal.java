@@ -130,6 +130,11 @@ public final class BuildJournal implements ResourceLedger {
           .orElse(false);
     }
 
+    /** Whether the journal says the build succeeded (whatever was cleaned up after it). */
+    public boolean succeeded() {
+      return status != null && status.startsWith(SUCCEEDED);
+    }
+
     /**
      * Whether the journal says the build did not succeed: still {@code running} (it was killed, or
      * is running now), {@code failed} or {@code cancelled}. A journal closed by a cleanup ({@code

@@ -232,6 +232,7 @@ class BuildJournalTest {
     for (String status :
         List.of("succeeded", "succeeded-cleanup-incomplete", "succeeded-cleaned", "cleaned")) {
       assertFalse(contents(status).didNotSucceed(), status);
+      assertEquals(!status.equals("cleaned"), contents(status).succeeded(), status);
     }
     assertFalse(contents(null).didNotSucceed());
   }
